@@ -1,0 +1,1 @@
+//! Sans-I/O Engine.IO v4 and Socket.IO v5 packets.

@@ -1,0 +1,1 @@
+//! Sans-I/O RFC 6455 opening handshake.

@@ -1,0 +1,51 @@
+//! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! * `cargo xtask test` — every test: the workspace's unit, integration and doc tests, which
+//!   include the replay of every committed fuzz seed. This is what CI runs.
+//! * `cargo xtask fuzz [--seconds N] [TARGET ...]` — run cargo-fuzz targets (all by default) for N
+//!   seconds each (default 60), starting from the committed seeds.
+//! * `cargo xtask bench [CRITERION ARGS]` — the criterion benchmarks.
+
+mod cmd;
+mod fuzz;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_deref() {
+        Some("test") => test(&rest),
+        Some("fuzz") => fuzz::run(&rest),
+        Some("bench") => bench(&rest),
+        _ => {
+            eprintln!("usage: cargo xtask <test | fuzz [--seconds N] [TARGET ...] | bench [ARGS]>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs every test of the workspace (seed-corpus replays included).
+fn test(extra: &[String]) -> Result<(), String> {
+    let mut args = vec!["test", "--workspace"];
+    args.extend(extra.iter().map(String::as_str));
+    cmd::cargo(&args)
+}
+
+/// Runs the criterion benchmarks of the `benches` package.
+fn bench(extra: &[String]) -> Result<(), String> {
+    let mut args = vec!["bench", "--package", "wsio-benches"];
+    if !extra.is_empty() {
+        args.push("--");
+        args.extend(extra.iter().map(String::as_str));
+    }
+    cmd::cargo(&args)
+}
