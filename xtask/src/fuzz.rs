@@ -16,7 +16,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     while let Some(arg) = iter.next() {
         if arg == "--seconds" {
             let value = iter.next().ok_or("--seconds needs a number")?;
-            seconds = value.parse().map_err(|_| format!("bad --seconds {value}"))?;
+            seconds = value
+                .parse()
+                .map_err(|_| format!("bad --seconds {value}"))?;
         } else {
             targets.push(arg.clone());
         }

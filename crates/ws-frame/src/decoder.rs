@@ -1,0 +1,308 @@
+//! [`FrameDecoder`]: bytes in, validated and unmasked frames out.
+
+use bytes::{Buf, BytesMut};
+
+use crate::{Error, Frame, FrameHeader, Limits, Role, apply_mask};
+
+/// Decodes frames from a read buffer, sans-I/O.
+///
+/// Feed it the bytes read so far; it returns a frame once one is complete, or `Ok(None)` and
+/// leaves the buffer untouched (apart from what earlier frames consumed) until more arrive. A
+/// half-read frame's header is remembered, so nothing is lost or re-validated if the caller
+/// stops and resumes: reading is cancel-safe by construction.
+///
+/// The payload of each frame is split off the buffer and unmasked in place: no copy, no
+/// allocation per frame. The decoder never reserves room for a declared length; the buffer
+/// grows only as bytes actually arrive.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use ws_frame::{FrameDecoder, OpCode, Role};
+///
+/// let mut decoder = FrameDecoder::new(Role::Server);
+/// let mut buf = BytesMut::from(&[0x81, 0x85, 0x37, 0xfa, 0x21][..]);
+/// assert!(decoder.decode(&mut buf).unwrap().is_none()); // the header is not complete yet
+/// buf.extend_from_slice(&[0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+/// let frame = decoder.decode(&mut buf).unwrap().unwrap();
+/// assert_eq!(frame.opcode, OpCode::Text);
+/// assert_eq!(&frame.payload[..], b"Hello");
+/// assert!(buf.is_empty());
+/// ```
+#[derive(Debug, Clone)]
+pub struct FrameDecoder {
+    role: Role,
+    max_frame_size: usize,
+    allowed_rsv: u8,
+    /// The header of the frame whose payload is still arriving, and its length in bytes.
+    pending: Option<(FrameHeader, usize)>,
+}
+
+impl FrameDecoder {
+    /// A decoder for `role` with the default [`Limits`] and no RSV bits allowed.
+    pub fn new(role: Role) -> Self {
+        FrameDecoder::with_limits(role, &Limits::default())
+    }
+
+    /// A decoder for `role` enforcing `limits.max_frame_size`.
+    pub fn with_limits(role: Role, limits: &Limits) -> Self {
+        FrameDecoder {
+            role,
+            max_frame_size: limits.max_frame_size,
+            allowed_rsv: 0,
+            pending: None,
+        }
+    }
+
+    /// Allows the RSV bits (wire positions, e.g. [`RSV1`](crate::RSV1)) that negotiated
+    /// extensions use. Any other RSV bit on a frame is an error (1002).
+    pub fn set_allowed_rsv(&mut self, bits: u8) {
+        self.allowed_rsv = bits;
+    }
+
+    /// The side this decoder reads for.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether a frame has been started but not finished (some of its bytes are buffered).
+    pub fn is_mid_frame(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Decodes the next frame from the front of `src`.
+    ///
+    /// `Ok(None)` means more bytes are needed. After an `Err` the connection must be closed
+    /// with [`Error::close_code`]; the decoder's state is then unspecified.
+    pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, Error> {
+        let (header, header_len) = match self.pending {
+            Some(pending) => pending,
+            None => match FrameHeader::parse(src)? {
+                Some(parsed) => {
+                    self.validate(&parsed.0)?;
+                    self.pending = Some(parsed);
+                    parsed
+                }
+                None => return Ok(None),
+            },
+        };
+        // `validate` bounded the length by `max_frame_size`, so this fits in usize.
+        let payload_len = header.payload_len as usize;
+        let Some(frame_len) = header_len.checked_add(payload_len) else {
+            return Err(Error::FrameTooBig {
+                size: header.payload_len,
+                limit: self.max_frame_size,
+            });
+        };
+        if src.len() < frame_len {
+            return Ok(None);
+        }
+        self.pending = None;
+        src.advance(header_len);
+        let mut payload = src.split_to(payload_len);
+        if let Some(key) = header.mask {
+            apply_mask(&mut payload, key);
+        }
+        Ok(Some(Frame {
+            fin: header.fin,
+            rsv: header.rsv,
+            opcode: header.opcode,
+            payload: payload.freeze(),
+        }))
+    }
+
+    /// The checks that need the role, the negotiated extensions and the limits.
+    fn validate(&self, header: &FrameHeader) -> Result<(), Error> {
+        match (self.role.expects_masked_input(), header.mask.is_some()) {
+            (true, false) => return Err(Error::UnmaskedFrame),
+            (false, true) => return Err(Error::MaskedFrame),
+            _ => {}
+        }
+        let unexpected_rsv = header.rsv & !self.allowed_rsv;
+        if unexpected_rsv != 0 {
+            return Err(Error::ReservedBits(unexpected_rsv));
+        }
+        if header.opcode.is_control() {
+            if header.payload_len > 125 {
+                return Err(Error::ControlFrameTooLong(header.payload_len));
+            }
+            if !header.fin {
+                return Err(Error::FragmentedControlFrame);
+            }
+        }
+        let too_big =
+            usize::try_from(header.payload_len).map_or(true, |len| len > self.max_frame_size);
+        if too_big {
+            return Err(Error::FrameTooBig {
+                size: header.payload_len,
+                limit: self.max_frame_size,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{OpCode, RSV1};
+
+    fn decode_all(role: Role, wire: &[u8]) -> Result<Vec<Frame>, Error> {
+        let mut decoder = FrameDecoder::new(role);
+        let mut buf = BytesMut::from(wire);
+        let mut frames = Vec::new();
+        while let Some(frame) = decoder.decode(&mut buf)? {
+            frames.push(frame);
+        }
+        assert!(buf.is_empty(), "leftover bytes");
+        Ok(frames)
+    }
+
+    fn single(role: Role, wire: &[u8]) -> Frame {
+        let mut frames = decode_all(role, wire).unwrap();
+        assert_eq!(frames.len(), 1);
+        frames.remove(0)
+    }
+
+    // RFC 6455 §5.7, each example decoded by the role that receives it.
+    #[test]
+    fn rfc_unmasked_text_for_client() {
+        let frame = single(Role::Client, &[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+        assert_eq!(frame, Frame::text("Hello"));
+    }
+
+    #[test]
+    fn rfc_masked_text_for_server() {
+        let wire = [
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ];
+        assert_eq!(single(Role::Server, &wire), Frame::text("Hello"));
+    }
+
+    #[test]
+    fn rfc_fragmented_unmasked_text() {
+        let wire = [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f];
+        let frames = decode_all(Role::Client, &wire).unwrap();
+        assert_eq!(frames.len(), 2);
+        assert!(!frames[0].fin);
+        assert_eq!(frames[0].opcode, OpCode::Text);
+        assert_eq!(&frames[0].payload[..], b"Hel");
+        assert!(frames[1].fin);
+        assert_eq!(frames[1].opcode, OpCode::Continuation);
+        assert_eq!(&frames[1].payload[..], b"lo");
+    }
+
+    #[test]
+    fn rfc_ping_and_masked_pong() {
+        let ping = single(Role::Client, &[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+        assert_eq!(ping, Frame::ping("Hello"));
+        let pong = [
+            0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ];
+        assert_eq!(single(Role::Server, &pong), Frame::pong("Hello"));
+    }
+
+    #[test]
+    fn rfc_256_and_64k_binary() {
+        let mut wire = vec![0x82, 0x7E, 0x01, 0x00];
+        wire.extend(std::iter::repeat_n(0xAB, 256));
+        assert_eq!(single(Role::Client, &wire).payload.len(), 256);
+        let mut wire = vec![0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0];
+        wire.extend(std::iter::repeat_n(0xCD, 65536));
+        assert_eq!(single(Role::Client, &wire).payload.len(), 65536);
+    }
+
+    #[test]
+    fn masking_rules_follow_the_role() {
+        assert!(matches!(
+            decode_all(Role::Server, &[0x81, 0x00]),
+            Err(Error::UnmaskedFrame)
+        ));
+        assert!(matches!(
+            decode_all(Role::Client, &[0x81, 0x80, 1, 2, 3, 4]),
+            Err(Error::MaskedFrame)
+        ));
+    }
+
+    #[test]
+    fn control_frame_rules() {
+        let mut long_ping = vec![0x89, 0x7E, 0x00, 126];
+        long_ping.extend([0; 126]);
+        assert!(matches!(
+            decode_all(Role::Client, &long_ping),
+            Err(Error::ControlFrameTooLong(126))
+        ));
+        assert!(matches!(
+            decode_all(Role::Client, &[0x09, 0x00]),
+            Err(Error::FragmentedControlFrame)
+        ));
+        // 125 bytes is allowed: the decoder just waits for them.
+        let mut buf = BytesMut::from(&[0x89, 0x7D][..]);
+        assert!(
+            FrameDecoder::new(Role::Client)
+                .decode(&mut buf)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn rsv_bits_need_an_extension() {
+        assert!(matches!(
+            decode_all(Role::Client, &[0xC1, 0x00]),
+            Err(Error::ReservedBits(RSV1))
+        ));
+        let mut decoder = FrameDecoder::new(Role::Client);
+        decoder.set_allowed_rsv(RSV1);
+        let frame = decoder
+            .decode(&mut BytesMut::from(&[0xC1, 0x00][..]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(frame.rsv, RSV1);
+        assert!(matches!(
+            decoder.decode(&mut BytesMut::from(&[0xA1, 0x00][..])),
+            Err(Error::ReservedBits(0x20))
+        ));
+    }
+
+    #[test]
+    fn oversize_frame_is_refused_from_its_header() {
+        let limits = Limits {
+            max_frame_size: 1000,
+            ..Limits::default()
+        };
+        let mut decoder = FrameDecoder::with_limits(Role::Client, &limits);
+        // Only the header has arrived: the refusal must not wait for (or buffer) the payload.
+        let mut buf = BytesMut::from(&[0x82, 0x7E, 0x03, 0xE9][..]);
+        let err = decoder.decode(&mut buf).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::FrameTooBig {
+                size: 1001,
+                limit: 1000
+            }
+        ));
+        assert_eq!(err.close_code(), crate::CloseCode::MESSAGE_TOO_BIG);
+    }
+
+    #[test]
+    fn declared_length_is_not_reserved() {
+        let mut decoder = FrameDecoder::new(Role::Client);
+        let mut buf = BytesMut::with_capacity(16);
+        buf.extend_from_slice(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0xF0, 0, 0]); // 15 MiB declared
+        assert!(decoder.decode(&mut buf).unwrap().is_none());
+        assert!(buf.capacity() < 1024);
+        assert!(decoder.is_mid_frame());
+    }
+
+    #[test]
+    fn protocol_errors_map_to_1002() {
+        for wire in [&[0x83u8, 0x00][..], &[0x09, 0x00], &[0xC1, 0x00]] {
+            let err = decode_all(Role::Client, wire).unwrap_err();
+            assert_eq!(
+                err.close_code(),
+                crate::CloseCode::PROTOCOL_ERROR,
+                "{wire:?}"
+            );
+        }
+    }
+}
