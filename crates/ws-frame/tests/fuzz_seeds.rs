@@ -1,0 +1,28 @@
+//! Replays the committed fuzz seeds of this crate's targets through their bodies.
+
+#[path = "../../../fuzz/bodies/replay.rs"]
+mod replay;
+
+#[path = "../../../fuzz/bodies/frame_decode_server.rs"]
+mod frame_decode_server;
+
+#[path = "../../../fuzz/bodies/frame_decode_client.rs"]
+mod frame_decode_client;
+
+#[path = "../../../fuzz/bodies/message_assembly.rs"]
+mod message_assembly;
+
+#[test]
+fn frame_decode_server_seeds() {
+    replay::replay("frame_decode_server", frame_decode_server::run);
+}
+
+#[test]
+fn frame_decode_client_seeds() {
+    replay::replay("frame_decode_client", frame_decode_client::run);
+}
+
+#[test]
+fn message_assembly_seeds() {
+    replay::replay("message_assembly", message_assembly::run);
+}

@@ -1,0 +1,6 @@
+#![no_main]
+
+#[path = "../bodies/frame_decode_server.rs"]
+mod body;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));
