@@ -1,0 +1,26 @@
+//! Replays the committed fuzz seeds of the three event-proto targets.
+
+#[path = "../../../fuzz/bodies/replay.rs"]
+mod replay;
+
+#[path = "../../../fuzz/bodies/engine_packet.rs"]
+mod engine_packet;
+#[path = "../../../fuzz/bodies/polling_payload.rs"]
+mod polling_payload;
+#[path = "../../../fuzz/bodies/socket_packet.rs"]
+mod socket_packet;
+
+#[test]
+fn engine_packet_seeds() {
+    replay::replay("engine_packet", engine_packet::run);
+}
+
+#[test]
+fn polling_payload_seeds() {
+    replay::replay("polling_payload", polling_payload::run);
+}
+
+#[test]
+fn socket_packet_seeds() {
+    replay::replay("socket_packet", socket_packet::run);
+}
