@@ -95,9 +95,18 @@ mod tests {
         Headers::new(
             head,
             vec![
-                FieldSpan { name: 0..4, value: 6..7 },
-                FieldSpan { name: 9..12, value: 14..15 },
-                FieldSpan { name: 17..20, value: 22..23 },
+                FieldSpan {
+                    name: 0..4,
+                    value: 6..7,
+                },
+                FieldSpan {
+                    name: 9..12,
+                    value: 14..15,
+                },
+                FieldSpan {
+                    name: 17..20,
+                    value: 22..23,
+                },
             ],
         )
     }

@@ -179,8 +179,26 @@ mod tests {
     fn incomplete_needs_more() {
         for cut in 0..RFC_REQUEST.len() {
             let partial = RFC_REQUEST.get(..cut).unwrap_or_default();
-            assert_eq!(Request::parse(partial, &Limits::default()), Ok(None), "cut {cut}");
+            assert_eq!(
+                Request::parse(partial, &Limits::default()),
+                Ok(None),
+                "cut {cut}"
+            );
         }
+    }
+
+    #[test]
+    fn trickled_one_byte_at_a_time_gives_the_same_request() {
+        let whole = Request::parse(RFC_REQUEST, &Limits::default());
+        let mut buf = BytesMut::new();
+        let mut result = Ok(None);
+        for byte in RFC_REQUEST {
+            assert_eq!(result, Ok(None));
+            buf.extend_from_slice(&[*byte]);
+            result = Request::parse_buf(&mut buf, &Limits::default());
+        }
+        assert_eq!(result, whole);
+        assert!(buf.is_empty());
     }
 
     #[test]

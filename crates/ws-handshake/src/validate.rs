@@ -131,7 +131,10 @@ mod tests {
         assert_eq!(upgrade.key(), b"dGhlIHNhbXBsZSBub25jZQ==");
         assert_eq!(upgrade.offered_subprotocols(), ["chat", "superchat"]);
         assert_eq!(upgrade.offered_extensions(), []);
-        assert_eq!(upgrade.select_subprotocol(&["superchat"]), Some("superchat"));
+        assert_eq!(
+            upgrade.select_subprotocol(&["superchat"]),
+            Some("superchat")
+        );
     }
 
     #[test]
@@ -151,7 +154,10 @@ mod tests {
         assert!(request.validate().is_ok());
         let request = variant("Upgrade: websocket\r\n", "upgrade: h2c, WebSocket\r\n");
         assert!(request.validate().is_ok());
-        let request = variant("Connection: Upgrade\r\n", "Connection: keep-alive, Upgrade\r\n");
+        let request = variant(
+            "Connection: Upgrade\r\n",
+            "Connection: keep-alive, Upgrade\r\n",
+        );
         assert!(request.validate().is_ok());
     }
 
@@ -170,9 +176,24 @@ mod tests {
                 Error::BadHost,
                 400,
             ),
-            ("Upgrade: websocket\r\n", "", Error::NotWebSocketUpgrade, 400),
-            ("Upgrade: websocket\r\n", "Upgrade: h2c\r\n", Error::NotWebSocketUpgrade, 400),
-            ("Connection: Upgrade\r\n", "", Error::NoConnectionUpgrade, 400),
+            (
+                "Upgrade: websocket\r\n",
+                "",
+                Error::NotWebSocketUpgrade,
+                400,
+            ),
+            (
+                "Upgrade: websocket\r\n",
+                "Upgrade: h2c\r\n",
+                Error::NotWebSocketUpgrade,
+                400,
+            ),
+            (
+                "Connection: Upgrade\r\n",
+                "",
+                Error::NoConnectionUpgrade,
+                400,
+            ),
             (
                 "Connection: Upgrade\r\n",
                 "Connection: keep-alive\r\n",
@@ -181,7 +202,12 @@ mod tests {
             ),
             (key, "", Error::BadKey, 400),
             (key, "Sec-WebSocket-Key: c2hvcnQ=\r\n", Error::BadKey, 400),
-            (key, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ\r\n", Error::BadKey, 400),
+            (
+                key,
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ\r\n",
+                Error::BadKey,
+                400,
+            ),
             (
                 key,
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\n",
@@ -189,7 +215,12 @@ mod tests {
                 400,
             ),
             (version, "", Error::UnsupportedVersion, 426),
-            (version, "Sec-WebSocket-Version: 8\r\n", Error::UnsupportedVersion, 426),
+            (
+                version,
+                "Sec-WebSocket-Version: 8\r\n",
+                Error::UnsupportedVersion,
+                426,
+            ),
             (
                 version,
                 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 13\r\n",

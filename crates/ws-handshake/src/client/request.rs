@@ -106,7 +106,10 @@ impl ClientRequest<'_> {
         } else {
             self.target
         };
-        if target.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        if target
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
             return Err(Error::UnsafeHeader {
                 name: "request-target".to_owned(),
             });
@@ -137,7 +140,11 @@ impl ClientRequest<'_> {
             );
         }
         if let Some(deflate) = &self.deflate {
-            push_header(&mut out, "Sec-WebSocket-Extensions", &deflate.header_value());
+            push_header(
+                &mut out,
+                "Sec-WebSocket-Extensions",
+                &deflate.header_value(),
+            );
         }
         push_extra_headers(&mut out, self.extra_headers)?;
         out.extend_from_slice(b"\r\n");

@@ -23,13 +23,15 @@ impl Response {
     /// [`Error::HeaderBlockTooLarge`], [`Error::TooManyHeaders`] past `limits`;
     /// [`Error::MalformedResponse`] if the bytes are not an HTTP response.
     pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<Response>> {
-        Ok(parse_spans(buf, limits)?.and_then(|(len, (status, fields))| {
-            let head = Bytes::copy_from_slice(buf.get(..len)?);
-            Some(Response {
-                status,
-                headers: Headers::new(head, fields),
-            })
-        }))
+        Ok(
+            parse_spans(buf, limits)?.and_then(|(len, (status, fields))| {
+                let head = Bytes::copy_from_slice(buf.get(..len)?);
+                Some(Response {
+                    status,
+                    headers: Headers::new(head, fields),
+                })
+            }),
+        )
     }
 
     /// Like [`Response::parse`], but a complete head is split off `buf` without copying,
@@ -83,9 +85,15 @@ mod tests {
     #[test]
     fn rfc_response() {
         let parsed = Response::parse(RFC_RESPONSE, &Limits::default());
-        let response = parsed.ok().flatten().unwrap_or_else(|| panic!("incomplete"));
+        let response = parsed
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("incomplete"));
         assert_eq!(response.status(), 101);
-        assert_eq!(response.headers().get_str("sec-websocket-protocol"), Some("chat"));
+        assert_eq!(
+            response.headers().get_str("sec-websocket-protocol"),
+            Some("chat")
+        );
         assert_eq!(response.head_len(), RFC_RESPONSE.len());
     }
 

@@ -181,17 +181,37 @@ mod tests {
                 Error::NotSwitching { status: 403 },
             ),
             ("Upgrade: websocket\r\n", "", Error::UpgradeNotConfirmed),
-            ("Connection: Upgrade\r\n", "Connection: close\r\n", Error::UpgradeNotConfirmed),
+            (
+                "Connection: Upgrade\r\n",
+                "Connection: close\r\n",
+                Error::UpgradeNotConfirmed,
+            ),
             (accept, "", Error::BadAccept),
-            (accept, "Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n", Error::BadAccept),
+            (
+                accept,
+                "Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                Error::BadAccept,
+            ),
             (
                 accept,
                 "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
                 Error::BadAccept,
             ),
-            (protocol, "Sec-WebSocket-Protocol: mqtt\r\n", Error::UnofferedSubprotocol),
-            (protocol, "Sec-WebSocket-Protocol: chat, superchat\r\n", Error::UnofferedSubprotocol),
-            (protocol, "Sec-WebSocket-Protocol: CHAT\r\n", Error::UnofferedSubprotocol),
+            (
+                protocol,
+                "Sec-WebSocket-Protocol: mqtt\r\n",
+                Error::UnofferedSubprotocol,
+            ),
+            (
+                protocol,
+                "Sec-WebSocket-Protocol: chat, superchat\r\n",
+                Error::UnofferedSubprotocol,
+            ),
+            (
+                protocol,
+                "Sec-WebSocket-Protocol: CHAT\r\n",
+                Error::UnofferedSubprotocol,
+            ),
             (
                 protocol,
                 "Sec-WebSocket-Extensions: permessage-deflate\r\n",
@@ -208,7 +228,11 @@ mod tests {
         let client = rfc_client(None);
         for (line, with, error) in cases {
             let response = variant(line, with);
-            assert_eq!(client.verify(&response).err().as_ref(), Some(error), "{with:?}");
+            assert_eq!(
+                client.verify(&response).err().as_ref(),
+                Some(error),
+                "{with:?}"
+            );
             assert_eq!(error.status(), 502);
         }
     }

@@ -134,7 +134,10 @@ mod tests {
     use super::*;
     use crate::extension::offer::parse_extensions;
 
-    fn verify(offer: Option<DeflateOffer>, response: &str) -> Result<Option<PerMessageDeflateConfig>> {
+    fn verify(
+        offer: Option<DeflateOffer>,
+        response: &str,
+    ) -> Result<Option<PerMessageDeflateConfig>> {
         let accepted = parse_extensions(response).unwrap_or_default();
         DeflateOffer::verify(offer.as_ref(), &accepted)
     }
@@ -238,7 +241,11 @@ mod tests {
             ),
         ];
         for (offer, response, expected) in table {
-            assert_eq!(verify(*offer, response), Err(expected.clone()), "{response}");
+            assert_eq!(
+                verify(*offer, response),
+                Err(expected.clone()),
+                "{response}"
+            );
         }
     }
 }

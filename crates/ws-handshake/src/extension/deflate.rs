@@ -152,16 +152,34 @@ mod tests {
     #[test]
     fn rejected_parameters() {
         for (value, why) in [
-            ("x; server_max_window_bits", "server_max_window_bits needs a value"),
+            (
+                "x; server_max_window_bits",
+                "server_max_window_bits needs a value",
+            ),
             ("x; server_max_window_bits=7", "window bits must be 8..=15"),
             ("x; server_max_window_bits=16", "window bits must be 8..=15"),
-            ("x; client_max_window_bits=010", "window bits must be 8..=15"),
+            (
+                "x; client_max_window_bits=010",
+                "window bits must be 8..=15",
+            ),
             ("x; client_max_window_bits=09", "window bits must be 8..=15"),
             ("x; client_max_window_bits=+9", "window bits must be 8..=15"),
-            ("x; client_max_window_bits=\"\"", "window bits must be 8..=15"),
-            ("x; server_no_context_takeover=1", "no_context_takeover takes no value"),
-            ("x; client_no_context_takeover; client_no_context_takeover", "parameter repeated"),
-            ("x; server_max_window_bits=9; server_max_window_bits=9", "parameter repeated"),
+            (
+                "x; client_max_window_bits=\"\"",
+                "window bits must be 8..=15",
+            ),
+            (
+                "x; server_no_context_takeover=1",
+                "no_context_takeover takes no value",
+            ),
+            (
+                "x; client_no_context_takeover; client_no_context_takeover",
+                "parameter repeated",
+            ),
+            (
+                "x; server_max_window_bits=9; server_max_window_bits=9",
+                "parameter repeated",
+            ),
             ("x; mystery", "unknown parameter"),
             ("x; Server_No_Context_Takeover", "unknown parameter"),
         ] {

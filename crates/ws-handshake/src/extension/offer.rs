@@ -7,8 +7,9 @@
 //! ```
 
 use std::borrow::Cow;
+use std::fmt;
 
-use crate::token_list::is_tchar;
+use crate::token_list::{is_tchar, is_token};
 
 /// One element of an extensions header: an extension name and its parameters, as offered by a
 /// client or accepted by a server.
@@ -29,6 +30,32 @@ pub struct ExtensionParam<'a> {
     pub value: Option<Cow<'a, str>>,
 }
 
+impl fmt::Display for ExtensionOffer<'_> {
+    /// Writes the element in header syntax: `name; param; param=value`, quoting values that
+    /// are not tokens. Parsing the output gives back an equal element.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)?;
+        for param in &self.params {
+            write!(f, "; {}", param.name)?;
+            match param.value.as_deref() {
+                None => {}
+                Some(value) if is_token(value.as_bytes()) => write!(f, "={value}")?,
+                Some(value) => {
+                    f.write_str("=\"")?;
+                    for c in value.chars() {
+                        if c == '"' || c == '\\' {
+                            f.write_str("\\")?;
+                        }
+                        write!(f, "{c}")?;
+                    }
+                    f.write_str("\"")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The syntax of an extensions header value was not valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MalformedList;
@@ -47,7 +74,10 @@ pub struct MalformedList;
 /// # Errors
 /// [`MalformedList`] if the value breaks the grammar.
 pub fn parse_extensions(value: &str) -> Result<Vec<ExtensionOffer<'_>>, MalformedList> {
-    let mut cursor = Cursor { text: value, pos: 0 };
+    let mut cursor = Cursor {
+        text: value,
+        pos: 0,
+    };
     let mut offers = Vec::new();
     loop {
         cursor.skip_ows();
@@ -151,7 +181,11 @@ impl<'a> Cursor<'a> {
                     let escaped = self.text.as_bytes().get(self.pos + 1).copied();
                     let escaped = escaped.filter(|&b| is_qdtext(b) || b == b'"' || b == b'\\');
                     let escaped = escaped.ok_or(MalformedList)?;
-                    let seen = self.text.as_bytes().get(start..self.pos).unwrap_or_default();
+                    let seen = self
+                        .text
+                        .as_bytes()
+                        .get(start..self.pos)
+                        .unwrap_or_default();
                     unescaped.get_or_insert_with(|| seen.to_vec()).push(escaped);
                     self.pos += 2;
                 }
@@ -213,10 +247,7 @@ mod tests {
         let offers = parse_extensions("e; a=10; b=\"11\"; c = \"q\\\"x\\\\\"; d=\"\"");
         let params = offers.map(|o| o[0].params.clone()).unwrap_or_default();
         let values: Vec<Option<&str>> = params.iter().map(|p| p.value.as_deref()).collect();
-        assert_eq!(
-            values,
-            [Some("10"), Some("11"), Some("q\"x\\"), Some("")]
-        );
+        assert_eq!(values, [Some("10"), Some("11"), Some("q\"x\\"), Some("")]);
         assert!(matches!(params[1].value, Some(Cow::Borrowed(_))));
     }
 
@@ -237,6 +268,15 @@ mod tests {
         ] {
             assert_eq!(parse_extensions(bad), Err(MalformedList), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        let text = "e; a; b=1; c=\"x y\"; d=\"q\\\"\\\\\"; f=\"\"";
+        let offers = parse_extensions(text).unwrap_or_default();
+        let written = offers[0].to_string();
+        assert_eq!(written, text);
+        assert_eq!(parse_extensions(&written), Ok(offers));
     }
 
     #[test]

@@ -92,9 +92,15 @@ impl DeflatePolicy {
         if asked.server_no_context_takeover && !self.allow_server_no_context_takeover {
             return None;
         }
-        let server_cap = self.server_max_window_bits.clamp(MIN_WINDOW_BITS, MAX_WINDOW_BITS);
-        let client_cap = self.client_max_window_bits.clamp(MIN_WINDOW_BITS, MAX_WINDOW_BITS);
-        let server_bits = asked.server_max_window_bits.map_or(server_cap, |b| b.min(server_cap));
+        let server_cap = self
+            .server_max_window_bits
+            .clamp(MIN_WINDOW_BITS, MAX_WINDOW_BITS);
+        let client_cap = self
+            .client_max_window_bits
+            .clamp(MIN_WINDOW_BITS, MAX_WINDOW_BITS);
+        let server_bits = asked
+            .server_max_window_bits
+            .map_or(server_cap, |b| b.min(server_cap));
         let client_bits = match asked.client_max_window_bits {
             Some(hint) => hint.unwrap_or(MAX_WINDOW_BITS).min(client_cap),
             None if client_cap < MAX_WINDOW_BITS => return None,
@@ -116,10 +122,18 @@ impl DeflatePolicy {
             push_param(&mut header_value, "client_no_context_takeover", None);
         }
         if asked.server_max_window_bits.is_some() || server_bits < MAX_WINDOW_BITS {
-            push_param(&mut header_value, "server_max_window_bits", Some(server_bits));
+            push_param(
+                &mut header_value,
+                "server_max_window_bits",
+                Some(server_bits),
+            );
         }
         if client_bits < MAX_WINDOW_BITS {
-            push_param(&mut header_value, "client_max_window_bits", Some(client_bits));
+            push_param(
+                &mut header_value,
+                "client_max_window_bits",
+                Some(client_bits),
+            );
         }
         Some(DeflateAgreement {
             config,
@@ -159,7 +173,11 @@ mod tests {
         let table: &[(DeflatePolicy, &str, Option<&str>)] = &[
             (default, pmd, Some(pmd)),
             (default, "PerMessage-Deflate", Some(pmd)),
-            (default, "permessage-deflate; client_max_window_bits", Some(pmd)),
+            (
+                default,
+                "permessage-deflate; client_max_window_bits",
+                Some(pmd),
+            ),
             (
                 default,
                 "permessage-deflate; client_max_window_bits=12",
@@ -196,7 +214,11 @@ mod tests {
                 pmd,
                 Some("permessage-deflate; server_no_context_takeover; client_no_context_takeover"),
             ),
-            (strict, "permessage-deflate; server_no_context_takeover", None),
+            (
+                strict,
+                "permessage-deflate; server_no_context_takeover",
+                None,
+            ),
             (
                 strict,
                 "permessage-deflate; server_no_context_takeover, permessage-deflate",
@@ -204,15 +226,27 @@ mod tests {
             ),
             (default, "x-webkit-deflate-frame", None),
             (default, "permessage-deflate; bogus", None),
-            (default, "permessage-deflate; bogus, permessage-deflate", Some(pmd)),
+            (
+                default,
+                "permessage-deflate; bogus, permessage-deflate",
+                Some(pmd),
+            ),
             (
                 default,
                 "permessage-deflate; server_max_window_bits=8; server_max_window_bits=8",
                 None,
             ),
-            (default, "permessage-deflate; server_max_window_bits=16", None),
+            (
+                default,
+                "permessage-deflate; server_max_window_bits=16",
+                None,
+            ),
             (default, "permessage-deflate; server_max_window_bits", None),
-            (default, "permessage-deflate; client_max_window_bits=7", None),
+            (
+                default,
+                "permessage-deflate; client_max_window_bits=7",
+                None,
+            ),
             (
                 default,
                 "permessage-deflate; server_max_window_bits=\"8\"",
