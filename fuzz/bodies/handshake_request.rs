@@ -42,7 +42,7 @@ pub fn run(data: &[u8]) {
     };
     let options = AcceptOptions {
         subprotocol: upgrade.offered_subprotocols().first().copied(),
-        deflate: Some(if data.len() % 2 == 0 {
+        deflate: Some(if data.len().is_multiple_of(2) {
             small_windows
         } else {
             DeflatePolicy::default()

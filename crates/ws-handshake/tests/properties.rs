@@ -84,13 +84,13 @@ fn deflate_policy() -> impl Strategy<Value = DeflatePolicy> {
 proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        if let Ok(Some(request)) = Request::parse(&data, &Limits::default()) {
-            if let Ok(upgrade) = request.validate() {
-                let _ = upgrade.accept(&AcceptOptions {
-                    deflate: Some(DeflatePolicy::default()),
-                    ..AcceptOptions::default()
-                });
-            }
+        if let Ok(Some(request)) = Request::parse(&data, &Limits::default())
+            && let Ok(upgrade) = request.validate()
+        {
+            let _ = upgrade.accept(&AcceptOptions {
+                deflate: Some(DeflatePolicy::default()),
+                ..AcceptOptions::default()
+            });
         }
         let _ = Response::parse(&data, &Limits::default());
         let _ = ws_handshake::parse_extensions(&String::from_utf8_lossy(&data));

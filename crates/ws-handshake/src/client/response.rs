@@ -65,7 +65,10 @@ impl Response {
     }
 }
 
-fn parse_spans(buf: &[u8], limits: &Limits) -> Result<Option<(usize, (u16, Vec<FieldSpan>))>> {
+/// A complete response head: its length, status and field positions.
+type ParsedHead = (usize, (u16, Vec<FieldSpan>));
+
+fn parse_spans(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>> {
     parse_head(buf, limits, Error::MalformedResponse, |window, slots| {
         let mut response = httparse::Response::new(slots);
         let len = match response.parse(window)? {
