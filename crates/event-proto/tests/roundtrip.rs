@@ -34,7 +34,9 @@ fn value(binary: bool) -> BoxedStrategy<Value> {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
                 proptest::collection::vec(("[a-z]{0,6}|\\PC{0,4}", inner), 0..6)
-                    .prop_filter("no placeholder key", |m| m.iter().all(|(k, _)| k != "_placeholder"))
+                    .prop_filter("no placeholder key", |m| m
+                        .iter()
+                        .all(|(k, _)| k != "_placeholder"))
                     .prop_map(Value::Object),
             ]
         })
