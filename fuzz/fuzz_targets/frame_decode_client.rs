@@ -1,6 +1,6 @@
 #![no_main]
 
-#[path = "../bodies/frame_decode_client.rs"]
+#[path = "../bodies/frame_decode.rs"]
 mod body;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run_client(data));

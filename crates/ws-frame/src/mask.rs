@@ -26,6 +26,19 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
 /// This lets a payload that arrives in pieces be unmasked piece by piece.
 pub fn apply_mask_at(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate_key(key, offset);
+    if buf.len() < BLOCK {
+        // Short payloads (most control frames and chat-sized messages): word steps, no setup.
+        let word = u32::from_ne_bytes(key);
+        let mut words = buf.chunks_exact_mut(4);
+        for chunk in &mut words {
+            let masked = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) ^ word;
+            chunk.copy_from_slice(&masked.to_ne_bytes());
+        }
+        for (byte, k) in words.into_remainder().iter_mut().zip(key) {
+            *byte ^= k;
+        }
+        return;
+    }
     let mut expanded = [0u8; BLOCK];
     for (i, byte) in expanded.iter_mut().enumerate() {
         *byte = key[i % 4];

@@ -3,23 +3,20 @@
 #[path = "../../../fuzz/bodies/replay.rs"]
 mod replay;
 
-#[path = "../../../fuzz/bodies/frame_decode_server.rs"]
-mod frame_decode_server;
-
-#[path = "../../../fuzz/bodies/frame_decode_client.rs"]
-mod frame_decode_client;
+#[path = "../../../fuzz/bodies/frame_decode.rs"]
+mod frame_decode;
 
 #[path = "../../../fuzz/bodies/message_assembly.rs"]
 mod message_assembly;
 
 #[test]
 fn frame_decode_server_seeds() {
-    replay::replay("frame_decode_server", frame_decode_server::run);
+    replay::replay("frame_decode_server", frame_decode::run_server);
 }
 
 #[test]
 fn frame_decode_client_seeds() {
-    replay::replay("frame_decode_client", frame_decode_client::run);
+    replay::replay("frame_decode_client", frame_decode::run_client);
 }
 
 #[test]

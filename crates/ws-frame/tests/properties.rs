@@ -17,12 +17,24 @@ fn payload(max: usize) -> impl Strategy<Value = Bytes> {
 /// Any frame a conforming peer could send.
 fn frame() -> impl Strategy<Value = Frame> {
     let data = (
-        prop_oneof![Just(OpCode::Text), Just(OpCode::Binary), Just(OpCode::Continuation)],
+        prop_oneof![
+            Just(OpCode::Text),
+            Just(OpCode::Binary),
+            Just(OpCode::Continuation)
+        ],
         any::<bool>(),
         payload(70_000),
     )
-        .prop_map(|(opcode, fin, payload)| Frame { fin, rsv: 0, opcode, payload });
-    let control = (prop_oneof![Just(OpCode::Ping), Just(OpCode::Pong), Just(OpCode::Close)], payload(125))
+        .prop_map(|(opcode, fin, payload)| Frame {
+            fin,
+            rsv: 0,
+            opcode,
+            payload,
+        });
+    let control = (
+        prop_oneof![Just(OpCode::Ping), Just(OpCode::Pong), Just(OpCode::Close)],
+        payload(125),
+    )
         .prop_map(|(opcode, payload)| Frame::new(opcode, payload));
     prop_oneof![3 => data, 1 => control]
 }
@@ -30,7 +42,10 @@ fn frame() -> impl Strategy<Value = Frame> {
 /// A valid message sequence: binary messages in 1–4 fragments with pings interleaved.
 fn messages() -> impl Strategy<Value = Vec<Frame>> {
     proptest::collection::vec(
-        (proptest::collection::vec(payload(3000), 1..4), any::<bool>()),
+        (
+            proptest::collection::vec(payload(3000), 1..4),
+            any::<bool>(),
+        ),
         0..6,
     )
     .prop_map(|messages| {
@@ -38,8 +53,17 @@ fn messages() -> impl Strategy<Value = Vec<Frame>> {
         for (parts, with_ping) in messages {
             let last = parts.len() - 1;
             for (i, part) in parts.into_iter().enumerate() {
-                let opcode = if i == 0 { OpCode::Binary } else { OpCode::Continuation };
-                frames.push(Frame { fin: i == last, rsv: 0, opcode, payload: part });
+                let opcode = if i == 0 {
+                    OpCode::Binary
+                } else {
+                    OpCode::Continuation
+                };
+                frames.push(Frame {
+                    fin: i == last,
+                    rsv: 0,
+                    opcode,
+                    payload: part,
+                });
                 if with_ping && i == 0 {
                     frames.push(Frame::ping("p"));
                 }
