@@ -57,7 +57,10 @@ fn list_targets(dir: &Path) -> Result<Vec<String>, String> {
         .filter_map(Result::ok)
         .filter_map(|e| {
             let path = e.path();
-            (path.extension()? == "rs").then(|| path.file_stem()?.to_string_lossy().into_owned())?
+            if path.extension()? != "rs" {
+                return None;
+            }
+            Some(path.file_stem()?.to_string_lossy().into_owned())
         })
         .collect();
     names.sort();
