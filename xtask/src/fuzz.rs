@@ -32,12 +32,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let corpus = fuzz_dir.join("corpus").join(target);
         let seeds = fuzz_dir.join("seeds").join(target);
         std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
-        let mut command = Command::new(cmd::cargo_path());
-        if nightly {
-            command.arg("+nightly");
+        let mut command = if nightly {
+            let mut rustup = Command::new("rustup");
+            rustup.args(["run", "nightly", "cargo"]);
+            rustup
         } else {
-            command.env("RUSTC_BOOTSTRAP", "1");
-        }
+            let mut cargo = Command::new(cmd::cargo_path());
+            cargo.env("RUSTC_BOOTSTRAP", "1");
+            cargo
+        };
         command
             .current_dir(&fuzz_dir)
             .args(["fuzz", "run", target])
