@@ -12,6 +12,9 @@
 //! * Every [`Error`] names the [`CloseCode`] to answer it with.
 //! * With the default `codec` feature, the decoder and encoder implement tokio-util's
 //!   `Decoder`/`Encoder` traits ([`FrameCodec`]); no tokio runtime is pulled in.
+//! * With the `deflate` feature, [`PerMessageDeflate`] implements permessage-deflate
+//!   (RFC 7692) as an [`Extension`], with every negotiated parameter, a size threshold and
+//!   bounded inflation.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -34,6 +37,8 @@ mod close;
 #[cfg(feature = "codec")]
 mod codec;
 mod decoder;
+#[cfg(feature = "deflate")]
+mod deflate;
 mod encoder;
 mod error;
 mod extension;
@@ -52,6 +57,8 @@ pub use close::{CloseCode, CloseFrame, MAX_CLOSE_REASON};
 #[cfg(feature = "codec")]
 pub use codec::FrameCodec;
 pub use decoder::FrameDecoder;
+#[cfg(feature = "deflate")]
+pub use deflate::{DeflateConfig, MAX_WINDOW_BITS, MIN_WINDOW_BITS, PerMessageDeflate};
 pub use encoder::{FrameEncoder, encode_with_mask};
 pub use error::Error;
 pub use extension::Extension;
