@@ -176,7 +176,8 @@ impl Packet {
         }
     }
 
-    /// Deserializes the arguments as one tuple or sequence type.
+    /// Deserializes the arguments as one tuple or sequence type, without copying them; `&str`
+    /// and `&[u8]` fields borrow from the packet.
     ///
     /// ```
     /// use event_proto::socket::Packet;
@@ -185,8 +186,8 @@ impl Packet {
     /// let (n, dir): (u32, String) = p.deserialize_args().unwrap();
     /// assert_eq!((n, dir.as_str()), (1, "up"));
     /// ```
-    pub fn deserialize_args<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        Value::Array(self.args().to_vec()).to()
+    pub fn deserialize_args<'de, T: serde::Deserialize<'de>>(&'de self) -> Result<T> {
+        crate::value::from_args(self.args())
     }
 
     fn items(&self) -> &[Value] {

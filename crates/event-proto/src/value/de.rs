@@ -1,7 +1,9 @@
 //! Deserializing any `T: Deserialize` out of a [`Value`].
 
-use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqDeserializer};
-use serde::de::{self, IntoDeserializer, Visitor};
+use serde::de::value::{
+    BorrowedStrDeserializer, MapAccessDeserializer, MapDeserializer, SeqDeserializer,
+};
+use serde::de::{self, Deserialize, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
 use super::Value;
@@ -19,36 +21,69 @@ use crate::error::{Error, Result};
 /// assert_eq!(from_value::<Chat>(v).unwrap(), Chat { user: "a".into() });
 /// ```
 pub fn from_value<T: de::DeserializeOwned>(value: Value) -> Result<T> {
+    T::deserialize(&value)
+}
+
+/// Deserializes a serde type that may borrow from `value`: `&str` fields borrow strings and
+/// `&[u8]` fields (or `serde_bytes::Bytes`) borrow binary data, without copying.
+///
+/// ```
+/// use bytes::Bytes;
+/// use event_proto::value::{from_value_ref, Value};
+///
+/// let v = Value::Array(vec![Value::from("name"), Value::Binary(Bytes::from_static(b"\x01\x02"))]);
+/// let (name, data): (&str, &[u8]) = from_value_ref(&v).unwrap();
+/// assert_eq!((name, data), ("name", &b"\x01\x02"[..]));
+/// ```
+pub fn from_value_ref<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T> {
     T::deserialize(value)
 }
 
-impl IntoDeserializer<'_, Error> for Value {
-    type Deserializer = Value;
-    fn into_deserializer(self) -> Value {
+/// Deserializes a list of event arguments as one sequence (usually a tuple).
+pub(crate) fn from_args<'de, T: Deserialize<'de>>(args: &'de [Value]) -> Result<T> {
+    T::deserialize(SeqDeserializer::<_, Error>::new(args.iter()))
+}
+
+impl<'de> IntoDeserializer<'de, Error> for &'de Value {
+    type Deserializer = &'de Value;
+    fn into_deserializer(self) -> &'de Value {
         self
     }
 }
 
-fn visit_array<'de, V: Visitor<'de>>(items: Vec<Value>, visitor: V) -> Result<V::Value> {
-    let mut seq = SeqDeserializer::new(items.into_iter());
+fn object_access<'de>(
+    members: &'de [(String, Value)],
+) -> MapDeserializer<
+    'de,
+    impl Iterator<Item = (BorrowedStrDeserializer<'de, Error>, &'de Value)>,
+    Error,
+> {
+    MapDeserializer::new(
+        members
+            .iter()
+            .map(|(k, v)| (BorrowedStrDeserializer::new(k.as_str()), v)),
+    )
+}
+
+fn visit_seq<'de, V, I>(items: I, visitor: V) -> Result<V::Value>
+where
+    V: Visitor<'de>,
+    I: Iterator,
+    I::Item: IntoDeserializer<'de, Error>,
+{
+    let mut seq = SeqDeserializer::new(items);
     let out = visitor.visit_seq(&mut seq)?;
     seq.end()?;
     Ok(out)
 }
 
-fn object_access(
-    members: Vec<(String, Value)>,
-) -> MapDeserializer<'static, std::vec::IntoIter<(String, Value)>, Error> {
-    MapDeserializer::new(members.into_iter())
-}
-
-impl<'de> de::Deserializer<'de> for Value {
+impl<'de> de::Deserializer<'de> for &'de Value {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self {
             Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Bool(b) => visitor.visit_bool(*b),
             Value::Number(n) => {
                 if let Some(u) = n.as_u64() {
                     visitor.visit_u64(u)
@@ -58,9 +93,9 @@ impl<'de> de::Deserializer<'de> for Value {
                     visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
                 }
             }
-            Value::String(s) => visitor.visit_string(s),
-            Value::Binary(b) => visitor.visit_byte_buf(b.to_vec()),
-            Value::Array(items) => visit_array(items, visitor),
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Binary(b) => visitor.visit_borrowed_bytes(b),
+            Value::Array(items) => visit_seq(items.iter(), visitor),
             Value::Object(members) => {
                 let mut map = object_access(members);
                 let out = visitor.visit_map(&mut map)?;
@@ -87,12 +122,7 @@ impl<'de> de::Deserializer<'de> for Value {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self {
-            Value::Binary(b) => {
-                let mut seq = SeqDeserializer::new(b.into_iter());
-                let out = visitor.visit_seq(&mut seq)?;
-                seq.end()?;
-                Ok(out)
-            }
+            Value::Binary(b) => visit_seq(b.iter().copied(), visitor),
             other => other.deserialize_any(visitor),
         }
     }
@@ -104,7 +134,7 @@ impl<'de> de::Deserializer<'de> for Value {
         visitor: V,
     ) -> Result<V::Value> {
         match self {
-            Value::String(s) => visitor.visit_enum(s.into_deserializer()),
+            Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
             Value::Object(members) if members.len() == 1 => {
                 visitor.visit_enum(MapAccessDeserializer::new(object_access(members)))
             }
@@ -121,9 +151,9 @@ impl<'de> de::Deserializer<'de> for Value {
 }
 
 impl Value {
-    /// Deserializes a clone of this value into `T`.
-    pub fn to<T: de::DeserializeOwned>(&self) -> Result<T> {
-        T::deserialize(self.clone())
+    /// Deserializes this value into `T`, borrowing where `T` allows it.
+    pub fn to<'de, T: Deserialize<'de>>(&'de self) -> Result<T> {
+        T::deserialize(self)
     }
 }
 
@@ -174,6 +204,21 @@ mod tests {
         assert_eq!(all.raw, [9, 8]);
         assert_eq!(all.o, None);
         assert_eq!(v.to::<All>().map(|a| a.neg), Ok(-5));
+    }
+
+    #[test]
+    fn borrows_strings_and_bytes() {
+        let data = Bytes::from_static(b"bin");
+        let v = Value::Array(vec![Value::from("s"), Value::Binary(data.clone())]);
+        let (s, b): (&str, &[u8]) = v.to().expect("borrows");
+        assert_eq!(s, "s");
+        assert_eq!(b.as_ptr(), data.as_ptr(), "no copy");
+        let args = [Value::Number(1u64.into()), Value::Null];
+        assert_eq!(from_args::<(u8, Option<bool>)>(&args), Ok((1, None)));
+        assert!(
+            from_args::<(u8,)>(&args).is_err(),
+            "extra arguments are an error"
+        );
     }
 
     #[test]

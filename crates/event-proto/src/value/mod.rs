@@ -7,7 +7,8 @@ mod ser;
 use bytes::Bytes;
 pub use serde_json::Number;
 
-pub use de::from_value;
+pub(crate) use de::from_args;
+pub use de::{from_value, from_value_ref};
 pub use ser::to_value;
 
 /// A dynamically typed payload value: JSON plus binary.
@@ -16,9 +17,10 @@ pub use ser::to_value;
 /// WebSocket read buffer, the decoded packet and an encoded broadcast. Object members keep
 /// their order, which makes decode→encode byte-exact.
 ///
-/// Convert user types with [`to_value`] and [`from_value`]; serde byte fields (such as
-/// `serde_bytes::ByteBuf` or `bytes::Bytes` with its `serde` feature) map to
-/// [`Value::Binary`] — through a copy, since serde cannot hand over a `Bytes` as is.
+/// Convert user types with [`to_value`], [`from_value`] and [`from_value_ref`]. Serde byte
+/// fields map to [`Value::Binary`]: borrowed ones (`&[u8]`, `serde_bytes::Bytes`) point into the
+/// attachment without copying; owned ones (`Vec<u8>`, `bytes::Bytes` with its `serde` feature)
+/// get a copy, since serde cannot hand over a `Bytes` handle as is.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
     /// `null`.
