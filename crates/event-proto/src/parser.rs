@@ -3,10 +3,14 @@
 use bytes::Bytes;
 
 use crate::engine;
-use crate::error::Result;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::message::Message;
 use crate::socket::Packet;
+use crate::text::Str;
+use crate::value::{Value, to_value};
 
 /// A Socket.IO packet encoded for the wire: one head message plus its attachments.
 ///
@@ -57,8 +61,45 @@ pub trait Parser: Clone + Send + Sync + 'static {
     /// Encodes `packet`; fails if the packet does not validate.
     fn encode(&self, packet: &Packet) -> Result<Encoded>;
 
+    /// Encodes an `EVENT` named `event` whose arguments come from `args`, a value that
+    /// serializes as a sequence (a tuple, array or `Vec`; `()` for none); serde byte values become binary
+    /// data. Parsers override this to skip the intermediate [`crate::Value`].
+    ///
+    /// ```
+    /// use event_proto::{JsonParser, Parser, Str};
+    ///
+    /// let e = JsonParser.encode_event(&Str::from("/"), "chat", &(("a", 1),), None).unwrap();
+    /// assert_eq!(e.text(), Some(r#"2["chat",["a",1]]"#));
+    /// ```
+    fn encode_event<T: Serialize + ?Sized>(
+        &self,
+        ns: &Str,
+        event: &str,
+        args: &T,
+        ack: Option<u64>,
+    ) -> Result<Encoded> {
+        let mut packet = Packet::event(ns.clone(), event, sequence(to_value(args)?)?);
+        packet.id = ack;
+        self.encode(&packet)
+    }
+
+    /// Encodes an `ACK` answering `id` with `args`, a value that serializes as a sequence.
+    fn encode_ack<T: Serialize + ?Sized>(&self, ns: &Str, id: u64, args: &T) -> Result<Encoded> {
+        self.encode(&Packet::ack(ns.clone(), id, sequence(to_value(args)?)?))
+    }
+
     /// A fresh decoder for one connection.
     fn decoder(&self, limits: Limits) -> Self::Decoder;
+}
+
+fn sequence(value: Value) -> Result<Vec<Value>> {
+    match value {
+        Value::Array(items) => Ok(items),
+        Value::Null => Ok(Vec::new()),
+        _ => Err(Error::Serde(
+            "arguments must serialize as a sequence".into(),
+        )),
+    }
 }
 
 /// Per-connection decoding state of a [`Parser`]: fed with every Engine.IO message.
@@ -74,7 +115,38 @@ pub trait Decoder: Send + 'static {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::Str;
+
+    /// A parser relying on the provided `encode_event` / `encode_ack`.
+    #[derive(Clone)]
+    struct Defaults;
+
+    impl Parser for Defaults {
+        type Decoder = crate::JsonDecoder;
+        fn encode(&self, packet: &Packet) -> Result<Encoded> {
+            crate::JsonParser.encode(packet)
+        }
+        fn decoder(&self, limits: Limits) -> Self::Decoder {
+            crate::JsonParser.decoder(limits)
+        }
+    }
+
+    #[test]
+    fn provided_methods_match_the_json_fast_path() {
+        let ns = Str::from("/n");
+        let args = (1, "two", Value::Binary(Bytes::from_static(b"3")));
+        let ours = Defaults.encode_event(&ns, "e", &args, Some(4));
+        assert_eq!(
+            ours,
+            crate::JsonParser.encode_event(&ns, "e", &args, Some(4))
+        );
+        let ack = Defaults.encode_ack(&ns, 9, &args);
+        assert_eq!(ack, crate::JsonParser.encode_ack(&ns, 9, &args));
+        assert!(Defaults.encode_ack(&ns, 9, &5).is_err());
+        assert_eq!(
+            Defaults.encode_event(&ns, "e", &(), None),
+            crate::JsonParser.encode_event(&ns, "e", &(), None)
+        );
+    }
 
     #[test]
     fn messages_in_order() {

@@ -125,6 +125,22 @@ proptest! {
     }
 
     #[test]
+    fn serde_fast_path_matches_value_path(
+        ns in namespace(),
+        name in "\\PC{0,8}",
+        id in proptest::option::of(any::<u64>()),
+        args in proptest::collection::vec(value(true), 0..4),
+    ) {
+        let ns = Str::from(ns);
+        let direct = JsonParser.encode_event(&ns, &name, &args, id).expect("encodes");
+        let mut packet = Packet::event(ns.clone(), &name, args.clone());
+        packet.id = id;
+        prop_assert_eq!(&direct, &JsonParser.encode(&packet).expect("encodes"));
+        let ack = JsonParser.encode_ack(&ns, 1, &args).expect("encodes");
+        prop_assert_eq!(ack, JsonParser.encode(&Packet::ack(ns, 1, args)).expect("encodes"));
+    }
+
+    #[test]
     fn polling_payloads_round_trip(packets in proptest::collection::vec(engine_packet(), 1..24)) {
         let body = encode_payload(&packets);
         prop_assert_eq!(decode_payload(body, usize::MAX), Ok(packets));

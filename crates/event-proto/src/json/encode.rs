@@ -26,19 +26,7 @@ pub(crate) fn encode(packet: &Packet) -> Result<Encoded> {
     };
 
     let mut out = Vec::with_capacity(64);
-    out.push(kind.as_ascii());
-    let mut num = itoa::Buffer::new();
-    if kind.is_binary() {
-        out.extend_from_slice(num.format(count).as_bytes());
-        out.push(b'-');
-    }
-    if packet.ns != ROOT_NAMESPACE {
-        out.extend_from_slice(packet.ns.as_bytes());
-        out.push(b',');
-    }
-    if let Some(id) = packet.id {
-        out.extend_from_slice(num.format(id).as_bytes());
-    }
+    write_header(&mut out, kind, count, &packet.ns, packet.id);
     let mut attachments = Vec::with_capacity(count);
     if let Some(data) = &packet.data {
         write_json(data, &mut out, &mut attachments).map_err(|e| Error::Serde(e.to_string()))?;
@@ -47,6 +35,29 @@ pub(crate) fn encode(packet: &Packet) -> Result<Encoded> {
         head: Message::Text(Str::from_utf8_trusted(Bytes::from(out))),
         attachments,
     })
+}
+
+/// Writes `<kind>[<count>-][<ns>,][<id>]`.
+pub(crate) fn write_header(
+    out: &mut Vec<u8>,
+    kind: PacketKind,
+    count: usize,
+    ns: &Str,
+    id: Option<u64>,
+) {
+    out.push(kind.as_ascii());
+    let mut num = itoa::Buffer::new();
+    if kind.is_binary() {
+        out.extend_from_slice(num.format(count).as_bytes());
+        out.push(b'-');
+    }
+    if *ns != ROOT_NAMESPACE {
+        out.extend_from_slice(ns.as_bytes());
+        out.push(b',');
+    }
+    if let Some(id) = id {
+        out.extend_from_slice(num.format(id).as_bytes());
+    }
 }
 
 fn count_binary(value: &Value) -> usize {

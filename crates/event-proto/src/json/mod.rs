@@ -1,13 +1,17 @@
 //! The default Socket.IO parser: the JSON text format with binary placeholders.
 
 mod decode;
+mod emit;
 mod encode;
+mod intercept;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::message::Message;
 use crate::parser::{Decoder, Encoded, Parser};
 use crate::socket::{AttachmentCollector, Packet};
+use crate::text::Str;
+use serde::Serialize;
 
 /// The default parser, wire-compatible with the reference `socket.io-parser`.
 ///
@@ -38,6 +42,20 @@ impl Parser for JsonParser {
 
     fn encode(&self, packet: &Packet) -> Result<Encoded> {
         encode::encode(packet)
+    }
+
+    fn encode_event<T: Serialize + ?Sized>(
+        &self,
+        ns: &Str,
+        event: &str,
+        args: &T,
+        ack: Option<u64>,
+    ) -> Result<Encoded> {
+        emit::encode_args(ns, Some(event), ack, args)
+    }
+
+    fn encode_ack<T: Serialize + ?Sized>(&self, ns: &Str, id: u64, args: &T) -> Result<Encoded> {
+        emit::encode_args(ns, None, Some(id), args)
     }
 
     fn decoder(&self, limits: Limits) -> JsonDecoder {
@@ -82,7 +100,6 @@ impl Decoder for JsonDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::Str;
     use bytes::Bytes;
 
     #[test]

@@ -226,7 +226,7 @@ impl Packet {
 }
 
 /// Checks that a namespace starts with `/` and holds no `,` (the wire's namespace terminator).
-fn validate_namespace(ns: &[u8]) -> Result<()> {
+pub(crate) fn validate_namespace(ns: &[u8]) -> Result<()> {
     match ns.first() {
         Some(b'/') if memchr::memchr(b',', ns).is_none() => Ok(()),
         _ => Err(Error::InvalidNamespace),
