@@ -18,11 +18,11 @@ pub const MAX_WINDOW_BITS: u8 = 15;
 /// [`PerMessageDeflate::new`](crate::PerMessageDeflate::new) picks the right half for its
 /// [`Role`](crate::Role).
 ///
-/// Memory per connection, measured with the zlib-rs backend (see the module docs of
+/// Memory per connection, measured with the zlib-rs backend (see
 /// [`PerMessageDeflate`](crate::PerMessageDeflate) for the table): a compressor holds about
-/// 370 KiB at 15 window bits and about 245 KiB at 9; a decompressor about 7 KiB plus its window
-/// (32 KiB at 15 bits, 512 bytes at 9). With no context takeover in a direction, that
-/// direction's state is released between messages, so an idle connection holds none of it.
+/// 371 KiB at 15 window bits and 245 KiB at 9; a decompressor 46 KiB at any window bits. With
+/// no context takeover in a direction, that direction's state is released between messages,
+/// so an idle connection holds none of it.
 ///
 /// ```
 /// use ws_frame::DeflateConfig;
@@ -42,21 +42,22 @@ pub struct DeflateConfig {
     /// Trade-off: repeated content across messages (JSON keys, event names) no longer shrinks,
     /// so small similar messages compress much worse; in exchange the server's compressor is
     /// freed after each message instead of being held for the whole connection.
-    /// Memory: with `true`, an idle server holds no compressor (about 370 KiB saved at 15
-    /// window bits), and the client holds no decompressor between messages.
+    /// Memory: with `true`, an idle server holds no compressor (371 KiB saved at 15 window
+    /// bits), and an idle client no decompressor (46 KiB).
     pub server_no_context_takeover: bool,
     /// The client starts every message with an empty window. Default `false`.
     ///
     /// The mirror image of `server_no_context_takeover`: with `true` a server frees its
-    /// decompressor between messages (about 40 KiB at 15 window bits) and a client frees its
-    /// compressor.
+    /// decompressor between messages (46 KiB) and a client frees its compressor (371 KiB at
+    /// 15 window bits).
     pub client_no_context_takeover: bool,
     /// Base-2 logarithm of the window the server compresses with, 8..=15. Default 15 (32 KiB).
     ///
     /// Trade-off: a smaller window finds fewer repetitions (worse ratio on long messages or
-    /// across messages) but costs less memory on both ends. Memory: the compressor needs about
-    /// `4 << bits` bytes for its window and match chains on top of a fixed 240 KiB; the
-    /// decompressor `1 << bits` bytes of window on top of a fixed 7 KiB.
+    /// across messages) and saves memory on the compressing side only. Memory: the compressor
+    /// needs `4 << bits` bytes for its window and match chains on top of a fixed 243 KiB
+    /// (371 KiB in all at 15 bits, 245 KiB at 9); the decompressor takes 46 KiB whatever the
+    /// bits (the backend always allocates a 32 KiB window).
     ///
     /// A compress window of 8 is never used: zlib-family deflaters cannot produce a stream
     /// limited to a 256-byte window (they quietly use 512 bytes), so a side told to compress

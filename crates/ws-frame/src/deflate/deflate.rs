@@ -3,7 +3,7 @@
 use bytes::BytesMut;
 use flate2::{Compress, Compression, FlushCompress};
 
-use super::inflate::{MAX_STEP, SYNC_TAIL};
+use super::inflate::{MAX_STEP, SYNC_TAIL, delta};
 use crate::Error;
 
 /// The smallest output room handed to the compressor: zlib wants more than six bytes free
@@ -104,11 +104,6 @@ fn compress_sync(state: &mut Compress, mut input: &[u8], out: &mut BytesMut) -> 
         }
         room = (room * 2).min(MAX_STEP);
     }
-}
-
-/// The difference of two byte counters, as a `usize`.
-fn delta(after: u64, before: u64) -> usize {
-    usize::try_from(after.saturating_sub(before)).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

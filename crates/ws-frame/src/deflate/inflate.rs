@@ -9,13 +9,13 @@ use crate::Error;
 /// empty stored block left by a sync flush) and the receiver puts back (RFC 7692 §7.2.2).
 pub(crate) const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-/// The most output produced by one call into the decompressor. Bounds how far past the limit
-/// work can go before it is noticed (it cannot: see `step`), and how much zeroed spare room a
-/// single step asks for.
+/// The most output one call into the (de)compressor may produce: bounds the zeroed room
+/// handed to it at once.
 pub(crate) const MAX_STEP: usize = 32 * 1024;
 
-/// The first growth of an empty output buffer; later steps double up to [`MAX_STEP`].
-const MIN_STEP: usize = 256;
+/// Output room probed on the stack when `out` is full: `out` grows only once the decompressor
+/// really has more output, so a message that exactly fills its buffer is not reallocated.
+const PROBE: usize = 256;
 
 /// Inflates the peer's messages.
 pub(crate) struct Inflater {
@@ -117,13 +117,30 @@ impl Inflater {
             .get_or_insert_with(|| Decompress::new_with_window_bits(false, window_bits));
         loop {
             let len = out.len();
-            let step = step(out, limit)?;
-            out.resize(len + step, 0);
-            let (in_before, out_before) = (state.total_in(), state.total_out());
-            let status = state.decompress(input, &mut out[len..], flush);
-            let consumed = delta(state.total_in(), in_before);
-            let written = delta(state.total_out(), out_before);
-            out.truncate(len + written.min(step));
+            if len > limit {
+                return Err(Error::MessageTooBig { limit });
+            }
+            // One byte past the limit is enough to tell that the message is too big.
+            let to_limit = (limit - len).saturating_add(1);
+            let spare = out.capacity() - len;
+            let (room, consumed, written, status) = if spare == 0 {
+                let mut probe = [0u8; PROBE];
+                let room = PROBE.min(to_limit);
+                let (consumed, written, status) = run(state, input, &mut probe[..room], flush);
+                if written > 0 {
+                    let growth = len.clamp(2 * PROBE, MAX_STEP).min(to_limit).max(written);
+                    out.reserve(growth);
+                    out.extend_from_slice(&probe[..written]);
+                }
+                (room, consumed, written, status)
+            } else {
+                let room = spare.min(MAX_STEP).min(to_limit);
+                // Within the spare capacity: zero-fills, never reallocates.
+                out.resize(len + room, 0);
+                let (consumed, written, status) = run(state, input, &mut out[len..], flush);
+                out.truncate(len + written);
+                (room, consumed, written, status)
+            };
             let status = status.map_err(|_| Error::Extension("invalid compressed data"))?;
             if out.len() > limit {
                 return Err(Error::MessageTooBig { limit });
@@ -135,33 +152,29 @@ impl Inflater {
             input = input.get(consumed..).unwrap_or_default();
             // Done when all input is in and the decompressor had room to spare (nothing held
             // back), or when it can make no progress at all (it waits for more input).
-            if (input.is_empty() && written < step) || (consumed == 0 && written == 0) {
+            if (input.is_empty() && written < room) || (consumed == 0 && written == 0) {
                 return Ok(());
             }
         }
     }
 }
 
-/// How many bytes the next decompress call may write: spare room already in `out` if any,
-/// otherwise a doubling of what `out` holds, capped at [`MAX_STEP`] and at one byte past the
-/// limit (so crossing the limit is detected without inflating further).
-fn step(out: &mut BytesMut, limit: usize) -> Result<usize, Error> {
-    let len = out.len();
-    if len > limit {
-        return Err(Error::MessageTooBig { limit });
-    }
-    let to_limit = (limit - len).saturating_add(1);
-    let spare = out.capacity() - len;
-    let step = if spare >= MIN_STEP {
-        spare
-    } else {
-        len.max(MIN_STEP)
-    };
-    Ok(step.min(MAX_STEP).min(to_limit))
+/// One decompress call: how much input it consumed, how much output it wrote into `dst`.
+fn run(
+    state: &mut Decompress,
+    input: &[u8],
+    dst: &mut [u8],
+    flush: FlushDecompress,
+) -> (usize, usize, Result<Status, flate2::DecompressError>) {
+    let (in_before, out_before) = (state.total_in(), state.total_out());
+    let status = state.decompress(input, dst, flush);
+    let consumed = delta(state.total_in(), in_before).min(input.len());
+    let written = delta(state.total_out(), out_before).min(dst.len());
+    (consumed, written, status)
 }
 
 /// The difference of two byte counters, as a `usize` (they advance by at most a step).
-fn delta(after: u64, before: u64) -> usize {
+pub(crate) fn delta(after: u64, before: u64) -> usize {
     usize::try_from(after.saturating_sub(before)).unwrap_or(usize::MAX)
 }
 
