@@ -1,9 +1,10 @@
 //! Engine.IO / Socket.IO packet benchmarks: event-proto's JSON parser side by side with
 //! socketioxide's common parser, plus Engine.IO polling payloads.
 //!
-//! Each workload is measured as "emit" (user data → wire text) and "decode" (wire → packet),
-//! and for decode also "typed" (wire → packet → user type), since socketioxide keeps the
-//! payload as raw JSON until the user asks for it while event-proto builds a value tree.
+//! Each workload is measured as "encode" (user data → wire text; event-proto also through its
+//! `Value` tree and from an already built packet) and "decode" (wire → packet), and for decode
+//! also "typed" (wire → packet → user type), since socketioxide keeps the payload as raw JSON
+//! until the user asks for it while event-proto builds a value tree.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -32,13 +33,23 @@ fn json_16k() -> serde_json::Value {
     serde_json::Value::Array(rows)
 }
 
+const ROOT: Str = Str::from_static("/");
+
 fn ours_emit(name: &str, data: &serde_json::Value) -> Encoded {
+    JsonParser
+        .encode_event(&ROOT, name, &(data,), None)
+        .expect("encodes")
+}
+
+fn ours_emit_via_value(name: &str, data: &serde_json::Value) -> Encoded {
     let packet = Packet::event_from("/", name, &(data,)).expect("converts");
     JsonParser.encode(&packet).expect("encodes")
 }
 
 fn theirs_emit(name: &str, data: &serde_json::Value) -> SValue {
-    let value = CommonParser.encode_value(&(data,), Some(name)).expect("converts");
+    let value = CommonParser
+        .encode_value(&(data,), Some(name))
+        .expect("converts");
     CommonParser.encode(SPacket::event("/", value))
 }
 
@@ -84,23 +95,34 @@ fn json_workload(c: &mut Criterion, group_name: &str, data: serde_json::Value) {
 
     let mut group = c.benchmark_group(format!("{group_name}/encode"));
     group.throughput(Throughput::Bytes(text.len() as u64));
-    group.bench_function("event-proto", |b| b.iter(|| ours_emit("chat", black_box(&data))));
-    group.bench_function("event-proto prebuilt", |b| {
+    group.bench_function("event-proto", |b| {
+        b.iter(|| ours_emit("chat", black_box(&data)))
+    });
+    group.bench_function("event-proto via Value", |b| {
+        b.iter(|| ours_emit_via_value("chat", black_box(&data)))
+    });
+    group.bench_function("event-proto prebuilt Value", |b| {
         b.iter(|| JsonParser.encode(black_box(&prebuilt)).expect("encodes"))
     });
-    group.bench_function("socketioxide", |b| b.iter(|| theirs_emit("chat", black_box(&data))));
+    group.bench_function("socketioxide", |b| {
+        b.iter(|| theirs_emit("chat", black_box(&data)))
+    });
     group.finish();
 
     let mut group = c.benchmark_group(format!("{group_name}/decode"));
     group.throughput(Throughput::Bytes(text.len() as u64));
-    group.bench_function("event-proto", |b| b.iter(|| ours_decode(black_box(&messages))));
+    group.bench_function("event-proto", |b| {
+        b.iter(|| ours_decode(black_box(&messages)))
+    });
     group.bench_function("event-proto typed", |b| {
         b.iter(|| {
             let p = ours_decode(black_box(&messages));
             p.deserialize_args::<(serde_json::Value,)>().expect("typed")
         })
     });
-    group.bench_function("socketioxide", |b| b.iter(|| theirs_decode(black_box(&text), &[])));
+    group.bench_function("socketioxide", |b| {
+        b.iter(|| theirs_decode(black_box(&text), &[]))
+    });
     group.bench_function("socketioxide typed", |b| {
         b.iter(|| theirs_args(theirs_decode(black_box(&text), &[])))
     });
@@ -118,7 +140,11 @@ fn json_event_16k(c: &mut Criterion) {
 fn binary_64k(c: &mut Criterion) {
     let data = Bytes::from(wsio_benches::pattern(64 * 1024));
     let encoded = JsonParser
-        .encode(&Packet::event("/", "file", vec![Value::Binary(data.clone())]))
+        .encode(&Packet::event(
+            "/",
+            "file",
+            vec![Value::Binary(data.clone())],
+        ))
         .expect("encodes");
     let text = encoded.text().expect("text").to_owned();
     let messages: Vec<Message> = encoded.messages().collect();
@@ -133,7 +159,9 @@ fn binary_64k(c: &mut Criterion) {
     });
     group.bench_function("socketioxide", |b| {
         b.iter(|| {
-            let value = CommonParser.encode_value(black_box(&data), Some("file")).expect("converts");
+            let value = CommonParser
+                .encode_value(black_box(&data), Some("file"))
+                .expect("converts");
             CommonParser.encode(SPacket::event("/", value))
         })
     });
@@ -141,7 +169,9 @@ fn binary_64k(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("binary_64k/decode");
     group.throughput(Throughput::Bytes(data.len() as u64));
-    group.bench_function("event-proto", |b| b.iter(|| ours_decode(black_box(&messages))));
+    group.bench_function("event-proto", |b| {
+        b.iter(|| ours_decode(black_box(&messages)))
+    });
     group.bench_function("socketioxide", |b| {
         b.iter(|| theirs_decode(black_box(&text), &encoded.attachments))
     });

@@ -4,10 +4,12 @@
 //! is a binary message (the rest of the part); any other part is a text message when it is
 //! UTF-8 and a binary message otherwise. So a text packet followed by `0xFF 0xFE`-introduced
 //! parts is a binary packet and its attachments. Every complete packet must encode to
-//! messages that decode to the same packet.
+//! messages that decode to the same packet, and events must encode identically through the
+//! serde path.
 
 use bytes::Bytes;
-use event_proto::{Decoder, JsonParser, Limits, Message, Parser, Str};
+use event_proto::socket::Packet;
+use event_proto::{Decoder, Encoded, JsonParser, Limits, Message, Parser, Str};
 
 /// Feeds the messages in `data` to a decoder; never panics except on a broken round trip.
 pub fn run(data: &[u8]) {
@@ -35,7 +37,21 @@ pub fn run(data: &[u8]) {
             result = again.push(m).expect("re-encoded messages decode");
         }
         assert_eq!(result.as_ref(), Some(&packet), "packet round trip");
+        same_as_serde_path(&packet, &encoded);
     }
+}
+
+/// Events re-encoded from their arguments through serde give the same wire bytes (except
+/// binary-kind packets without binary data, which the serde path sends as plain events).
+fn same_as_serde_path(packet: &Packet, encoded: &Encoded) {
+    let (Some(name), true) = (
+        packet.event_name(),
+        packet.kind.is_binary() == packet.has_binary(),
+    ) else {
+        return;
+    };
+    let direct = JsonParser.encode_event(&packet.ns, name, packet.args(), packet.id);
+    assert_eq!(direct.as_ref(), Ok(encoded), "serde path");
 }
 
 fn message(part: &[u8]) -> Message {
