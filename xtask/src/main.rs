@@ -5,7 +5,9 @@
 //! * `cargo xtask fuzz [--seconds N] [TARGET ...]` — run cargo-fuzz targets (all by default) for N
 //!   seconds each (default 60), starting from the committed seeds.
 //! * `cargo xtask bench [CRITERION ARGS]` — the criterion benchmarks.
+//! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
 
+mod autobahn;
 mod cmd;
 mod fuzz;
 
@@ -19,6 +21,7 @@ fn main() -> ExitCode {
         Some("test") => test(&rest),
         Some("fuzz") => fuzz::run(&rest),
         Some("bench") => bench(&rest),
+        Some("autobahn-install") => autobahn::install().map(|_| ()),
         _ => {
             eprintln!("usage: cargo xtask <test | fuzz [--seconds N] [TARGET ...] | bench [ARGS]>");
             return ExitCode::from(2);
