@@ -58,7 +58,7 @@ pub use close::{CloseCode, CloseFrame, MAX_CLOSE_REASON};
 pub use codec::FrameCodec;
 pub use decoder::FrameDecoder;
 #[cfg(feature = "deflate")]
-pub use deflate::{DeflateConfig, MAX_WINDOW_BITS, MIN_WINDOW_BITS, PerMessageDeflate};
+pub use deflate::{DeflateConfig, PerMessageDeflate};
 pub use encoder::{FrameEncoder, encode_with_mask};
 pub use error::Error;
 pub use extension::Extension;

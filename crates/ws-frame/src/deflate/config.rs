@@ -2,11 +2,6 @@
 
 use crate::Error;
 
-/// The smallest window the handshake may agree on (RFC 7692 §7.1.2): 2^8 = 256 bytes.
-pub const MIN_WINDOW_BITS: u8 = 8;
-/// The largest window, and the default: 2^15 = 32 KiB.
-pub const MAX_WINDOW_BITS: u8 = 15;
-
 /// The parameters of one permessage-deflate connection.
 ///
 /// The four RFC 7692 fields hold the values the opening handshake *agreed* on (the handshake
@@ -87,6 +82,10 @@ pub struct DeflateConfig {
 }
 
 impl DeflateConfig {
+    /// The smallest window the handshake may agree on (RFC 7692 §7.1.2.2): 2^8 = 256 bytes.
+    pub const MIN_WINDOW_BITS: u8 = 8;
+    /// The largest window, and the default: 2^15 = 32 KiB.
+    pub const MAX_WINDOW_BITS: u8 = 15;
     /// The default threshold in bytes: messages shorter than this are sent as is.
     pub const DEFAULT_THRESHOLD: usize = 64;
     /// The default compression level (fast; see [`DeflateConfig::compression_level`]).
@@ -101,7 +100,7 @@ impl DeflateConfig {
     /// assert!(bad.validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
-        let bits = MIN_WINDOW_BITS..=MAX_WINDOW_BITS;
+        let bits = Self::MIN_WINDOW_BITS..=Self::MAX_WINDOW_BITS;
         if !bits.contains(&self.server_max_window_bits)
             || !bits.contains(&self.client_max_window_bits)
         {
@@ -120,8 +119,8 @@ impl Default for DeflateConfig {
         DeflateConfig {
             server_no_context_takeover: false,
             client_no_context_takeover: false,
-            server_max_window_bits: MAX_WINDOW_BITS,
-            client_max_window_bits: MAX_WINDOW_BITS,
+            server_max_window_bits: Self::MAX_WINDOW_BITS,
+            client_max_window_bits: Self::MAX_WINDOW_BITS,
             compression_level: Self::DEFAULT_LEVEL,
             threshold: Self::DEFAULT_THRESHOLD,
         }

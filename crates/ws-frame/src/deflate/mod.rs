@@ -12,7 +12,7 @@ mod inflate;
 
 use bytes::BytesMut;
 
-pub use config::{DeflateConfig, MAX_WINDOW_BITS, MIN_WINDOW_BITS};
+pub use config::DeflateConfig;
 
 use crate::{Error, Extension, RSV1, Role};
 use deflate::Deflater;
