@@ -12,7 +12,8 @@
 //!   long-polling several packets share one body, separated by the byte `0x1e`, and binary
 //!   messages are written as `b` followed by standard base64. The server's first packet is
 //!   `open` with a JSON [`engine::Handshake`]. A transport upgrade is the exchange `2probe` →
-//!   `3probe` → `5`, modelled by [`engine::UpgradeState`].
+//!   `3probe` → `5`, modelled by [`engine::UpgradeState`]; [`engine::Session`] computes
+//!   heartbeat deadlines from the `now` its driver passes in.
 //! * [`socket`] — Socket.IO v5 packets (connect, disconnect, event, ack, connect error and the
 //!   binary event/ack kinds), each with a namespace, an optional ack id and a [`Value`]
 //!   payload that can hold [`bytes::Bytes`] anywhere.
@@ -21,6 +22,8 @@
 //!   namespace is omitted for `/`, and every binary value is replaced by
 //!   `{"_placeholder":true,"num":N}` with the data sent afterwards as separate binary
 //!   messages, in order. Its decoder holds a binary packet until all attachments arrived.
+//!   [`Parser::encode_event`] serializes serde arguments straight to the wire, and the
+//!   resulting [`Encoded`] is cheap to clone, so a broadcast is encoded once.
 //!
 //! # Example
 //!
