@@ -65,11 +65,13 @@ pub struct DeflateConfig {
     pub client_max_window_bits: u8,
     /// zlib compression level for the messages we send, 0..=9. Default 1.
     ///
-    /// Trade-off: level 1 is several times faster than 6 and, on the short JSON messages
-    /// typical of WebSocket traffic, within a few percent of its size; raise it for large,
-    /// rarely sent, highly redundant messages where bytes on the wire cost more than CPU.
-    /// 0 stores without compressing (useful only for tests). Memory: none (the level does
-    /// not change the compressor's allocation).
+    /// Trade-off, measured on Socket.IO-like JSON (`benches/benches/deflate.rs`, compress plus
+    /// inflate): at level 1 a 1 KiB message takes about 1.2 µs and shrinks to 27 %; level 6
+    /// takes about 4 times as long for 21 %. On a 64 KiB message level 1 gives 18 % in 170 µs,
+    /// level 2 gives 13 % in 240 µs and level 6 gives 11 % in 730 µs. Level 1 suits the short
+    /// messages WebSocket traffic is mostly made of; raise it (2 is a good step) when large
+    /// messages dominate and bandwidth costs more than CPU. 0 stores without compressing.
+    /// Memory: none (the level does not change the compressor's allocation).
     pub compression_level: u32,
     /// Messages shorter than this many bytes are sent uncompressed. Default 64.
     ///

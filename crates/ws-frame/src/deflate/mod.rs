@@ -53,8 +53,9 @@ use inflate::Inflater;
 /// and received compressed messages holds about 417 KiB; with `server_no_context_takeover` a
 /// server holds only its 46 KiB decompressor between messages, and with both flags nothing.
 ///
-/// Released state is recreated for the next message: about 10 µs for a compressor, less for
-/// a decompressor, against the memory it frees while the connection is idle.
+/// Released state is recreated for the next message, which costs CPU for the memory saved:
+/// compressing and inflating a 1 KiB message takes about 15 µs instead of 1.2 µs, mostly
+/// setting up the compressor's tables again; on 64 KiB messages the difference is about 25 %.
 ///
 /// ```
 /// use bytes::BytesMut;
