@@ -65,6 +65,12 @@ impl MessageAssembler {
         }
     }
 
+    /// The negotiated extension, if any: the sending side uses the same object to encode, so
+    /// one compression context serves both directions' bookkeeping.
+    pub fn extension_mut(&mut self) -> Option<&mut (dyn Extension + 'static)> {
+        self.extension.as_deref_mut()
+    }
+
     /// Whether a fragmented message is in progress.
     pub fn is_mid_message(&self) -> bool {
         self.partial.is_some()

@@ -1,0 +1,52 @@
+//! The crate's one error type.
+
+use ws_frame::CloseCode;
+
+/// Everything that can end or refuse a WebSocket connection.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The opening handshake failed (the peer's request or response was refused).
+    #[error("handshake: {0}")]
+    Handshake(#[from] ws_handshake::Error),
+    /// The handshake was refused by the server's own policy with this status.
+    #[error("handshake rejected with status {0}")]
+    Rejected(u16),
+    /// The peer broke the protocol; a close frame with [`Error::close_code`] was sent.
+    #[error("protocol: {0}")]
+    Protocol(ws_frame::Error),
+    /// The transport failed.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The peer closed the TCP connection without a close handshake.
+    #[error("connection reset without a close handshake")]
+    ResetWithoutClose,
+    /// The connection is closed (or closing) and takes no more messages.
+    #[error("connection closed")]
+    Closed,
+    /// The closing handshake did not finish in time.
+    #[error("close handshake timed out")]
+    CloseTimeout,
+    /// The URL given to `connect` cannot be used.
+    #[error("invalid URL: {0}")]
+    InvalidUrl(&'static str),
+}
+
+impl Error {
+    /// The close code that describes this error to the peer.
+    pub fn close_code(&self) -> CloseCode {
+        match self {
+            Error::Protocol(e) => e.close_code(),
+            _ => CloseCode::ABNORMAL,
+        }
+    }
+}
+
+impl From<ws_frame::Error> for Error {
+    fn from(e: ws_frame::Error) -> Self {
+        match e {
+            ws_frame::Error::Io(io) => Error::Io(io),
+            other => Error::Protocol(other),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! WebSocket connections on tokio, built on the sans-I/O `ws-handshake` and `ws-frame` crates.
+//!
+//! * Servers: [`accept`] / [`accept_with`] on any `AsyncRead + AsyncWrite` (TCP, TLS, an
+//!   upgraded HTTP connection), with a policy callback that sees the request.
+//! * Clients: [`connect`] to a `ws://` URL, or [`connect_on`] over a stream you opened.
+//! * A [`WebSocket`] receives with `recv()` or as a `Stream`, sends with `send()` or as a
+//!   `Sink`, answers pings and close frames itself, applies backpressure, and negotiates
+//!   permessage-deflate by default.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), wsio_ws::Error> {
+//! use wsio_ws::{Config, Message};
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let url = format!("ws://{}/", listener.local_addr()?);
+//! let server = tokio::spawn(async move {
+//!     let (tcp, _) = listener.accept().await?;
+//!     let mut ws = wsio_ws::accept(tcp, Config::default()).await?;
+//!     while let Some(message) = ws.recv().await {
+//!         let message = message?;
+//!         if message.is_data() {
+//!             ws.send(message).await?;
+//!         }
+//!     }
+//!     Ok::<(), wsio_ws::Error>(())
+//! });
+//! let mut client = wsio_ws::connect(&url, Config::default()).await?;
+//! client.send("hello").await?;
+//! assert_eq!(client.recv().await.unwrap()?, Message::Text("hello".into()));
+//! client.close(wsio_ws::CloseCode::NORMAL, "bye").await?;
+//! server.await.unwrap()?;
+//! # Ok(()) }
+//! ```
+
+mod accept;
+mod config;
+mod connect;
+mod connection;
+mod deflate;
+mod error;
+mod url;
+
+pub use accept::{Decision, accept, accept_with};
+pub use config::Config;
+pub use connect::{connect, connect_on};
+pub use connection::WebSocket;
+pub use error::Error;
+pub use url::WsUrl;
+pub use ws_frame::{CloseCode, CloseFrame, Limits, Message, Role, Utf8Bytes};
