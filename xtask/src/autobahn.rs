@@ -21,11 +21,6 @@ mod json;
 #[path = "autobahn_suite.rs"]
 mod suite;
 
-#[allow(
-    dead_code,
-    unused_imports,
-    reason = "the fuzzing runs are the entry points for testing the server"
-)]
 pub use suite::{read_results, run_fuzzingclient, run_fuzzingserver};
 
 use std::path::{Path, PathBuf};

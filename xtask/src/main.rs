@@ -8,6 +8,7 @@
 //! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
 
 mod autobahn;
+mod autobahn_run;
 mod cmd;
 mod fuzz;
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&rest),
         Some("bench") => bench(&rest),
         Some("autobahn-install") => autobahn::install().map(|_| ()),
+        Some("autobahn") => autobahn_run::run(&rest),
         _ => {
             eprintln!("usage: cargo xtask <test | fuzz [--seconds N] [TARGET ...] | bench [ARGS]>");
             return ExitCode::from(2);
