@@ -1,7 +1,10 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 //!
-//! * `cargo xtask test` — every test: the workspace's unit, integration and doc tests, which
-//!   include the replay of every committed fuzz seed. This is what CI runs.
+//! * `cargo xtask test` — every test: the workspace's unit, integration and doc tests (which
+//!   include the replay of every committed fuzz seed), then the Autobahn TestSuite without its
+//!   compression cases, both directions. This is what CI runs. `--unit`: `cargo test` only.
+//! * `cargo xtask autobahn [--quick] [--update]` — the whole Autobahn TestSuite against
+//!   `wsio echo` and our client, compared with `interop/autobahn/expected-*.txt`.
 //! * `cargo xtask fuzz [--seconds N] [TARGET ...]` — run cargo-fuzz targets (all by default) for N
 //!   seconds each (default 60), starting from the committed seeds.
 //! * `cargo xtask bench [CRITERION ARGS]` — the criterion benchmarks.
@@ -39,10 +42,19 @@ fn main() -> ExitCode {
 }
 
 /// Runs every test of the workspace (seed-corpus replays included).
+///
+/// Then the conformance gates: the Autobahn TestSuite without its compression cases, both
+/// directions (`cargo xtask autobahn` runs them all). `--unit` stops after `cargo test`; other
+/// arguments are passed to `cargo test`.
 fn test(extra: &[String]) -> Result<(), String> {
+    let unit_only = extra.iter().any(|a| a == "--unit");
     let mut args = vec!["test", "--workspace"];
-    args.extend(extra.iter().map(String::as_str));
-    cmd::cargo(&args)
+    args.extend(extra.iter().map(String::as_str).filter(|a| *a != "--unit"));
+    cmd::cargo(&args)?;
+    if unit_only {
+        return Ok(());
+    }
+    autobahn_run::run(&["--quick".to_owned()])
 }
 
 /// Runs the criterion benchmarks of the `benches` package.
