@@ -11,10 +11,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 use ws_frame::{
     CloseCode, CloseFrame, Extension, Frame, FrameDecoder, FrameEncoder, Message, MessageAssembler,
-    OpCode, RSV1, Role,
+    OpCode, Role,
 };
 
-use crate::{Config, Error};
+use crate::{Config, Error, ExtensionPair};
 
 /// Where the closing handshake stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,8 @@ pub struct WebSocket<S> {
     decoder: FrameDecoder,
     encoder: FrameEncoder,
     assembler: MessageAssembler,
-    compressing: bool,
+    /// The extension that encodes what we send.
+    outbound: Option<Box<dyn Extension>>,
     state: State,
     /// Fires when the peer has been silent for a keepalive period.
     keepalive: Option<Pin<Box<Sleep>>>,
@@ -66,22 +67,22 @@ where
     /// Wraps a stream on which the opening handshake is already done.
     ///
     /// `leftover` holds bytes read after the handshake (early frames); `extension` is the
-    /// negotiated permessage-deflate, if any.
+    /// negotiated permessage-deflate (or another per-message extension), if any.
     pub fn from_raw(
         io: S,
         role: Role,
         config: Config,
         leftover: BytesMut,
-        extension: Option<Box<dyn Extension>>,
+        extension: Option<ExtensionPair>,
     ) -> Self {
         let mut decoder = FrameDecoder::with_limits(role, &config.limits);
-        let compressing = extension.is_some();
-        let assembler = match extension {
-            Some(ext) => {
-                decoder.set_allowed_rsv(ext.rsv_bits());
-                MessageAssembler::with_extension(config.limits, ext)
+        let (assembler, outbound) = match extension {
+            Some(pair) => {
+                decoder.set_allowed_rsv(pair.inbound.rsv_bits());
+                let assembler = MessageAssembler::with_extension(config.limits, pair.inbound);
+                (assembler, Some(pair.outbound))
             }
-            None => MessageAssembler::new(config.limits),
+            None => (MessageAssembler::new(config.limits), None),
         };
         let keepalive = config
             .keepalive
@@ -95,7 +96,7 @@ where
             decoder,
             encoder: FrameEncoder::new(role),
             assembler,
-            compressing,
+            outbound,
             state: State::Open,
             keepalive,
             ping_outstanding: false,
@@ -109,7 +110,7 @@ where
 
     /// Whether permessage-deflate was negotiated.
     pub fn is_compressed(&self) -> bool {
-        self.compressing
+        self.outbound.is_some()
     }
 
     /// The underlying stream.
@@ -189,12 +190,12 @@ where
         }
         let is_close = matches!(message, Message::Close(_));
         let mut frame = Frame::from(message);
-        if self.compressing && matches!(frame.opcode, OpCode::Text | OpCode::Binary) {
-            if let Some(ext) = self.assembler.extension_mut() {
+        if let Some(ext) = self.outbound.as_mut() {
+            if matches!(frame.opcode, OpCode::Text | OpCode::Binary) {
                 let mut compressed = BytesMut::new();
                 if ext.encode_message(&frame.payload, &mut compressed)? {
                     frame.payload = compressed.freeze();
-                    frame.rsv = RSV1;
+                    frame.rsv = ext.rsv_bits();
                 }
             }
         }
@@ -457,7 +458,7 @@ impl<S> std::fmt::Debug for WebSocket<S> {
         f.debug_struct("WebSocket")
             .field("role", &self.role)
             .field("state", &self.state)
-            .field("compressing", &self.compressing)
+            .field("compressing", &self.outbound.is_some())
             .finish_non_exhaustive()
     }
 }

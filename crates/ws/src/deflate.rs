@@ -3,12 +3,28 @@
 use ws_frame::{DeflateConfig, Extension, PerMessageDeflate, Role};
 use ws_handshake::PerMessageDeflateConfig;
 
-/// Builds the extension for an agreed permessage-deflate configuration.
+/// A negotiated extension as two objects, one per direction, so a connection's read and write
+/// halves can each own theirs. permessage-deflate allocates lazily, so the half that an object
+/// never serves costs nothing.
+pub struct ExtensionPair {
+    /// Decodes what the peer sends (its `decode_fragment` is used).
+    pub inbound: Box<dyn Extension>,
+    /// Encodes what we send (its `encode_message` is used).
+    pub outbound: Box<dyn Extension>,
+}
+
+impl std::fmt::Debug for ExtensionPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExtensionPair { .. }")
+    }
+}
+
+/// Builds the extension pair for an agreed permessage-deflate configuration.
 pub(crate) fn extension(
     role: Role,
     agreed: &PerMessageDeflateConfig,
     threshold: usize,
-) -> Result<Box<dyn Extension>, ws_frame::Error> {
+) -> Result<ExtensionPair, ws_frame::Error> {
     let config = DeflateConfig {
         server_no_context_takeover: agreed.server_no_context_takeover,
         client_no_context_takeover: agreed.client_no_context_takeover,
@@ -17,5 +33,8 @@ pub(crate) fn extension(
         threshold,
         ..DeflateConfig::default()
     };
-    Ok(Box::new(PerMessageDeflate::new(role, &config)?))
+    Ok(ExtensionPair {
+        inbound: Box::new(PerMessageDeflate::new(role, &config)?),
+        outbound: Box::new(PerMessageDeflate::new(role, &config)?),
+    })
 }

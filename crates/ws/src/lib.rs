@@ -45,6 +45,7 @@ pub use accept::{Decision, accept, accept_with};
 pub use config::Config;
 pub use connect::{connect, connect_on};
 pub use connection::WebSocket;
+pub use deflate::ExtensionPair;
 pub use error::Error;
 pub use url::WsUrl;
 pub use ws_frame::{CloseCode, CloseFrame, Limits, Message, Role, Utf8Bytes};

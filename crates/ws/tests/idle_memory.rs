@@ -59,7 +59,10 @@ async fn an_idle_connection_holds_under_4_kib() {
         let _ = client.read(&mut head).await.unwrap();
         // One small message each way, then idle: a receive that finds nothing to read.
         client.write_all(HI).await.unwrap();
-        assert_eq!(ws.recv().await.unwrap().unwrap(), Message::Text("hi".into()));
+        assert_eq!(
+            ws.recv().await.unwrap().unwrap(),
+            Message::Text("hi".into())
+        );
         ws.send("hi").await.unwrap();
         let _ = client.read(&mut head).await.unwrap();
         let idle = tokio::time::timeout(Duration::from_millis(1), ws.recv()).await;
