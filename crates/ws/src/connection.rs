@@ -2,23 +2,21 @@
 
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::{Instant, Sleep};
-use ws_frame::{
-    CloseCode, CloseFrame, Extension, Frame, FrameDecoder, FrameEncoder, Message, MessageAssembler,
-    OpCode, Role,
-};
+use ws_frame::{CloseCode, CloseFrame, Frame, Message, Role};
 
+use crate::inbound::{Inbound, Received};
+use crate::keepalive::{KeepAlive, Tick};
+use crate::outbound::Outbound;
 use crate::{Config, Error, ExtensionPair};
 
 /// Where the closing handshake stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(crate) enum State {
     /// Messages flow both ways.
     Open,
     /// We sent a close frame and wait for the peer's.
@@ -42,22 +40,15 @@ enum State {
 ///   hands the message back when there is none. While the buffer is full, receiving pauses
 ///   too, so a peer that never reads cannot make us queue pongs without bound.
 /// * When idle, the connection holds no read or write buffer memory.
+/// * [`split`](WebSocket::split) gives a read half and a write half that need no lock.
 pub struct WebSocket<S> {
-    io: S,
-    role: Role,
-    config: Config,
-    read_buf: BytesMut,
-    write_buf: BytesMut,
-    decoder: FrameDecoder,
-    encoder: FrameEncoder,
-    assembler: MessageAssembler,
-    /// The extension that encodes what we send.
-    outbound: Option<Box<dyn Extension>>,
-    state: State,
-    /// Fires when the peer has been silent for a keepalive period.
-    keepalive: Option<Pin<Box<Sleep>>>,
-    /// Whether a keepalive ping is out and unanswered.
-    ping_outstanding: bool,
+    pub(crate) io: S,
+    pub(crate) role: Role,
+    pub(crate) config: Config,
+    pub(crate) inbound: Inbound,
+    pub(crate) outbound: Outbound,
+    pub(crate) state: State,
+    keepalive: Option<KeepAlive>,
 }
 
 impl<S> WebSocket<S>
@@ -75,31 +66,18 @@ where
         leftover: BytesMut,
         extension: Option<ExtensionPair>,
     ) -> Self {
-        let mut decoder = FrameDecoder::with_limits(role, &config.limits);
-        let (assembler, outbound) = match extension {
-            Some(pair) => {
-                decoder.set_allowed_rsv(pair.inbound.rsv_bits());
-                let assembler = MessageAssembler::with_extension(config.limits, pair.inbound);
-                (assembler, Some(pair.outbound))
-            }
-            None => (MessageAssembler::new(config.limits), None),
+        let (inbound_ext, outbound_ext) = match extension {
+            Some(pair) => (Some(pair.inbound), Some(pair.outbound)),
+            None => (None, None),
         };
-        let keepalive = config
-            .keepalive
-            .map(|period| Box::pin(tokio::time::sleep(period)));
         WebSocket {
             io,
             role,
-            config,
-            read_buf: leftover,
-            write_buf: BytesMut::new(),
-            decoder,
-            encoder: FrameEncoder::new(role),
-            assembler,
-            outbound,
+            inbound: Inbound::new(role, config.limits, config.read_chunk, leftover, inbound_ext),
+            outbound: Outbound::new(role, config.max_write_buffer, outbound_ext),
             state: State::Open,
-            keepalive,
-            ping_outstanding: false,
+            keepalive: config.keepalive.map(KeepAlive::new),
+            config,
         }
     }
 
@@ -110,7 +88,7 @@ where
 
     /// Whether permessage-deflate was negotiated.
     pub fn is_compressed(&self) -> bool {
-        self.outbound.is_some()
+        self.outbound.is_compressed()
     }
 
     /// The underlying stream.
@@ -121,7 +99,7 @@ where
     /// Bytes currently held in the read and write buffers (their capacities): the
     /// connection's buffer memory, zero when idle.
     pub fn buffered_capacity(&self) -> usize {
-        self.read_buf.capacity() + self.write_buf.capacity() + self.assembler.buffered_capacity()
+        self.inbound.buffered_capacity() + self.outbound.buffered_capacity()
     }
 
     /// Receives the next message; `None` once the connection is closed.
@@ -138,7 +116,7 @@ where
         let message = message.into();
         std::future::poll_fn(|cx| self.poll_ready_to_send(cx)).await?;
         self.queue(message)?;
-        std::future::poll_fn(|cx| self.poll_flush_all(cx)).await
+        self.flush().await
     }
 
     /// Queues a message without waiting; hands it back if the write buffer is full or the
@@ -147,7 +125,7 @@ where
         if self.state != State::Open {
             return Err((message, Error::Closed));
         }
-        if self.write_buf.len() >= self.config.max_write_buffer {
+        if self.outbound.is_full() {
             return Err((message, Error::Io(std::io::ErrorKind::WouldBlock.into())));
         }
         self.queue(message.clone()).map_err(|e| (message, e))
@@ -155,7 +133,7 @@ where
 
     /// Writes out everything queued.
     pub async fn flush(&mut self) -> Result<(), Error> {
-        std::future::poll_fn(|cx| self.poll_flush_all(cx)).await
+        std::future::poll_fn(|cx| self.outbound.poll_flush(&mut self.io, cx)).await
     }
 
     /// Closes the connection: sends a close frame, waits (up to
@@ -163,8 +141,7 @@ where
     /// arrive meanwhile are discarded.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         if self.state == State::Open {
-            let close = CloseFrame::new(code, reason.to_owned());
-            self.queue(Message::Close(Some(close)))?;
+            self.queue(Message::Close(Some(CloseFrame::new(code, reason.to_owned()))))?;
         }
         let timeout = self.config.close_timeout;
         let drain = async {
@@ -183,32 +160,17 @@ where
         }
     }
 
-    /// Encodes a message into the write buffer (compressing data messages if negotiated).
+    /// Encodes a message into the write buffer.
     fn queue(&mut self, message: Message) -> Result<(), Error> {
         if self.state != State::Open {
             return Err(Error::Closed);
         }
         let is_close = matches!(message, Message::Close(_));
-        let mut frame = Frame::from(message);
-        if let Some(ext) = self.outbound.as_mut() {
-            if matches!(frame.opcode, OpCode::Text | OpCode::Binary) {
-                let mut compressed = BytesMut::new();
-                if ext.encode_message(&frame.payload, &mut compressed)? {
-                    frame.payload = compressed.freeze();
-                    frame.rsv = ext.rsv_bits();
-                }
-            }
-        }
-        self.encoder.encode(&frame, &mut self.write_buf);
+        self.outbound.queue(message)?;
         if is_close {
             self.state = State::CloseSent;
         }
         Ok(())
-    }
-
-    /// Queues a control frame the protocol answers with on its own.
-    fn queue_reply(&mut self, frame: &Frame) {
-        self.encoder.encode(frame, &mut self.write_buf);
     }
 
     /// Ready when the write buffer has room for another message.
@@ -216,154 +178,77 @@ where
         if self.state != State::Open {
             return Poll::Ready(Err(Error::Closed));
         }
-        while self.write_buf.len() >= self.config.max_write_buffer {
-            ready!(self.poll_write_some(cx))?;
-        }
-        Poll::Ready(Ok(()))
-    }
-
-    /// Writes some of the write buffer.
-    fn poll_write_some(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let written = ready!(Pin::new(&mut self.io).poll_write(cx, &self.write_buf))?;
-        if written == 0 {
-            return Poll::Ready(Err(Error::Io(std::io::ErrorKind::WriteZero.into())));
-        }
-        let _ = self.write_buf.split_to(written);
-        if self.write_buf.is_empty() {
-            // Release the allocation: an idle connection keeps no write buffer.
-            self.write_buf = BytesMut::new();
-        }
-        Poll::Ready(Ok(()))
-    }
-
-    /// Writes the whole write buffer and flushes the transport.
-    fn poll_flush_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        while !self.write_buf.is_empty() {
-            ready!(self.poll_write_some(cx))?;
-        }
-        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
-        Poll::Ready(Ok(()))
+        self.outbound.poll_room(&mut self.io, cx)
     }
 
     /// The receive loop: flush replies, decode, read more.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         loop {
-            if !self.write_buf.is_empty() {
-                match self.poll_flush_all(cx) {
+            if !self.outbound.is_empty() {
+                match self.outbound.poll_flush(&mut self.io, cx) {
                     Poll::Ready(Ok(())) => {}
                     Poll::Ready(Err(e)) => return self.fail_transport(e),
                     // Keep reading while replies drain, unless the buffer is full.
-                    Poll::Pending if self.write_buf.len() >= self.config.max_write_buffer => {
-                        return Poll::Pending;
-                    }
+                    Poll::Pending if self.outbound.is_full() => return Poll::Pending,
                     Poll::Pending => {}
                 }
             }
             match self.state {
                 State::Closed => return Poll::Ready(None),
                 State::Closing => {
-                    if !self.write_buf.is_empty() {
+                    if !self.outbound.is_empty() {
                         return Poll::Pending;
                     }
                     let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
                     self.state = State::Closed;
-                    self.read_buf = BytesMut::new();
+                    self.inbound.release();
                     return Poll::Ready(None);
                 }
                 State::Open | State::CloseSent => {}
             }
-            match self.decoder.decode(&mut self.read_buf) {
-                Ok(Some(frame)) => match self.assembler.push(frame) {
-                    Ok(Some(message)) => {
-                        let message = self.on_message(message);
-                        self.try_flush(cx);
-                        return Poll::Ready(Some(Ok(message)));
+            let received = self.inbound.poll_message(&mut self.io, cx);
+            if self.inbound.take_heard() {
+                if let Some(keepalive) = self.keepalive.as_mut() {
+                    keepalive.heard_from_peer();
+                }
+            }
+            match received {
+                Poll::Ready(Received::Message(message)) => {
+                    let message = self.on_message(message);
+                    self.try_flush(cx);
+                    return Poll::Ready(Some(Ok(message)));
+                }
+                Poll::Ready(Received::Protocol(e)) => return self.fail_protocol(cx, e),
+                Poll::Ready(Received::Transport(e)) => return self.fail_transport(e),
+                Poll::Ready(Received::Eof) => return self.on_eof(),
+                Poll::Pending => {}
+            }
+            match self.keepalive.as_mut().map(|k| k.poll_tick(cx)) {
+                Some(Tick::Ping) => {
+                    if self.state == State::Open {
+                        self.outbound.queue_frame(&Frame::ping(Bytes::new()));
                     }
-                    Ok(None) => continue,
-                    Err(e) => return self.fail_protocol(cx, e),
-                },
-                Ok(None) => {}
-                Err(e) => return self.fail_protocol(cx, e),
-            }
-            match self.poll_read_more(cx) {
-                Poll::Ready(Ok(true)) => continue,
-                Poll::Ready(Ok(false)) => return self.on_eof(),
-                Poll::Ready(Err(e)) => return self.fail_transport(e),
-                Poll::Pending => {
-                    if let Some(outcome) = self.poll_keepalive(cx) {
-                        return outcome;
-                    }
-                    return Poll::Pending;
+                    continue;
                 }
-            }
-        }
-    }
-
-    /// Reads once into the read buffer; `Ok(false)` at end of stream.
-    fn poll_read_more(&mut self, cx: &mut Context<'_>) -> Poll<Result<bool, Error>> {
-        if self.read_buf.capacity() - self.read_buf.len() < self.config.read_chunk / 2 {
-            self.read_buf.reserve(self.config.read_chunk);
-        }
-        match tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.read_buf) {
-            Poll::Ready(Ok(filled)) => {
-                if filled > 0 {
-                    self.heard_from_peer();
+                Some(Tick::Dead) => {
+                    self.state = State::Closed;
+                    self.outbound.discard();
+                    return Poll::Ready(Some(Err(Error::ResetWithoutClose)));
                 }
-                Poll::Ready(Ok(filled > 0))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e.into())),
-            Poll::Pending => {
-                if self.read_buf.is_empty() && !self.decoder.is_mid_frame() {
-                    // Idle: hold no read buffer while waiting.
-                    self.read_buf = BytesMut::new();
-                }
-                Poll::Pending
+                Some(Tick::Wait) | None => return Poll::Pending,
             }
         }
-    }
-
-    /// Restarts the keepalive period after any bytes from the peer.
-    fn heard_from_peer(&mut self) {
-        if let (Some(timer), Some(period)) = (self.keepalive.as_mut(), self.config.keepalive) {
-            timer.as_mut().reset(Instant::now() + period);
-            self.ping_outstanding = false;
-        }
-    }
-
-    /// On a silent period: first a ping, then, if still silent, failure.
-    fn poll_keepalive(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Option<Poll<Option<Result<Message, Error>>>> {
-        let period: Duration = self.config.keepalive?;
-        let timer = self.keepalive.as_mut()?;
-        if timer.as_mut().poll(cx).is_pending() {
-            return None;
-        }
-        if self.ping_outstanding {
-            self.state = State::Closed;
-            return Some(Poll::Ready(Some(Err(Error::ResetWithoutClose))));
-        }
-        self.ping_outstanding = true;
-        timer.as_mut().reset(Instant::now() + period);
-        if self.state == State::Open {
-            self.queue_reply(&Frame::ping(bytes::Bytes::new()));
-        }
-        cx.waker().wake_by_ref();
-        Some(Poll::Pending)
     }
 
     /// Automatic answers to control messages, then hands the message to the caller.
     fn on_message(&mut self, message: Message) -> Message {
         match &message {
             Message::Ping(payload) if self.state == State::Open => {
-                self.queue_reply(&Frame::pong(payload.clone()));
+                self.outbound.queue_frame(&Frame::pong(payload.clone()));
             }
             Message::Close(close) => {
                 if self.state == State::Open {
-                    // Echo the status code (RFC 6455 §5.5.1), or close without one.
-                    let echo = close.as_ref().map(|c| CloseFrame::new(c.code, ""));
-                    self.queue_reply(&Frame::close(echo.as_ref()));
+                    self.outbound.queue_frame(&close_echo(close.as_ref()));
                 }
                 self.state = State::Closing;
             }
@@ -380,8 +265,7 @@ where
         error: ws_frame::Error,
     ) -> Poll<Option<Result<Message, Error>>> {
         if self.state == State::Open {
-            let close = CloseFrame::new(error.close_code(), "");
-            self.queue_reply(&Frame::close(Some(&close)));
+            self.outbound.queue_frame(&failure_close(&error));
         }
         self.state = State::Closing;
         self.try_flush(cx);
@@ -391,14 +275,14 @@ where
     /// Starts writing queued replies without waiting; a transport error surfaces on the next
     /// poll.
     fn try_flush(&mut self, cx: &mut Context<'_>) {
-        if !self.write_buf.is_empty() {
-            let _ = self.poll_flush_all(cx);
+        if !self.outbound.is_empty() {
+            let _ = self.outbound.poll_flush(&mut self.io, cx);
         }
     }
 
     fn fail_transport(&mut self, error: Error) -> Poll<Option<Result<Message, Error>>> {
         self.state = State::Closed;
-        self.write_buf = BytesMut::new();
+        self.outbound.discard();
         Poll::Ready(Some(Err(error)))
     }
 
@@ -411,6 +295,17 @@ where
             Poll::Ready(Some(Err(Error::ResetWithoutClose)))
         }
     }
+}
+
+/// The close frame that answers a peer's close: its status code echoed, or none.
+pub(crate) fn close_echo(close: Option<&CloseFrame>) -> Frame {
+    let echo = close.map(|c| CloseFrame::new(c.code, ""));
+    Frame::close(echo.as_ref())
+}
+
+/// The close frame that answers a protocol error.
+pub(crate) fn failure_close(error: &ws_frame::Error) -> Frame {
+    Frame::close(Some(&CloseFrame::new(error.close_code(), "")))
 }
 
 impl<S> Stream for WebSocket<S>
@@ -439,7 +334,8 @@ where
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.get_mut().poll_flush_all(cx)
+        let this = self.get_mut();
+        this.outbound.poll_flush(&mut this.io, cx)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -447,7 +343,7 @@ where
         if this.state == State::Open {
             this.queue(Message::Close(Some(CloseFrame::new(CloseCode::NORMAL, ""))))?;
         }
-        ready!(this.poll_flush_all(cx))?;
+        ready!(this.outbound.poll_flush(&mut this.io, cx))?;
         ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
         Poll::Ready(Ok(()))
     }
@@ -458,7 +354,7 @@ impl<S> std::fmt::Debug for WebSocket<S> {
         f.debug_struct("WebSocket")
             .field("role", &self.role)
             .field("state", &self.state)
-            .field("compressing", &self.outbound.is_some())
+            .field("compressing", &self.outbound.is_compressed())
             .finish_non_exhaustive()
     }
 }

@@ -39,6 +39,9 @@ mod connect;
 mod connection;
 mod deflate;
 mod error;
+mod inbound;
+mod keepalive;
+mod outbound;
 mod url;
 
 pub use accept::{Decision, accept, accept_with};

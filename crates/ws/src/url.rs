@@ -1,13 +1,15 @@
-//! The parts of a `ws://` URL a client needs.
+//! The parts of a `ws://` or `wss://` URL a client needs.
 
 use crate::Error;
 
-/// A parsed `ws://host[:port][/path][?query]` URL.
+/// A parsed `ws://host[:port][/path][?query]` or `wss://…` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WsUrl {
-    /// The host name or address (IPv6 without brackets).
+    /// `true` for `wss://` (WebSocket over TLS), `false` for `ws://`.
+    pub secure: bool,
+    /// The host name or address (IPv6 without brackets); also the TLS server name (SNI).
     pub host: String,
-    /// The port (80 when absent).
+    /// The port (80 for `ws://` and 443 for `wss://` when absent).
     pub port: u16,
     /// The `Host` header value (host, and port if given).
     pub authority: String,
@@ -16,17 +18,18 @@ pub struct WsUrl {
 }
 
 impl WsUrl {
-    /// Parses `url`. Only the `ws` scheme is supported; `wss` needs a TLS stream, which
-    /// [`connect_on`](crate::connect_on) takes from the caller.
+    /// Parses `url`, with the scheme `ws` or `wss` (in any letter case). Parsing needs no TLS
+    /// support: [`connect`](crate::connect) opens `wss://` with the `rustls` feature, and
+    /// [`connect_on`](crate::connect_on) runs over any TLS stream the caller opened.
     ///
     /// ```
     /// let url = wsio_ws::WsUrl::parse("ws://127.0.0.1:9001/chat?room=1").unwrap();
     /// assert_eq!((url.host.as_str(), url.port, url.target.as_str()), ("127.0.0.1", 9001, "/chat?room=1"));
+    /// let url = wsio_ws::WsUrl::parse("wss://example.com/socket").unwrap();
+    /// assert_eq!((url.secure, url.port, url.authority.as_str()), (true, 443, "example.com"));
     /// ```
     pub fn parse(url: &str) -> Result<WsUrl, Error> {
-        let rest = url
-            .strip_prefix("ws://")
-            .ok_or(Error::InvalidUrl("scheme must be ws://"))?;
+        let (secure, rest) = split_scheme(url)?;
         let (authority, target) = match rest.find(['/', '?']) {
             Some(i) if rest.as_bytes()[i] == b'?' => (&rest[..i], format!("/{}", &rest[i..])),
             Some(i) => (&rest[..i], rest[i..].to_owned()),
@@ -35,8 +38,13 @@ impl WsUrl {
         if authority.is_empty() || authority.contains('@') {
             return Err(Error::InvalidUrl("missing host, or credentials in URL"));
         }
-        let (host, port) = split_host_port(authority)?;
+        let default_port = if secure { 443 } else { 80 };
+        let (host, port) = split_host_port(authority, default_port)?;
+        if host.is_empty() {
+            return Err(Error::InvalidUrl("missing host"));
+        }
         Ok(WsUrl {
+            secure,
             host: host.to_owned(),
             port,
             authority: authority.to_owned(),
@@ -45,7 +53,21 @@ impl WsUrl {
     }
 }
 
-fn split_host_port(authority: &str) -> Result<(&str, u16), Error> {
+/// Splits off `ws://` or `wss://` (scheme letters in any case) and says whether it was `wss`.
+fn split_scheme(url: &str) -> Result<(bool, &str), Error> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or(Error::InvalidUrl("scheme must be ws:// or wss://"))?;
+    if scheme.eq_ignore_ascii_case("ws") {
+        Ok((false, rest))
+    } else if scheme.eq_ignore_ascii_case("wss") {
+        Ok((true, rest))
+    } else {
+        Err(Error::InvalidUrl("scheme must be ws:// or wss://"))
+    }
+}
+
+fn split_host_port(authority: &str, default_port: u16) -> Result<(&str, u16), Error> {
     if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6
             .split_once(']')
@@ -55,7 +77,7 @@ fn split_host_port(authority: &str) -> Result<(&str, u16), Error> {
                 host,
                 port.parse().map_err(|_| Error::InvalidUrl("bad port"))?,
             )),
-            None if after.is_empty() => Ok((host, 80)),
+            None if after.is_empty() => Ok((host, default_port)),
             None => Err(Error::InvalidUrl("junk after IPv6 address")),
         };
     }
@@ -64,7 +86,7 @@ fn split_host_port(authority: &str) -> Result<(&str, u16), Error> {
             host,
             port.parse().map_err(|_| Error::InvalidUrl("bad port"))?,
         )),
-        None => Ok((authority, 80)),
+        None => Ok((authority, default_port)),
     }
 }
 
@@ -87,5 +109,26 @@ mod tests {
         assert!(WsUrl::parse("http://x").is_err());
         assert!(WsUrl::parse("ws://x:notaport/").is_err());
         assert!(WsUrl::parse("ws:///path").is_err());
+        assert!(WsUrl::parse("ws://:80/").is_err());
+        assert!(!WsUrl::parse("ws://x").unwrap().secure);
+    }
+
+    #[test]
+    fn parses_wss() {
+        let url = WsUrl::parse("wss://example.com/chat").unwrap();
+        assert_eq!(
+            (url.secure, url.host.as_str(), url.port, url.target.as_str()),
+            (true, "example.com", 443, "/chat")
+        );
+        let url = WsUrl::parse("WSS://[::1]?q").unwrap();
+        assert_eq!(
+            (url.secure, url.host.as_str(), url.port, url.target.as_str()),
+            (true, "::1", 443, "/?q")
+        );
+        let url = WsUrl::parse("wss://localhost:8443").unwrap();
+        assert_eq!((url.port, url.authority.as_str()), (8443, "localhost:8443"));
+        assert!(WsUrl::parse("wss:/x").is_err());
+        assert!(WsUrl::parse("https://x").is_err());
+        assert!(WsUrl::parse("wss://").is_err());
     }
 }

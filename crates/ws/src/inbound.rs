@@ -1,0 +1,107 @@
+//! The receiving half of a connection's state: read buffer, frame decoder, message assembler.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::BytesMut;
+use tokio::io::AsyncRead;
+use ws_frame::{Extension, FrameDecoder, Limits, Message, MessageAssembler, Role};
+
+use crate::Error;
+
+/// What one poll of [`Inbound::poll_message`] found.
+pub(crate) enum Received {
+    /// A whole message or control frame.
+    Message(Message),
+    /// The peer broke the protocol; answer with the error's close code.
+    Protocol(ws_frame::Error),
+    /// The transport failed.
+    Transport(Error),
+    /// The peer closed the transport.
+    Eof,
+}
+
+/// Everything needed to turn bytes from the transport into messages. All partial state lives
+/// here, so abandoning a poll loses nothing.
+pub(crate) struct Inbound {
+    read_buf: BytesMut,
+    decoder: FrameDecoder,
+    assembler: MessageAssembler,
+    read_chunk: usize,
+    /// Set when bytes arrived since the last [`Inbound::take_heard`].
+    heard: bool,
+}
+
+impl Inbound {
+    pub(crate) fn new(
+        role: Role,
+        limits: Limits,
+        read_chunk: usize,
+        leftover: BytesMut,
+        extension: Option<Box<dyn Extension>>,
+    ) -> Self {
+        let mut decoder = FrameDecoder::with_limits(role, &limits);
+        let assembler = match extension {
+            Some(ext) => {
+                decoder.set_allowed_rsv(ext.rsv_bits());
+                MessageAssembler::with_extension(limits, ext)
+            }
+            None => MessageAssembler::new(limits),
+        };
+        Inbound {
+            read_buf: leftover,
+            decoder,
+            assembler,
+            read_chunk: read_chunk.max(64),
+            heard: false,
+        }
+    }
+
+    /// Decodes what is buffered; reads from `io` only when nothing decodes.
+    pub(crate) fn poll_message<R>(&mut self, io: &mut R, cx: &mut Context<'_>) -> Poll<Received>
+    where
+        R: AsyncRead + Unpin,
+    {
+        loop {
+            match self.decoder.decode(&mut self.read_buf) {
+                Ok(Some(frame)) => match self.assembler.push(frame) {
+                    Ok(Some(message)) => return Poll::Ready(Received::Message(message)),
+                    Ok(None) => continue,
+                    Err(e) => return Poll::Ready(Received::Protocol(e)),
+                },
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Received::Protocol(e)),
+            }
+            if self.read_buf.capacity() - self.read_buf.len() < self.read_chunk / 2 {
+                self.read_buf.reserve(self.read_chunk);
+            }
+            match tokio_util::io::poll_read_buf(Pin::new(&mut *io), cx, &mut self.read_buf) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Received::Eof),
+                Poll::Ready(Ok(_)) => self.heard = true,
+                Poll::Ready(Err(e)) => return Poll::Ready(Received::Transport(e.into())),
+                Poll::Pending => {
+                    if self.read_buf.is_empty() && !self.decoder.is_mid_frame() {
+                        // Idle: hold no read buffer while waiting.
+                        self.read_buf = BytesMut::new();
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    /// Whether bytes arrived since the last call.
+    pub(crate) fn take_heard(&mut self) -> bool {
+        std::mem::take(&mut self.heard)
+    }
+
+    /// Releases the read buffer (the connection is done reading).
+    pub(crate) fn release(&mut self) {
+        self.read_buf = BytesMut::new();
+    }
+
+    /// Bytes held by the read buffer and a message in progress.
+    pub(crate) fn buffered_capacity(&self) -> usize {
+        self.read_buf.capacity() + self.assembler.buffered_capacity()
+    }
+}
