@@ -73,7 +73,13 @@ where
         WebSocket {
             io,
             role,
-            inbound: Inbound::new(role, config.limits, config.read_chunk, leftover, inbound_ext),
+            inbound: Inbound::new(
+                role,
+                config.limits,
+                config.read_chunk,
+                leftover,
+                inbound_ext,
+            ),
             outbound: Outbound::new(role, config.max_write_buffer, outbound_ext),
             state: State::Open,
             keepalive: config.keepalive.map(KeepAlive::new),
@@ -141,7 +147,10 @@ where
     /// arrive meanwhile are discarded.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         if self.state == State::Open {
-            self.queue(Message::Close(Some(CloseFrame::new(code, reason.to_owned()))))?;
+            self.queue(Message::Close(Some(CloseFrame::new(
+                code,
+                reason.to_owned(),
+            ))))?;
         }
         let timeout = self.config.close_timeout;
         let drain = async {

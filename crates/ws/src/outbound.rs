@@ -18,7 +18,11 @@ pub(crate) struct Outbound {
 }
 
 impl Outbound {
-    pub(crate) fn new(role: Role, max_write_buffer: usize, extension: Option<Box<dyn Extension>>) -> Self {
+    pub(crate) fn new(
+        role: Role,
+        max_write_buffer: usize,
+        extension: Option<Box<dyn Extension>>,
+    ) -> Self {
         Outbound {
             write_buf: BytesMut::new(),
             encoder: FrameEncoder::new(role),
@@ -69,7 +73,11 @@ impl Outbound {
     }
 
     /// Writes some of the buffer.
-    pub(crate) fn poll_write_some<W>(&mut self, io: &mut W, cx: &mut Context<'_>) -> Poll<Result<(), Error>>
+    pub(crate) fn poll_write_some<W>(
+        &mut self,
+        io: &mut W,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>>
     where
         W: AsyncWrite + Unpin,
     {
@@ -86,7 +94,11 @@ impl Outbound {
     }
 
     /// Writes the whole buffer and flushes the transport.
-    pub(crate) fn poll_flush<W>(&mut self, io: &mut W, cx: &mut Context<'_>) -> Poll<Result<(), Error>>
+    pub(crate) fn poll_flush<W>(
+        &mut self,
+        io: &mut W,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>>
     where
         W: AsyncWrite + Unpin,
     {
@@ -98,7 +110,11 @@ impl Outbound {
     }
 
     /// Writes until the buffer is below its bound.
-    pub(crate) fn poll_room<W>(&mut self, io: &mut W, cx: &mut Context<'_>) -> Poll<Result<(), Error>>
+    pub(crate) fn poll_room<W>(
+        &mut self,
+        io: &mut W,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>>
     where
         W: AsyncWrite + Unpin,
     {
