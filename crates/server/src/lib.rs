@@ -1,7 +1,40 @@
-//! The wsio server.
+//! The wsio server: Socket.IO (Engine.IO v4 + Socket.IO v5) over hyper, raw WebSocket
+//! echo, and the `wsio` command-line server.
 //!
-//! Today it serves raw WebSocket: [`echo`] runs the echo server behind `wsio echo`, the
-//! endpoint the Autobahn TestSuite and the browser checks exercise.
+//! * [`Server`] — namespaces ([`Server::ns`], dynamic ones with [`Server::dynamic_ns`]),
+//!   connect middleware, [`Socket`]s with typed event handlers, acknowledgements both ways,
+//!   binary attachments, rooms and [`BroadcastOperator`]s over an [`Adapter`].
+//! * Engine.IO sessions over HTTP long-polling and WebSocket, with the upgrade between them,
+//!   server heartbeats, `maxPayload`, CORS and an `allow_request` hook ([`Config`]).
+//! * [`echo`] runs the raw WebSocket echo server behind `wsio echo`.
+//!
+//! # Queues and memory
+//!
+//! Every session has one bounded outgoing queue ([`Config::queue_capacity`] packets).
+//! Volatile packets are dropped when it is full; any other packet then closes the
+//! connection as a slow consumer (`transport error`) and the emit returns
+//! [`Error::QueueFull`]. Broadcasts are encoded once: the queue holds shared references.
 
+pub mod cli;
+mod config;
 pub mod echo;
+pub mod engine;
+mod error;
+pub mod http;
+mod reason;
 pub mod shutdown;
+pub mod socket;
+mod sync;
+
+pub use config::{AllowRequest, Config};
+pub use error::{Error, Result};
+pub use http::cors::Cors;
+pub use http::service::IoService;
+pub use reason::DisconnectReason;
+pub use socket::ack::AckSender;
+pub use socket::adapter::{Adapter, BroadcastFlags, BroadcastOptions, LocalAdapter, Room};
+pub use socket::broadcast::{BroadcastOperator, DEFAULT_ACK_TIMEOUT};
+pub use socket::handle::Socket;
+pub use socket::namespace::{ConnectError, ConnectRequest, DynamicNamespace, Namespace};
+pub use socket::server::Server;
+pub use sync::BoxFuture;

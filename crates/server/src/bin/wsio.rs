@@ -2,17 +2,31 @@
 //!
 //! ```text
 //! wsio echo [--host 127.0.0.1] [--port 9001]   raw WebSocket echo server
+//! wsio serve [--host 127.0.0.1] [--port 3000] [--test-events]
+//!            [--ping-interval-ms N] [--ping-timeout-ms N]   Socket.IO server with a chat demo
 //! ```
 
+use std::future::Future;
 use std::process::ExitCode;
+use std::time::Duration;
 
-const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]";
+use wsio_server::cli::serve::ServeOptions;
+
+const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]
+       wsio serve [--host 127.0.0.1] [--port 3000] [--test-events] [--ping-interval-ms N] [--ping-timeout-ms N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("echo") => match parse_address(&args[1..], 9001) {
             Ok(addr) => run_echo(&addr),
+            Err(message) => {
+                eprintln!("wsio: {message}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
+        Some("serve") => match parse_serve(&args[1..]) {
+            Ok((addr, options)) => run_serve(&addr, &options),
             Err(message) => {
                 eprintln!("wsio: {message}\n{USAGE}");
                 ExitCode::from(2)
@@ -49,7 +63,56 @@ fn parse_address(args: &[String], default_port: u16) -> Result<String, String> {
     })
 }
 
+/// Reads the options of `wsio serve`: its flags, then `--host`/`--port`.
+fn parse_serve(args: &[String]) -> Result<(String, ServeOptions), String> {
+    let mut options = ServeOptions::default();
+    let mut rest = Vec::new();
+    let mut iter = args.iter();
+    while let Some(flag) = iter.next() {
+        match flag.as_str() {
+            "--test-events" => options.test_events = true,
+            "--ping-interval-ms" | "--ping-timeout-ms" => {
+                let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;
+                let ms: u64 = value.parse().map_err(|_| format!("bad {flag} {value}"))?;
+                let duration = Duration::from_millis(ms);
+                if flag == "--ping-interval-ms" {
+                    options.ping_interval = duration;
+                } else {
+                    options.ping_timeout = duration;
+                }
+            }
+            _ => {
+                rest.push(flag.clone());
+                if let Some(value) = iter.next() {
+                    rest.push(value.clone());
+                }
+            }
+        }
+    }
+    Ok((parse_address(&rest, 3000)?, options))
+}
+
+fn run_serve(addr: &str, options: &ServeOptions) -> ExitCode {
+    run_listener(
+        addr,
+        "wsio serve listening on http://{}/ (Socket.IO at /socket.io/)",
+        |listener, stop| async move { wsio_server::cli::serve::run(listener, options, stop).await },
+    )
+}
+
 fn run_echo(addr: &str) -> ExitCode {
+    run_listener(addr, "wsio echo listening on ws://{}/", |listener, stop| {
+        wsio_server::echo::serve(listener, stop)
+    })
+}
+
+/// Starts a runtime, binds `addr`, prints `banner` (its `{}` replaced by the bound address)
+/// and runs `serve` until Ctrl-C.
+fn run_listener<'a, F, Fut>(addr: &str, banner: &str, serve: F) -> ExitCode
+where
+    F: FnOnce(tokio::net::TcpListener, std::pin::Pin<Box<dyn Future<Output = ()> + 'a>>) -> Fut,
+    Fut: Future<Output = std::io::Result<()>> + 'a,
+{
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -69,11 +132,11 @@ fn run_echo(addr: &str) -> ExitCode {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        println!("wsio echo listening on ws://{local}/");
-        let stop = async {
+        println!("{}", banner.replace("{}", &local));
+        let stop = Box::pin(async {
             let _ = tokio::signal::ctrl_c().await;
-        };
-        match wsio_server::echo::serve(listener, stop).await {
+        });
+        match serve(listener, stop).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("wsio: {e}");

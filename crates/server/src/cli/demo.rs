@@ -1,0 +1,140 @@
+//! The demo namespaces of `wsio serve`, and the interop test contract of `--test-events`
+//! (see `interop/README.md`).
+
+use std::time::Duration;
+
+use event_proto::Value;
+use serde_json::json;
+
+use crate::{AckSender, ConnectError, Server, Socket};
+
+/// How long `request-ack` waits for the client's answer.
+const REQUEST_ACK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Declares the demo namespaces on `io`: `/` with `echo`, `broadcast` and `chat`; with
+/// `test_events`, also the rest of the interop contract and the `/admin` namespace.
+pub fn install(io: &Server, test_events: bool) {
+    io.ns("/", move |socket: Socket| {
+        echo_events(&socket);
+        socket.on(
+            "chat",
+            |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
+                let ns = socket.namespace();
+                tokio::spawn(async move {
+                    let _ = ns.emit("chat", &args).await;
+                });
+            },
+        );
+        if test_events {
+            contract_events(&socket);
+        }
+    });
+    if test_events {
+        io.ns("/admin", |socket: Socket| echo_events(&socket))
+            .middleware(|req| async move {
+                match req.auth.get("token").and_then(Value::as_str) {
+                    Some("secret") => Ok(()),
+                    _ => {
+                        Err(ConnectError::new("unauthorized")
+                            .with_data(json!({"reason": "bad token"})))
+                    }
+                }
+            });
+    }
+}
+
+/// `echo` and `broadcast`.
+fn echo_events(socket: &Socket) {
+    socket.on(
+        "echo",
+        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+            let _ = socket.emit("echo", &args);
+            if let Some(ack) = ack {
+                let _ = ack.send(&args);
+            }
+        },
+    );
+    socket.on(
+        "broadcast",
+        |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
+            tokio::spawn(async move {
+                let _ = socket.broadcast().emit("bcast", &args).await;
+            });
+        },
+    );
+}
+
+/// The first argument as a room name.
+fn room(args: &[Value]) -> Option<String> {
+    args.first().and_then(Value::as_str).map(str::to_owned)
+}
+
+/// `join`, `leave`, `to-room`, `request-ack`, `disconnect-me`, `rooms`.
+fn contract_events(socket: &Socket) {
+    for (event, joining) in [("join", true), ("leave", false)] {
+        socket.on(
+            event,
+            move |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+                let Some(room) = room(&args) else { return };
+                tokio::spawn(async move {
+                    let _ = if joining {
+                        socket.join([room]).await
+                    } else {
+                        socket.leave([room]).await
+                    };
+                    if let Some(ack) = ack {
+                        let _ = ack.send(&(true,));
+                    }
+                });
+            },
+        );
+    }
+    socket.on(
+        "to-room",
+        |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
+            let Some(room) = room(&args) else { return };
+            tokio::spawn(async move {
+                let rest = args.get(1..).unwrap_or_default();
+                let _ = socket.within([room]).emit("room-message", rest).await;
+            });
+        },
+    );
+    socket.on(
+        "request-ack",
+        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
+            tokio::spawn(async move {
+                let answer = socket
+                    .emit_with_ack::<_, Vec<Value>>(
+                        "server-ack-request",
+                        &("ping",),
+                        REQUEST_ACK_TIMEOUT,
+                    )
+                    .await;
+                if let Some(ack) = ack {
+                    let _ = match answer {
+                        Ok(args) => ack.send(&args),
+                        Err(_) => ack.send(&("timeout",)),
+                    };
+                }
+            });
+        },
+    );
+    socket.on(
+        "disconnect-me",
+        |socket: Socket, _args: Vec<Value>, _ack: Option<AckSender>| {
+            let _ = socket.disconnect();
+        },
+    );
+    socket.on(
+        "rooms",
+        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
+            let Some(ack) = ack else { return };
+            tokio::spawn(async move {
+                let mut rooms = socket.rooms().await.unwrap_or_default();
+                rooms.retain(|room| room.as_str() != socket.id().as_str());
+                rooms.sort();
+                let _ = ack.send(&(rooms,));
+            });
+        },
+    );
+}

@@ -1,0 +1,23 @@
+//! The chat page served at `/` by `wsio serve`.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::Full;
+
+/// A self-contained page with a hand-written Socket.IO client over the browser's WebSocket.
+const PAGE: &str = include_str!("page.html");
+
+/// The answer to a request outside the Engine.IO path: the page at `/`, 404 elsewhere.
+pub(crate) fn respond(path: &str) -> Response<Full<Bytes>> {
+    if path == "/" || path == "/index.html" {
+        let mut response = Response::new(Full::new(Bytes::from_static(PAGE.as_bytes())));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return response;
+    }
+    let mut response = Response::new(Full::new(Bytes::from_static(b"Not Found")));
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}

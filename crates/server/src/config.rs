@@ -1,0 +1,118 @@
+//! Server settings: every knob with its default, its trade-off and its memory cost.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::http::cors::Cors;
+
+/// Decides about a request before any session exists (Origin, cookies, headers): `Ok(())`
+/// lets it through, `Err(message)` answers 403 `{"code":4,"message":...}`.
+pub type AllowRequest = Arc<dyn Fn(&http::request::Parts) -> Result<(), String> + Send + Sync>;
+
+/// Settings of a [`Server`](crate::Server).
+///
+/// ```
+/// use std::time::Duration;
+/// use wsio_server::Config;
+///
+/// let config = Config {
+///     ping_interval: Duration::from_secs(10),
+///     ..Config::default()
+/// };
+/// assert_eq!(config.max_payload, 1_000_000);
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    /// The HTTP path of the Engine.IO endpoint, with both slashes. Default `/socket.io/`.
+    pub path: String,
+    /// Time between server pings. Default 25 s (the reference's). Shorter detects dead peers
+    /// sooner at the cost of one small packet per interval per session; each session holds one
+    /// timer whatever the value.
+    pub ping_interval: Duration,
+    /// How long a peer has to answer a ping before the session closes with `ping timeout`.
+    /// Default 20 s. Too short drops clients on slow networks (or throttled browser tabs).
+    pub ping_timeout: Duration,
+    /// Largest polling body and largest WebSocket message accepted, in bytes. Default
+    /// 1,000,000 (the reference's). A peer can make the server hold up to this much per
+    /// request in flight (polling bodies are refused before buffering when their declared
+    /// length is larger, and cut off as soon as they grow past it).
+    pub max_payload: usize,
+    /// How long a polling session may take to finish a WebSocket upgrade (`2probe` … `5`).
+    /// Default 10 s. The probing WebSocket holds its buffers until then.
+    pub upgrade_timeout: Duration,
+    /// How long a client has, once its Engine.IO session is open, to join a namespace.
+    /// Default 45 s (the reference's `connectTimeout`).
+    pub connect_timeout: Duration,
+    /// Encoded Socket.IO packets (plus pings) that may wait for one session's transport.
+    /// Default 1024. When full, volatile packets are dropped; any other packet closes the
+    /// connection as a slow consumer (`transport error`) and the emit returns
+    /// [`Error::QueueFull`](crate::Error::QueueFull). A queued broadcast costs one shared
+    /// reference (about 64 bytes), not a copy of its bytes.
+    pub queue_capacity: usize,
+    /// Bounds on Socket.IO binary attachments (count and total size per packet). Default
+    /// [`event_proto::Limits::default`]: 10 attachments, 1,000,000 bytes.
+    pub limits: event_proto::Limits,
+    /// permessage-deflate on WebSocket transports. Default `None` (off, as in the reference):
+    /// compression costs about 300 KiB per connection while its contexts exist.
+    pub deflate: Option<ws_handshake::DeflatePolicy>,
+    /// Bytes of encoded frames a WebSocket transport may buffer before sends wait. Default
+    /// 64 KiB per connection.
+    pub ws_write_buffer: usize,
+    /// Cross-origin settings for polling requests. Default `None`: no CORS headers, so
+    /// browsers only reach the server from its own origin.
+    pub cors: Option<Cors>,
+    /// A hook run on every handshake and upgrade request. Default `None` (allow all).
+    pub allow_request: Option<AllowRequest>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: "/socket.io/".to_owned(),
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            max_payload: 1_000_000,
+            upgrade_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(45),
+            queue_capacity: 1024,
+            limits: event_proto::Limits::default(),
+            deflate: None,
+            ws_write_buffer: 64 * 1024,
+            cors: None,
+            allow_request: None,
+        }
+    }
+}
+
+impl Config {
+    /// The WebSocket settings for a transport under this configuration.
+    pub(crate) fn ws_config(&self) -> wsio_ws::Config {
+        let mut config = wsio_ws::Config {
+            deflate: self.deflate,
+            max_write_buffer: self.ws_write_buffer,
+            ..wsio_ws::Config::default()
+        };
+        config.limits.max_message_size = self.max_payload;
+        config.limits.max_frame_size = self.max_payload;
+        config
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("path", &self.path)
+            .field("ping_interval", &self.ping_interval)
+            .field("ping_timeout", &self.ping_timeout)
+            .field("max_payload", &self.max_payload)
+            .field("upgrade_timeout", &self.upgrade_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("limits", &self.limits)
+            .field("deflate", &self.deflate)
+            .field("cors", &self.cors)
+            .field("allow_request", &self.allow_request.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,121 @@
+//! HTTP long-polling: the held GET that drains the queue, and the POST that feeds the session.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use event_proto::engine::{Packet, PayloadBuilder, decode_payload};
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+
+use super::errors::EngineError;
+use super::session::{Conn, Transport};
+use super::{HttpResponse, text_response};
+use crate::reason::DisconnectReason;
+
+/// A GET: waits for data (or a heartbeat ping), then answers with as many queued packets as
+/// fit in `max_payload`. A second GET while one is pending closes the session.
+pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
+    if conn.transport() == Transport::WebSocket {
+        return EngineError::BadRequest.response(None);
+    }
+    let Ok(mut queue) = conn.queue.try_lock() else {
+        conn.close(DisconnectReason::TransportError);
+        return EngineError::BadRequest.response(None);
+    };
+    if queue.carry.is_none() && !conn.is_closed() {
+        let closed = conn.closed();
+        tokio::select! {
+            item = queue.rx.recv() => queue.carry = item,
+            () = conn.pause.notified() => return text_response(Bytes::from_static(b"6")),
+            _ = closed => {}
+        }
+    }
+    let mut body = PayloadBuilder::new(max_payload);
+    // Bytes written so far; each packet is counted with a separator, a slight overestimate.
+    let mut used = 0usize;
+    while let Some(item) = queue.try_next() {
+        let packets = item.packets();
+        let cost = packets
+            .iter()
+            .map(|p| body.cost(p).saturating_add(1))
+            .fold(0usize, usize::saturating_add);
+        if !body.is_empty() && used.saturating_add(cost) > max_payload {
+            queue.carry = Some(item);
+            break;
+        }
+        used = used.saturating_add(cost);
+        for packet in &packets {
+            body.push(packet);
+        }
+    }
+    if conn.is_closed() && queue.carry.is_none() {
+        body.push(&Packet::Close);
+    }
+    if body.is_empty() {
+        body.push(&Packet::Noop);
+    }
+    text_response(body.finish())
+}
+
+/// A POST: reads at most `max_payload` bytes, decodes the packets and hands them over.
+pub(crate) async fn post(
+    conn: &Arc<Conn>,
+    req: Request<Incoming>,
+    max_payload: usize,
+) -> HttpResponse {
+    if conn.transport() == Transport::WebSocket {
+        return EngineError::BadRequest.response(None);
+    }
+    let Ok(_guard) = conn.post.try_lock() else {
+        conn.close(DisconnectReason::TransportError);
+        return EngineError::BadRequest.response(None);
+    };
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max_payload as u64) {
+        return too_large(conn);
+    }
+    let body = match Limited::new(req.into_body(), max_payload).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return too_large(conn),
+    };
+    let packets = match decode_payload(body, max_payload) {
+        Ok(packets) => packets,
+        Err(_) => {
+            conn.close(DisconnectReason::ParseError);
+            return EngineError::BadRequest.response(None);
+        }
+    };
+    for packet in packets {
+        conn.receive(packet).await;
+    }
+    let mut response = text_response(Bytes::from_static(b"ok"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/html"),
+    );
+    response
+}
+
+fn too_large(conn: &Conn) -> HttpResponse {
+    conn.close(DisconnectReason::TransportError);
+    let mut response = HttpResponse::new(Full::new(Bytes::from_static(b"payload too large")));
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Outgoing;
+
+    #[test]
+    fn outgoing_expands_to_engine_packets() {
+        let item = Outgoing::Engine(Packet::Noop);
+        assert_eq!(item.packets(), vec![Packet::Noop]);
+    }
+}

@@ -1,0 +1,72 @@
+//! What the server knows about the HTTP request that opened a session.
+
+use std::net::SocketAddr;
+
+use http::{HeaderMap, Uri};
+
+/// The opening request of a session: headers, URI (with the query) and the peer's address.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    /// The request headers (cookies, `Origin`, `User-Agent`, ...).
+    pub headers: HeaderMap,
+    /// The request URI, query included.
+    pub uri: Uri,
+    /// The TCP peer, when known.
+    pub remote_addr: Option<SocketAddr>,
+}
+
+impl RequestInfo {
+    /// The first value of the query parameter `key`, percent-decoding `%XX` and `+`.
+    pub fn query(&self, key: &str) -> Option<String> {
+        query_param(self.uri.query()?, key)
+    }
+}
+
+/// The first value of `key` in a query string, decoded.
+pub(crate) fn query_param(query: &str, key: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode(k) == key).then(|| decode(v))
+    })
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_decodes_parameters() {
+        let q = "EIO=4&transport=polling&name=a%20b+c&bad=%zz&tail=%4";
+        assert_eq!(query_param(q, "EIO").as_deref(), Some("4"));
+        assert_eq!(query_param(q, "name").as_deref(), Some("a b c"));
+        assert_eq!(query_param(q, "bad").as_deref(), Some("%zz"));
+        assert_eq!(query_param(q, "tail").as_deref(), Some("%4"));
+        assert_eq!(query_param(q, "sid"), None);
+        assert_eq!(query_param("flag", "flag").as_deref(), Some(""));
+    }
+}

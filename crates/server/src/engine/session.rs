@@ -1,0 +1,261 @@
+//! One Engine.IO session: its bounded outgoing queue, heartbeat, transport and close.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use event_proto::engine::{self, Action, Role};
+use event_proto::{Encoded, Message};
+use tokio::sync::{Notify, mpsc, watch};
+
+use super::Registry;
+use super::request::RequestInfo;
+use super::sid::Sid;
+use crate::error::Error;
+use crate::reason::DisconnectReason;
+use crate::sync::{BoxFuture, lock};
+
+/// One item of a session's outgoing queue.
+#[derive(Debug, Clone)]
+pub(crate) enum Outgoing {
+    /// An Engine.IO packet (ping, noop, close).
+    Engine(engine::Packet),
+    /// An encoded Socket.IO packet, possibly shared with other recipients.
+    Socket(Encoded),
+}
+
+impl Outgoing {
+    /// The Engine.IO packets this item becomes, in send order.
+    pub(crate) fn packets(&self) -> Vec<engine::Packet> {
+        match self {
+            Outgoing::Engine(packet) => vec![packet.clone()],
+            Outgoing::Socket(encoded) => encoded.engine_packets().collect(),
+        }
+    }
+}
+
+/// The layer above (Socket.IO) as the session sees it.
+pub(crate) trait ConnHandler: Send + Sync + 'static {
+    /// A message (text or binary) arrived.
+    fn on_message(&self, message: Message) -> BoxFuture<'_, ()>;
+    /// The session closed; called exactly once.
+    fn on_close(&self, reason: DisconnectReason);
+}
+
+/// Which transport carries the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transport {
+    /// HTTP long-polling.
+    Polling,
+    /// Polling, with a WebSocket probing to replace it.
+    Upgrading,
+    /// WebSocket.
+    WebSocket,
+}
+
+/// The receiving side of the outgoing queue, owned by whichever transport request drains it.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    pub(crate) rx: mpsc::Receiver<Outgoing>,
+    /// An item taken from `rx` that did not fit the previous polling response.
+    pub(crate) carry: Option<Outgoing>,
+}
+
+impl Queue {
+    /// The next item without waiting.
+    pub(crate) fn try_next(&mut self) -> Option<Outgoing> {
+        self.carry.take().or_else(|| self.rx.try_recv().ok())
+    }
+}
+
+/// An Engine.IO session.
+pub(crate) struct Conn {
+    pub(crate) sid: Sid,
+    pub(crate) info: Arc<RequestInfo>,
+    tx: mpsc::Sender<Outgoing>,
+    pub(crate) queue: tokio::sync::Mutex<Queue>,
+    /// Held by the POST being processed; a second concurrent POST is an error.
+    pub(crate) post: tokio::sync::Mutex<()>,
+    heartbeat: Mutex<engine::Session>,
+    transport: Mutex<Transport>,
+    /// Releases a pending poll with a noop when an upgrade probe succeeds.
+    pub(crate) pause: Notify,
+    closed: watch::Sender<Option<DisconnectReason>>,
+    handler: Mutex<Option<Arc<dyn ConnHandler>>>,
+    /// Set once the client joined a namespace (the connect timeout no longer applies).
+    joined: AtomicBool,
+    registry: Weak<Registry>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn").field("sid", &self.sid).finish()
+    }
+}
+
+impl Conn {
+    pub(crate) fn new(
+        info: RequestInfo,
+        transport: Transport,
+        ping_interval: Duration,
+        ping_timeout: Duration,
+        capacity: usize,
+        registry: Weak<Registry>,
+    ) -> Conn {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        Conn {
+            sid: Sid::random(),
+            info: Arc::new(info),
+            tx,
+            queue: tokio::sync::Mutex::new(Queue { rx, carry: None }),
+            post: tokio::sync::Mutex::new(()),
+            heartbeat: Mutex::new(engine::Session::new(
+                Role::Server,
+                ping_interval,
+                ping_timeout,
+                std::time::Instant::now(),
+            )),
+            transport: Mutex::new(transport),
+            pause: Notify::new(),
+            closed: watch::channel(None).0,
+            handler: Mutex::new(None),
+            joined: AtomicBool::new(false),
+            registry,
+        }
+    }
+
+    /// Installs the layer above; called once, right after creation.
+    pub(crate) fn set_handler(&self, handler: Arc<dyn ConnHandler>) {
+        *lock(&self.handler) = Some(handler);
+    }
+
+    /// Marks that the client joined a namespace.
+    pub(crate) fn mark_joined(&self) {
+        self.joined.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn transport(&self) -> Transport {
+        *lock(&self.transport)
+    }
+
+    /// Moves from `from` to `to`; false if the session was not in `from`.
+    pub(crate) fn switch_transport(&self, from: Transport, to: Transport) -> bool {
+        let mut current = lock(&self.transport);
+        if *current != from {
+            return false;
+        }
+        *current = to;
+        true
+    }
+
+    /// Queues an item for the transport. A volatile item is dropped when the queue is full;
+    /// any other item then closes the session as a slow consumer.
+    pub(crate) fn push(&self, item: Outgoing, volatile: bool) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        match self.tx.try_send(item) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) if volatile => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(DisconnectReason::TransportError);
+                Err(Error::QueueFull)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Closed),
+        }
+    }
+
+    /// True once the session closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.borrow().is_some()
+    }
+
+    /// Resolves once the session is closed, with the reason. Cancel-safe.
+    pub(crate) fn closed(&self) -> impl std::future::Future<Output = DisconnectReason> + use<> {
+        let mut rx = self.closed.subscribe();
+        async move {
+            match rx.wait_for(Option::is_some).await {
+                Ok(reason) => reason.unwrap_or(DisconnectReason::TransportClose),
+                Err(_) => DisconnectReason::TransportClose,
+            }
+        }
+    }
+
+    /// Closes the session once: forgets it, tells the layer above, wakes the transports.
+    pub(crate) fn close(&self, reason: DisconnectReason) {
+        let first = self.closed.send_if_modified(|state| {
+            if state.is_some() {
+                return false;
+            }
+            *state = Some(reason);
+            true
+        });
+        if !first {
+            return;
+        }
+        if let Some(registry) = self.registry.upgrade() {
+            registry.remove(&self.sid);
+        }
+        let handler = lock(&self.handler).take();
+        if let Some(handler) = handler {
+            handler.on_close(reason);
+        }
+    }
+
+    /// Handles one packet received on the session's transport.
+    pub(crate) async fn receive(&self, packet: engine::Packet) {
+        let now = std::time::Instant::now();
+        let action = lock(&self.heartbeat).handle_packet(now, packet);
+        match action {
+            Some(Action::Deliver(message)) => {
+                let handler = lock(&self.handler).clone();
+                if let Some(handler) = handler {
+                    handler.on_message(message).await;
+                }
+            }
+            Some(Action::Close(_)) => self.close(DisconnectReason::TransportClose),
+            Some(Action::Send(packet)) => {
+                let _ = self.push(Outgoing::Engine(packet), false);
+            }
+            None => {}
+        }
+    }
+
+    /// The heartbeat (and connect timeout) of the session; ends when the session closes.
+    pub(crate) async fn run_heartbeat(self: Arc<Self>, connect_timeout: Duration) {
+        let connect_deadline = tokio::time::Instant::now() + connect_timeout;
+        let closed = self.closed();
+        tokio::pin!(closed);
+        loop {
+            let Some(deadline) = lock(&self.heartbeat).poll_timeout() else {
+                return;
+            };
+            let mut wake = tokio::time::Instant::from_std(deadline);
+            let joined = self.joined.load(Ordering::Relaxed);
+            if !joined {
+                wake = wake.min(connect_deadline);
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(wake) => {}
+                _ = &mut closed => return,
+            }
+            if !self.joined.load(Ordering::Relaxed)
+                && tokio::time::Instant::now() >= connect_deadline
+            {
+                self.close(DisconnectReason::ForcedClose);
+                return;
+            }
+            let action = lock(&self.heartbeat).handle_timeout(std::time::Instant::now());
+            match action {
+                Some(Action::Send(ping)) => {
+                    let _ = self.push(Outgoing::Engine(ping), false);
+                }
+                Some(Action::Close(_)) => {
+                    self.close(DisconnectReason::PingTimeout);
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
+}

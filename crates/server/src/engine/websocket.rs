@@ -1,0 +1,277 @@
+//! Engine.IO over WebSocket: the 101 answer on hyper, direct sessions, the upgrade of a
+//! polling session, and the frame loop (one Engine.IO packet per frame).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use event_proto::engine::{Packet, UpgradeAction, UpgradeState};
+use event_proto::{Message as EioMessage, Str};
+use http::{HeaderValue, Request, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use ws_frame::{DeflateConfig, PerMessageDeflate, Role};
+use wsio_ws::{CloseCode, ExtensionPair, Message, Utf8Bytes, WebSocket};
+
+use super::errors::EngineError;
+use super::session::{Conn, Outgoing, Queue, Transport};
+use super::{Engine, EngineHandler, HttpResponse};
+use crate::reason::DisconnectReason;
+
+/// A validated upgrade: the 101 answer and the negotiated compression.
+struct Accepted {
+    response: HttpResponse,
+    extension: Option<ExtensionPair>,
+}
+
+/// Checks the RFC 6455 upgrade headers on a hyper request and builds the 101 answer.
+fn accept<B>(req: &Request<B>, engine: &Engine) -> Result<Accepted, Box<HttpResponse>> {
+    let headers = req.headers();
+    let has_token = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str()
+                .map(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+                .unwrap_or(false)
+        })
+    };
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .map(HeaderValue::as_bytes)
+        .filter(|key| ws_handshake::is_valid_key(key));
+    let version_ok = headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_some_and(|v| v.as_bytes() == b"13");
+    let (Some(key), true, true, true) = (
+        key,
+        version_ok,
+        has_token(header::UPGRADE, "websocket"),
+        has_token(header::CONNECTION, "upgrade"),
+    ) else {
+        return Err(Box::new(EngineError::BadRequest.response(None)));
+    };
+    let mut response = HttpResponse::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let out = response.headers_mut();
+    out.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    out.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    let accept_key = ws_handshake::accept_key(key);
+    if let Ok(value) = HeaderValue::from_str(&accept_key) {
+        out.insert(header::SEC_WEBSOCKET_ACCEPT, value);
+    }
+    let mut extension = None;
+    if let Some(policy) = &engine.config.deflate {
+        let offered: Vec<&str> = headers
+            .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let offered = offered.join(", ");
+        let agreement = ws_handshake::parse_extensions(&offered)
+            .ok()
+            .and_then(|offers| policy.negotiate(&offers));
+        if let Some(agreed) = agreement {
+            let config = DeflateConfig {
+                server_no_context_takeover: agreed.config.server_no_context_takeover,
+                client_no_context_takeover: agreed.config.client_no_context_takeover,
+                server_max_window_bits: agreed.config.server_max_window_bits,
+                client_max_window_bits: agreed.config.client_max_window_bits,
+                threshold: wsio_ws::Config::default().compression_threshold,
+                ..DeflateConfig::default()
+            };
+            if let (Ok(inbound), Ok(outbound), Ok(value)) = (
+                PerMessageDeflate::new(Role::Server, &config),
+                PerMessageDeflate::new(Role::Server, &config),
+                HeaderValue::from_str(&agreed.header_value),
+            ) {
+                out.insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
+                extension = Some(ExtensionPair {
+                    inbound: Box::new(inbound),
+                    outbound: Box::new(outbound),
+                });
+            }
+        }
+    }
+    Ok(Accepted {
+        response,
+        extension,
+    })
+}
+
+/// A session opened directly over WebSocket.
+pub(crate) fn open(
+    engine: &Engine,
+    req: Request<Incoming>,
+    remote: Option<SocketAddr>,
+    handler: &dyn EngineHandler,
+) -> HttpResponse {
+    let accepted = match accept(&req, engine) {
+        Ok(accepted) => accepted,
+        Err(response) => return *response,
+    };
+    let conn = engine.open(&req, remote, Transport::WebSocket, handler);
+    let open = engine.handshake(&conn, Vec::new()).to_packet();
+    let config = engine.config.ws_config();
+    let extension = accepted.extension;
+    tokio::spawn(async move {
+        let Ok(upgraded) = hyper::upgrade::on(req).await else {
+            conn.close(DisconnectReason::TransportError);
+            return;
+        };
+        let io = TokioIo::new(upgraded);
+        let mut ws = WebSocket::from_raw(io, Role::Server, config, BytesMut::new(), extension);
+        if ws.send(to_ws(&open)).await.is_err() {
+            conn.close(DisconnectReason::TransportError);
+            return;
+        }
+        run(conn, ws).await;
+    });
+    accepted.response
+}
+
+/// A WebSocket that probes to replace the polling transport of `conn`.
+pub(crate) fn upgrade(engine: &Engine, req: Request<Incoming>, conn: Arc<Conn>) -> HttpResponse {
+    let accepted = match accept(&req, engine) {
+        Ok(accepted) => accepted,
+        Err(response) => return *response,
+    };
+    if !conn.switch_transport(Transport::Polling, Transport::Upgrading) {
+        return EngineError::BadRequest.response(None);
+    }
+    let config = engine.config.ws_config();
+    let timeout = engine.config.upgrade_timeout;
+    let extension = accepted.extension;
+    tokio::spawn(async move {
+        let Ok(upgraded) = hyper::upgrade::on(req).await else {
+            conn.switch_transport(Transport::Upgrading, Transport::Polling);
+            return;
+        };
+        let io = TokioIo::new(upgraded);
+        let mut ws = WebSocket::from_raw(io, Role::Server, config, BytesMut::new(), extension);
+        let switched = matches!(
+            tokio::time::timeout(timeout, probe(&conn, &mut ws)).await,
+            Ok(true)
+        );
+        if !switched {
+            conn.switch_transport(Transport::Upgrading, Transport::Polling);
+            let _ = ws.close(CloseCode::NORMAL, "").await;
+            return;
+        }
+        run(conn, ws).await;
+    });
+    accepted.response
+}
+
+/// The probe exchange: `2probe` → `3probe` (and a noop for the pending poll), then `5`.
+async fn probe<S>(conn: &Conn, ws: &mut WebSocket<S>) -> bool
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut state = UpgradeState::default();
+    loop {
+        let received = tokio::select! {
+            received = ws.recv() => received,
+            _ = conn.closed() => return false,
+        };
+        let packet = match received {
+            Some(Ok(message)) if message.is_data() => match decode(message) {
+                Some(packet) => packet,
+                None => return false,
+            },
+            Some(Ok(_)) => continue,
+            _ => return false,
+        };
+        match state.on_packet(&packet) {
+            UpgradeAction::Probe { reply, .. } => {
+                if ws.send(to_ws(&reply)).await.is_err() {
+                    return false;
+                }
+                conn.pause.notify_one();
+            }
+            UpgradeAction::Switch => {
+                return conn.switch_transport(Transport::Upgrading, Transport::WebSocket);
+            }
+            UpgradeAction::Abort => return false,
+        }
+    }
+}
+
+/// Carries the session over `ws` until either side closes it.
+async fn run<S>(conn: Arc<Conn>, mut ws: WebSocket<S>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut queue = conn.queue.lock().await;
+    let closed = conn.closed();
+    tokio::pin!(closed);
+    loop {
+        tokio::select! {
+            received = ws.recv() => match received {
+                Some(Ok(message)) if message.is_data() => match decode(message) {
+                    Some(packet) => conn.receive(packet).await,
+                    None => conn.close(DisconnectReason::ParseError),
+                },
+                Some(Ok(_)) => {}
+                Some(Err(_)) => conn.close(DisconnectReason::TransportError),
+                None => {
+                    conn.close(DisconnectReason::TransportClose);
+                    return;
+                }
+            },
+            item = next(&mut queue) => {
+                if let Some(item) = item
+                    && send(&mut ws, &item).await.is_err()
+                {
+                    conn.close(DisconnectReason::TransportError);
+                }
+            }
+            _ = &mut closed => {
+                while let Some(item) = queue.try_next() {
+                    if send(&mut ws, &item).await.is_err() {
+                        break;
+                    }
+                }
+                let _ = ws.close(CloseCode::NORMAL, "").await;
+                return;
+            }
+        }
+    }
+}
+
+async fn next(queue: &mut Queue) -> Option<Outgoing> {
+    match queue.carry.take() {
+        Some(item) => Some(item),
+        None => queue.rx.recv().await,
+    }
+}
+
+async fn send<S>(ws: &mut WebSocket<S>, item: &Outgoing) -> Result<(), wsio_ws::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    for packet in item.packets() {
+        ws.send(to_ws(&packet)).await?;
+    }
+    Ok(())
+}
+
+/// One frame as an Engine.IO packet; `None` for malformed input.
+fn decode(message: Message) -> Option<Packet> {
+    let message = match message {
+        Message::Text(text) => EioMessage::Text(Str::from_utf8(text.into_bytes()).ok()?),
+        Message::Binary(data) => EioMessage::Binary(data),
+        _ => return None,
+    };
+    Packet::decode_ws(message).ok()
+}
+
+/// One Engine.IO packet as a frame.
+fn to_ws(packet: &Packet) -> Message {
+    match packet.encode_ws() {
+        EioMessage::Text(text) => {
+            Message::Text(Utf8Bytes::try_from_bytes(text.into_bytes()).unwrap_or_default())
+        }
+        EioMessage::Binary(data) => Message::Binary(data),
+    }
+}

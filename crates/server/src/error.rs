@@ -1,0 +1,35 @@
+//! The crate's one error type.
+
+/// Everything the server's public API can report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Encoding or decoding a packet failed (bad arguments, a serde failure, a peer's malformed
+    /// packet).
+    #[error("protocol: {0}")]
+    Protocol(#[from] event_proto::Error),
+    /// The WebSocket transport failed.
+    #[error("websocket: {0}")]
+    WebSocket(#[from] wsio_ws::Error),
+    /// A socket or network I/O failure.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The HTTP server failed.
+    #[error("http: {0}")]
+    Http(#[from] hyper::Error),
+    /// The socket (or its connection) is closed.
+    #[error("socket closed")]
+    Closed,
+    /// The peer's outgoing queue was full: the connection was closed as a slow consumer.
+    #[error("outgoing queue full; the connection was closed")]
+    QueueFull,
+    /// No acknowledgement arrived in time.
+    #[error("acknowledgement timed out")]
+    AckTimeout,
+    /// The acknowledgement's arguments do not deserialize into the requested type.
+    #[error("acknowledgement arguments: {0}")]
+    AckArgs(event_proto::Error),
+}
+
+/// Result alias of the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

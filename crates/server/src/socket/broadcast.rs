@@ -1,0 +1,124 @@
+//! Broadcast operators: `to`, `except`, `volatile`, `timeout`, and what they address.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use event_proto::{JsonParser, Parser, Value};
+use serde::Serialize;
+
+use super::adapter::{BroadcastOptions, Room};
+use super::handle::Socket;
+use super::namespace::NsInner;
+use crate::error::{Error, Result};
+
+/// Addresses a set of sockets of one namespace. Built by [`Namespace`](crate::Namespace)
+/// and [`Socket`] methods; every packet is encoded once and shared by all recipients.
+#[derive(Debug, Clone)]
+pub struct BroadcastOperator {
+    ns: Arc<NsInner>,
+    opts: BroadcastOptions,
+    timeout: Option<Duration>,
+}
+
+/// The default time [`BroadcastOperator::emit_with_ack`] waits: 5 s.
+pub const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl BroadcastOperator {
+    pub(crate) fn new(ns: Arc<NsInner>) -> BroadcastOperator {
+        BroadcastOperator {
+            ns,
+            opts: BroadcastOptions::default(),
+            timeout: None,
+        }
+    }
+
+    /// Restricts to the sockets in any of `rooms` (adds to earlier `to` calls).
+    pub fn to(mut self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> Self {
+        self.opts.rooms.extend(rooms.into_iter().map(Into::into));
+        self
+    }
+
+    /// Excludes the sockets in any of `rooms`.
+    pub fn except(mut self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> Self {
+        self.opts.except.extend(rooms.into_iter().map(Into::into));
+        self
+    }
+
+    /// Drops the packet for recipients whose queue is full.
+    pub fn volatile(mut self) -> Self {
+        self.opts.flags.volatile = true;
+        self
+    }
+
+    /// How long [`emit_with_ack`](Self::emit_with_ack) waits for each answer.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The options this operator passes to the adapter.
+    pub fn options(&self) -> &BroadcastOptions {
+        &self.opts
+    }
+
+    /// Emits `event` with `args` (a tuple or sequence) to every addressed socket.
+    pub async fn emit<T: Serialize + ?Sized>(self, event: &str, args: &T) -> Result<()> {
+        let encoded = JsonParser.encode_event(&self.ns.name, event, args, None)?;
+        self.ns.adapter.broadcast(encoded, self.opts).await
+    }
+
+    /// Emits `event` asking every addressed socket for an acknowledgement, and collects the
+    /// answers (each an `Err(AckTimeout)` when it did not come in time).
+    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+        self,
+        event: &str,
+        args: &T,
+    ) -> Result<Vec<Result<Vec<Value>>>> {
+        let id = self.ns.next_ack_id();
+        let encoded = JsonParser.encode_event(&self.ns.name, event, args, Some(id))?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
+        let receivers = self
+            .ns
+            .adapter
+            .broadcast_with_ack(encoded, id, self.opts)
+            .await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut answers = Vec::with_capacity(receivers.len());
+        for rx in receivers {
+            answers.push(match tokio::time::timeout_at(deadline, rx).await {
+                Ok(Ok(args)) => Ok(args),
+                Ok(Err(_)) => Err(Error::Closed),
+                Err(_) => Err(Error::AckTimeout),
+            });
+        }
+        Ok(answers)
+    }
+
+    /// The addressed sockets.
+    pub async fn fetch_sockets(self) -> Result<Vec<Socket>> {
+        self.ns.adapter.fetch_sockets(self.opts).await
+    }
+
+    /// Makes the addressed sockets join `rooms`.
+    pub async fn sockets_join(
+        self,
+        rooms: impl IntoIterator<Item = impl Into<Room>>,
+    ) -> Result<()> {
+        let rooms = rooms.into_iter().map(Into::into).collect();
+        self.ns.adapter.add_sockets(self.opts, rooms).await
+    }
+
+    /// Makes the addressed sockets leave `rooms`.
+    pub async fn sockets_leave(
+        self,
+        rooms: impl IntoIterator<Item = impl Into<Room>>,
+    ) -> Result<()> {
+        let rooms = rooms.into_iter().map(Into::into).collect();
+        self.ns.adapter.del_sockets(self.opts, rooms).await
+    }
+
+    /// Disconnects the addressed sockets from the namespace.
+    pub async fn disconnect_sockets(self) -> Result<()> {
+        self.ns.adapter.disconnect_sockets(self.opts).await
+    }
+}

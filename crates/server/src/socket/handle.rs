@@ -1,0 +1,304 @@
+//! [`Socket`]: one client in one namespace.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use event_proto::socket::Packet;
+use event_proto::{JsonParser, Parser, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+
+use super::ack::{self, AckSender};
+use super::adapter::{AckReceiver, Room};
+use super::broadcast::BroadcastOperator;
+use super::client::Client;
+use super::namespace::NsInner;
+use crate::engine::{Conn, Outgoing, RequestInfo, Sid};
+use crate::error::{Error, Result};
+use crate::reason::DisconnectReason;
+use crate::sync::{lock, read, write};
+
+type EventHandler = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
+type AnyHandler = Arc<dyn Fn(&Socket, &str, &[Value]) + Send + Sync>;
+type CloseHandler = Box<dyn FnOnce(Socket, DisconnectReason) + Send>;
+
+pub(crate) struct SocketInner {
+    pub(crate) id: Sid,
+    pub(crate) ns: Arc<NsInner>,
+    conn: Arc<Conn>,
+    client: Weak<Client>,
+    auth: Value,
+    handlers: RwLock<HashMap<String, EventHandler>>,
+    any: RwLock<Option<AnyHandler>>,
+    on_disconnecting: Mutex<Vec<CloseHandler>>,
+    on_disconnect: Mutex<Vec<CloseHandler>>,
+    acks: Mutex<HashMap<u64, oneshot::Sender<Vec<Value>>>>,
+    connected: AtomicBool,
+    extensions: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+/// One client connected to one namespace. Cheap to clone; all clones are the same socket.
+#[derive(Clone)]
+pub struct Socket(pub(crate) Arc<SocketInner>);
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.0.id)
+            .field("ns", &self.0.ns.name)
+            .finish()
+    }
+}
+
+impl Socket {
+    pub(crate) fn new(
+        ns: Arc<NsInner>,
+        conn: Arc<Conn>,
+        client: Weak<Client>,
+        auth: Value,
+    ) -> Self {
+        Socket(Arc::new(SocketInner {
+            id: Sid::random(),
+            ns,
+            conn,
+            client,
+            auth,
+            handlers: RwLock::new(HashMap::new()),
+            any: RwLock::new(None),
+            on_disconnecting: Mutex::new(Vec::new()),
+            on_disconnect: Mutex::new(Vec::new()),
+            acks: Mutex::new(HashMap::new()),
+            connected: AtomicBool::new(true),
+            extensions: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The socket id (distinct from the Engine.IO session id).
+    pub fn id(&self) -> &Sid {
+        &self.0.id
+    }
+
+    /// The namespace name.
+    pub fn ns(&self) -> &str {
+        self.0.ns.name.as_str()
+    }
+
+    /// The namespace the socket is in.
+    pub fn namespace(&self) -> super::namespace::Namespace {
+        super::namespace::Namespace(self.0.ns.clone())
+    }
+
+    /// The request that opened the connection: headers, query and remote address.
+    pub fn handshake(&self) -> &RequestInfo {
+        &self.0.conn.info
+    }
+
+    /// The CONNECT payload the client sent (`auth`).
+    pub fn auth(&self) -> &Value {
+        &self.0.auth
+    }
+
+    /// True until the socket leaves the namespace.
+    pub fn connected(&self) -> bool {
+        self.0.connected.load(Ordering::Acquire)
+    }
+
+    /// Stores a value of type `T` on the socket, replacing any previous one.
+    pub fn insert_data<T: Any + Send + Sync>(&self, value: T) {
+        lock(&self.0.extensions).insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    /// A clone of the stored value of type `T`.
+    pub fn data<T: Any + Send + Sync + Clone>(&self) -> Option<T> {
+        lock(&self.0.extensions)
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref::<T>())
+            .cloned()
+    }
+
+    /// Registers the handler of `event`. Its arguments deserialize into `T` (a tuple, a
+    /// `Vec<event_proto::Value>` to keep binary data as `Bytes`, or any serde type reading a
+    /// sequence); events whose arguments do not fit are ignored. `ack` is `Some` when the
+    /// client asked for an acknowledgement.
+    pub fn on<T, F>(&self, event: &str, handler: F)
+    where
+        T: DeserializeOwned,
+        F: Fn(Socket, T, Option<AckSender>) + Send + Sync + 'static,
+    {
+        let erased: EventHandler = Arc::new(move |socket, packet, ack| {
+            if let Ok(args) = packet.deserialize_args::<T>() {
+                handler(socket, args, ack);
+            }
+        });
+        write(&self.0.handlers).insert(event.to_owned(), erased);
+    }
+
+    /// Registers a handler that sees every incoming event (name and raw arguments) before
+    /// its own handler runs.
+    pub fn on_any<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, &str, &[Value]) + Send + Sync + 'static,
+    {
+        *write(&self.0.any) = Some(Arc::new(handler));
+    }
+
+    /// Runs `handler` when the socket is leaving, while its rooms are still known.
+    pub fn on_disconnecting<F>(&self, handler: F)
+    where
+        F: FnOnce(Socket, DisconnectReason) + Send + 'static,
+    {
+        lock(&self.0.on_disconnecting).push(Box::new(handler));
+    }
+
+    /// Runs `handler` once the socket has left the namespace.
+    pub fn on_disconnect<F>(&self, handler: F)
+    where
+        F: FnOnce(Socket, DisconnectReason) + Send + 'static,
+    {
+        lock(&self.0.on_disconnect).push(Box::new(handler));
+    }
+
+    /// Emits `event` to this socket with `args` (a tuple or sequence; `()` for none).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
+        let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, None)?;
+        self.push(Outgoing::Socket(encoded), false)
+    }
+
+    /// Emits `event` and waits up to `timeout` for the client's acknowledgement, whose
+    /// arguments deserialize into `R` (e.g. `Vec<serde_json::Value>` or a tuple).
+    pub async fn emit_with_ack<T, R>(&self, event: &str, args: &T, timeout: Duration) -> Result<R>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let id = self.0.ns.next_ack_id();
+        let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, Some(id))?;
+        let rx = self.expect_ack(id);
+        self.push(Outgoing::Socket(encoded), false)?;
+        let result = ack::wait(rx, timeout).await;
+        lock(&self.0.acks).remove(&id);
+        result
+    }
+
+    /// Joins `rooms`.
+    pub async fn join(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> Result<()> {
+        let rooms = rooms.into_iter().map(Into::into).collect();
+        self.0.ns.adapter.add_all(self.0.id.clone(), rooms).await
+    }
+
+    /// Leaves `rooms`.
+    pub async fn leave(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> Result<()> {
+        let rooms = rooms.into_iter().map(Into::into).collect();
+        self.0.ns.adapter.del(self.0.id.clone(), rooms).await
+    }
+
+    /// The rooms the socket is in, its own id room included.
+    pub async fn rooms(&self) -> Result<Vec<Room>> {
+        self.0.ns.adapter.socket_rooms(self.0.id.clone()).await
+    }
+
+    /// Every other socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.ns.clone()).except([self.0.id.to_string()])
+    }
+
+    /// The sockets in `rooms`, except this one.
+    pub fn to(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// Every socket (this one included) in `rooms`.
+    pub fn within(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.ns.clone()).to(rooms)
+    }
+
+    /// Leaves the namespace from the server side: the client sees `io server disconnect`.
+    pub fn disconnect(&self) -> Result<()> {
+        if !self.connected() {
+            return Err(Error::Closed);
+        }
+        let encoded = JsonParser.encode(&Packet::disconnect(self.0.ns.name.clone()))?;
+        let sent = self.push(Outgoing::Socket(encoded), false);
+        self.leave_namespace(DisconnectReason::ServerNamespaceDisconnect);
+        sent
+    }
+
+    /// Closes the whole connection (every namespace of this client): `forced close`.
+    pub fn close_connection(&self) {
+        self.0.conn.close(DisconnectReason::ForcedClose);
+    }
+
+    pub(crate) fn push(&self, item: Outgoing, volatile: bool) -> Result<()> {
+        if !self.connected() {
+            return Err(Error::Closed);
+        }
+        self.0.conn.push(item, volatile)
+    }
+
+    /// Registers a pending acknowledgement.
+    pub(crate) fn expect_ack(&self, id: u64) -> AckReceiver {
+        let (tx, rx) = oneshot::channel();
+        lock(&self.0.acks).insert(id, tx);
+        rx
+    }
+
+    /// An EVENT from the client.
+    pub(crate) fn on_event(&self, packet: &Packet) {
+        let Some(name) = packet.event_name() else {
+            return;
+        };
+        let any = read(&self.0.any).clone();
+        if let Some(any) = any {
+            any(self, name, packet.args());
+        }
+        let handler = read(&self.0.handlers).get(name).cloned();
+        if let Some(handler) = handler {
+            let ack = packet.id.map(|id| AckSender::new(self.clone(), id));
+            handler(self.clone(), packet, ack);
+        }
+    }
+
+    /// An ACK from the client.
+    pub(crate) fn on_ack(&self, packet: &Packet) {
+        let Some(id) = packet.id else { return };
+        let waiter = lock(&self.0.acks).remove(&id);
+        if let Some(waiter) = waiter {
+            let _ = waiter.send(packet.args().to_vec());
+        }
+    }
+
+    /// Leaves the namespace: hooks, rooms, registries, pending acks. Runs once.
+    pub(crate) fn leave_namespace(&self, reason: DisconnectReason) {
+        if !self.0.connected.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let disconnecting = std::mem::take(&mut *lock(&self.0.on_disconnecting));
+        for hook in disconnecting {
+            hook(self.clone(), reason);
+        }
+        write(&self.0.ns.sockets).remove(&self.0.id);
+        if let Some(client) = self.0.client.upgrade() {
+            client.forget(&self.0.ns.name);
+        }
+        let adapter = self.0.ns.adapter.clone();
+        let id = self.0.id.clone();
+        // The in-memory adapter completes at once; a remote one finishes in the background.
+        let cleanup = async move {
+            let _ = adapter.del_all(id).await;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(cleanup);
+        }
+        lock(&self.0.acks).clear();
+        write(&self.0.handlers).clear();
+        *write(&self.0.any) = None;
+        let disconnect = std::mem::take(&mut *lock(&self.0.on_disconnect));
+        for hook in disconnect {
+            hook(self.clone(), reason);
+        }
+    }
+}

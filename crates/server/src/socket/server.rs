@@ -1,0 +1,208 @@
+//! [`Server`]: the Socket.IO server handle.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use tokio::net::TcpListener;
+
+use super::client::Client;
+use super::handle::Socket;
+use super::namespace::{DynamicNamespace, Namespace, NsInner, NsSetup};
+use crate::config::Config;
+use crate::engine::{Conn, ConnHandler, Engine, EngineHandler};
+use crate::http::service::IoService;
+use crate::reason::DisconnectReason;
+use crate::sync::{read, write};
+
+pub(crate) struct ServerInner {
+    pub(crate) config: Arc<Config>,
+    pub(crate) engine: Engine,
+    namespaces: RwLock<HashMap<String, Namespace>>,
+    dynamic: RwLock<Vec<DynamicNamespace>>,
+    me: std::sync::Weak<ServerInner>,
+}
+
+impl ServerInner {
+    /// The namespace `name`, creating it if a dynamic pattern matches.
+    pub(crate) fn namespace(&self, name: &str) -> Option<Arc<NsInner>> {
+        if let Some(ns) = read(&self.namespaces).get(name) {
+            return Some(ns.0.clone());
+        }
+        let setup = read(&self.dynamic)
+            .iter()
+            .find(|d| d.matches(name))
+            .map(|d| d.setup.clone())?;
+        let mut namespaces = write(&self.namespaces);
+        let ns = namespaces
+            .entry(name.to_owned())
+            .or_insert_with(|| Namespace(NsInner::new(name, setup)));
+        Some(ns.0.clone())
+    }
+
+    pub(crate) fn is_engine_path(&self, path: &str) -> bool {
+        let base = self.config.path.trim_end_matches('/');
+        path.strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest == "/")
+    }
+}
+
+impl EngineHandler for ServerInner {
+    fn on_open(&self, conn: &Arc<Conn>) -> Arc<dyn ConnHandler> {
+        Client::new(conn.clone(), self.me.clone())
+    }
+}
+
+/// A Socket.IO server: namespaces, their sockets, and the Engine.IO endpoint. Cloning is
+/// cheap and every clone is the same server.
+///
+/// ```
+/// use std::time::Duration;
+/// use wsio_server::{Config, Server, Socket, AckSender};
+/// use event_proto::Value;
+///
+/// let io = Server::new(Config::default());
+/// io.ns("/", |socket: Socket| {
+///     socket.on("echo", |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+///         let _ = socket.emit("echo", &args);
+///         if let Some(ack) = ack {
+///             let _ = ack.send(&args);
+///         }
+///     });
+/// });
+/// io.ns("/admin", |_socket| {}).middleware(|req| async move {
+///     match req.auth.get("token").and_then(Value::as_str) {
+///         Some("secret") => Ok(()),
+///         _ => Err(wsio_server::ConnectError::new("unauthorized")),
+///     }
+/// });
+/// assert!(io.of("/admin").is_some());
+/// ```
+///
+/// Listening (runs until `stop` resolves):
+///
+/// ```no_run
+/// # async fn demo(io: wsio_server::Server) -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// io.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Server(pub(crate) Arc<ServerInner>);
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("config", &self.0.config)
+            .finish()
+    }
+}
+
+impl Server {
+    /// A server with `config` and no namespaces (clients joining any get `Invalid namespace`).
+    pub fn new(config: Config) -> Server {
+        let config = Arc::new(config);
+        Server(Arc::new_cyclic(|me| ServerInner {
+            engine: Engine::new(config.clone()),
+            config,
+            namespaces: RwLock::new(HashMap::new()),
+            dynamic: RwLock::new(Vec::new()),
+            me: me.clone(),
+        }))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// Declares namespace `name`; `on_connect` runs for every socket that joins it, after
+    /// the middleware accepted it. Declaring an existing name replaces its handler.
+    pub fn ns<F>(&self, name: &str, on_connect: F) -> Namespace
+    where
+        F: Fn(Socket) + Send + Sync + 'static,
+    {
+        let ns = Namespace(NsInner::new(name, NsSetup::new(Arc::new(on_connect))));
+        write(&self.0.namespaces).insert(name.to_owned(), ns.clone());
+        ns
+    }
+
+    /// Declares the dynamic namespaces matching `pattern`, where `*` stands for any run of
+    /// characters (`/room-*`). Each matching namespace is created on its first connection.
+    pub fn dynamic_ns<F>(&self, pattern: &str, on_connect: F) -> DynamicNamespace
+    where
+        F: Fn(Socket) + Send + Sync + 'static,
+    {
+        let dynamic = DynamicNamespace {
+            pattern: pattern.to_owned(),
+            setup: NsSetup::new(Arc::new(on_connect)),
+        };
+        write(&self.0.dynamic).push(dynamic.clone());
+        dynamic
+    }
+
+    /// The namespace `name`, if declared (or already created from a dynamic pattern).
+    pub fn of(&self, name: &str) -> Option<Namespace> {
+        read(&self.0.namespaces).get(name).cloned()
+    }
+
+    /// Number of live Engine.IO sessions.
+    pub fn session_count(&self) -> usize {
+        self.0.engine.registry.len()
+    }
+
+    /// Answers one HTTP request (for hyper users who route themselves). Requests outside the
+    /// Engine.IO path get 404.
+    pub async fn handle(
+        &self,
+        req: Request<Incoming>,
+        remote: Option<SocketAddr>,
+    ) -> Response<Full<Bytes>> {
+        crate::http::service::handle(self, req, remote).await
+    }
+
+    /// The server as a hyper service for a connection from `remote`.
+    pub fn service(&self, remote: Option<SocketAddr>) -> IoService {
+        IoService {
+            server: self.clone(),
+            remote,
+        }
+    }
+
+    /// Serves HTTP on `listener` until `stop` resolves, then closes every session with
+    /// `server shutting down`.
+    pub async fn serve(
+        &self,
+        listener: TcpListener,
+        stop: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        crate::http::serve::serve(self.clone(), listener, stop, None).await
+    }
+
+    /// Like [`serve`](Self::serve), answering requests outside the Engine.IO path with
+    /// `fallback` (a page, a health check).
+    pub async fn serve_with<F>(
+        &self,
+        listener: TcpListener,
+        stop: impl Future<Output = ()>,
+        fallback: F,
+    ) -> std::io::Result<()>
+    where
+        F: Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static,
+    {
+        let fallback: crate::http::serve::Fallback = Arc::new(fallback);
+        crate::http::serve::serve(self.clone(), listener, stop, Some(fallback)).await
+    }
+
+    /// Closes every session; their sockets leave with `reason`.
+    pub fn close(&self, reason: DisconnectReason) {
+        for conn in self.0.engine.registry.all() {
+            conn.close(reason);
+        }
+    }
+}
