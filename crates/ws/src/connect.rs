@@ -1,4 +1,4 @@
-//! The client side: connect over TCP, or run the handshake on a stream the caller opened.
+//! The client side: connect over TCP or TLS, or run the handshake on a stream the caller opened.
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -6,22 +6,91 @@ use tokio::net::TcpStream;
 use ws_frame::Role;
 use ws_handshake::{ClientRequest, DeflateOffer};
 
-use crate::{Config, Error, WebSocket, WsUrl, deflate};
+use crate::{Config, Error, MaybeTlsStream, WebSocket, WsUrl, deflate};
 
-/// Opens a TCP connection to a `ws://` URL and performs the opening handshake.
+/// Opens a connection to a `ws://` or `wss://` URL and performs the opening handshake.
+///
+/// `ws://` is plain TCP. `wss://` needs the `rustls` feature and one of
+/// `rustls-webpki-roots` / `rustls-native-roots` for the trust roots; the TLS server name
+/// (SNI, and the name the certificate must carry) is the URL's host. Without them, `wss://`
+/// fails with [`Error::InvalidUrl`]; `connect_with_tls` (feature `rustls`) takes a
+/// `rustls::ClientConfig` of the caller's instead.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), wsio_ws::Error> {
 /// let mut ws = wsio_ws::connect("ws://127.0.0.1:9001/", wsio_ws::Config::default()).await?;
 /// ws.send("hello").await?;
 /// let echo = ws.recv().await;
+/// // `ws` is a `WebSocket<MaybeTlsStream>`; the same type for `wss://` URLs.
+/// assert!(!ws.get_ref().is_tls());
 /// # Ok(()) }
 /// ```
-pub async fn connect(url: &str, config: Config) -> Result<WebSocket<TcpStream>, Error> {
+pub async fn connect(url: &str, config: Config) -> Result<WebSocket<MaybeTlsStream>, Error> {
     let parsed = WsUrl::parse(url)?;
-    let tcp = TcpStream::connect((parsed.host.as_str(), parsed.port)).await?;
+    let stream = if parsed.secure {
+        open_tls_default(&parsed).await?
+    } else {
+        MaybeTlsStream::Plain(open_tcp(&parsed).await?)
+    };
+    connect_on(stream, &parsed, config, &[]).await
+}
+
+/// Like [`connect`], with the caller's rustls client configuration for `wss://` URLs (its own
+/// roots, client certificates, ALPN, crypto provider). A `ws://` URL connects in plain TCP and
+/// leaves `tls` unused. Feature `rustls`.
+///
+/// ```no_run
+/// # async fn demo(roots: wsio_ws::rustls::RootCertStore) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use wsio_ws::rustls;
+///
+/// let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// let tls = rustls::ClientConfig::builder_with_provider(provider)
+///     .with_safe_default_protocol_versions()?
+///     .with_root_certificates(roots)
+///     .with_no_client_auth();
+/// let url = "wss://localhost:8443/";
+/// let mut ws = wsio_ws::connect_with_tls(url, wsio_ws::Config::default(), Arc::new(tls)).await?;
+/// ws.send("hello").await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "rustls")]
+pub async fn connect_with_tls(
+    url: &str,
+    config: Config,
+    tls: std::sync::Arc<rustls::ClientConfig>,
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    let parsed = WsUrl::parse(url)?;
+    let tcp = open_tcp(&parsed).await?;
+    let stream = if parsed.secure {
+        crate::tls::handshake(tcp, &parsed.host, tls).await?
+    } else {
+        MaybeTlsStream::Plain(tcp)
+    };
+    connect_on(stream, &parsed, config, &[]).await
+}
+
+/// The TCP connection to the URL's host and port, with Nagle's algorithm off.
+async fn open_tcp(url: &WsUrl) -> Result<TcpStream, Error> {
+    let tcp = TcpStream::connect((url.host.as_str(), url.port)).await?;
     tcp.set_nodelay(true)?;
-    connect_on(tcp, &parsed, config, &[]).await
+    Ok(tcp)
+}
+
+/// TCP, then TLS with the built-in client configuration.
+#[cfg(feature = "rustls")]
+async fn open_tls_default(url: &WsUrl) -> Result<MaybeTlsStream, Error> {
+    let tls = crate::tls::default_client_config()?;
+    let tcp = open_tcp(url).await?;
+    crate::tls::handshake(tcp, &url.host, tls).await
+}
+
+/// Without the `rustls` feature there is no TLS to open.
+#[cfg(not(feature = "rustls"))]
+async fn open_tls_default(_url: &WsUrl) -> Result<MaybeTlsStream, Error> {
+    Err(Error::InvalidUrl(
+        "wss:// needs the feature rustls of wsio-ws (or a TLS stream given to connect_on)",
+    ))
 }
 
 /// Performs the client handshake on an already open stream (plain TCP, TLS, a test duplex),

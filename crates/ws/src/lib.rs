@@ -2,10 +2,22 @@
 //!
 //! * Servers: [`accept`] / [`accept_with`] on any `AsyncRead + AsyncWrite` (TCP, TLS, an
 //!   upgraded HTTP connection), with a policy callback that sees the request.
-//! * Clients: [`connect`] to a `ws://` URL, or [`connect_on`] over a stream you opened.
+//! * Clients: [`connect`] to a `ws://` or `wss://` URL (a [`WebSocket`] over a
+//!   [`MaybeTlsStream`]), or [`connect_on`] over a stream you opened.
 //! * A [`WebSocket`] receives with `recv()` or as a `Stream`, sends with `send()` or as a
 //!   `Sink`, answers pings and close frames itself, applies backpressure, and negotiates
 //!   permessage-deflate by default.
+//!
+//! Features (all off by default):
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `rustls` | `wss://` in [`connect`] over rustls (ring provider, TLS 1.2 + 1.3); `connect_with_tls` for your own `rustls::ClientConfig`; `wsio_ws::rustls` re-exported |
+//! | `rustls-webpki-roots` | `rustls` + Mozilla's root certificates compiled in, used by [`connect`] for `wss://` |
+//! | `rustls-native-roots` | `rustls` + the system's certificate store, read once per process |
+//!
+//! With `rustls` alone, [`connect`] refuses `wss://` (no trust roots) and `connect_with_tls`
+//! is the way in. Servers need no feature: [`accept`] runs on a `tokio_rustls` server stream.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -42,13 +54,19 @@ mod error;
 mod inbound;
 mod keepalive;
 mod outbound;
+mod tls;
 mod url;
 
 pub use accept::{Decision, accept, accept_with};
 pub use config::Config;
 pub use connect::{connect, connect_on};
+#[cfg(feature = "rustls")]
+pub use connect::connect_with_tls;
+#[cfg(feature = "rustls")]
+pub use rustls;
 pub use connection::WebSocket;
 pub use deflate::ExtensionPair;
 pub use error::Error;
+pub use tls::MaybeTlsStream;
 pub use url::WsUrl;
 pub use ws_frame::{CloseCode, CloseFrame, Limits, Message, Role, Utf8Bytes};
