@@ -11,7 +11,6 @@ use super::handle::Socket;
 use super::namespace::NsInner;
 use crate::engine::{Outgoing, Sid};
 use crate::error::Result;
-use crate::reason::DisconnectReason;
 use crate::sync::{BoxFuture, read, write};
 
 /// A room name. Every socket is also in the room named after its id.
@@ -236,7 +235,7 @@ impl Adapter for LocalAdapter {
 
     fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
         for socket in self.matching(&opts) {
-            socket.leave_namespace(DisconnectReason::ServerNamespaceDisconnect);
+            let _ = socket.disconnect();
         }
         Box::pin(async { Ok(()) })
     }

@@ -1,0 +1,168 @@
+//! Test helpers: a server on an ephemeral port, a raw HTTP/1.1 client, a WebSocket client.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wsio_server::Server;
+use wsio_ws::Message;
+
+/// Serves `io` on 127.0.0.1 with an ephemeral port.
+pub async fn start(io: &Server) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let io = io.clone();
+    tokio::spawn(async move { io.serve(listener, std::future::pending()).await });
+    addr
+}
+
+/// One HTTP request (Connection: close); returns the status and body.
+pub async fn http(addr: SocketAddr, method: &str, query: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "{method} /socket.io/?{query} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    tcp.write_all(head.as_bytes()).await.expect("write head");
+    tcp.write_all(body).await.expect("write body");
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).await.expect("read");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("head end");
+    let status = std::str::from_utf8(&raw[9..12])
+        .expect("status")
+        .parse()
+        .expect("code");
+    (status, raw[split + 4..].to_vec())
+}
+
+/// The body as text.
+pub fn text(body: &[u8]) -> String {
+    String::from_utf8(body.to_vec()).expect("utf8")
+}
+
+/// A polling session: handshake, then GET/POST helpers.
+pub struct Polling {
+    pub addr: SocketAddr,
+    pub sid: String,
+    pub open: serde_json::Value,
+}
+
+impl Polling {
+    pub async fn open(addr: SocketAddr) -> Polling {
+        let (status, body) = http(addr, "GET", "EIO=4&transport=polling", b"").await;
+        assert_eq!(status, 200);
+        let body = text(&body);
+        assert!(body.starts_with('0'), "{body}");
+        let open: serde_json::Value = serde_json::from_str(&body[1..]).expect("open json");
+        let sid = open["sid"].as_str().expect("sid").to_owned();
+        Polling { addr, sid, open }
+    }
+
+    pub fn query(&self) -> String {
+        format!("EIO=4&transport=polling&sid={}", self.sid)
+    }
+
+    pub async fn post(&self, body: &[u8]) -> u16 {
+        http(self.addr, "POST", &self.query(), body).await.0
+    }
+
+    pub async fn get(&self) -> (u16, String) {
+        let (status, body) = http(self.addr, "GET", &self.query(), b"").await;
+        (status, text(&body))
+    }
+
+    /// GETs until a body other than a ping or noop arrives, answering pings.
+    pub async fn get_data(&self) -> String {
+        loop {
+            let (status, body) = self.get().await;
+            assert_eq!(status, 200, "{body}");
+            if body == "2" {
+                self.post(b"3").await;
+                continue;
+            }
+            if body != "6" {
+                return body;
+            }
+        }
+    }
+}
+
+pub type Ws = wsio_ws::WebSocket<TcpStream>;
+
+/// Opens a direct WebSocket session (`sid` for an upgrade).
+pub async fn ws(addr: SocketAddr, sid: Option<&str>) -> Ws {
+    let mut url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    if let Some(sid) = sid {
+        url.push_str("&sid=");
+        url.push_str(sid);
+    }
+    let url = wsio_ws::WsUrl::parse(&url).expect("url");
+    let tcp = TcpStream::connect(addr).await.expect("tcp");
+    wsio_ws::connect_on(tcp, &url, wsio_ws::Config::default(), &[])
+        .await
+        .expect("ws connect")
+}
+
+/// The next data message, answering Engine.IO pings.
+pub async fn next(ws: &mut Ws) -> Message {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), ws.recv())
+            .await
+            .expect("in time")
+            .expect("open")
+            .expect("ok");
+        match &message {
+            Message::Text(t) if t.as_str() == "2" => {
+                ws.send("3").await.expect("pong");
+            }
+            m if m.is_data() => return message,
+            _ => {}
+        }
+    }
+}
+
+/// The next text message.
+pub async fn next_text(ws: &mut Ws) -> String {
+    match next(ws).await {
+        Message::Text(t) => t.as_str().to_owned(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+/// A WebSocket session joined to namespace `/`; returns it and its socket id.
+pub async fn ws_joined(addr: SocketAddr) -> (Ws, String) {
+    let mut ws = ws(addr, None).await;
+    let open = next_text(&mut ws).await;
+    assert!(open.starts_with('0'), "{open}");
+    ws.send("40").await.expect("connect");
+    let connected = next_text(&mut ws).await;
+    assert!(connected.starts_with("40{"), "{connected}");
+    let v: serde_json::Value = serde_json::from_str(&connected[2..]).expect("json");
+    (ws, v["sid"].as_str().expect("sid").to_owned())
+}
+
+/// Polls `f` until it holds (5 s at most).
+pub async fn eventually(mut f: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("condition never held");
+}
+
+/// The demo server with the test contract.
+pub fn demo() -> Server {
+    wsio_server::cli::serve::server(&wsio_server::cli::serve::ServeOptions {
+        test_events: true,
+        ..Default::default()
+    })
+}
