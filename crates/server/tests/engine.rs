@@ -10,7 +10,7 @@ use wsio_ws::Message;
 
 #[tokio::test]
 async fn polling_handshake_announces_the_session() {
-    let io = demo();
+    let io = Server::new(Config::default());
     let addr = start(&io).await;
     let session = Polling::open(addr).await;
     assert_eq!(session.sid.len(), 20);

@@ -3,7 +3,7 @@
 //! ```text
 //! wsio echo [--host 127.0.0.1] [--port 9001]   raw WebSocket echo server
 //! wsio serve [--host 127.0.0.1] [--port 3000] [--test-events]
-//!            [--ping-interval-ms N] [--ping-timeout-ms N]   Socket.IO server with a chat demo
+//!            [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]   Socket.IO server with a chat demo
 //! ```
 
 use std::future::Future;
@@ -13,7 +13,7 @@ use std::time::Duration;
 use wsio_server::cli::serve::ServeOptions;
 
 const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]
-       wsio serve [--host 127.0.0.1] [--port 3000] [--test-events] [--ping-interval-ms N] [--ping-timeout-ms N]";
+       wsio serve [--host 127.0.0.1] [--port 3000] [--test-events] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -71,6 +71,11 @@ fn parse_serve(args: &[String]) -> Result<(String, ServeOptions), String> {
     while let Some(flag) = iter.next() {
         match flag.as_str() {
             "--test-events" => options.test_events = true,
+            "--max-payload-bytes" => {
+                let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;
+                let bytes = value.parse().map_err(|_| format!("bad {flag} {value}"))?;
+                options.max_payload = Some(bytes);
+            }
             "--ping-interval-ms" | "--ping-timeout-ms" => {
                 let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;
                 let ms: u64 = value.parse().map_err(|_| format!("bad {flag} {value}"))?;

@@ -43,8 +43,21 @@ pub fn install(io: &Server, test_events: bool) {
     }
 }
 
-/// `echo` and `broadcast`.
+/// `echo`, `whoami` and `broadcast`.
 fn echo_events(socket: &Socket) {
+    socket.on(
+        "whoami",
+        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&(json!({
+                    "id": socket.id().as_str(),
+                    "namespace": socket.ns(),
+                    "engineId": socket.engine_id().as_str(),
+                    "transport": socket.transport(),
+                }),));
+            }
+        },
+    );
     socket.on(
         "echo",
         |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {

@@ -16,7 +16,13 @@ pub struct ServeOptions {
     pub ping_interval: Duration,
     /// Heartbeat timeout. Default 20 s.
     pub ping_timeout: Duration,
+    /// `maxPayload`, in bytes. Default 1,000,000; with `test_events` and no explicit value,
+    /// 8 MiB (what the reference test server uses, so 1 MiB messages fit).
+    pub max_payload: Option<usize>,
 }
+
+/// The `maxPayload` of the test contract when none is given.
+pub const TEST_MAX_PAYLOAD: usize = 8 * 1024 * 1024;
 
 impl Default for ServeOptions {
     fn default() -> Self {
@@ -25,6 +31,7 @@ impl Default for ServeOptions {
             test_events: false,
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,
+            max_payload: None,
         }
     }
 }
@@ -36,6 +43,20 @@ pub fn server(options: &ServeOptions) -> Server {
         ping_timeout: options.ping_timeout,
         cors: Some(crate::Cors::any()),
         ..Config::default()
+    };
+    let max_payload = match (options.max_payload, options.test_events) {
+        (Some(bytes), _) => bytes,
+        (None, true) => TEST_MAX_PAYLOAD,
+        (None, false) => config.max_payload,
+    };
+    let config = Config {
+        max_payload,
+        // A packet's attachments may use the whole payload.
+        limits: event_proto::Limits {
+            max_attachment_bytes: max_payload,
+            ..config.limits
+        },
+        ..config
     };
     let io = Server::new(config);
     super::demo::install(&io, options.test_events);

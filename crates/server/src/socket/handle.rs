@@ -92,6 +92,20 @@ impl Socket {
         super::namespace::Namespace(self.0.ns.clone())
     }
 
+    /// The id of the underlying Engine.IO session (shared by the client's namespaces).
+    pub fn engine_id(&self) -> &Sid {
+        &self.0.conn.sid
+    }
+
+    /// The current transport: `"polling"` or `"websocket"` (a polling session that is
+    /// probing a WebSocket is still `"polling"`).
+    pub fn transport(&self) -> &'static str {
+        match self.0.conn.transport() {
+            crate::engine::Transport::WebSocket => "websocket",
+            _ => "polling",
+        }
+    }
+
     /// The request that opened the connection: headers, query and remote address.
     pub fn handshake(&self) -> &RequestInfo {
         &self.0.conn.info
