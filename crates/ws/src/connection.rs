@@ -216,10 +216,10 @@ where
                 State::Open | State::CloseSent => {}
             }
             let received = self.inbound.poll_message(&mut self.io, cx);
-            if self.inbound.take_heard() {
-                if let Some(keepalive) = self.keepalive.as_mut() {
-                    keepalive.heard_from_peer();
-                }
+            if self.inbound.take_heard()
+                && let Some(keepalive) = self.keepalive.as_mut()
+            {
+                keepalive.heard_from_peer();
             }
             match received {
                 Poll::Ready(Received::Message(message)) => {

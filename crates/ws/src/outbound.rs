@@ -54,13 +54,13 @@ impl Outbound {
     /// Encodes a message, compressing data messages when an extension is negotiated.
     pub(crate) fn queue(&mut self, message: Message) -> Result<(), Error> {
         let mut frame = Frame::from(message);
-        if let Some(ext) = self.extension.as_mut() {
-            if matches!(frame.opcode, OpCode::Text | OpCode::Binary) {
-                let mut compressed = BytesMut::new();
-                if ext.encode_message(&frame.payload, &mut compressed)? {
-                    frame.payload = compressed.freeze();
-                    frame.rsv = ext.rsv_bits();
-                }
+        if let Some(ext) = self.extension.as_mut()
+            && matches!(frame.opcode, OpCode::Text | OpCode::Binary)
+        {
+            let mut compressed = BytesMut::new();
+            if ext.encode_message(&frame.payload, &mut compressed)? {
+                frame.payload = compressed.freeze();
+                frame.rsv = ext.rsv_bits();
             }
         }
         self.encoder.encode(&frame, &mut self.write_buf);
