@@ -1,35 +1,22 @@
 """Each Engine.IO transport, alone and with the polling-to-websocket upgrade."""
 
-from helpers import Recorder, call, run
+import pytest
+
+from helpers import TRANSPORTS, Recorder, call, run
 
 
-def test_websocket_only_connection_echoes_and_reports_websocket():
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_single_transport_connection_echoes_and_reports_its_transport(transport):
     async def body(clients):
-        client = await clients.connect(transports=["websocket"])
-        assert client.transport() == "websocket"
-        assert await call(client, "echo", "over websocket") == "over websocket"
+        client = await clients.connect(transports=[transport])
+        assert client.transport() == transport
+        assert await call(client, "echo", f"over {transport}") == f"over {transport}"
         who = await call(client, "whoami")
         assert who == {
             "id": client.get_sid("/"),
             "namespace": "/",
             "engineId": client.eio.sid,
-            "transport": "websocket",
-        }
-
-    run(body)
-
-
-def test_polling_only_connection_echoes_and_reports_polling():
-    async def body(clients):
-        client = await clients.connect(transports=["polling"])
-        assert client.transport() == "polling"
-        assert await call(client, "echo", "over polling") == "over polling"
-        who = await call(client, "whoami")
-        assert who == {
-            "id": client.get_sid("/"),
-            "namespace": "/",
-            "engineId": client.eio.sid,
-            "transport": "polling",
+            "transport": transport,
         }
 
     run(body)

@@ -9,11 +9,15 @@
 //!   seconds each (default 60), starting from the committed seeds.
 //! * `cargo xtask bench [CRITERION ARGS]` — the criterion benchmarks.
 //! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
+//! * `cargo xtask interop [--against reference|wsio] [--js-only|--py-only]` — the Socket.IO
+//!   suites of `interop/js` and `interop/py` against a server implementing the test contract.
 
 mod autobahn;
 mod autobahn_run;
 mod cmd;
 mod fuzz;
+mod interop;
+mod interop_setup;
 
 use std::process::ExitCode;
 
@@ -27,6 +31,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&rest),
         Some("autobahn-install") => autobahn::install().map(|_| ()),
         Some("autobahn") => autobahn_run::run(&rest),
+        Some("interop") => interop::run(&rest),
         _ => {
             eprintln!("usage: cargo xtask <test | fuzz [--seconds N] [TARGET ...] | bench [ARGS]>");
             return ExitCode::from(2);

@@ -14,6 +14,13 @@ test(`${CLIENTS} clients x ${MESSAGES} echoes each keep per-client order`, { tim
       connect("/", { transports: [i % 2 === 0 ? "websocket" : "polling"] }),
     ),
   );
+  // A dropped client fails its acks; its reason says why (e.g. a heartbeat timeout).
+  const drops = [];
+  clients.forEach((client, c) => {
+    client.on("disconnect", (reason, details) => {
+      drops.push({ client: c, reason, details: String(details?.description ?? "") });
+    });
+  });
   const runs = clients.map(async (client, c) => {
     const events = [];
     const allEvents = new Promise((resolve) => {
@@ -32,5 +39,9 @@ test(`${CLIENTS} clients x ${MESSAGES} echoes each keep per-client order`, { tim
     assert.deepEqual(acked, expected, `acks of client ${c}`);
     assert.deepEqual(events, expected, `echo events of client ${c} in order`);
   });
-  await Promise.all(runs);
+  const outcomes = await Promise.allSettled(runs);
+  assert.deepEqual(drops, [], "no client was disconnected");
+  for (const outcome of outcomes) {
+    if (outcome.status === "rejected") throw outcome.reason;
+  }
 });

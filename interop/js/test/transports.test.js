@@ -5,31 +5,20 @@ const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const { ack, connect, connected, once, socket, withTimeout } = require("../lib/helpers");
 
-test("websocket-only connection echoes and reports the websocket transport", { timeout: 10000 }, async () => {
-  const client = await connect("/", { transports: ["websocket"] });
-  assert.equal(client.io.engine.transport.name, "websocket");
-  assert.equal(await ack(client, "echo", "over websocket"), "over websocket");
-  const who = await ack(client, "whoami");
-  assert.deepEqual(who, {
-    id: client.id,
-    namespace: "/",
-    engineId: client.io.engine.id,
-    transport: "websocket",
+for (const transport of ["websocket", "polling"]) {
+  test(`${transport}-only connection echoes and reports the ${transport} transport`, { timeout: 10000 }, async () => {
+    const client = await connect("/", { transports: [transport] });
+    assert.equal(client.io.engine.transport.name, transport);
+    assert.equal(await ack(client, "echo", `over ${transport}`), `over ${transport}`);
+    const who = await ack(client, "whoami");
+    assert.deepEqual(who, {
+      id: client.id,
+      namespace: "/",
+      engineId: client.io.engine.id,
+      transport,
+    });
   });
-});
-
-test("polling-only connection echoes and reports the polling transport", { timeout: 10000 }, async () => {
-  const client = await connect("/", { transports: ["polling"] });
-  assert.equal(client.io.engine.transport.name, "polling");
-  assert.equal(await ack(client, "echo", "over polling"), "over polling");
-  const who = await ack(client, "whoami");
-  assert.deepEqual(who, {
-    id: client.id,
-    namespace: "/",
-    engineId: client.io.engine.id,
-    transport: "polling",
-  });
-});
+}
 
 test("polling connection upgrades to websocket and keeps working", { timeout: 10000 }, async () => {
   const client = socket("/", { transports: ["polling", "websocket"], upgrade: true });
