@@ -1,4 +1,5 @@
 //! Property tests: round trips in both roles, arbitrary chunking, no panics on any input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;

@@ -42,10 +42,10 @@ async fn main() -> Result<(), wsio_ws::Error> {
             continue;
         };
         while let Some(received) = ws.recv().await {
-            if let Ok(message @ (Message::Text(_) | Message::Binary(_))) = received {
-                if ws.send(message).await.is_err() {
-                    break;
-                }
+            if let Ok(message @ (Message::Text(_) | Message::Binary(_))) = received
+                && ws.send(message).await.is_err()
+            {
+                break;
             }
         }
     }

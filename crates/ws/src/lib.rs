@@ -54,19 +54,21 @@ mod error;
 mod inbound;
 mod keepalive;
 mod outbound;
+mod split;
 mod tls;
 mod url;
 
 pub use accept::{Decision, accept, accept_with};
 pub use config::Config;
-pub use connect::{connect, connect_on};
 #[cfg(feature = "rustls")]
 pub use connect::connect_with_tls;
-#[cfg(feature = "rustls")]
-pub use rustls;
+pub use connect::{connect, connect_on};
 pub use connection::WebSocket;
 pub use deflate::ExtensionPair;
 pub use error::Error;
+#[cfg(feature = "rustls")]
+pub use rustls;
+pub use split::{WsReader, WsWriter};
 pub use tls::MaybeTlsStream;
 pub use url::WsUrl;
 pub use ws_frame::{CloseCode, CloseFrame, Limits, Message, Role, Utf8Bytes};

@@ -1,5 +1,6 @@
 //! The connection state machine over an in-memory duplex: handshake, echo, control frames,
 //! close, cancellation, backpressure and limits.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
 
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
 //! Heap held by an idle server connection, measured with a counting allocator.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};

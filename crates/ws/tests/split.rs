@@ -1,4 +1,5 @@
 //! Split halves: used from different tasks, automatic replies still flow.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
 
 use std::time::Duration;
 
