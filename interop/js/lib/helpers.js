@@ -2,7 +2,7 @@
 // waiting for events, and closing every client a test opened.
 "use strict";
 
-const { afterEach } = require("node:test");
+const { afterEach, before } = require("node:test");
 const { io, Manager } = require("socket.io-client");
 
 const URL = process.env.WSIO_URL;
@@ -18,6 +18,22 @@ const WAIT_MS = 5000;
 const BASE_OPTIONS = { reconnection: false, forceNew: true, timeout: WAIT_MS };
 
 const opened = new Set();
+
+/// Before any test of a file: one Engine.IO handshake, so a server that does not answer fails
+/// the file at once instead of every test timing out in turn.
+before(async () => {
+  const probe = `${URL}/socket.io/?EIO=4&transport=polling`;
+  let body;
+  try {
+    const response = await fetch(probe, { signal: AbortSignal.timeout(3000) });
+    body = await response.text();
+  } catch (err) {
+    throw new Error(`no Engine.IO handshake from ${probe}: ${err.message}`);
+  }
+  if (!body.startsWith("0{")) {
+    throw new Error(`no Engine.IO handshake from ${probe}: got ${JSON.stringify(body.slice(0, 200))}`);
+  }
+});
 
 /// Closes every socket and manager the current test opened.
 afterEach(() => {
