@@ -156,7 +156,7 @@ fn expected_path(side: &str) -> PathBuf {
 }
 
 /// A loopback port that was free a moment ago.
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener
         .local_addr()
@@ -165,7 +165,7 @@ fn free_port() -> Result<u16, String> {
 }
 
 /// Waits until `port` accepts connections, or the child exits.
-fn wait_for_port(port: u16, child: &mut Child) -> Result<(), String> {
+pub(crate) fn wait_for_port(port: u16, child: &mut Child) -> Result<(), String> {
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Ok(());
@@ -180,7 +180,7 @@ fn wait_for_port(port: u16, child: &mut Child) -> Result<(), String> {
 }
 
 /// Stops a child we started, by its PID.
-fn stop(child: &mut Child) {
+pub(crate) fn stop(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -8,12 +8,15 @@
 //! * `cargo xtask fuzz [--seconds N] [TARGET ...]` — run cargo-fuzz targets (all by default) for N
 //!   seconds each (default 60), starting from the committed seeds.
 //! * `cargo xtask bench [CRITERION ARGS]` — the criterion benchmarks.
+//! * `cargo xtask browser` — headless Chromium's WebSocket against `wsio echo` (text, binary,
+//!   close), with `interop/browser/echo.html`; installs Debian's chromium if missing.
 //! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
 //! * `cargo xtask interop [--against reference|wsio] [--js-only|--py-only]` — the Socket.IO
 //!   suites of `interop/js` and `interop/py` against a server implementing the test contract.
 
 mod autobahn;
 mod autobahn_run;
+mod browser;
 mod cmd;
 mod fuzz;
 mod interop;
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&rest),
         Some("autobahn-install") => autobahn::install().map(|_| ()),
         Some("autobahn") => autobahn_run::run(&rest),
+        Some("browser") => browser::run(&rest),
         Some("interop") => interop::run(&rest),
         _ => {
             eprintln!("usage: cargo xtask <test | fuzz [--seconds N] [TARGET ...] | bench [ARGS]>");
@@ -49,17 +53,21 @@ fn main() -> ExitCode {
 /// Runs every test of the workspace (seed-corpus replays included).
 ///
 /// Then the conformance gates: the Autobahn TestSuite without its compression cases, both
-/// directions (`cargo xtask autobahn` runs them all). `--unit` stops after `cargo test`; other
+/// directions (`cargo xtask autobahn` runs them all), then headless Chromium against
+/// `wsio echo` (`cargo xtask browser`). `--unit` stops after `cargo test`; other
 /// arguments are passed to `cargo test`.
 fn test(extra: &[String]) -> Result<(), String> {
     let unit_only = extra.iter().any(|a| a == "--unit");
     let mut args = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str).filter(|a| *a != "--unit"));
     cmd::cargo(&args)?;
+    // wsio-ws's TLS client (`wss://`) sits behind a feature the workspace run leaves off.
+    cmd::cargo(&["test", "-p", "wsio-ws", "--features", "rustls"])?;
     if unit_only {
         return Ok(());
     }
-    autobahn_run::run(&["--quick".to_owned()])
+    autobahn_run::run(&["--quick".to_owned()])?;
+    browser::run(&[])
 }
 
 /// Runs the criterion benchmarks of the `benches` package.
