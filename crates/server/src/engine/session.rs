@@ -80,6 +80,8 @@ pub(crate) struct Conn {
     transport: Mutex<Transport>,
     /// Releases a pending poll with a noop when an upgrade probe succeeds.
     pub(crate) pause: Notify,
+    /// Wakes the heartbeat task when a pong moves its deadline.
+    heartbeat_moved: Notify,
     closed: watch::Sender<Option<DisconnectReason>>,
     handler: Mutex<Option<Arc<dyn ConnHandler>>>,
     /// Set once the client joined a namespace (the connect timeout no longer applies).
@@ -117,6 +119,7 @@ impl Conn {
             )),
             transport: Mutex::new(transport),
             pause: Notify::new(),
+            heartbeat_moved: Notify::new(),
             closed: watch::channel(None).0,
             handler: Mutex::new(None),
             joined: AtomicBool::new(false),
@@ -205,7 +208,12 @@ impl Conn {
     /// Handles one packet received on the session's transport.
     pub(crate) async fn receive(&self, packet: engine::Packet) {
         let now = std::time::Instant::now();
+        let is_pong = matches!(packet, engine::Packet::Pong(_));
         let action = lock(&self.heartbeat).handle_packet(now, packet);
+        if is_pong {
+            // The next ping is now due a ping interval from here, not at the old deadline.
+            self.heartbeat_moved.notify_one();
+        }
         match action {
             Some(Action::Deliver(message)) => {
                 let handler = lock(&self.handler).clone();
@@ -237,6 +245,7 @@ impl Conn {
             }
             tokio::select! {
                 () = tokio::time::sleep_until(wake) => {}
+                () = self.heartbeat_moved.notified() => continue,
                 _ = &mut closed => return,
             }
             if !self.joined.load(Ordering::Relaxed)
