@@ -2,7 +2,8 @@
 //!
 //! * `cargo xtask test` — every test: the workspace's unit, integration and doc tests (which
 //!   include the replay of every committed fuzz seed), then the Autobahn TestSuite without its
-//!   compression cases, both directions. This is what CI runs. `--unit`: `cargo test` only.
+//!   compression cases in both directions, the browser check and the real-client Socket.IO
+//!   suites against our server. This is what CI runs. `--unit`: `cargo test` only.
 //! * `cargo xtask autobahn [--quick] [--update]` — the whole Autobahn TestSuite against
 //!   `wsio echo` and our client, compared with `interop/autobahn/expected-*.txt`.
 //! * `cargo xtask fuzz [--seconds N] [TARGET ...]` — run cargo-fuzz targets (all by default) for N
@@ -67,7 +68,8 @@ fn test(extra: &[String]) -> Result<(), String> {
         return Ok(());
     }
     autobahn_run::run(&["--quick".to_owned()])?;
-    browser::run(&[])
+    browser::run(&[])?;
+    interop::run(&["--against".to_owned(), "wsio".to_owned()])
 }
 
 /// Runs the criterion benchmarks of the `benches` package.
