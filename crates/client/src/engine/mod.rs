@@ -1,0 +1,194 @@
+//! Engine.IO transports: opening a session, the packet channels of each transport, and the
+//! move from long-polling to WebSocket.
+//!
+//! Both transports look the same to the driver: a [`Link`] delivers received packets on a
+//! bounded channel, fed by a reader task, and takes packets to send with [`Link::send`].
+
+pub(crate) mod polling;
+pub(crate) mod upgrade;
+pub(crate) mod websocket;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use event_proto::engine::{Handshake, Packet};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use wsio_ws::{MaybeTlsStream, WebSocket, WsWriter};
+
+use crate::config::Transports;
+use crate::error::{Error, Result};
+use crate::state::Shared;
+
+/// Received packets, or the error that ended the transport.
+pub(crate) type Inbound = mpsc::Receiver<Result<Packet>>;
+
+/// Packets a reader task may get ahead of the driver.
+const INBOUND_QUEUE: usize = 64;
+/// Packets that may wait for the polling writer.
+const POST_QUEUE: usize = 64;
+/// How long the last polling writes may take when the transport changes or closes.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which transport carries the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransportKind {
+    Polling,
+    WebSocket,
+}
+
+impl TransportKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Polling => "polling",
+            TransportKind::WebSocket => "websocket",
+        }
+    }
+}
+
+enum Out {
+    Ws(WsWriter),
+    Polling {
+        tx: mpsc::Sender<Packet>,
+        task: JoinHandle<()>,
+    },
+    None,
+}
+
+/// An open Engine.IO session on one transport.
+pub(crate) struct Link {
+    shared: Arc<Shared>,
+    pub handshake: Handshake,
+    pub kind: TransportKind,
+    pub inbound: Inbound,
+    out: Out,
+    reader: Option<JoinHandle<()>>,
+    poll_stop: Arc<AtomicBool>,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            reader.abort();
+        }
+        if let Out::Polling { task, .. } = &self.out {
+            task.abort();
+        }
+    }
+}
+
+/// Opens a session with the configured transports.
+pub(crate) async fn open(shared: &Arc<Shared>) -> Result<Link> {
+    match shared.config.transports {
+        Transports::WebSocket => {
+            let mut ws = websocket::open(shared, None).await?;
+            let handshake = websocket::read_handshake(&mut ws).await?;
+            let mut link = Link::new(shared, handshake, TransportKind::WebSocket);
+            link.attach_ws(ws);
+            Ok(link)
+        }
+        Transports::Polling | Transports::PollingThenUpgrade => polling::open(shared).await,
+    }
+}
+
+impl Link {
+    fn new(shared: &Arc<Shared>, handshake: Handshake, kind: TransportKind) -> Link {
+        let (_, inbound) = mpsc::channel(1);
+        Link {
+            shared: shared.clone(),
+            handshake,
+            kind,
+            inbound,
+            out: Out::None,
+            reader: None,
+            poll_stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The Engine.IO session id.
+    pub(crate) fn sid(&self) -> &str {
+        &self.handshake.sid
+    }
+
+    /// True when the session should try to move to a WebSocket.
+    pub(crate) fn wants_upgrade(&self) -> bool {
+        self.kind == TransportKind::Polling
+            && self.shared.config.transports == Transports::PollingThenUpgrade
+            && self.handshake.upgrades.iter().any(|u| u == "websocket")
+    }
+
+    /// Sends one packet, waiting while the transport's queue is full.
+    pub(crate) async fn send(&mut self, packet: Packet) -> Result<()> {
+        match &self.out {
+            Out::Ws(writer) => Ok(writer.send(websocket::to_ws(&packet)).await?),
+            Out::Polling { tx, .. } => tx.send(packet).await.map_err(|_| Error::TransportClosed),
+            Out::None => Err(Error::TransportClosed),
+        }
+    }
+
+    /// Sends what is queued and closes the transport (`close` packet over polling, a close
+    /// handshake over WebSocket).
+    pub(crate) async fn close(mut self) {
+        match std::mem::replace(&mut self.out, Out::None) {
+            Out::Ws(writer) => {
+                let _ = writer.close(wsio_ws::CloseCode::NORMAL, "").await;
+                // Give the writer task a moment to put the close frame on the wire.
+                let wait = async { while let Some(Ok(_)) = self.inbound.recv().await {} };
+                let _ = tokio::time::timeout(Duration::from_millis(500), wait).await;
+            }
+            Out::Polling { tx, task } => {
+                let _ = tx.send(Packet::Close).await;
+                drop(tx);
+                let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
+            }
+            Out::None => {}
+        }
+    }
+
+    /// Starts the reader and writer tasks of a WebSocket transport.
+    fn attach_ws(&mut self, ws: WebSocket<MaybeTlsStream>) {
+        let (reader, writer) = ws.split();
+        let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
+        self.replace_reader(tokio::spawn(websocket::read(reader, tx)));
+        self.inbound = rx;
+        self.out = Out::Ws(writer);
+        self.kind = TransportKind::WebSocket;
+    }
+
+    fn replace_reader(&mut self, reader: JoinHandle<()>) {
+        if let Some(old) = self.reader.replace(reader) {
+            old.abort();
+        }
+    }
+
+    /// Asks the polling reader to stop after its current request (the upgrade probe
+    /// succeeded); the inbound channel ends when it did.
+    pub(crate) fn stop_polling_reader(&self) {
+        self.poll_stop.store(true, Ordering::Release);
+    }
+
+    /// Completes the upgrade once the polling reader stopped: the last POSTs go out, `5` is
+    /// sent on `ws`, which becomes the transport. On failure the session goes on over polling.
+    pub(crate) async fn finish_upgrade(&mut self, mut ws: WebSocket<MaybeTlsStream>) {
+        if let Out::Polling { tx, task } = std::mem::replace(&mut self.out, Out::None) {
+            drop(tx);
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
+        }
+        match ws.send(websocket::to_ws(&Packet::Upgrade)).await {
+            Ok(()) => self.attach_ws(ws),
+            Err(_) => self.restart_polling(),
+        }
+    }
+
+    /// (Re)starts the polling reader and writer on new connections.
+    pub(crate) fn restart_polling(&mut self) {
+        self.poll_stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
+        let reader = polling::spawn_reader(self, tx.clone());
+        self.replace_reader(reader);
+        self.out = polling::spawn_writer(self, &tx);
+        self.inbound = rx;
+        self.kind = TransportKind::Polling;
+    }
+}

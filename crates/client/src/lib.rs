@@ -1,0 +1,69 @@
+//! A Socket.IO v5 client (Engine.IO v4) over WebSocket and HTTP long-polling, with automatic
+//! reconnection.
+//!
+//! * [`Client`] — one Engine.IO connection carrying several namespaces ([`Socket`]s): events
+//!   with serde-typed arguments, binary data anywhere in them (as `bytes`/[`Value::Binary`]),
+//!   acknowledgements both ways ([`Socket::emit_with_ack`], [`AckSender`]), catch-all
+//!   handlers, volatile emits, and connect / disconnect / connect-error / reconnect callbacks.
+//! * Transports ([`Transports`]): long-polling upgraded to WebSocket (default, like the
+//!   JavaScript client; if the WebSocket is blocked the session stays on polling), polling
+//!   only, or WebSocket only. `https://` / `wss://` with the `rustls` feature.
+//! * Reconnection ([`Reconnection`]): exponential backoff with jitter (1 s, doubling up to 5
+//!   s, ±50 %, forever by default). The `auth` callback runs again, every namespace is joined
+//!   again, and emits issued meanwhile (bounded by [`Config::max_buffered_emits`]) go out once,
+//!   in order, after the join; volatile emits are dropped instead.
+//! * Heartbeat: the client answers the server's pings and reconnects when none arrives
+//!   within `pingInterval + pingTimeout`.
+//!
+//! # Tasks and queues
+//!
+//! One driver task per client owns the connection; one reader task per transport feeds it
+//! received packets through a bounded channel, and long-polling adds a writer task that
+//! batches packets into POSTs. Handlers run on the driver task, in arrival order. Every queue
+//! is bounded: the outgoing queue ([`Config::outgoing_queue`]), the reconnection buffer, the
+//! pending acknowledgements ([`Config::max_pending_acks`]) and the received sizes
+//! ([`Config::limits`]).
+//!
+//! # Long-polling over a small HTTP/1.1 client
+//!
+//! Long-polling needs one kept-alive connection for the pending GET and one for POSTs, with
+//! `Content-Length` bodies. The crate speaks that subset of HTTP/1.1 itself (with `httparse`)
+//! over the same stream type as its WebSocket transport, so TLS, headers, timeouts and body
+//! limits are handled once for both transports, without a general-purpose HTTP client and its
+//! connection pool.
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `rustls` | `https://` and `wss://` over rustls, with [`ClientBuilder::tls_config`] |
+//! | `rustls-webpki-roots` | `rustls` + Mozilla's roots, used when no config is given |
+
+#![forbid(unsafe_code)]
+
+mod ack;
+mod builder;
+mod client;
+mod config;
+mod connector;
+mod dispatch;
+mod driver;
+mod engine;
+mod error;
+mod handler;
+mod http;
+mod reason;
+mod reconnect;
+mod session;
+mod socket;
+mod state;
+mod url;
+
+pub use ack::AckSender;
+pub use builder::ClientBuilder;
+pub use client::Client;
+pub use config::{Config, Reconnection, Transports};
+pub use error::{Error, Result};
+pub use event_proto::Value;
+pub use reason::{ConnectError, DisconnectReason};
+pub use socket::Socket;

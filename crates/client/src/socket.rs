@@ -1,0 +1,202 @@
+//! `Socket`: one namespace of a client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use event_proto::socket::Packet;
+use event_proto::{JsonParser, Parser, Str, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::ack::{self, AckSender};
+use crate::error::{Error, Result};
+use crate::reason::{ConnectError, DisconnectReason};
+use crate::state::{Kind, Outgoing, Shared};
+
+/// One namespace (`/`, `/admin`, ...) of a [`Client`](crate::Client), multiplexed with the
+/// others over the client's Engine.IO connection. Cheap to clone.
+///
+/// Handlers run on the client's driver task, one at a time and in arrival order: keep them
+/// short and spawn a task for slow or async work (such as `emit_with_ack`).
+#[derive(Clone)]
+pub struct Socket {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) ns: Str,
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket").field("ns", &self.ns).finish()
+    }
+}
+
+impl Socket {
+    /// The namespace, such as `/` or `/admin`.
+    pub fn namespace(&self) -> &str {
+        self.ns.as_str()
+    }
+
+    /// The socket id the server gave at the last join, if joined once.
+    pub fn id(&self) -> Option<String> {
+        let state = self.shared.lock();
+        state.namespaces.get(self.namespace())?.sid.clone()
+    }
+
+    /// True while joined on the current connection.
+    pub fn connected(&self) -> bool {
+        let state = self.shared.lock();
+        state
+            .namespaces
+            .get(self.namespace())
+            .is_some_and(|ns| ns.connected)
+    }
+
+    /// Handles event `event`, with its arguments converted into `T` (a tuple such as
+    /// `(String, u32)`, or `Vec<Value>` for any). Events whose arguments do not convert are
+    /// skipped (`on_any` still sees them). Binary arguments convert into `Vec<u8>`,
+    /// `bytes::Bytes` (feature `serde`) or [`Value::Binary`]. Replaces an earlier handler of
+    /// the same event.
+    ///
+    /// `ack` is `Some` when the server asked for an acknowledgement.
+    pub fn on<T, F>(&self, event: &str, handler: F)
+    where
+        T: DeserializeOwned,
+        F: Fn(Socket, T, Option<AckSender>) + Send + Sync + 'static,
+    {
+        let erased = move |socket: Socket, packet: &Packet, ack: Option<AckSender>| {
+            if let Ok(args) = packet.deserialize_args::<T>() {
+                handler(socket, args, ack);
+            }
+        };
+        self.with_callbacks(|c| {
+            c.events.insert(event.to_owned(), Arc::new(erased));
+        });
+    }
+
+    /// Sees every event of the namespace (name and raw arguments), before its own handler.
+    pub fn on_any<F>(&self, handler: F)
+    where
+        F: Fn(Socket, &str, &[Value]) + Send + Sync + 'static,
+    {
+        self.with_callbacks(|c| c.any.push(Arc::new(handler)));
+    }
+
+    /// Runs at every join of the namespace, the first one and each after a reconnection.
+    pub fn on_connect<F>(&self, handler: F)
+    where
+        F: Fn(Socket) + Send + Sync + 'static,
+    {
+        self.with_callbacks(|c| c.connect.push(Arc::new(handler)));
+    }
+
+    /// Runs when the namespace is left, with the reason.
+    pub fn on_disconnect<F>(&self, handler: F)
+    where
+        F: Fn(Socket, DisconnectReason) + Send + Sync + 'static,
+    {
+        self.with_callbacks(|c| c.disconnect.push(Arc::new(handler)));
+    }
+
+    /// Runs when the server refuses the join (its message and data), or when a connection
+    /// attempt fails before the server could answer (the local error as message).
+    pub fn on_connect_error<F>(&self, handler: F)
+    where
+        F: Fn(Socket, ConnectError) + Send + Sync + 'static,
+    {
+        self.with_callbacks(|c| c.connect_error.push(Arc::new(handler)));
+    }
+
+    fn with_callbacks(&self, f: impl FnOnce(&mut crate::handler::NsCallbacks)) {
+        let mut state = self.shared.lock();
+        let ns = state
+            .namespaces
+            .entry(self.namespace().to_owned())
+            .or_default();
+        f(&mut ns.callbacks);
+    }
+
+    /// Emits `event` with `args`, a value that serializes as a sequence (a tuple, `Vec` or
+    /// array; `()` for none); bytes anywhere become binary attachments.
+    ///
+    /// While the namespace is not joined (between reconnections) the packet waits in a buffer
+    /// of [`Config::max_buffered_emits`](crate::Config::max_buffered_emits) and is sent once,
+    /// in order, at the next join; [`Error::BufferFull`] beyond that.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
+        self.send(event, args, None, Kind::Event)
+    }
+
+    /// Like [`emit`](Self::emit), but the packet is dropped instead of buffered when the
+    /// namespace is not joined or the outgoing queue is full (positions, typing indicators).
+    pub fn emit_volatile<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
+        self.send(event, args, None, Kind::Transient)
+    }
+
+    /// Emits `event` and waits up to `timeout` for the server's acknowledgement, converted
+    /// into `R` (a tuple of the acknowledgement's arguments, or `Vec<Value>`). Buffered like
+    /// [`emit`](Self::emit) while disconnected; the timeout runs from the call.
+    pub async fn emit_with_ack<T, R>(&self, event: &str, args: &T, timeout: Duration) -> Result<R>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let (id, rx) = self.shared.register_ack(self.namespace())?;
+        if let Err(e) = self.send(event, args, Some(id), Kind::Event) {
+            self.shared.drop_ack(self.namespace(), id);
+            return Err(e);
+        }
+        ack::wait(&self.shared, self.namespace(), id, rx, timeout).await
+    }
+
+    fn send<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+        ack: Option<u64>,
+        kind: Kind,
+    ) -> Result<()> {
+        let encoded = JsonParser.encode_event(&self.ns, event, args, ack)?;
+        self.shared.route(Outgoing {
+            ns: self.ns.clone(),
+            packets: encoded.engine_packets().collect(),
+            kind,
+        })
+    }
+
+    /// Joins the namespace again after the server disconnected it or refused the join (the
+    /// auth payload is computed anew). Joining happens by itself at every reconnection.
+    pub fn connect(&self) -> Result<()> {
+        self.shared.join(self.namespace(), true)
+    }
+
+    /// Leaves the namespace: sends `DISCONNECT` and stops rejoining it; the connection stays
+    /// open for the other namespaces.
+    pub fn disconnect(&self) -> Result<()> {
+        if self.shared.leave(self.namespace()) {
+            let packet = JsonParser.encode(&Packet::disconnect(self.ns.clone()))?;
+            self.shared.send_control(Outgoing {
+                ns: self.ns.clone(),
+                packets: packet.engine_packets().collect(),
+                kind: Kind::Transient,
+            });
+            crate::dispatch::fire_disconnect(self, DisconnectReason::IoClientDisconnect);
+        }
+        self.shared.notify();
+        Ok(())
+    }
+
+    /// Waits until the namespace is joined, up to `timeout`.
+    pub async fn wait_connected(&self, timeout: Duration) -> Result<()> {
+        let ns = self.namespace().to_owned();
+        let joined = self
+            .shared
+            .wait_for(timeout, |s| {
+                s.closed || s.namespaces.get(&ns).is_some_and(|n| n.connected)
+            })
+            .await;
+        match (joined, self.connected()) {
+            (_, true) => Ok(()),
+            (true, false) => Err(Error::Closed),
+            (false, false) => Err(Error::Timeout),
+        }
+    }
+}
