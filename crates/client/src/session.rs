@@ -58,9 +58,10 @@ pub(crate) async fn run(
             }
         }
     }
-    let mut probe: Option<Probe> = link
-        .wants_upgrade()
-        .then(|| tokio::spawn(upgrade::probe(shared.clone(), link.sid().to_owned())));
+    let mut probe = Probing(
+        link.wants_upgrade()
+            .then(|| tokio::spawn(upgrade::probe(shared.clone(), link.sid().to_owned()))),
+    );
     let mut probed = None;
     loop {
         if *shutdown.borrow() {
@@ -106,8 +107,7 @@ pub(crate) async fn run(
                 }
                 None => return End::User,
             },
-            result = maybe(&mut probe) => {
-                probe = None;
+            result = probe.finished() => {
                 if let Ok(Ok(ws)) = result {
                     link.stop_polling_reader();
                     probed = Some(ws);
@@ -191,12 +191,27 @@ fn reason_of(error: &Error) -> DisconnectReason {
     }
 }
 
-/// Awaits the task if there is one, else never resolves.
-async fn maybe(
-    task: &mut Option<Probe>,
-) -> Result<Result<WebSocket<MaybeTlsStream>>, tokio::task::JoinError> {
-    match task {
-        Some(task) => task.await,
-        None => std::future::pending().await,
+/// The upgrade probe task, if one runs; aborted when the session ends first.
+struct Probing(Option<Probe>);
+
+impl Probing {
+    /// Awaits the task if there is one (then forgets it), else never resolves.
+    async fn finished(
+        &mut self,
+    ) -> Result<Result<WebSocket<MaybeTlsStream>>, tokio::task::JoinError> {
+        let result = match &mut self.0 {
+            Some(task) => task.await,
+            None => std::future::pending().await,
+        };
+        self.0 = None;
+        result
+    }
+}
+
+impl Drop for Probing {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
     }
 }

@@ -196,16 +196,20 @@ impl Shared {
     /// Marks `ns` wanted, creating it if needed; sends its `CONNECT` when a connection is open
     /// and the namespace is not joined yet (with `again` false: only if it was not wanted).
     pub(crate) fn join(&self, ns: &str, again: bool) -> Result<()> {
-        let packet = self.connect_packet(ns)?;
-        let mut state = self.lock();
-        if state.closed {
-            return Err(Error::Closed);
-        }
-        let open = state.engine.is_some();
-        let entry = state.namespaces.entry(ns.to_owned()).or_default();
-        let send = open && !entry.connected && (again || !entry.wanted);
-        entry.wanted = true;
+        let send = {
+            let mut state = self.lock();
+            if state.closed {
+                return Err(Error::Closed);
+            }
+            let open = state.engine.is_some();
+            let entry = state.namespaces.entry(ns.to_owned()).or_default();
+            let send = open && !entry.connected && (again || !entry.wanted);
+            entry.wanted = true;
+            send
+        };
         if send {
+            // The auth callback runs without the lock held.
+            let packet = self.connect_packet(ns)?;
             self.outbox.try_send(packet).map_err(|_| Error::QueueFull)?;
         }
         Ok(())
