@@ -31,9 +31,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "--example",
         "autobahn_client",
     ])?;
-    let root = cmd::root();
-    let release = root.join("target/release");
-    let reports = root.join("target/autobahn");
+    let release = cmd::target_dir().join("release");
+    let reports = cmd::target_dir().join("autobahn");
     let exclude: &[&str] = if quick { &["12.*", "13.*"] } else { &[] };
 
     let server = against_server(&wstest, &release, exclude, &reports.join("server"))?;

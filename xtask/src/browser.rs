@@ -53,7 +53,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("browser: {} is missing", page.display()));
     }
     let port = free_port()?;
-    let mut server = Command::new(root.join("target/release/wsio"))
+    let mut server = Command::new(cmd::target_dir().join("release/wsio"))
         .args(["echo", "--host", "127.0.0.1", "--port", &port.to_string()])
         .spawn()
         .map_err(|e| format!("cannot start wsio echo: {e}"))?;

@@ -97,7 +97,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
     let started = Instant::now();
     let root = cmd::root();
-    let out = root.join("target/interop");
+    let out = cmd::target_dir().join("interop");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
 
     if options.against == Against::Reference {
@@ -209,7 +209,7 @@ fn server_command(against: Against, root: &Path, port: u16) -> Command {
             command
         }
         Against::Wsio => {
-            let mut command = Command::new(root.join("target/release/wsio"));
+            let mut command = Command::new(cmd::target_dir().join("release/wsio"));
             command.args(["serve", "--test-events"]);
             command
         }
