@@ -133,7 +133,9 @@ impl Socket {
 
     /// Emits `event` and waits up to `timeout` for the server's acknowledgement, converted
     /// into `R` (a tuple of the acknowledgement's arguments, or `Vec<Value>`). Buffered like
-    /// [`emit`](Self::emit) while disconnected; the timeout runs from the call.
+    /// [`emit`](Self::emit) while disconnected; the timeout runs from the call. An emit that
+    /// was already sent when the connection dropped gets no answer from the new session and
+    /// ends with [`Error::Timeout`].
     pub async fn emit_with_ack<T, R>(&self, event: &str, args: &T, timeout: Duration) -> Result<R>
     where
         T: Serialize + ?Sized,
