@@ -9,6 +9,8 @@
 //! * `cargo xtask fuzz [--seconds N] [TARGET ...]` — run cargo-fuzz targets (all by default) for N
 //!   seconds each (default 60), starting from the committed seeds.
 //! * `cargo xtask bench [CRITERION ARGS]` — the criterion benchmarks.
+//! * `cargo xtask bench-load [--scenarios a,b] [--servers x,y] [--reps N] [--quick]` — the
+//!   end-to-end load benchmark against peer servers; writes `docs/benchmarks.md` and `.svg`.
 //! * `cargo xtask browser` — headless Chromium's WebSocket against `wsio echo` (text, binary,
 //!   close), with `interop/browser/echo.html`; installs Debian's chromium if missing.
 //! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
@@ -17,6 +19,7 @@
 
 mod autobahn;
 mod autobahn_run;
+mod bench_load;
 mod browser;
 mod cmd;
 mod fuzz;
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Some("test") => test(&rest),
         Some("fuzz") => fuzz::run(&rest),
         Some("bench") => bench(&rest),
+        Some("bench-load") => bench_load::run(&rest),
         Some("autobahn-install") => autobahn::install().map(|_| ()),
         Some("autobahn") => autobahn_run::run(&rest),
         Some("browser") => browser::run(&rest),

@@ -1,0 +1,64 @@
+//! Command-line options of the load generator.
+
+/// The usage line printed on bad arguments.
+pub const USAGE: &str = "usage: loadgen ws-echo|idle|sio-echo|sio-idle|sio-broadcast [--host H] [--port P] \
+[--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K]";
+
+/// What to run, against which server, how hard and how long.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The server's host (loopback).
+    pub host: String,
+    /// The server's port.
+    pub port: u16,
+    /// Connections (for `sio-broadcast`: receivers).
+    pub conns: usize,
+    /// Payload bytes per message.
+    pub size: usize,
+    /// Length of the measurement window, in seconds.
+    pub seconds: f64,
+    /// Load before the window opens, in seconds.
+    pub warmup: f64,
+    /// `sio-broadcast`: connections that emit `broadcast`.
+    pub senders: usize,
+}
+
+impl Options {
+    /// Parses `SCENARIO --flag value ...`; longest window 600 s, at most 100,000 connections.
+    pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+        let scenario = args.next().ok_or("missing scenario")?;
+        let mut options = Options {
+            scenario,
+            host: "127.0.0.1".to_owned(),
+            port: 9001,
+            conns: 64,
+            size: 64,
+            seconds: 5.0,
+            warmup: 1.0,
+            senders: 4,
+        };
+        while let Some(flag) = args.next() {
+            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            let bad = || format!("bad value {value} for {flag}");
+            match flag.as_str() {
+                "--host" => options.host = value.clone(),
+                "--port" => options.port = value.parse().map_err(|_| bad())?,
+                "--conns" => options.conns = value.parse().map_err(|_| bad())?,
+                "--size" => options.size = value.parse().map_err(|_| bad())?,
+                "--seconds" => options.seconds = value.parse().map_err(|_| bad())?,
+                "--warmup" => options.warmup = value.parse().map_err(|_| bad())?,
+                "--senders" => options.senders = value.parse().map_err(|_| bad())?,
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        if !(0.0..=600.0).contains(&options.seconds) || !(0.0..=600.0).contains(&options.warmup) {
+            return Err("--seconds and --warmup must be within 0..=600".to_owned());
+        }
+        if options.conns == 0 || options.conns > 100_000 || options.senders == 0 {
+            return Err("--conns must be 1..=100000 and --senders at least 1".to_owned());
+        }
+        Ok(options)
+    }
+}

@@ -1,0 +1,84 @@
+//! `idle` and `sio-idle`: open N connections (WebSocket, or Socket.IO sockets in the main
+//! namespace) and hold them, answering Engine.IO pings, while the runner reads the server's
+//! memory before and after.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::watch;
+use wsio_ws::Message;
+
+use crate::args::Options;
+use crate::conn::{self, Ws};
+use crate::{phase, sio};
+
+/// Runs the scenario and returns its JSON line.
+pub async fn run(options: &Options, socket_io: bool) -> String {
+    let scenario = if socket_io { "sio-idle" } else { "idle" };
+    phase::sync_with_runner("start").await;
+    let began = Instant::now();
+    let host = options.host.clone();
+    let port = options.port;
+    let (conns, failed, connect_error) = conn::open_many(options.conns, |index| {
+        let host = host.clone();
+        async move {
+            if socket_io {
+                sio::open(&host, port, index).await
+            } else {
+                conn::open(&host, port, "/", index).await
+            }
+        }
+    })
+    .await;
+    let connect_s = began.elapsed().as_secs_f64();
+    let connected = conns.len();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|ws| tokio::spawn(hold(ws, stop_rx.clone(), dropped.clone())))
+        .collect();
+    // Let the server settle (buffers released, tasks parked) before its memory is read.
+    tokio::time::sleep(Duration::from_secs_f64(options.seconds.min(5.0))).await;
+    phase::sync_with_runner("end").await;
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    }
+    let dropped = dropped.load(Ordering::Relaxed);
+    json!({
+        "scenario": scenario,
+        "conns": options.conns,
+        "connected": connected,
+        "dropped": dropped,
+        "connect_s": connect_s,
+        "errors": failed + dropped,
+        "error": connect_error,
+    })
+    .to_string()
+}
+
+/// Holds `ws` open until `stop`, answering Engine.IO pings; counts it in `dropped` if the
+/// server closes it first.
+async fn hold(mut ws: Ws, mut stop: watch::Receiver<bool>, dropped: Arc<AtomicUsize>) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            message = ws.recv() => match message {
+                Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
+                    if ws.send("3").await.is_err() {
+                        dropped.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+            },
+        }
+    }
+}

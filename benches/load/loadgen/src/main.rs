@@ -1,0 +1,50 @@
+//! The load generator of `cargo xtask bench-load`.
+//!
+//! ```text
+//! loadgen SCENARIO [--host 127.0.0.1] [--port P] [--conns N] [--size BYTES]
+//!                  [--seconds S] [--warmup S] [--senders K]
+//! ```
+//!
+//! Scenarios: `ws-echo`, `idle`, `sio-echo`, `sio-idle`, `sio-broadcast`. Each one talks to the
+//! runner over stdin/stdout: it prints `start` when its measurement window opens and `end` when
+//! it closes, and waits for one line on stdin after each, so that the runner can read the
+//! server's CPU time and memory at exactly those moments. Then it prints one JSON line with the
+//! result; failures (refused connections, wrong echoes, timeouts) are counted and described in
+//! that line rather than aborting the run.
+
+mod args;
+mod conn;
+mod echo;
+mod idle;
+mod phase;
+mod report;
+mod sio;
+mod sio_broadcast;
+mod sio_echo;
+mod ws_echo;
+
+use std::process::ExitCode;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let options = match args::Options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("loadgen: {message}\n{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let line = match options.scenario.as_str() {
+        "ws-echo" => ws_echo::run(&options).await,
+        "idle" => idle::run(&options, false).await,
+        "sio-idle" => idle::run(&options, true).await,
+        "sio-echo" => sio_echo::run(&options).await,
+        "sio-broadcast" => sio_broadcast::run(&options).await,
+        other => {
+            eprintln!("loadgen: unknown scenario {other}\n{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    println!("{line}");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,42 @@
+//! Socket.IO server on socketioxide (over plain hyper 1) with the events of `wsio serve`:
+//! `echo` (emit `echo` back with the argument, and ack with it when asked) and `broadcast`
+//! (emit `bcast` with the argument to every other socket of the namespace). Default settings
+//! (25 s / 20 s heartbeat). One argument per event, which is what the load generator sends.
+//!
+//! `socketioxide-server [--host 127.0.0.1] [--port 3000]`
+
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use socketioxide::SocketIo;
+use socketioxide::extract::{AckSender, Data, SocketRef};
+
+#[tokio::main]
+async fn main() {
+    let (service, io) = SocketIo::new_svc();
+    io.ns("/", async |socket: SocketRef| {
+        socket.on(
+            "echo",
+            async |socket: SocketRef, Data::<Value>(data), ack: AckSender| {
+                let _ = socket.emit("echo", &data);
+                let _ = ack.send(&data);
+            },
+        );
+        socket.on(
+            "broadcast",
+            async |socket: SocketRef, Data::<Value>(data)| {
+                let _ = socket.broadcast().emit("bcast", &data).await;
+            },
+        );
+    });
+    peers::serve(3000, move |stream| {
+        let service = service.clone();
+        async move {
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
+                .await;
+        }
+    })
+    .await;
+}

@@ -1,0 +1,239 @@
+//! `cargo xtask bench-load`: the end-to-end load benchmark. Our servers and their peers run
+//! side by side in one go, each scenario against each server `--reps` times (medians
+//! reported), with the server pinned to core 0 and the load generator (`benches/load`) to
+//! core 1. Results go to `docs/benchmarks.md` and `docs/benchmarks.svg`, as ratios to
+//! tokio-tungstenite (WebSocket) and to Node's socket.io (Socket.IO).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use self::plan::{Options, Scenario, Server};
+
+use self::report::{Environment, Row};
+use self::runner::{Launcher, Outcome};
+use crate::cmd;
+
+#[path = "bench_load_plan.rs"]
+mod plan;
+#[path = "bench_load_proc.rs"]
+mod procfs;
+#[path = "bench_load_report.rs"]
+mod report;
+#[path = "bench_load_run.rs"]
+mod runner;
+
+/// First port of the servers; each run takes the next one, so no run meets the last one's
+/// sockets.
+const FIRST_PORT: u16 = 19_100;
+
+/// Builds everything, runs the selected scenarios and servers, writes the report.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let options = Options::parse(args)?;
+    let began = Instant::now();
+    let root = cmd::root();
+    let target = root.join("target").join("release");
+    let target_str = target.to_string_lossy().into_owned();
+    build(&root)?;
+    let node = procfs::available("node");
+    let launcher = Launcher {
+        pin: procfs::available("taskset"),
+        raise_nofile: can_raise_nofile(),
+        target: target_str.clone(),
+        ticks: procfs::clock_ticks(),
+    };
+    let mut notes = Vec::new();
+    if !launcher.pin {
+        notes.push("`taskset` is missing: servers and load generator ran unpinned.".to_owned());
+    }
+    if !launcher.raise_nofile {
+        notes.push(format!(
+            "The open-files limit could not be raised to 65,536 (no `prlimit`, or not permitted): it stayed at {}.",
+            nofile_limit()
+        ));
+    }
+    let mut servers: Vec<Server> = plan::servers(&target_str)
+        .into_iter()
+        .filter(|s| options.wants_server(s))
+        .collect();
+    if servers.iter().any(|s| s.command[0] == "node") {
+        if node {
+            node_deps(&root)?;
+        } else {
+            notes.push("Node.js is missing: its servers were left out.".to_owned());
+            servers.retain(|s| s.command[0] != "node");
+        }
+    }
+    let scenarios: Vec<Scenario> = plan::scenarios(options.quick)
+        .into_iter()
+        .filter(|s| options.wants_scenario(s))
+        .collect();
+    let mut rows = Vec::new();
+    let mut port = FIRST_PORT;
+    for scenario in &scenarios {
+        for server in servers.iter().filter(|s| s.kind == scenario.kind) {
+            let mut outcomes = Vec::new();
+            for rep in 1..=options.reps {
+                port = if port >= FIRST_PORT + 800 {
+                    FIRST_PORT
+                } else {
+                    port + 1
+                };
+                let outcome = runner::once(&launcher, &options, scenario, server, port, &root);
+                eprintln!(
+                    "bench-load: {} × {} rep {rep}/{}: {}",
+                    scenario.name,
+                    server.name,
+                    options.reps,
+                    progress(scenario, &outcome)
+                );
+                outcomes.push(outcome);
+            }
+            rows.push(Row {
+                scenario: scenario.clone(),
+                server: server.name,
+                outcome: median(&outcomes),
+            });
+        }
+    }
+    let (cpus, cpu_model, kernel) = procfs::machine();
+    let environment = Environment {
+        date: procfs::today(),
+        cpus,
+        cpu_model,
+        kernel,
+        command: format!("cargo xtask bench-load {}", args.join(" "))
+            .trim_end()
+            .to_owned(),
+        pinned: launcher.pin,
+        reps: options.reps,
+        seconds: options.seconds,
+        minutes: began.elapsed().as_secs_f64() / 60.0,
+        notes,
+    };
+    let markdown = report::markdown(&rows, &environment, &existing_notes(&root));
+    println!("{markdown}");
+    if !options.no_write {
+        let docs = root.join("docs");
+        std::fs::create_dir_all(&docs).map_err(|e| format!("docs/: {e}"))?;
+        std::fs::write(docs.join("benchmarks.md"), markdown)
+            .map_err(|e| format!("docs/benchmarks.md: {e}"))?;
+        std::fs::write(docs.join("benchmarks.svg"), report::svg(&rows))
+            .map_err(|e| format!("docs/benchmarks.svg: {e}"))?;
+        eprintln!("bench-load: wrote docs/benchmarks.md and docs/benchmarks.svg");
+    }
+    eprintln!(
+        "bench-load: done in {:.1} min",
+        began.elapsed().as_secs_f64() / 60.0
+    );
+    Ok(())
+}
+
+/// Release builds of `wsio` (main workspace) and of the `benches/load` workspace, which shares
+/// the main target directory so that common dependencies are compiled once.
+fn build(root: &Path) -> Result<(), String> {
+    cmd::cargo(&["build", "--release", "-p", "wsio-server", "--bin", "wsio"])?;
+    let mut command = Command::new(cmd::cargo_path());
+    command
+        .args(["build", "--release"])
+        .current_dir(root.join("benches").join("load"))
+        .env("CARGO_TARGET_DIR", root.join("target"));
+    cmd::run(&mut command)
+}
+
+/// `npm ci` for the Node servers whose `node_modules` is missing.
+fn node_deps(root: &Path) -> Result<(), String> {
+    for dir in ["benches/load/node", "interop/reference"] {
+        let dir = root.join(dir);
+        if !dir.join("node_modules").is_dir() {
+            let mut command = Command::new("npm");
+            command
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir);
+            cmd::run(&mut command)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `prlimit` can give a child 65,536 open files (it needs the hard limit to allow it,
+/// or the privilege to raise it).
+fn can_raise_nofile() -> bool {
+    Command::new("prlimit")
+        .args(["--nofile=65536:65536", "--", "true"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// The soft open-files limit of this process, from `/proc/self/limits`.
+fn nofile_limit() -> String {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The hand-written part of `docs/benchmarks.md` (after its marker line), kept across runs.
+fn existing_notes(root: &Path) -> String {
+    std::fs::read_to_string(root.join("docs").join("benchmarks.md"))
+        .ok()
+        .and_then(|text| {
+            text.find(report::NOTES_MARKER)
+                .map(|at| text[at..].to_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// The progress line of one run.
+fn progress(scenario: &Scenario, outcome: &Outcome) -> String {
+    let error = outcome
+        .error
+        .as_deref()
+        .map(|e| format!(", error: {e}"))
+        .unwrap_or_default();
+    if scenario.idle {
+        format!(
+            "{:.0} conns, {:.0} B RSS each{error}",
+            outcome.connected, outcome.rss_per_conn
+        )
+    } else {
+        format!(
+            "{:.0} msgs/s, {:.0} msgs/CPU-s, p99 {:.0} µs, errors {:.0}{error}",
+            outcome.msgs_per_s, outcome.msgs_per_cpu_s, outcome.p99_us, outcome.errors
+        )
+    }
+}
+
+/// The median of each figure over the reps (errors: the largest count, and its message).
+fn median(outcomes: &[Outcome]) -> Outcome {
+    let of = |get: fn(&Outcome) -> f64| {
+        let mut values: Vec<f64> = outcomes.iter().map(get).collect();
+        values.sort_by(f64::total_cmp);
+        match values.len() {
+            0 => 0.0,
+            n if n % 2 == 1 => values[n / 2],
+            n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+        }
+    };
+    let worst = outcomes.iter().max_by(|a, b| a.errors.total_cmp(&b.errors));
+    Outcome {
+        msgs_per_s: of(|o| o.msgs_per_s),
+        cpu_s: of(|o| o.cpu_s),
+        msgs_per_cpu_s: of(|o| o.msgs_per_cpu_s),
+        p50_us: of(|o| o.p50_us),
+        p99_us: of(|o| o.p99_us),
+        p999_us: of(|o| o.p999_us),
+        connected: of(|o| o.connected),
+        rss_per_conn: of(|o| o.rss_per_conn),
+        rss_end: of(|o| o.rss_end),
+        errors: worst.map_or(0.0, |o| o.errors),
+        error: worst.and_then(|o| o.error.clone()),
+    }
+}

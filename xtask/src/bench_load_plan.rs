@@ -1,0 +1,222 @@
+//! What `cargo xtask bench-load` runs: its servers, its scenarios, and the options that pick
+//! among them.
+
+/// The protocol a server speaks, which decides the scenarios it takes part in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Raw WebSocket echo.
+    WebSocket,
+    /// Socket.IO with the `echo` and `broadcast` events.
+    SocketIo,
+}
+
+/// A server under test.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Name in tables and in `--servers`.
+    pub name: &'static str,
+    /// Its protocol.
+    pub kind: Kind,
+    /// Program and arguments, relative to the repository root, without `--port`.
+    pub command: Vec<String>,
+}
+
+/// One scenario: a load generator invocation.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name in tables and in `--scenarios`.
+    pub name: &'static str,
+    /// Which servers take part.
+    pub kind: Kind,
+    /// The load generator's scenario.
+    pub loadgen: &'static str,
+    /// Connections (receivers for broadcasts).
+    pub conns: usize,
+    /// Payload bytes.
+    pub size: usize,
+    /// Whether it measures memory per connection rather than throughput.
+    pub idle: bool,
+}
+
+/// The servers of one run; `target` is the release directory with our binaries.
+pub fn servers(target: &str) -> Vec<Server> {
+    let bin = |name: &str| format!("{target}/{name}");
+    let owned = |parts: &[&str]| parts.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+    vec![
+        Server {
+            name: "wsio",
+            kind: Kind::WebSocket,
+            command: vec![bin("wsio"), "echo".into()],
+        },
+        Server {
+            name: "tokio-tungstenite",
+            kind: Kind::WebSocket,
+            command: vec![bin("tokio-tungstenite-echo")],
+        },
+        Server {
+            name: "fastwebsockets",
+            kind: Kind::WebSocket,
+            command: vec![bin("fastwebsockets-echo")],
+        },
+        Server {
+            name: "node-ws",
+            kind: Kind::WebSocket,
+            command: owned(&["node", "benches/load/node/ws-echo.js"]),
+        },
+        Server {
+            name: "wsio",
+            kind: Kind::SocketIo,
+            command: vec![bin("wsio"), "serve".into()],
+        },
+        Server {
+            name: "socketioxide",
+            kind: Kind::SocketIo,
+            command: vec![bin("socketioxide-server")],
+        },
+        Server {
+            name: "node-socket.io",
+            kind: Kind::SocketIo,
+            command: owned(&["node", "interop/reference/server.js"]),
+        },
+    ]
+}
+
+/// The server every other one of `kind` is compared with.
+pub fn baseline(kind: Kind) -> &'static str {
+    match kind {
+        Kind::WebSocket => "tokio-tungstenite",
+        Kind::SocketIo => "node-socket.io",
+    }
+}
+
+/// The scenarios, at full size or (`quick`) small.
+pub fn scenarios(quick: bool) -> Vec<Scenario> {
+    let idle_conns = if quick { 1_000 } else { 10_000 };
+    let receivers = if quick { 200 } else { 1_000 };
+    let s = |name, kind, loadgen, conns, size, idle| Scenario {
+        name,
+        kind,
+        loadgen,
+        conns,
+        size,
+        idle,
+    };
+    vec![
+        s("ws-echo-64B", Kind::WebSocket, "ws-echo", 64, 64, false),
+        s(
+            "ws-echo-16KiB",
+            Kind::WebSocket,
+            "ws-echo",
+            16,
+            16 * 1024,
+            false,
+        ),
+        s(
+            "ws-echo-1MiB",
+            Kind::WebSocket,
+            "ws-echo",
+            4,
+            1 << 20,
+            false,
+        ),
+        s("ws-idle", Kind::WebSocket, "idle", idle_conns, 0, true),
+        s("sio-echo-64B", Kind::SocketIo, "sio-echo", 64, 64, false),
+        s(
+            "sio-broadcast",
+            Kind::SocketIo,
+            "sio-broadcast",
+            receivers,
+            64,
+            false,
+        ),
+        s("sio-idle", Kind::SocketIo, "sio-idle", idle_conns, 0, true),
+    ]
+}
+
+/// The command-line options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--scenarios`: names or name prefixes (`ws-echo` selects all three sizes); empty = all.
+    pub scenarios: Vec<String>,
+    /// `--servers`: names; empty = all (with `--quick`: wsio and tokio-tungstenite).
+    pub servers: Vec<String>,
+    /// `--reps`: runs per scenario and server, of which the median is reported.
+    pub reps: usize,
+    /// `--quick`: one rep, 1 s windows, small connection counts.
+    pub quick: bool,
+    /// Seconds of measurement per run.
+    pub seconds: f64,
+    /// Seconds of warm-up per run.
+    pub warmup: f64,
+    /// `--no-write`: print the tables but leave `docs/` alone.
+    pub no_write: bool,
+}
+
+impl Options {
+    /// Parses the arguments after `bench-load`.
+    pub fn parse(args: &[String]) -> Result<Options, String> {
+        let mut options = Options {
+            scenarios: Vec::new(),
+            servers: Vec::new(),
+            reps: 3,
+            quick: false,
+            seconds: 5.0,
+            warmup: 1.0,
+            no_write: false,
+        };
+        let mut reps = None;
+        let mut iter = args.iter();
+        let list = |value: Option<&String>| -> Result<Vec<String>, String> {
+            let value = value.ok_or("a list of names is missing")?;
+            Ok(value
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect())
+        };
+        while let Some(arg) = iter.next() {
+            match arg.as_str() {
+                "--scenarios" => options.scenarios = list(iter.next())?,
+                "--servers" => options.servers = list(iter.next())?,
+                "--reps" => {
+                    let value = iter.next().ok_or("--reps needs a number")?;
+                    let n: usize = value.parse().map_err(|_| format!("bad --reps {value}"))?;
+                    reps = Some(n.clamp(1, 50));
+                }
+                "--quick" => options.quick = true,
+                "--no-write" => options.no_write = true,
+                other => return Err(format!("unknown option {other}\n{USAGE}")),
+            }
+        }
+        if options.quick {
+            options.reps = 1;
+            options.seconds = 1.0;
+            options.warmup = 0.5;
+            if options.servers.is_empty() {
+                options.servers = vec!["wsio".to_owned(), "tokio-tungstenite".to_owned()];
+            }
+        }
+        if let Some(reps) = reps {
+            options.reps = reps;
+        }
+        Ok(options)
+    }
+
+    /// Whether `scenario` was asked for.
+    pub fn wants_scenario(&self, scenario: &Scenario) -> bool {
+        self.scenarios.is_empty()
+            || self.scenarios.iter().any(|s| {
+                scenario.name == s
+                    || scenario.name.starts_with(&format!("{s}-"))
+                    || scenario.loadgen == s
+            })
+    }
+
+    /// Whether `server` was asked for.
+    pub fn wants_server(&self, server: &Server) -> bool {
+        self.servers.is_empty() || self.servers.iter().any(|s| s == server.name)
+    }
+}
+
+/// The usage line.
+pub const USAGE: &str = "usage: cargo xtask bench-load [--scenarios a,b] [--servers x,y] [--reps N] [--quick] [--no-write]";

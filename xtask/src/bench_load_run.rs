@@ -1,0 +1,283 @@
+//! One run: start a server pinned to core 0, drive it with the load generator pinned to
+//! core 1, read the server's counters at the window's edges, stop the server.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::plan::{Options, Scenario, Server};
+use super::procfs::{self, Sample};
+
+/// How processes are started: CPU pinning and the open-files limit, if available.
+#[derive(Debug, Clone)]
+pub struct Launcher {
+    /// `taskset` exists.
+    pub pin: bool,
+    /// `prlimit` exists (raises the open-files limit of the children to 65,536).
+    pub raise_nofile: bool,
+    /// The release directory with the load generator.
+    pub target: String,
+    /// Clock ticks per second of `/proc/PID/stat`.
+    pub ticks: f64,
+}
+
+impl Launcher {
+    /// `program args` on `core`, with the larger open-files limit when possible.
+    fn command(&self, core: u32, argv: &[String]) -> Command {
+        let mut full: Vec<String> = Vec::new();
+        if self.pin {
+            full.extend(["taskset".into(), "-c".into(), core.to_string()]);
+        }
+        if self.raise_nofile {
+            full.extend(["prlimit".into(), "--nofile=65536:65536".into(), "--".into()]);
+        }
+        full.extend(argv.iter().cloned());
+        let mut command = Command::new(&full[0]);
+        command.args(&full[1..]);
+        command
+    }
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Messages (or deliveries) per second.
+    pub msgs_per_s: f64,
+    /// Server CPU seconds spent in the window.
+    pub cpu_s: f64,
+    /// Messages per server CPU second.
+    pub msgs_per_cpu_s: f64,
+    /// Latency percentiles, µs.
+    pub p50_us: f64,
+    /// 99th percentile, µs.
+    pub p99_us: f64,
+    /// 99.9th percentile, µs.
+    pub p999_us: f64,
+    /// Idle scenarios: connections held.
+    pub connected: f64,
+    /// Idle scenarios: server RSS growth per connection, bytes.
+    pub rss_per_conn: f64,
+    /// Server RSS at the window's end, bytes.
+    pub rss_end: f64,
+    /// Errors reported by the load generator.
+    pub errors: f64,
+    /// The first error's description.
+    pub error: Option<String>,
+}
+
+/// Runs `scenario` against `server` once, on `port`.
+pub fn once(
+    launcher: &Launcher,
+    options: &Options,
+    scenario: &Scenario,
+    server: &Server,
+    port: u16,
+    root: &Path,
+) -> Outcome {
+    let mut server_argv = server.command.clone();
+    server_argv.extend([
+        "--host".into(),
+        "127.0.0.1".into(),
+        "--port".into(),
+        port.to_string(),
+    ]);
+    let mut command = launcher.command(0, &server_argv);
+    command
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => return failed(format!("cannot start {}: {e}", server.name)),
+    };
+    let outcome = if wait_for_port(port, &mut child) {
+        drive(launcher, options, scenario, child.id(), port, root)
+    } else {
+        failed(format!(
+            "{} did not listen on port {port} within 20 s",
+            server.name
+        ))
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    outcome
+}
+
+/// An outcome that is only an error.
+fn failed(error: String) -> Outcome {
+    Outcome {
+        errors: 1.0,
+        error: Some(error),
+        ..Outcome::default()
+    }
+}
+
+/// Waits (at most 20 s) until `port` accepts connections, or the server exits.
+fn wait_for_port(port: u16, child: &mut Child) -> bool {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    for _ in 0..400 {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Runs the load generator against the server `pid` and reads the server's counters when the
+/// load generator opens and closes its window.
+fn drive(
+    launcher: &Launcher,
+    options: &Options,
+    scenario: &Scenario,
+    pid: u32,
+    port: u16,
+    root: &Path,
+) -> Outcome {
+    // Let the server settle after the port probe before anything is read.
+    std::thread::sleep(Duration::from_millis(200));
+    let argv: Vec<String> = [
+        format!("{}/loadgen", launcher.target),
+        scenario.loadgen.to_owned(),
+        "--port".into(),
+        port.to_string(),
+        "--conns".into(),
+        scenario.conns.to_string(),
+        "--size".into(),
+        scenario.size.max(1).to_string(),
+        "--seconds".into(),
+        (if scenario.idle {
+            options.seconds.min(2.0)
+        } else {
+            options.seconds
+        })
+        .to_string(),
+        "--warmup".into(),
+        options.warmup.to_string(),
+    ]
+    .into();
+    let mut command = launcher.command(1, &argv);
+    command
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut loadgen = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => return failed(format!("cannot start the load generator: {e}")),
+    };
+    let done = Arc::new(AtomicBool::new(false));
+    let budget = Duration::from_secs_f64(options.warmup + options.seconds + 120.0);
+    watchdog(loadgen.id(), budget, done.clone());
+    let (Some(mut stdin), Some(stdout)) = (loadgen.stdin.take(), loadgen.stdout.take()) else {
+        let _ = loadgen.kill();
+        return failed("no pipes to the load generator".to_owned());
+    };
+    let (mut first, mut last, mut json) = (None, None, None);
+    for line in BufReader::new(stdout).lines().take(100) {
+        let Ok(line) = line else { break };
+        match line.trim() {
+            "start" => {
+                first = procfs::sample(pid, launcher.ticks);
+                let _ = writeln!(stdin, "go");
+            }
+            "end" => {
+                last = procfs::sample(pid, launcher.ticks);
+                let _ = writeln!(stdin, "go");
+            }
+            text if text.starts_with('{') => json = Some(text.to_owned()),
+            _ => {}
+        }
+    }
+    done.store(true, Ordering::Release);
+    let _ = loadgen.wait();
+    match (json, first, last) {
+        (Some(json), Some(first), Some(last)) => outcome(&json, scenario, first, last),
+        (Some(json), _, _) => {
+            let mut outcome = failed("the server exited during the run".to_owned());
+            outcome.error = Some(format!(
+                "{}; load generator: {json}",
+                outcome.error.unwrap_or_default()
+            ));
+            outcome
+        }
+        _ => failed("the load generator printed no result".to_owned()),
+    }
+}
+
+/// Kills `pid` (the load generator) if it is still running after `budget`.
+fn watchdog(pid: u32, budget: Duration, done: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        while started.elapsed() < budget {
+            if done.load(Ordering::Acquire) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if !done.load(Ordering::Acquire) {
+            eprintln!("bench-load: the load generator ran past {budget:?}; stopping it");
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    });
+}
+
+/// Combines the load generator's JSON line with the server's counters.
+fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outcome {
+    let number = |key: &str| json_number(json, key).unwrap_or(0.0);
+    let cpu_s = last.cpu_s - first.cpu_s;
+    let msgs = number("msgs");
+    let connected = number("connected");
+    Outcome {
+        msgs_per_s: number("msgs_per_s"),
+        cpu_s,
+        msgs_per_cpu_s: if cpu_s > 0.0 { msgs / cpu_s } else { 0.0 },
+        p50_us: number("p50_us"),
+        p99_us: number("p99_us"),
+        p999_us: number("p999_us"),
+        connected,
+        rss_per_conn: if scenario.idle && connected > 0.0 {
+            (last.rss as f64 - first.rss as f64) / connected
+        } else {
+            0.0
+        },
+        rss_end: last.rss as f64,
+        errors: number("errors"),
+        error: json_string(json, "error"),
+    }
+}
+
+/// The number at `"key":` in a flat JSON object.
+pub fn json_number(json: &str, key: &str) -> Option<f64> {
+    let start = json.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &json[start..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    rest[..end].trim().parse().ok()
+}
+
+/// The string at `"key":` in a flat JSON object (`None` for `null`); escapes kept as written.
+pub fn json_string(json: &str, key: &str) -> Option<String> {
+    let start = json.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    let rest = &json[start..];
+    let mut end = rest.len();
+    let mut escaped = false;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => {
+                end = i;
+                break;
+            }
+            _ => escaped = false,
+        }
+    }
+    Some(rest[..end].to_owned())
+}
