@@ -15,6 +15,11 @@ use crate::reason::DisconnectReason;
 
 /// A GET: waits for data (or a heartbeat ping), then answers with as many queued packets as
 /// fit in `max_payload`. A second GET while one is pending closes the session.
+///
+/// Once the session is closed, the answer ends with a close packet (`1`) when the server
+/// closed it (ping timeout, slow consumer, server disconnect); when the client closed it
+/// with its own close packet, the pending GET is released with a noop (`6`), as the
+/// reference does.
 pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
     if conn.transport() == Transport::WebSocket {
         return EngineError::BadRequest.response(None);
@@ -49,13 +54,19 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
             body.push(packet);
         }
     }
-    if conn.is_closed() && queue.carry.is_none() {
+    if conn.is_closed() && queue.carry.is_none() && !closed_by_client(conn) {
         body.push(&Packet::Close);
     }
     if body.is_empty() {
         body.push(&Packet::Noop);
     }
     text_response(body.finish())
+}
+
+/// True when the client ended the session with a close packet: over polling, that is the
+/// only way a session closes with `transport close`.
+fn closed_by_client(conn: &Conn) -> bool {
+    conn.close_reason() == Some(DisconnectReason::TransportClose)
 }
 
 /// A POST: reads at most `max_payload` bytes, decodes the packets and hands them over.

@@ -173,6 +173,11 @@ impl Conn {
         self.closed.borrow().is_some()
     }
 
+    /// Why the session closed; `None` while it is open.
+    pub(crate) fn close_reason(&self) -> Option<DisconnectReason> {
+        *self.closed.borrow()
+    }
+
     /// Resolves once the session is closed, with the reason. Cancel-safe.
     pub(crate) fn closed(&self) -> impl std::future::Future<Output = DisconnectReason> + use<> {
         let mut rx = self.closed.subscribe();

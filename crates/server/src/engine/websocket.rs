@@ -136,10 +136,13 @@ pub(crate) fn upgrade(engine: &Engine, req: Request<Incoming>, conn: Arc<Conn>) 
         Ok(accepted) => accepted,
         Err(response) => return *response,
     };
-    if !conn.switch_transport(Transport::Polling, Transport::Upgrading) {
-        return EngineError::BadRequest.response(None);
-    }
     let config = engine.config.ws_config();
+    if !conn.switch_transport(Transport::Polling, Transport::Upgrading) {
+        // Another WebSocket already carries the session, or is probing to: like the
+        // reference, complete this handshake and close the newcomer at once.
+        tokio::spawn(close_at_once(req, config, accepted.extension));
+        return accepted.response;
+    }
     let timeout = engine.config.upgrade_timeout;
     let extension = accepted.extension;
     tokio::spawn(async move {
@@ -161,6 +164,23 @@ pub(crate) fn upgrade(engine: &Engine, req: Request<Incoming>, conn: Arc<Conn>) 
         run(conn, ws).await;
     });
     accepted.response
+}
+
+/// Finishes the handshake of a WebSocket the session has no use for, then closes it with an
+/// empty close frame (`88 00`) and waits for the peer's answer.
+async fn close_at_once(
+    req: Request<Incoming>,
+    config: wsio_ws::Config,
+    extension: Option<ExtensionPair>,
+) {
+    let Ok(upgraded) = hyper::upgrade::on(req).await else {
+        return;
+    };
+    let io = TokioIo::new(upgraded);
+    let mut ws = WebSocket::from_raw(io, Role::Server, config, BytesMut::new(), extension);
+    if ws.send(Message::Close(None)).await.is_ok() {
+        let _ = ws.close(CloseCode::NORMAL, "").await;
+    }
 }
 
 /// The probe exchange: `2probe` → `3probe` (and a noop for the pending poll), then `5`.

@@ -78,6 +78,17 @@ impl Polling {
         (status, text(&body))
     }
 
+    /// Starts a GET and gives the server time to hold it; the task ends with its answer.
+    pub async fn pending_get(&self) -> tokio::task::JoinHandle<(u16, String)> {
+        let (addr, query) = (self.addr, self.query());
+        let pending = tokio::spawn(async move {
+            let (status, body) = http(addr, "GET", &query, b"").await;
+            (status, text(&body))
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        pending
+    }
+
     /// GETs until a body other than a ping or noop arrives, answering pings.
     pub async fn get_data(&self) -> String {
         loop {
