@@ -2,9 +2,13 @@
 //!
 //! ```text
 //! wsio echo [--host 127.0.0.1] [--port 9001]   raw WebSocket echo server
-//! wsio serve [--host 127.0.0.1] [--port 3000] [--test-events]
+//! wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite]
 //!            [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]   Socket.IO server with a chat demo
 //! ```
+//!
+//! `--test-events` adds the interop test contract (`interop/README.md`) to the demo;
+//! `--protocol-suite` serves the application of the official socket.io-protocol test suite
+//! instead of the demo.
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -13,7 +17,7 @@ use std::time::Duration;
 use wsio_server::cli::serve::ServeOptions;
 
 const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]
-       wsio serve [--host 127.0.0.1] [--port 3000] [--test-events] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]";
+       wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,7 +30,8 @@ fn main() -> ExitCode {
             }
         },
         Some("serve") => match parse_serve(&args[1..]) {
-            Ok((addr, options)) => run_serve(&addr, &options),
+            Ok((addr, options, false)) => run_serve(&addr, &options),
+            Ok((addr, options, true)) => run_suite(&addr, &options),
             Err(message) => {
                 eprintln!("wsio: {message}\n{USAGE}");
                 ExitCode::from(2)
@@ -63,14 +68,17 @@ fn parse_address(args: &[String], default_port: u16) -> Result<String, String> {
     })
 }
 
-/// Reads the options of `wsio serve`: its flags, then `--host`/`--port`.
-fn parse_serve(args: &[String]) -> Result<(String, ServeOptions), String> {
+/// Reads the options of `wsio serve`: its flags, then `--host`/`--port`. The flag is true
+/// for `--protocol-suite`.
+fn parse_serve(args: &[String]) -> Result<(String, ServeOptions, bool), String> {
     let mut options = ServeOptions::default();
+    let mut protocol_suite = false;
     let mut rest = Vec::new();
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
         match flag.as_str() {
             "--test-events" => options.test_events = true,
+            "--protocol-suite" => protocol_suite = true,
             "--max-payload-bytes" => {
                 let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;
                 let bytes = value.parse().map_err(|_| format!("bad {flag} {value}"))?;
@@ -94,7 +102,10 @@ fn parse_serve(args: &[String]) -> Result<(String, ServeOptions), String> {
             }
         }
     }
-    Ok((parse_address(&rest, 3000)?, options))
+    if protocol_suite && options.test_events {
+        return Err("--test-events and --protocol-suite exclude each other".to_owned());
+    }
+    Ok((parse_address(&rest, 3000)?, options, protocol_suite))
 }
 
 fn run_serve(addr: &str, options: &ServeOptions) -> ExitCode {
@@ -102,6 +113,14 @@ fn run_serve(addr: &str, options: &ServeOptions) -> ExitCode {
         addr,
         "wsio serve listening on http://{}/ (Socket.IO at /socket.io/)",
         |listener, stop| async move { wsio_server::cli::serve::run(listener, options, stop).await },
+    )
+}
+
+fn run_suite(addr: &str, options: &ServeOptions) -> ExitCode {
+    run_listener(
+        addr,
+        "wsio serve --protocol-suite listening on http://{}/ (Socket.IO at /socket.io/)",
+        |listener, stop| async move { wsio_server::cli::suite::run(listener, options, stop).await },
     )
 }
 

@@ -38,6 +38,13 @@ impl Default for ServeOptions {
 
 /// The demo server for `options`.
 pub fn server(options: &ServeOptions) -> Server {
+    let io = Server::new(config(options));
+    super::demo::install(&io, options.test_events);
+    io
+}
+
+/// The server settings for `options`: their heartbeat and `maxPayload`, CORS for any origin.
+pub(crate) fn config(options: &ServeOptions) -> Config {
     let config = Config {
         ping_interval: options.ping_interval,
         ping_timeout: options.ping_timeout,
@@ -49,7 +56,7 @@ pub fn server(options: &ServeOptions) -> Server {
         (None, true) => TEST_MAX_PAYLOAD,
         (None, false) => config.max_payload,
     };
-    let config = Config {
+    Config {
         max_payload,
         // A packet's attachments may use the whole payload.
         limits: event_proto::Limits {
@@ -57,10 +64,7 @@ pub fn server(options: &ServeOptions) -> Server {
             ..config.limits
         },
         ..config
-    };
-    let io = Server::new(config);
-    super::demo::install(&io, options.test_events);
-    io
+    }
 }
 
 /// Serves the demo (and its page at `/`) on `listener` until `stop` resolves.
