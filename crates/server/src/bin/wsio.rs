@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! wsio echo [--host 127.0.0.1] [--port 9001]   raw WebSocket echo server
+//! wsio engine-echo [--host 127.0.0.1] [--port 3000]
+//!            [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]   Engine.IO echo server at /engine.io/
 //! wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite]
 //!            [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]   Socket.IO server with a chat demo
 //! ```
@@ -17,25 +19,26 @@ use std::time::Duration;
 use wsio_server::cli::serve::ServeOptions;
 
 const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]
+       wsio engine-echo [--host 127.0.0.1] [--port 3000] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]
        wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
-        Some("echo") => match parse_address(&args[1..], 9001) {
+        Some("echo") => match parse_address(rest, 9001) {
             Ok(addr) => run_echo(&addr),
-            Err(message) => {
-                eprintln!("wsio: {message}\n{USAGE}");
-                ExitCode::from(2)
-            }
+            Err(message) => usage_error(&message),
         },
-        Some("serve") => match parse_serve(&args[1..]) {
+        Some("engine-echo") => match parse_serve(rest) {
+            Ok((addr, options, false)) if !options.test_events => run_engine_echo(&addr, &options),
+            Ok(_) => usage_error("engine-echo has no --test-events or --protocol-suite"),
+            Err(message) => usage_error(&message),
+        },
+        Some("serve") => match parse_serve(rest) {
             Ok((addr, options, false)) => run_serve(&addr, &options),
             Ok((addr, options, true)) => run_suite(&addr, &options),
-            Err(message) => {
-                eprintln!("wsio: {message}\n{USAGE}");
-                ExitCode::from(2)
-            }
+            Err(message) => usage_error(&message),
         },
         Some("-h" | "--help") => {
             println!("{USAGE}");
@@ -46,6 +49,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints `message` and the usage; exit status 2.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("wsio: {message}\n{USAGE}");
+    ExitCode::from(2)
 }
 
 /// Reads `--host` and `--port` into an address string.
@@ -121,6 +130,15 @@ fn run_suite(addr: &str, options: &ServeOptions) -> ExitCode {
         addr,
         "wsio serve --protocol-suite listening on http://{}/ (Socket.IO at /socket.io/)",
         |listener, stop| async move { wsio_server::cli::suite::run(listener, options, stop).await },
+    )
+}
+
+fn run_engine_echo(addr: &str, options: &ServeOptions) -> ExitCode {
+    let config = wsio_server::cli::engine_echo::config_for(options);
+    run_listener(
+        addr,
+        "wsio engine-echo listening on http://{}/ (Engine.IO at /engine.io/)",
+        |listener, stop| wsio_server::cli::engine_echo::serve(listener, config, stop),
     )
 }
 

@@ -1,7 +1,9 @@
-//! The command-line server's Socket.IO applications: the demo of `wsio serve` and the
-//! protocol-suite application of `wsio serve --protocol-suite`.
+//! The command-line server's applications: the Socket.IO demo of `wsio serve`, the
+//! protocol-suite application of `wsio serve --protocol-suite`, and the Engine.IO echo of
+//! `wsio engine-echo`.
 
 pub mod demo;
+pub mod engine_echo;
 mod page;
 pub mod serve;
 pub mod suite;

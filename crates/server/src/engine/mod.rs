@@ -1,5 +1,7 @@
 //! Engine.IO v4 over hyper: sessions, long-polling, WebSocket and the upgrade between them.
 
+mod echo;
+mod endpoint;
 mod errors;
 mod polling;
 mod request;
@@ -17,6 +19,8 @@ use http::{Method, Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 
+pub(crate) use echo::Echo;
+pub(crate) use endpoint::Endpoint;
 pub use errors::EngineError;
 pub use request::RequestInfo;
 pub(crate) use request::query_param;
@@ -80,6 +84,20 @@ impl Engine {
         Engine {
             config,
             registry: Arc::new(Registry::default()),
+        }
+    }
+
+    /// True when `path` is the Engine.IO path (with or without its trailing slash).
+    pub(crate) fn serves(&self, path: &str) -> bool {
+        let base = self.config.path.trim_end_matches('/');
+        path.strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest == "/")
+    }
+
+    /// Closes every live session with `reason`.
+    pub(crate) fn close_all(&self, reason: crate::DisconnectReason) {
+        for conn in self.registry.all() {
+            conn.close(reason);
         }
     }
 

@@ -11,14 +11,16 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use crate::Server;
+use crate::engine::Endpoint;
 use crate::reason::DisconnectReason;
 
 /// Answers requests outside the Engine.IO path.
 pub(crate) type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync>;
 
-pub(crate) async fn serve(
-    server: Server,
+/// Serves `endpoint` on `listener` until `stop` resolves (requests outside its path go to
+/// `fallback`, or get 404), then closes its sessions with `server shutting down`.
+pub(crate) async fn serve<E: Endpoint + Clone>(
+    endpoint: E,
     listener: TcpListener,
     stop: impl Future<Output = ()>,
     fallback: Option<Fallback>,
@@ -32,16 +34,16 @@ pub(crate) async fn serve(
                     Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
                 };
                 let _ = tcp.set_nodelay(true);
-                let server = server.clone();
+                let endpoint = endpoint.clone();
                 let fallback = fallback.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        let server = server.clone();
+                        let endpoint = endpoint.clone();
                         let fallback = fallback.clone();
                         async move {
                             let response = match &fallback {
-                                Some(f) if !server.0.is_engine_path(req.uri().path()) => f(&req),
-                                _ => server.handle(req, Some(peer)).await,
+                                Some(f) if !endpoint.engine().serves(req.uri().path()) => f(&req),
+                                _ => super::service::handle(&endpoint, req, Some(peer)).await,
                             };
                             Ok::<_, std::convert::Infallible>(response)
                         }
@@ -55,7 +57,9 @@ pub(crate) async fn serve(
             () = &mut stop => break,
         }
     }
-    server.close(DisconnectReason::ServerShuttingDown);
+    endpoint
+        .engine()
+        .close_all(DisconnectReason::ServerShuttingDown);
     // Let pending polls and WebSocket close frames go out.
     tokio::time::sleep(Duration::from_millis(100)).await;
     Ok(())

@@ -10,6 +10,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use crate::Server;
+use crate::engine::Endpoint;
 use crate::sync::BoxFuture;
 
 /// The server as a hyper service for one connection (whose peer address it carries).
@@ -46,19 +47,19 @@ impl hyper::service::Service<Request<Incoming>> for IoService {
     }
 }
 
-/// Answers a request for the Engine.IO path: CORS, preflight, then the engine.
+/// Answers a request for the Engine.IO path of `endpoint`: CORS, preflight, then the engine.
 pub(crate) async fn handle(
-    server: &Server,
+    endpoint: &dyn Endpoint,
     req: Request<Incoming>,
     remote: Option<SocketAddr>,
 ) -> Response<Full<Bytes>> {
-    let inner = &server.0;
-    if !inner.is_engine_path(req.uri().path()) {
+    let engine = endpoint.engine();
+    if !engine.serves(req.uri().path()) {
         let mut response = Response::new(Full::new(Bytes::from_static(b"Not Found")));
         *response.status_mut() = StatusCode::NOT_FOUND;
         return response;
     }
-    let cors = inner.config.cors.clone();
+    let cors = engine.config.cors.clone();
     let request_headers = cors.as_ref().map(|_| req.headers().clone());
     if req.method() == Method::OPTIONS {
         let mut response = Response::new(Full::new(Bytes::new()));
@@ -68,7 +69,7 @@ pub(crate) async fn handle(
         }
         return response;
     }
-    let mut response = inner.engine.handle(req, remote, &**inner).await;
+    let mut response = engine.handle(req, remote, endpoint.handler()).await;
     if let (Some(cors), Some(headers)) = (&cors, &request_headers) {
         cors.apply(headers, response.headers_mut());
     }

@@ -20,11 +20,25 @@ pub async fn start(io: &Server) -> SocketAddr {
     addr
 }
 
-/// One HTTP request (Connection: close); returns the status and body.
+/// The Engine.IO path of a Socket.IO server.
+pub const SOCKET_IO: &str = "/socket.io/";
+
+/// One HTTP request (Connection: close) to the Socket.IO path; returns the status and body.
 pub async fn http(addr: SocketAddr, method: &str, query: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    http_at(addr, SOCKET_IO, method, query, body).await
+}
+
+/// One HTTP request (Connection: close) to `path`; returns the status and body.
+pub async fn http_at(
+    addr: SocketAddr,
+    path: &str,
+    method: &str,
+    query: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
     let mut tcp = TcpStream::connect(addr).await.expect("connect");
     let head = format!(
-        "{method} /socket.io/?{query} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path}?{query} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     tcp.write_all(head.as_bytes()).await.expect("write head");
@@ -50,19 +64,30 @@ pub fn text(body: &[u8]) -> String {
 /// A polling session: handshake, then GET/POST helpers.
 pub struct Polling {
     pub addr: SocketAddr,
+    pub path: &'static str,
     pub sid: String,
     pub open: serde_json::Value,
 }
 
 impl Polling {
     pub async fn open(addr: SocketAddr) -> Polling {
-        let (status, body) = http(addr, "GET", "EIO=4&transport=polling", b"").await;
+        Polling::open_at(addr, SOCKET_IO).await
+    }
+
+    /// Opens a session at the Engine.IO path `path`.
+    pub async fn open_at(addr: SocketAddr, path: &'static str) -> Polling {
+        let (status, body) = http_at(addr, path, "GET", "EIO=4&transport=polling", b"").await;
         assert_eq!(status, 200);
         let body = text(&body);
         assert!(body.starts_with('0'), "{body}");
         let open: serde_json::Value = serde_json::from_str(&body[1..]).expect("open json");
         let sid = open["sid"].as_str().expect("sid").to_owned();
-        Polling { addr, sid, open }
+        Polling {
+            addr,
+            path,
+            sid,
+            open,
+        }
     }
 
     pub fn query(&self) -> String {
@@ -70,19 +95,21 @@ impl Polling {
     }
 
     pub async fn post(&self, body: &[u8]) -> u16 {
-        http(self.addr, "POST", &self.query(), body).await.0
+        http_at(self.addr, self.path, "POST", &self.query(), body)
+            .await
+            .0
     }
 
     pub async fn get(&self) -> (u16, String) {
-        let (status, body) = http(self.addr, "GET", &self.query(), b"").await;
+        let (status, body) = http_at(self.addr, self.path, "GET", &self.query(), b"").await;
         (status, text(&body))
     }
 
     /// Starts a GET and gives the server time to hold it; the task ends with its answer.
     pub async fn pending_get(&self) -> tokio::task::JoinHandle<(u16, String)> {
-        let (addr, query) = (self.addr, self.query());
+        let (addr, path, query) = (self.addr, self.path, self.query());
         let pending = tokio::spawn(async move {
-            let (status, body) = http(addr, "GET", &query, b"").await;
+            let (status, body) = http_at(addr, path, "GET", &query, b"").await;
             (status, text(&body))
         });
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -109,7 +136,12 @@ pub type Ws = wsio_ws::WebSocket<TcpStream>;
 
 /// Opens a direct WebSocket session (`sid` for an upgrade).
 pub async fn ws(addr: SocketAddr, sid: Option<&str>) -> Ws {
-    let mut url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    ws_at(addr, SOCKET_IO, sid).await
+}
+
+/// Opens a direct WebSocket session at the Engine.IO path `path` (`sid` for an upgrade).
+pub async fn ws_at(addr: SocketAddr, path: &str, sid: Option<&str>) -> Ws {
+    let mut url = format!("ws://{addr}{path}?EIO=4&transport=websocket");
     if let Some(sid) = sid {
         url.push_str("&sid=");
         url.push_str(sid);
