@@ -44,12 +44,6 @@ impl ServerInner {
             .or_insert_with(|| Namespace(NsInner::new(name, setup)));
         Some(ns.0.clone())
     }
-
-    pub(crate) fn is_engine_path(&self, path: &str) -> bool {
-        let base = self.config.path.trim_end_matches('/');
-        path.strip_prefix(base)
-            .is_some_and(|rest| rest.is_empty() || rest == "/")
-    }
 }
 
 impl EngineHandler for ServerInner {
