@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::http::cors::Cors;
+use crate::socket::adapter::AdapterFactory;
 
 /// Decides about a request before any session exists (Origin, cookies, headers): `Ok(())`
 /// lets it through, `Err(message)` answers 403 `{"code":4,"message":...}`.
@@ -64,6 +65,11 @@ pub struct Config {
     pub cors: Option<Cors>,
     /// A hook run on every handshake and upgrade request. Default `None` (allow all).
     pub allow_request: Option<AllowRequest>,
+    /// Chooses each namespace's [`Adapter`](crate::Adapter) when the namespace is created.
+    /// Default `None`: every namespace gets its own in-memory
+    /// [`LocalAdapter`](crate::LocalAdapter) (one entry per socket-room pair each way). An
+    /// adapter spanning several servers (Redis, a message bus) plugs in here.
+    pub adapter: Option<AdapterFactory>,
 }
 
 impl Default for Config {
@@ -81,6 +87,7 @@ impl Default for Config {
             ws_write_buffer: 64 * 1024,
             cors: None,
             allow_request: None,
+            adapter: None,
         }
     }
 }
@@ -113,6 +120,7 @@ impl fmt::Debug for Config {
             .field("deflate", &self.deflate)
             .field("cors", &self.cors)
             .field("allow_request", &self.allow_request.is_some())
+            .field("adapter", &self.adapter.is_some())
             .finish()
     }
 }

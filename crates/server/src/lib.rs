@@ -6,6 +6,8 @@
 //!   binary attachments, rooms and [`BroadcastOperator`]s over an [`Adapter`].
 //! * Engine.IO sessions over HTTP long-polling and WebSocket, with the upgrade between them,
 //!   server heartbeats, `maxPayload`, CORS and an `allow_request` hook ([`Config`]).
+//! * [`SocketIoService`] and [`SocketIoLayer`] (feature `tower`, on by default) mount the
+//!   server in axum, hyper-util or any tower stack, next to other routes.
 //! * [`echo`] runs the raw WebSocket echo server behind `wsio echo`.
 //!
 //! # Queues and memory
@@ -30,9 +32,13 @@ pub use config::{AllowRequest, Config};
 pub use error::{Error, Result};
 pub use http::cors::Cors;
 pub use http::service::IoService;
+#[cfg(feature = "tower")]
+pub use http::tower::{SocketIoLayer, SocketIoRouter, SocketIoService};
 pub use reason::DisconnectReason;
 pub use socket::ack::AckSender;
-pub use socket::adapter::{Adapter, BroadcastFlags, BroadcastOptions, LocalAdapter, Room};
+pub use socket::adapter::{
+    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, LocalAdapter, Room,
+};
 pub use socket::broadcast::{BroadcastOperator, DEFAULT_ACK_TIMEOUT};
 pub use socket::handle::Socket;
 pub use socket::namespace::{ConnectError, ConnectRequest, DynamicNamespace, Namespace};

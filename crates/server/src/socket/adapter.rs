@@ -2,7 +2,7 @@
 //! [`LocalAdapter`].
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{RwLock, Weak};
+use std::sync::{Arc, RwLock, Weak};
 
 use event_proto::Encoded;
 use tokio::sync::oneshot;
@@ -69,6 +69,52 @@ pub trait Adapter: Send + Sync + 'static {
     fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
     /// Disconnects the addressed sockets (`server namespace disconnect`).
     fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>>;
+}
+
+/// Chooses the [`Adapter`] of each namespace, once, when the namespace is created
+/// ([`Config::adapter`](crate::Config::adapter)).
+///
+/// ```
+/// use std::sync::Arc;
+/// use wsio_server::{Adapter, AdapterContext, Config, Server};
+///
+/// let config = Config {
+///     // What a cluster adapter would do: wrap the local one, here for every namespace.
+///     adapter: Some(Arc::new(|ctx: &AdapterContext| -> Arc<dyn Adapter> {
+///         Arc::new(ctx.local_adapter())
+///     })),
+///     ..Config::default()
+/// };
+/// let io = Server::new(config);
+/// io.ns("/", |_socket| {});
+/// ```
+pub type AdapterFactory = Arc<dyn Fn(&AdapterContext) -> Arc<dyn Adapter> + Send + Sync>;
+
+/// What an [`AdapterFactory`] learns about the namespace it equips.
+#[derive(Debug)]
+pub struct AdapterContext {
+    name: String,
+    ns: Weak<NsInner>,
+}
+
+impl AdapterContext {
+    pub(crate) fn new(name: &str, ns: Weak<NsInner>) -> AdapterContext {
+        AdapterContext {
+            name: name.to_owned(),
+            ns,
+        }
+    }
+
+    /// The namespace's name (`/`, `/admin`, ...).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A fresh in-memory adapter delivering to this namespace's sockets on this server:
+    /// what an adapter spanning several servers wraps for its local deliveries.
+    pub fn local_adapter(&self) -> LocalAdapter {
+        LocalAdapter::new(self.ns.clone())
+    }
 }
 
 /// The in-memory adapter: rooms are two maps guarded by locks that are never held across a

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use event_proto::{Str, Value};
 
-use super::adapter::{Adapter, LocalAdapter, Room};
+use super::adapter::{Adapter, AdapterContext, AdapterFactory, LocalAdapter, Room};
 use super::broadcast::BroadcastOperator;
 use super::handle::Socket;
 use crate::engine::{RequestInfo, Sid};
@@ -103,12 +103,20 @@ impl std::fmt::Debug for NsInner {
 }
 
 impl NsInner {
-    pub(crate) fn new(name: &str, setup: Arc<NsSetup>) -> Arc<NsInner> {
+    /// A namespace whose adapter comes from `adapter`, or is a [`LocalAdapter`] when `None`.
+    pub(crate) fn new(
+        name: &str,
+        setup: Arc<NsSetup>,
+        adapter: Option<&AdapterFactory>,
+    ) -> Arc<NsInner> {
         Arc::new_cyclic(|weak| NsInner {
             name: Str::from(name),
             setup,
             sockets: RwLock::new(HashMap::new()),
-            adapter: Arc::new(LocalAdapter::new(weak.clone())),
+            adapter: match adapter {
+                Some(factory) => factory(&AdapterContext::new(name, weak.clone())),
+                None => Arc::new(LocalAdapter::new(weak.clone())),
+            },
             next_ack: AtomicU64::new(0),
         })
     }

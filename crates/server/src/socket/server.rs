@@ -41,7 +41,7 @@ impl ServerInner {
         let mut namespaces = write(&self.namespaces);
         let ns = namespaces
             .entry(name.to_owned())
-            .or_insert_with(|| Namespace(NsInner::new(name, setup)));
+            .or_insert_with(|| Namespace(NsInner::new(name, setup, self.config.adapter.as_ref())));
         Some(ns.0.clone())
     }
 }
@@ -121,7 +121,8 @@ impl Server {
     where
         F: Fn(Socket) + Send + Sync + 'static,
     {
-        let ns = Namespace(NsInner::new(name, NsSetup::new(Arc::new(on_connect))));
+        let setup = NsSetup::new(Arc::new(on_connect));
+        let ns = Namespace(NsInner::new(name, setup, self.0.config.adapter.as_ref()));
         write(&self.0.namespaces).insert(name.to_owned(), ns.clone());
         ns
     }
