@@ -9,6 +9,9 @@ use ws_frame::{Extension, FrameDecoder, Limits, Message, MessageAssembler, Role}
 
 use crate::Error;
 
+/// The largest read the buffer grows to while a big frame streams in.
+const MAX_READ_CHUNK: usize = 64 * 1024;
+
 /// What one poll of [`Inbound::poll_message`] found.
 pub(crate) enum Received {
     /// A whole message or control frame.
@@ -28,6 +31,10 @@ pub(crate) struct Inbound {
     decoder: FrameDecoder,
     assembler: MessageAssembler,
     read_chunk: usize,
+    /// Room to make before the next read: starts at `read_chunk` and doubles (up to
+    /// [`MAX_READ_CHUNK`]) while reads keep filling it in the middle of a frame, so a large
+    /// frame takes few system calls without reserving what a header merely declares.
+    next_read: usize,
     /// Set when bytes arrived since the last [`Inbound::take_heard`].
     heard: bool,
 }
@@ -53,6 +60,7 @@ impl Inbound {
             decoder,
             assembler,
             read_chunk: read_chunk.max(64),
+            next_read: read_chunk.max(64),
             heard: false,
         }
     }
@@ -72,12 +80,20 @@ impl Inbound {
                 Ok(None) => {}
                 Err(e) => return Poll::Ready(Received::Protocol(e)),
             }
-            if self.read_buf.capacity() - self.read_buf.len() < self.read_chunk / 2 {
-                self.read_buf.reserve(self.read_chunk);
+            if self.read_buf.capacity() - self.read_buf.len() < self.next_read / 2 {
+                self.read_buf.reserve(self.next_read);
             }
+            let room = self.read_buf.capacity() - self.read_buf.len();
             match tokio_util::io::poll_read_buf(Pin::new(&mut *io), cx, &mut self.read_buf) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Received::Eof),
-                Poll::Ready(Ok(_)) => self.heard = true,
+                Poll::Ready(Ok(n)) => {
+                    self.heard = true;
+                    self.next_read = if n == room && self.decoder.is_mid_frame() {
+                        (self.next_read * 2).min(MAX_READ_CHUNK)
+                    } else {
+                        self.read_chunk
+                    };
+                }
                 Poll::Ready(Err(e)) => return Poll::Ready(Received::Transport(e.into())),
                 Poll::Pending => {
                     if self.read_buf.is_empty() && !self.decoder.is_mid_frame() {
