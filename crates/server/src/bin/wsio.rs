@@ -25,6 +25,10 @@ const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or_default();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     match args.first().map(String::as_str) {
         Some("echo") => match parse_address(rest, 9001) {
             Ok(addr) => run_echo(&addr),
@@ -40,10 +44,6 @@ fn main() -> ExitCode {
             Ok((addr, options, true)) => run_suite(&addr, &options),
             Err(message) => usage_error(&message),
         },
-        Some("-h" | "--help") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
