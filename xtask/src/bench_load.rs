@@ -226,6 +226,7 @@ fn median(outcomes: &[Outcome]) -> Outcome {
     Outcome {
         msgs_per_s: of(|o| o.msgs_per_s),
         cpu_s: of(|o| o.cpu_s),
+        cpu_share: of(|o| o.cpu_share),
         msgs_per_cpu_s: of(|o| o.msgs_per_cpu_s),
         p50_us: of(|o| o.p50_us),
         p99_us: of(|o| o.p99_us),

@@ -196,13 +196,8 @@ fn throughput_table(md: &mut String, rows: &[Row]) {
         let o = &row.outcome;
         let base = find(rows, row.scenario.name, baseline(row.scenario.kind))
             .map(|b| b.outcome.msgs_per_cpu_s);
-        let window = if o.msgs_per_s > 0.0 && o.msgs_per_cpu_s > 0.0 {
-            o.msgs_per_cpu_s * o.cpu_s / o.msgs_per_s
-        } else {
-            0.0
-        };
-        let cpu = if window > 0.0 {
-            format!("{:.0}%", o.cpu_s / window * 100.0)
+        let cpu = if o.cpu_share > 0.0 {
+            format!("{:.0}%", o.cpu_share * 100.0)
         } else {
             "–".to_owned()
         };

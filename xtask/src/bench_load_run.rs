@@ -49,6 +49,8 @@ pub struct Outcome {
     pub msgs_per_s: f64,
     /// Server CPU seconds spent in the window.
     pub cpu_s: f64,
+    /// Share of one core the server used in the window (CPU seconds / window seconds).
+    pub cpu_share: f64,
     /// Messages per server CPU second.
     pub msgs_per_cpu_s: f64,
     /// Latency percentiles, µs.
@@ -236,9 +238,15 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
     let cpu_s = last.cpu_s - first.cpu_s;
     let msgs = number("msgs");
     let connected = number("connected");
+    let window_s = number("window_s");
     Outcome {
         msgs_per_s: number("msgs_per_s"),
         cpu_s,
+        cpu_share: if window_s > 0.0 {
+            cpu_s / window_s
+        } else {
+            0.0
+        },
         msgs_per_cpu_s: if cpu_s > 0.0 { msgs / cpu_s } else { 0.0 },
         p50_us: number("p50_us"),
         p99_us: number("p99_us"),
