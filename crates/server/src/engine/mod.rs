@@ -175,11 +175,7 @@ impl Engine {
         transport: Transport,
         handler: &dyn EngineHandler,
     ) -> Arc<Conn> {
-        let info = RequestInfo {
-            headers: req.headers().clone(),
-            uri: req.uri().clone(),
-            remote_addr: remote,
-        };
+        let info = RequestInfo::detached(req.headers(), req.uri(), remote);
         let conn = Arc::new(Conn::new(
             info,
             transport,

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use http::{HeaderMap, Uri};
+use http::{HeaderMap, HeaderValue, Uri};
 
 /// The opening request of a session: headers, URI (with the query) and the peer's address.
 #[derive(Debug, Clone)]
@@ -16,6 +16,30 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
+    /// The request's headers and URI, copied into their own allocations.
+    ///
+    /// hyper parses a request's URI and header values as slices of its 8 KiB connection read
+    /// buffer; keeping those would keep the whole buffer for as long as the session lives.
+    pub(crate) fn detached(
+        headers: &HeaderMap,
+        uri: &Uri,
+        remote_addr: Option<SocketAddr>,
+    ) -> Self {
+        let mut copied = HeaderMap::with_capacity(headers.len());
+        for (name, value) in headers {
+            let mut owned =
+                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            owned.set_sensitive(value.is_sensitive());
+            copied.append(name.clone(), owned);
+        }
+        let uri = Uri::try_from(uri.to_string()).unwrap_or_else(|_| uri.clone());
+        RequestInfo {
+            headers: copied,
+            uri,
+            remote_addr,
+        }
+    }
+
     /// The first value of the query parameter `key`, percent-decoding `%XX` and `+`.
     pub fn query(&self, key: &str) -> Option<String> {
         query_param(self.uri.query()?, key)
