@@ -125,6 +125,36 @@ where
         self.flush().await
     }
 
+    /// Queues a message, waiting while the write buffer is full, without flushing: messages
+    /// fed one after another go out together on the next [`flush`](WebSocket::flush).
+    pub async fn feed(&mut self, message: impl Into<Message>) -> Result<(), Error> {
+        let message = message.into();
+        std::future::poll_fn(|cx| self.poll_ready_to_send(cx)).await?;
+        self.queue(message)
+    }
+
+    /// Whether [`feed_encoded`](WebSocket::feed_encoded) takes frames on this connection: the
+    /// server side without permessage-deflate, whose frames go out unmasked and as they are.
+    pub fn accepts_encoded(&self) -> bool {
+        self.role == Role::Server && !self.outbound.is_compressed()
+    }
+
+    /// Queues data frames encoded beforehand (for example once for every recipient of the
+    /// same message), waiting while the write buffer is full, without flushing.
+    ///
+    /// `frames` must be whole, unmasked, uncompressed data frames (as
+    /// [`FrameEncoder`](ws_frame::FrameEncoder) of a server makes them), and the connection
+    /// must [accept encoded frames](WebSocket::accepts_encoded); otherwise nothing is queued
+    /// and the error is [`std::io::ErrorKind::Unsupported`].
+    pub async fn feed_encoded(&mut self, frames: &[u8]) -> Result<(), Error> {
+        if !self.accepts_encoded() {
+            return Err(Error::Io(std::io::ErrorKind::Unsupported.into()));
+        }
+        std::future::poll_fn(|cx| self.poll_ready_to_send(cx)).await?;
+        self.outbound.queue_encoded(frames);
+        Ok(())
+    }
+
     /// Queues a message without waiting; hands it back if the write buffer is full or the
     /// connection is closing. Call [`flush`](WebSocket::flush) (or keep receiving) to write it.
     pub fn try_send(&mut self, message: Message) -> Result<(), (Message, Error)> {

@@ -67,6 +67,11 @@ impl Outbound {
         Ok(())
     }
 
+    /// Appends frames encoded beforehand, as they are.
+    pub(crate) fn queue_encoded(&mut self, frames: &[u8]) {
+        self.write_buf.extend_from_slice(frames);
+    }
+
     /// Encodes a control frame as is.
     pub(crate) fn queue_frame(&mut self, frame: &Frame) {
         self.encoder.encode(frame, &mut self.write_buf);
