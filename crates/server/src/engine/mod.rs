@@ -26,6 +26,7 @@ pub use request::RequestInfo;
 pub(crate) use request::query_param;
 pub(crate) use session::{Conn, ConnHandler, Outgoing, Transport};
 pub use sid::Sid;
+pub(crate) use websocket::SharedPacket;
 
 use crate::config::Config;
 use crate::sync::lock;

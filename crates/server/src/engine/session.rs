@@ -11,6 +11,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::Registry;
 use super::request::RequestInfo;
 use super::sid::Sid;
+use super::websocket::SharedPacket;
 use crate::error::Error;
 use crate::reason::DisconnectReason;
 use crate::sync::{BoxFuture, lock};
@@ -22,6 +23,8 @@ pub(crate) enum Outgoing {
     Engine(engine::Packet),
     /// An encoded Socket.IO packet, possibly shared with other recipients.
     Socket(Encoded),
+    /// An encoded Socket.IO packet for many recipients, its WebSocket frames encoded once.
+    Shared(Arc<SharedPacket>),
 }
 
 impl Outgoing {
@@ -30,6 +33,7 @@ impl Outgoing {
         match self {
             Outgoing::Engine(packet) => vec![packet.clone()],
             Outgoing::Socket(encoded) => encoded.engine_packets().collect(),
+            Outgoing::Shared(shared) => shared.encoded().engine_packets().collect(),
         }
     }
 }

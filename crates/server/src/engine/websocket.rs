@@ -2,17 +2,17 @@
 //! polling session, and the frame loop (one Engine.IO packet per frame).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
 use event_proto::engine::{Packet, UpgradeAction, UpgradeState};
-use event_proto::{Message as EioMessage, Str};
+use event_proto::{Encoded, Message as EioMessage, Str};
 use http::{HeaderValue, Request, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use ws_frame::{DeflateConfig, PerMessageDeflate, Role};
+use ws_frame::{DeflateConfig, Frame, FrameEncoder, PerMessageDeflate, Role};
 use wsio_ws::{CloseCode, ExtensionPair, Message, Utf8Bytes, WebSocket};
 
 use super::errors::EngineError;
@@ -241,14 +241,14 @@ where
             },
             item = next(&mut queue) => {
                 if let Some(item) = item
-                    && send(&mut ws, &item).await.is_err()
+                    && send_batch(&mut ws, item, &mut queue).await.is_err()
                 {
                     conn.close(DisconnectReason::TransportError);
                 }
             }
             _ = &mut closed => {
                 while let Some(item) = queue.try_next() {
-                    if send(&mut ws, &item).await.is_err() {
+                    if send_batch(&mut ws, item, &mut queue).await.is_err() {
                         break;
                     }
                 }
@@ -266,14 +266,84 @@ async fn next(queue: &mut Queue) -> Option<Outgoing> {
     }
 }
 
-async fn send<S>(ws: &mut WebSocket<S>, item: &Outgoing) -> Result<(), wsio_ws::Error>
+/// Most queued items one write carries, so that a busy queue cannot starve the reads.
+const BATCH: usize = 64;
+
+/// Writes `first` and whatever else is already queued (up to [`BATCH`] items) with one flush.
+async fn send_batch<S>(
+    ws: &mut WebSocket<S>,
+    first: Outgoing,
+    queue: &mut Queue,
+) -> Result<(), wsio_ws::Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    for packet in item.packets() {
-        ws.send(to_ws(&packet)).await?;
+    feed(ws, &first).await?;
+    for _ in 1..BATCH {
+        let Some(item) = queue.try_next() else { break };
+        feed(ws, &item).await?;
+    }
+    ws.flush().await
+}
+
+/// Queues one item's frames without flushing.
+async fn feed<S>(ws: &mut WebSocket<S>, item: &Outgoing) -> Result<(), wsio_ws::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match item {
+        Outgoing::Engine(packet) => ws.feed(to_ws(packet)).await,
+        Outgoing::Shared(shared) if ws.accepts_encoded() => ws.feed_encoded(shared.frames()).await,
+        Outgoing::Shared(shared) => feed_encoded_packet(ws, shared.encoded()).await,
+        Outgoing::Socket(encoded) => feed_encoded_packet(ws, encoded).await,
+    }
+}
+
+async fn feed_encoded_packet<S>(
+    ws: &mut WebSocket<S>,
+    encoded: &Encoded,
+) -> Result<(), wsio_ws::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    for packet in encoded.engine_packets() {
+        ws.feed(to_ws(&packet)).await?;
     }
     Ok(())
+}
+
+/// A Socket.IO packet for many recipients: its WebSocket frames (unmasked, uncompressed) are
+/// encoded once, for the first recipient that can take them as they are.
+#[derive(Debug)]
+pub(crate) struct SharedPacket {
+    encoded: Encoded,
+    frames: OnceLock<Bytes>,
+}
+
+impl SharedPacket {
+    pub(crate) fn new(encoded: Encoded) -> SharedPacket {
+        SharedPacket {
+            encoded,
+            frames: OnceLock::new(),
+        }
+    }
+
+    /// The packet.
+    pub(crate) fn encoded(&self) -> &Encoded {
+        &self.encoded
+    }
+
+    /// Its frames as a server sends them without permessage-deflate.
+    fn frames(&self) -> &Bytes {
+        self.frames.get_or_init(|| {
+            let mut encoder = FrameEncoder::new(Role::Server);
+            let mut out = BytesMut::new();
+            for packet in self.encoded.engine_packets() {
+                encoder.encode(&Frame::from(to_ws(&packet)), &mut out);
+            }
+            out.freeze()
+        })
+    }
 }
 
 /// One frame as an Engine.IO packet; `None` for malformed input.

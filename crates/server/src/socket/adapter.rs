@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 
 use super::handle::Socket;
 use super::namespace::NsInner;
-use crate::engine::{Outgoing, Sid};
+use crate::engine::{Outgoing, SharedPacket, Sid};
 use crate::error::Result;
 use crate::sync::{BoxFuture, read, write};
 
@@ -232,9 +232,10 @@ impl Adapter for LocalAdapter {
 
     fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
         let volatile = opts.flags.volatile;
+        let shared = Arc::new(SharedPacket::new(packet));
         for socket in self.matching(&opts) {
             // A recipient that is gone or too slow is that recipient's problem only.
-            let _ = socket.push(Outgoing::Socket(packet.clone()), volatile);
+            let _ = socket.push(Outgoing::Shared(shared.clone()), volatile);
         }
         Box::pin(async { Ok(()) })
     }
@@ -246,13 +247,14 @@ impl Adapter for LocalAdapter {
         opts: BroadcastOptions,
     ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
         let volatile = opts.flags.volatile;
+        let shared = Arc::new(SharedPacket::new(packet));
         let receivers = self
             .matching(&opts)
             .into_iter()
             .filter_map(|socket| {
                 let rx = socket.expect_ack(ack_id);
                 socket
-                    .push(Outgoing::Socket(packet.clone()), volatile)
+                    .push(Outgoing::Shared(shared.clone()), volatile)
                     .ok()
                     .map(|()| rx)
             })
