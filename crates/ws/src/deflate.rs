@@ -19,6 +19,21 @@ impl std::fmt::Debug for ExtensionPair {
     }
 }
 
+impl ExtensionPair {
+    /// permessage-deflate for `role` with the parameters the handshake agreed on; messages
+    /// shorter than `threshold` bytes are sent uncompressed.
+    ///
+    /// For servers that run the opening handshake themselves (behind hyper, say) and hand
+    /// the upgraded stream to [`WebSocket::from_raw`](crate::WebSocket::from_raw).
+    pub fn deflate(
+        role: Role,
+        agreed: &PerMessageDeflateConfig,
+        threshold: usize,
+    ) -> Result<ExtensionPair, ws_frame::Error> {
+        extension(role, agreed, threshold)
+    }
+}
+
 /// Builds the extension pair for an agreed permessage-deflate configuration.
 pub(crate) fn extension(
     role: Role,

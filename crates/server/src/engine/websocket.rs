@@ -12,7 +12,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use ws_frame::{DeflateConfig, Frame, FrameEncoder, PerMessageDeflate, Role};
+use ws_frame::{Frame, FrameEncoder, Role};
 use wsio_ws::{CloseCode, ExtensionPair, Message, Utf8Bytes, WebSocket};
 
 use super::errors::EngineError;
@@ -72,24 +72,13 @@ fn accept<B>(req: &Request<B>, engine: &Engine) -> Result<Accepted, Box<HttpResp
             .ok()
             .and_then(|offers| policy.negotiate(&offers));
         if let Some(agreed) = agreement {
-            let config = DeflateConfig {
-                server_no_context_takeover: agreed.config.server_no_context_takeover,
-                client_no_context_takeover: agreed.config.client_no_context_takeover,
-                server_max_window_bits: agreed.config.server_max_window_bits,
-                client_max_window_bits: agreed.config.client_max_window_bits,
-                threshold: wsio_ws::Config::default().compression_threshold,
-                ..DeflateConfig::default()
-            };
-            if let (Ok(inbound), Ok(outbound), Ok(value)) = (
-                PerMessageDeflate::new(Role::Server, &config),
-                PerMessageDeflate::new(Role::Server, &config),
+            let threshold = wsio_ws::Config::default().compression_threshold;
+            if let (Ok(pair), Ok(value)) = (
+                ExtensionPair::deflate(Role::Server, &agreed.config, threshold),
                 HeaderValue::from_str(&agreed.header_value),
             ) {
                 out.insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
-                extension = Some(ExtensionPair {
-                    inbound: Box::new(inbound),
-                    outbound: Box::new(outbound),
-                });
+                extension = Some(pair);
             }
         }
     }
