@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use wsio_ws::{CloseCode, Config, Limits, Message};
 
+use crate::accept_loop::accept_until;
 use crate::shutdown::{self, Signal};
 
 /// The echo server's configuration: large limits, so every Autobahn case fits, and
@@ -29,20 +30,10 @@ pub async fn serve(
     stop: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let (trigger, signal) = shutdown::channel();
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (tcp, peer) = match accepted {
-                    Ok(pair) => pair,
-                    // Out of file descriptors and the like: back off briefly, keep serving.
-                    Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
-                };
-                tokio::spawn(connection(tcp, peer, signal.clone()));
-            }
-            () = &mut stop => break,
-        }
-    }
+    accept_until(&listener, stop, |tcp, peer| {
+        tokio::spawn(connection(tcp, peer, signal.clone()));
+    })
+    .await;
     trigger.trip();
     drop(signal);
     let _ = tokio::time::timeout(Duration::from_secs(5), trigger.all_done()).await;

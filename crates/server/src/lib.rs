@@ -17,6 +17,7 @@
 //! connection as a slow consumer (`transport error`) and the emit returns
 //! [`Error::QueueFull`]. Broadcasts are encoded once: the queue holds shared references.
 
+mod accept_loop;
 pub mod cli;
 mod config;
 pub mod echo;

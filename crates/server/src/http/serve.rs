@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use crate::accept_loop::accept_until;
 use crate::engine::Endpoint;
 use crate::reason::DisconnectReason;
 
@@ -25,38 +26,29 @@ pub(crate) async fn serve<E: Endpoint + Clone>(
     stop: impl Future<Output = ()>,
     fallback: Option<Fallback>,
 ) -> std::io::Result<()> {
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (tcp, peer) = match accepted {
-                    Ok(pair) => pair,
-                    Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
-                };
-                let _ = tcp.set_nodelay(true);
+    accept_until(&listener, stop, |tcp, peer| {
+        let _ = tcp.set_nodelay(true);
+        let endpoint = endpoint.clone();
+        let fallback = fallback.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let endpoint = endpoint.clone();
                 let fallback = fallback.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        let endpoint = endpoint.clone();
-                        let fallback = fallback.clone();
-                        async move {
-                            let response = match &fallback {
-                                Some(f) if !endpoint.engine().serves(req.uri().path()) => f(&req),
-                                _ => super::service::handle(&endpoint, req, Some(peer)).await,
-                            };
-                            Ok::<_, std::convert::Infallible>(response)
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tcp), service)
-                        .with_upgrades()
-                        .await;
-                });
-            }
-            () = &mut stop => break,
-        }
-    }
+                async move {
+                    let response = match &fallback {
+                        Some(f) if !endpoint.engine().serves(req.uri().path()) => f(&req),
+                        _ => super::service::handle(&endpoint, req, Some(peer)).await,
+                    };
+                    Ok::<_, std::convert::Infallible>(response)
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), service)
+                .with_upgrades()
+                .await;
+        });
+    })
+    .await;
     endpoint
         .engine()
         .close_all(DisconnectReason::ServerShuttingDown);
