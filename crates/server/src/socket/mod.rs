@@ -5,5 +5,6 @@ pub mod adapter;
 pub(crate) mod broadcast;
 pub(crate) mod client;
 pub(crate) mod handle;
+pub(crate) mod local_adapter;
 pub(crate) mod namespace;
 pub(crate) mod server;
