@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::http::cors::Cors;
 use crate::socket::adapter::AdapterFactory;
+use crate::socket::recovery::RecoveryConfig;
 
 /// Decides about a request before any session exists (Origin, cookies, headers): `Ok(())`
 /// lets it through, `Err(message)` answers 403 `{"code":4,"message":...}`.
@@ -70,6 +71,11 @@ pub struct Config {
     /// [`LocalAdapter`](crate::LocalAdapter) (one entry per socket-room pair each way). An
     /// adapter spanning several servers (Redis, a message bus) plugs in here.
     pub adapter: Option<AdapterFactory>,
+    /// Connection state recovery ([`RecoveryConfig`]). Default `None` (off, as in the
+    /// reference). When on, a client whose transport dropped gets its socket id, rooms, data
+    /// and missed events back if it reconnects in time; the server keeps each namespace's
+    /// recent packets (bounded by count and age) and the sessions of abnormal disconnects.
+    pub connection_state_recovery: Option<RecoveryConfig>,
 }
 
 impl Default for Config {
@@ -88,6 +94,7 @@ impl Default for Config {
             cors: None,
             allow_request: None,
             adapter: None,
+            connection_state_recovery: None,
         }
     }
 }
@@ -121,6 +128,7 @@ impl fmt::Debug for Config {
             .field("cors", &self.cors)
             .field("allow_request", &self.allow_request.is_some())
             .field("adapter", &self.adapter.is_some())
+            .field("connection_state_recovery", &self.connection_state_recovery)
             .finish()
     }
 }

@@ -23,6 +23,13 @@ pub enum Error {
     /// The peer's outgoing queue was full: the connection was closed as a slow consumer.
     #[error("outgoing queue full; the connection was closed")]
     QueueFull,
+    /// The namespace is not declared on this server.
+    #[error("no namespace {0:?}")]
+    UnknownNamespace(String),
+    /// An adapter spanning several servers failed (its message bus is unreachable, a peer
+    /// answered nonsense).
+    #[error("adapter: {0}")]
+    Adapter(String),
     /// No acknowledgement arrived in time.
     #[error("acknowledgement timed out")]
     AckTimeout,

@@ -37,8 +37,10 @@ pub use http::service::IoService;
 pub use http::tower::{SocketIoLayer, SocketIoRouter, SocketIoService};
 pub use reason::DisconnectReason;
 pub use socket::ack::AckSender;
+pub use socket::adapter;
 pub use socket::adapter::{
-    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, LocalAdapter, Room,
+    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, LocalAdapter,
+    RecoveryConfig, RemoteSocket, RestoredSession, Room, ServerSideAck, SessionState,
 };
 pub use socket::broadcast::{BroadcastOperator, DEFAULT_ACK_TIMEOUT};
 pub use socket::handle::Socket;

@@ -341,7 +341,7 @@ async fn typed_handlers_and_socket_data() {
     }
     let io = Server::new(Config::default());
     io.ns("/", |socket: Socket| {
-        socket.insert_data(7u32);
+        socket.set_data(&7u32).unwrap();
         socket.on(
             "move",
             |socket: Socket, (m, label): (Move, String), ack: Option<AckSender>| {

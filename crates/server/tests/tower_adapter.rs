@@ -14,8 +14,8 @@ use tower::ServiceExt;
 use wsio_server::engine::Sid;
 use wsio_server::socket::adapter::AckReceiver;
 use wsio_server::{
-    Adapter, AdapterContext, BoxFuture, BroadcastOptions, Config, LocalAdapter, Result, Room,
-    Server, Socket, SocketIoService,
+    Adapter, AdapterContext, BoxFuture, BroadcastOptions, Config, LocalAdapter, RemoteSocket,
+    Result, Room, Server, Socket, SocketIoService,
 };
 
 /// Counts broadcasts, then hands everything to the local adapter.
@@ -50,7 +50,7 @@ impl Adapter for Counting {
         self.broadcasts.fetch_add(1, Ordering::SeqCst);
         self.local.broadcast_with_ack(packet, ack_id, opts)
     }
-    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<Socket>>> {
+    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>> {
         self.local.fetch_sockets(opts)
     }
     fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {

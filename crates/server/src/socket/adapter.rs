@@ -2,13 +2,18 @@
 //! [`LocalAdapter`].
 
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
-use event_proto::Encoded;
+use event_proto::{Encoded, Value};
 use tokio::sync::oneshot;
 
+pub use super::event_codec::{decode_event, encode_event, with_offset};
 use super::handle::Socket;
 pub use super::local_adapter::LocalAdapter;
 use super::namespace::NsInner;
+pub use super::recovery::{RecoveryConfig, RestoredSession, SessionState, addressed_to};
+pub use super::remote::RemoteSocket;
+pub use super::server_side::ServerSideAck;
 use crate::engine::Sid;
 use crate::error::Result;
 use crate::sync::BoxFuture;
@@ -19,8 +24,13 @@ pub type Room = String;
 /// Flags of a broadcast.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BroadcastFlags {
-    /// Drop the packet for recipients whose queue is full instead of closing them.
+    /// Drop the packet for recipients whose queue is full instead of closing them; volatile
+    /// packets are never kept for connection state recovery.
     pub volatile: bool,
+    /// Deliver on this server only, even with an adapter spanning several servers.
+    pub local: bool,
+    /// How long the emitter waits for acknowledgements (broadcasts with acks only).
+    pub timeout: Option<Duration>,
 }
 
 /// Which sockets an operation addresses.
@@ -39,9 +49,10 @@ pub type AckReceiver = oneshot::Receiver<Vec<event_proto::Value>>;
 
 /// Room membership and delivery for one namespace.
 ///
-/// Every method is async so that an adapter spanning several servers (Redis, a message bus)
-/// can do I/O; the in-memory [`LocalAdapter`] completes at once. Packets arrive encoded once
-/// ([`Encoded`] clones share their bytes).
+/// Every method that may cross servers is async so that an adapter spanning several servers
+/// (Redis, a message bus) can do I/O; the in-memory [`LocalAdapter`] completes at once.
+/// Packets arrive encoded once ([`Encoded`] clones share their bytes). The methods with a
+/// default body are optional: the defaults describe a single server without recovery.
 pub trait Adapter: Send + Sync + 'static {
     /// Adds socket `sid` to `rooms`.
     fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
@@ -61,14 +72,70 @@ pub trait Adapter: Send + Sync + 'static {
         ack_id: u64,
         opts: BroadcastOptions,
     ) -> BoxFuture<'_, Result<Vec<AckReceiver>>>;
-    /// The addressed sockets.
-    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<Socket>>>;
+    /// The addressed sockets, wherever they live.
+    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>>;
     /// Makes the addressed sockets join `rooms`.
     fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
     /// Makes the addressed sockets leave `rooms`.
     fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
     /// Disconnects the addressed sockets (`server namespace disconnect`).
     fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>>;
+
+    /// Sends `packet`, an event without ack id, to the local socket `socket` alone (a direct
+    /// `socket.emit`). Adapters that keep packets for connection state recovery record it
+    /// here, so this runs synchronously to keep a socket's packets in order. Default: send
+    /// as is.
+    fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
+        socket.push(crate::engine::Outgoing::Socket(packet), false)
+    }
+
+    /// Every room with at least one member, on every server. Default: none known.
+    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// How many servers share this namespace, this one included. Default 1.
+    fn server_count(&self) -> BoxFuture<'_, Result<usize>> {
+        Box::pin(async { Ok(1) })
+    }
+
+    /// Sends `data` (`[event, ...args]`) to the namespace's server-side handlers on every
+    /// *other* server. Default: there are none.
+    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, Result<()>> {
+        drop(data);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Like [`server_side_emit`](Self::server_side_emit), and collects one answer per other
+    /// server (the first argument it acknowledged with) within `timeout`; fails with
+    /// [`Error::AckTimeout`](crate::Error::AckTimeout) when some did not answer. Default: no
+    /// other server, no answers.
+    fn server_side_emit_with_ack(
+        &self,
+        data: Vec<Value>,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<Vec<Value>>> {
+        drop((data, timeout));
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// Keeps the session of a socket that left abnormally, for connection state recovery.
+    /// Default: nothing is kept.
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<()>> {
+        drop(session);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The session `pid` with the packets it missed after `offset`, or `None` when it cannot
+    /// be restored completely (unknown, expired, or the offset is too old). Default: `None`.
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>>> {
+        drop((pid, offset));
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// Chooses the [`Adapter`] of each namespace, once, when the namespace is created
@@ -95,13 +162,19 @@ pub type AdapterFactory = Arc<dyn Fn(&AdapterContext) -> Arc<dyn Adapter> + Send
 pub struct AdapterContext {
     name: String,
     ns: Weak<NsInner>,
+    recovery: Option<RecoveryConfig>,
 }
 
 impl AdapterContext {
-    pub(crate) fn new(name: &str, ns: Weak<NsInner>) -> AdapterContext {
+    pub(crate) fn new(
+        name: &str,
+        ns: Weak<NsInner>,
+        recovery: Option<RecoveryConfig>,
+    ) -> AdapterContext {
         AdapterContext {
             name: name.to_owned(),
             ns,
+            recovery,
         }
     }
 
@@ -110,9 +183,15 @@ impl AdapterContext {
         &self.name
     }
 
+    /// The server's connection state recovery settings, when recovery is on.
+    pub fn recovery(&self) -> Option<RecoveryConfig> {
+        self.recovery
+    }
+
     /// A fresh in-memory adapter delivering to this namespace's sockets on this server:
-    /// what an adapter spanning several servers wraps for its local deliveries.
+    /// what an adapter spanning several servers wraps for its local deliveries. With
+    /// recovery on, it keeps sessions and packets in memory, like the default adapter.
     pub fn local_adapter(&self) -> LocalAdapter {
-        LocalAdapter::new(self.ns.clone())
+        LocalAdapter::new(self.ns.clone(), self.recovery)
     }
 }

@@ -7,8 +7,8 @@ use event_proto::{JsonParser, Parser, Value};
 use serde::Serialize;
 
 use super::adapter::{BroadcastOptions, Room};
-use super::handle::Socket;
 use super::namespace::NsInner;
+use super::remote::RemoteSocket;
 use crate::error::{Error, Result};
 
 /// Addresses a set of sockets of one namespace. Built by [`Namespace`](crate::Namespace)
@@ -77,10 +77,12 @@ impl BroadcastOperator {
         let id = self.ns.next_ack_id();
         let encoded = JsonParser.encode_event(&self.ns.name, event, args, Some(id))?;
         let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
+        let mut opts = self.opts;
+        opts.flags.timeout = Some(timeout);
         let receivers = self
             .ns
             .adapter
-            .broadcast_with_ack(encoded, id, self.opts)
+            .broadcast_with_ack(encoded, id, opts)
             .await?;
         let deadline = tokio::time::Instant::now() + timeout;
         let mut answers = Vec::with_capacity(receivers.len());
@@ -94,8 +96,14 @@ impl BroadcastOperator {
         Ok(answers)
     }
 
-    /// The addressed sockets.
-    pub async fn fetch_sockets(self) -> Result<Vec<Socket>> {
+    /// Delivers on this server only, even with an adapter spanning several servers.
+    pub fn local(mut self) -> Self {
+        self.opts.flags.local = true;
+        self
+    }
+
+    /// The addressed sockets, on every server of the cluster.
+    pub async fn fetch_sockets(self) -> Result<Vec<RemoteSocket>> {
         self.ns.adapter.fetch_sockets(self.opts).await
     }
 

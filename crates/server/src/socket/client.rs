@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex, Weak};
 use event_proto::socket::{Packet, PacketKind};
 use event_proto::{Decoder, JsonDecoder, JsonParser, Message, Parser, Str, Value};
 
-use super::handle::Socket;
-use super::namespace::ConnectRequest;
+use super::handle::{Socket, SocketIdentity};
+use super::namespace::{ConnectRequest, NsInner};
+use super::recovery::RestoredSession;
 use super::server::ServerInner;
 use crate::engine::{Conn, ConnHandler, Outgoing};
 use crate::reason::DisconnectReason;
@@ -89,32 +90,84 @@ impl Client {
             return;
         };
         let auth = packet.data.unwrap_or(Value::Object(Vec::new()));
-        let request = ConnectRequest {
-            ns: packet.ns.to_string(),
-            auth: auth.clone(),
-            info: self.conn.info.clone(),
+        let restored = match ns.recovery {
+            Some(_) => restore(&ns, &auth).await,
+            None => None,
         };
-        if let Err(refused) = ns.setup.check(request).await {
-            let data = refused.data.map(Value::from);
-            self.send_packet(&Packet::connect_error(
-                packet.ns.clone(),
-                &refused.message,
-                data,
-            ));
-            return;
+        let skip_middlewares = restored.is_some()
+            && ns
+                .recovery
+                .is_some_and(|recovery| recovery.skip_middlewares);
+        if !skip_middlewares {
+            let request = ConnectRequest {
+                ns: packet.ns.to_string(),
+                auth: auth.clone(),
+                info: self.conn.info.clone(),
+            };
+            if let Err(refused) = ns.setup.check(request).await {
+                let data = refused.data.map(Value::from);
+                self.send_packet(&Packet::connect_error(
+                    packet.ns.clone(),
+                    &refused.message,
+                    data,
+                ));
+                return;
+            }
         }
         if self.conn.is_closed() {
             return;
         }
-        let socket = Socket::new(ns.clone(), self.conn.clone(), self.me.clone(), auth);
-        let _ = socket.join([socket.id().to_string()]).await;
+        let (identity, rooms, missed) = match restored {
+            Some(session) => {
+                let state = session.state;
+                let identity = SocketIdentity {
+                    id: state.sid,
+                    pid: Some(state.pid),
+                    data: state.data,
+                    recovered: true,
+                };
+                (identity, state.rooms, session.missed)
+            }
+            None => (
+                SocketIdentity::fresh(ns.recovery.is_some()),
+                Vec::new(),
+                Vec::new(),
+            ),
+        };
+        let socket = Socket::new(
+            ns.clone(),
+            self.conn.clone(),
+            self.me.clone(),
+            auth,
+            identity,
+        );
+        let mut rooms = rooms;
+        if !rooms.iter().any(|room| room == socket.id().as_str()) {
+            rooms.push(socket.id().to_string());
+        }
+        let _ = socket.join(rooms).await;
         crate::sync::write(&ns.sockets).insert(socket.id().clone(), socket.clone());
         lock(&self.sockets).insert(packet.ns.clone(), socket.clone());
         self.conn.mark_joined();
-        let sid = Value::Object(vec![("sid".to_owned(), Value::from(socket.id().as_str()))]);
-        self.send_packet(&Packet::connect(packet.ns, Some(sid)));
+        // What the client missed comes first, then the CONNECT reply.
+        for encoded in missed {
+            let _ = self.conn.push(Outgoing::Socket(encoded), false);
+        }
+        let mut reply = vec![("sid".to_owned(), Value::from(socket.id().as_str()))];
+        if let Some(pid) = socket.pid() {
+            reply.push(("pid".to_owned(), Value::from(pid)));
+        }
+        self.send_packet(&Packet::connect(packet.ns, Some(Value::Object(reply))));
         (ns.setup.on_connect)(socket);
     }
+}
+
+/// The session the CONNECT payload asks to recover (`{pid, offset}` strings), if the adapter
+/// can restore it completely. Failures mean a fresh session, as in the reference.
+async fn restore(ns: &NsInner, auth: &Value) -> Option<RestoredSession> {
+    let pid = auth.get("pid")?.as_str()?.to_owned();
+    let offset = auth.get("offset")?.as_str()?.to_owned();
+    ns.adapter.restore_session(pid, offset).await.ok().flatten()
 }
 
 impl ConnHandler for Client {

@@ -4,7 +4,7 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use event_proto::socket::Packet;
 use event_proto::{JsonParser, Parser, Value};
@@ -17,6 +17,7 @@ use super::adapter::{AckReceiver, Room};
 use super::broadcast::BroadcastOperator;
 use super::client::Client;
 use super::namespace::NsInner;
+use super::recovery::SessionState;
 use crate::engine::{Conn, Outgoing, RequestInfo, Sid};
 use crate::error::{Error, Result};
 use crate::reason::DisconnectReason;
@@ -32,6 +33,10 @@ pub(crate) struct SocketInner {
     conn: Arc<Conn>,
     client: Weak<Client>,
     auth: Value,
+    pid: Option<String>,
+    recovered: bool,
+    issued: SystemTime,
+    data: Mutex<Value>,
     handlers: RwLock<HashMap<String, EventHandler>>,
     any: RwLock<Option<AnyHandler>>,
     on_disconnecting: Mutex<Vec<CloseHandler>>,
@@ -54,19 +59,44 @@ impl std::fmt::Debug for Socket {
     }
 }
 
+/// Who a new socket is: fresh, or a recovered session.
+pub(crate) struct SocketIdentity {
+    pub(crate) id: Sid,
+    pub(crate) pid: Option<String>,
+    pub(crate) data: Value,
+    pub(crate) recovered: bool,
+}
+
+impl SocketIdentity {
+    /// A fresh socket; it gets a private session id when recovery is on.
+    pub(crate) fn fresh(recovery: bool) -> SocketIdentity {
+        SocketIdentity {
+            id: Sid::random(),
+            pid: recovery.then(|| Sid::random().to_string()),
+            data: Value::Null,
+            recovered: false,
+        }
+    }
+}
+
 impl Socket {
     pub(crate) fn new(
         ns: Arc<NsInner>,
         conn: Arc<Conn>,
         client: Weak<Client>,
         auth: Value,
+        identity: SocketIdentity,
     ) -> Self {
         Socket(Arc::new(SocketInner {
-            id: Sid::random(),
+            id: identity.id,
             ns,
             conn,
             client,
             auth,
+            pid: identity.pid,
+            recovered: identity.recovered,
+            issued: SystemTime::now(),
+            data: Mutex::new(identity.data),
             handlers: RwLock::new(HashMap::new()),
             any: RwLock::new(None),
             on_disconnecting: Mutex::new(Vec::new()),
@@ -121,13 +151,60 @@ impl Socket {
         self.0.connected.load(Ordering::Acquire)
     }
 
-    /// Stores a value of type `T` on the socket, replacing any previous one.
-    pub fn insert_data<T: Any + Send + Sync>(&self, value: T) {
+    /// True when this socket is a recovered session (connection state recovery): same id,
+    /// rooms and data as before the client's transport dropped, and the missed events were
+    /// sent before the CONNECT reply.
+    pub fn recovered(&self) -> bool {
+        self.0.recovered
+    }
+
+    /// The private session id a client presents to recover this socket, when connection
+    /// state recovery is on. Never send it to other clients.
+    pub fn pid(&self) -> Option<&str> {
+        self.0.pid.as_deref()
+    }
+
+    /// When the socket joined the namespace (kept across recoveries only by the client).
+    pub(crate) fn issued(&self) -> SystemTime {
+        self.0.issued
+    }
+
+    /// Replaces the socket's serializable data: what
+    /// [`fetch_sockets`](crate::BroadcastOperator::fetch_sockets) reports to any server of a
+    /// cluster, and what connection state recovery gives back (the reference's
+    /// `socket.data`).
+    ///
+    /// ```
+    /// # fn demo(socket: wsio_server::Socket) -> wsio_server::Result<()> {
+    /// socket.set_data(&serde_json::json!({ "user": "ada", "score": 3 }))?;
+    /// let user: Option<serde_json::Value> = socket.data();
+    /// # Ok(()) }
+    /// ```
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<()> {
+        let value = event_proto::value::to_value(data)?;
+        *lock(&self.0.data) = value;
+        Ok(())
+    }
+
+    /// The socket's data deserialized as `T`; `None` when it does not fit.
+    pub fn data<T: DeserializeOwned>(&self) -> Option<T> {
+        event_proto::value::from_value(self.data_value()).ok()
+    }
+
+    /// The socket's data as a [`Value`] (`null` until set).
+    pub fn data_value(&self) -> Value {
+        lock(&self.0.data).clone()
+    }
+
+    /// Stores a value of type `T` on the socket, replacing any previous one. Unlike
+    /// [`set_data`](Self::set_data), extensions stay on this server and are not kept by
+    /// recovery; any type fits (connections, handles).
+    pub fn insert_extension<T: Any + Send + Sync>(&self, value: T) {
         lock(&self.0.extensions).insert(TypeId::of::<T>(), Box::new(value));
     }
 
-    /// A clone of the stored value of type `T`.
-    pub fn data<T: Any + Send + Sync + Clone>(&self) -> Option<T> {
+    /// A clone of the stored extension of type `T`.
+    pub fn extension<T: Any + Send + Sync + Clone>(&self) -> Option<T> {
         lock(&self.0.extensions)
             .get(&TypeId::of::<T>())
             .and_then(|v| v.downcast_ref::<T>())
@@ -178,8 +255,11 @@ impl Socket {
 
     /// Emits `event` to this socket with `args` (a tuple or sequence; `()` for none).
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
+        if !self.connected() {
+            return Err(Error::Closed);
+        }
         let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, None)?;
-        self.push(Outgoing::Socket(encoded), false)
+        self.0.ns.adapter.emit_direct(self, encoded)
     }
 
     /// Emits `event` and waits up to `timeout` for the client's acknowledgement, whose
@@ -260,6 +340,21 @@ impl Socket {
         rx
     }
 
+    /// The pid and data to keep when the socket leaves for `reason`: only abnormal
+    /// disconnects are recoverable.
+    fn session_to_keep(&self, reason: DisconnectReason) -> Option<(String, Value)> {
+        let recoverable = matches!(
+            reason,
+            DisconnectReason::TransportClose
+                | DisconnectReason::TransportError
+                | DisconnectReason::PingTimeout
+                | DisconnectReason::ForcedClose
+                | DisconnectReason::ServerShuttingDown
+        );
+        let pid = self.0.pid.clone()?;
+        recoverable.then(|| (pid, self.data_value()))
+    }
+
     /// An EVENT from the client.
     pub(crate) fn on_event(&self, packet: &Packet) {
         let Some(name) = packet.event_name() else {
@@ -300,8 +395,19 @@ impl Socket {
         }
         let adapter = self.0.ns.adapter.clone();
         let id = self.0.id.clone();
+        let session = self.session_to_keep(reason);
         // The in-memory adapter completes at once; a remote one finishes in the background.
         let cleanup = async move {
+            if let Some((pid, data)) = session {
+                let rooms = adapter.socket_rooms(id.clone()).await.unwrap_or_default();
+                let state = SessionState {
+                    sid: id.clone(),
+                    pid,
+                    rooms,
+                    data,
+                };
+                let _ = adapter.persist_session(state).await;
+            }
             let _ = adapter.del_all(id).await;
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {

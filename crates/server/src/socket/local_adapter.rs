@@ -1,33 +1,99 @@
 //! The in-memory [`LocalAdapter`]: rooms of one namespace on this server.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Instant;
 
-use event_proto::Encoded;
+use event_proto::{Encoded, Value};
 
 use super::adapter::{AckReceiver, Adapter, BroadcastOptions, Room};
 use super::handle::Socket;
 use super::namespace::NsInner;
+use super::recovery::{RecoveryConfig, RestoredSession, SessionState, SessionStore};
+use super::remote::RemoteSocket;
+use super::server_side::ServerSideAck;
 use crate::engine::{Outgoing, SharedPacket, Sid};
 use crate::error::Result;
-use crate::sync::{BoxFuture, read, write};
+use crate::sync::{BoxFuture, lock, read, write};
 
 /// The in-memory adapter: rooms are two maps guarded by locks that are never held across a
-/// send. Memory: one entry per (socket, room) pair in each direction.
+/// send. Memory: one entry per (socket, room) pair in each direction; with connection state
+/// recovery on, also the bounded packet log and the sessions waiting to be restored.
+///
+/// Adapters spanning several servers wrap one (see
+/// [`AdapterContext::local_adapter`](crate::AdapterContext::local_adapter)) and use its
+/// public methods to act on this server's sockets.
 #[derive(Debug)]
 pub struct LocalAdapter {
     ns: Weak<NsInner>,
     rooms: RwLock<HashMap<Room, HashSet<Sid>>>,
     by_socket: RwLock<HashMap<Sid, HashSet<Room>>>,
+    store: Option<Mutex<SessionStore>>,
 }
 
 impl LocalAdapter {
-    pub(crate) fn new(ns: Weak<NsInner>) -> LocalAdapter {
+    pub(crate) fn new(ns: Weak<NsInner>, recovery: Option<RecoveryConfig>) -> LocalAdapter {
         LocalAdapter {
             ns,
             rooms: RwLock::new(HashMap::new()),
             by_socket: RwLock::new(HashMap::new()),
+            store: recovery.map(|config| Mutex::new(SessionStore::new(config))),
         }
+    }
+
+    /// Sends `packet` as is to the addressed sockets of this server: no recovery offset, no
+    /// other server. What a cluster adapter calls for a broadcast that already carries its
+    /// offset, or that came from another server.
+    pub fn deliver(&self, packet: Encoded, opts: &BroadcastOptions) {
+        let volatile = opts.flags.volatile;
+        let shared = Arc::new(SharedPacket::new(packet));
+        for socket in self.matching(opts) {
+            // A recipient that is gone or too slow is that recipient's problem only.
+            let _ = socket.push(Outgoing::Shared(shared.clone()), volatile);
+        }
+    }
+
+    /// The addressed sockets of this server, described as a cluster exchanges them.
+    pub fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<RemoteSocket> {
+        self.matching(opts)
+            .into_iter()
+            .map(|socket| {
+                let rooms = self.rooms_of(socket.id());
+                RemoteSocket::of_local(socket, rooms)
+            })
+            .collect()
+    }
+
+    /// Every room with at least one member on this server, socket-id rooms included.
+    pub fn local_rooms(&self) -> Vec<Room> {
+        read(&self.rooms).keys().cloned().collect()
+    }
+
+    /// Runs this namespace's server-side handler for `data` (`[event, ...args]`), as emitted
+    /// by another server; `ack` receives the handler's answer when the emitter wants one.
+    pub fn emit_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
+        if let Some(ns) = self.ns.upgrade() {
+            ns.server_side.dispatch(data, ack);
+        }
+    }
+
+    /// A fresh acknowledgement id of this namespace on this server: what a cluster adapter
+    /// gives a broadcast-with-acks that another server started, before
+    /// [`broadcast_with_ack`](Adapter::broadcast_with_ack) on this adapter.
+    pub fn next_ack_id(&self) -> u64 {
+        self.ns.upgrade().map_or(0, |ns| ns.next_ack_id())
+    }
+
+    /// True when this adapter keeps sessions and packets for connection state recovery.
+    pub fn keeps_sessions(&self) -> bool {
+        self.store.is_some()
+    }
+
+    fn rooms_of(&self, sid: &Sid) -> Vec<Room> {
+        read(&self.by_socket)
+            .get(sid)
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The addressed local sockets, computed without holding a lock afterwards.
@@ -118,20 +184,18 @@ impl Adapter for LocalAdapter {
     }
 
     fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>>> {
-        let rooms = read(&self.by_socket)
-            .get(&sid)
-            .map(|set| set.iter().cloned().collect())
-            .unwrap_or_default();
+        let rooms = self.rooms_of(&sid);
         Box::pin(async { Ok(rooms) })
     }
 
     fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
-        let volatile = opts.flags.volatile;
-        let shared = Arc::new(SharedPacket::new(packet));
-        for socket in self.matching(&opts) {
-            // A recipient that is gone or too slow is that recipient's problem only.
-            let _ = socket.push(Outgoing::Shared(shared.clone()), volatile);
-        }
+        let packet = match &self.store {
+            Some(store) if !opts.flags.volatile => {
+                lock(store).record(&packet, &opts, Instant::now())
+            }
+            _ => packet,
+        };
+        self.deliver(packet, &opts);
         Box::pin(async { Ok(()) })
     }
 
@@ -157,8 +221,8 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(receivers) })
     }
 
-    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<Socket>>> {
-        let sockets = self.matching(&opts);
+    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>> {
+        let sockets = self.local_sockets(&opts);
         Box::pin(async { Ok(sockets) })
     }
 
@@ -181,5 +245,43 @@ impl Adapter for LocalAdapter {
             let _ = socket.disconnect();
         }
         Box::pin(async { Ok(()) })
+    }
+
+    fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
+        let packet = match &self.store {
+            Some(store) => {
+                let opts = BroadcastOptions {
+                    rooms: vec![socket.id().to_string()],
+                    ..BroadcastOptions::default()
+                };
+                lock(store).record(&packet, &opts, Instant::now())
+            }
+            None => packet,
+        };
+        socket.push(Outgoing::Socket(packet), false)
+    }
+
+    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>>> {
+        let rooms = self.local_rooms();
+        Box::pin(async { Ok(rooms) })
+    }
+
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<()>> {
+        if let Some(store) = &self.store {
+            lock(store).persist(session, Instant::now());
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>>> {
+        let restored = self
+            .store
+            .as_ref()
+            .and_then(|store| lock(store).restore(&pid, &offset, Instant::now()));
+        Box::pin(async { Ok(restored) })
     }
 }

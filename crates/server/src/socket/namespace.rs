@@ -10,6 +10,8 @@ use event_proto::{Str, Value};
 use super::adapter::{Adapter, AdapterContext, AdapterFactory, LocalAdapter, Room};
 use super::broadcast::BroadcastOperator;
 use super::handle::Socket;
+use super::recovery::RecoveryConfig;
+use super::server_side::{ServerSideAck, ServerSideHandlers};
 use crate::engine::{RequestInfo, Sid};
 use crate::sync::{BoxFuture, read, write};
 
@@ -91,6 +93,8 @@ pub(crate) struct NsInner {
     pub(crate) setup: Arc<NsSetup>,
     pub(crate) sockets: RwLock<HashMap<Sid, Socket>>,
     pub(crate) adapter: Arc<dyn Adapter>,
+    pub(crate) server_side: ServerSideHandlers,
+    pub(crate) recovery: Option<RecoveryConfig>,
     next_ack: AtomicU64,
 }
 
@@ -108,15 +112,18 @@ impl NsInner {
         name: &str,
         setup: Arc<NsSetup>,
         adapter: Option<&AdapterFactory>,
+        recovery: Option<RecoveryConfig>,
     ) -> Arc<NsInner> {
         Arc::new_cyclic(|weak| NsInner {
             name: Str::from(name),
             setup,
             sockets: RwLock::new(HashMap::new()),
             adapter: match adapter {
-                Some(factory) => factory(&AdapterContext::new(name, weak.clone())),
-                None => Arc::new(LocalAdapter::new(weak.clone())),
+                Some(factory) => factory(&AdapterContext::new(name, weak.clone(), recovery)),
+                None => Arc::new(LocalAdapter::new(weak.clone(), recovery)),
             },
+            server_side: ServerSideHandlers::default(),
+            recovery,
             next_ack: AtomicU64::new(0),
         })
     }
@@ -176,6 +183,81 @@ impl Namespace {
     ) -> crate::Result<()> {
         self.broadcast().emit(event, args).await
     }
+
+    /// Registers the handler of server-side event `event`, emitted by the *other* servers
+    /// of a cluster with [`server_side_emit`](Self::server_side_emit). The handler gets the
+    /// arguments, and an answer handle when the emitter waits for acknowledgements.
+    ///
+    /// ```
+    /// use wsio_server::{Config, Server};
+    ///
+    /// let io = Server::new(Config::default());
+    /// let ns = io.ns("/", |_socket| {});
+    /// ns.on_server_side("ping", |args, ack| {
+    ///     if let Some(ack) = ack {
+    ///         let _ = ack.send(&("pong", args.len()));
+    ///     }
+    /// });
+    /// ```
+    pub fn on_server_side<F>(&self, event: &str, handler: F) -> &Self
+    where
+        F: Fn(Vec<Value>, Option<ServerSideAck>) + Send + Sync + 'static,
+    {
+        self.0.server_side.on(event, handler);
+        self
+    }
+
+    /// Emits `event` with `args` (a tuple or sequence) to this namespace's server-side
+    /// handlers on every other server of the cluster. With the in-memory adapter there are
+    /// no other servers and nothing happens.
+    pub async fn server_side_emit<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> crate::Result<()> {
+        let data = server_side_data(event, args)?;
+        self.0.adapter.server_side_emit(data).await
+    }
+
+    /// Like [`server_side_emit`](Self::server_side_emit), and waits up to `timeout` for one
+    /// answer per other server (the first argument each acknowledged with). Fails with
+    /// [`Error::AckTimeout`](crate::Error::AckTimeout) when a server did not answer in time.
+    pub async fn server_side_emit_with_ack<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+        timeout: std::time::Duration,
+    ) -> crate::Result<Vec<Value>> {
+        let data = server_side_data(event, args)?;
+        self.0
+            .adapter
+            .server_side_emit_with_ack(data, timeout)
+            .await
+    }
+
+    /// How many servers share this namespace, this one included.
+    pub async fn server_count(&self) -> crate::Result<usize> {
+        self.0.adapter.server_count().await
+    }
+
+    /// Every room with at least one member, on every server of the cluster.
+    pub async fn all_rooms(&self) -> crate::Result<Vec<Room>> {
+        self.0.adapter.all_rooms().await
+    }
+}
+
+/// `[event, ...args]` for a server-side emit.
+fn server_side_data<T: serde::Serialize + ?Sized>(
+    event: &str,
+    args: &T,
+) -> crate::Result<Vec<Value>> {
+    let mut data = vec![Value::from(event)];
+    match event_proto::value::to_value(args)? {
+        Value::Array(items) => data.extend(items),
+        Value::Null => {}
+        other => data.push(other),
+    }
+    Ok(data)
 }
 
 /// A dynamic namespace: every namespace whose name matches its pattern is created on first

@@ -39,9 +39,14 @@ impl ServerInner {
             .find(|d| d.matches(name))
             .map(|d| d.setup.clone())?;
         let mut namespaces = write(&self.namespaces);
-        let ns = namespaces
-            .entry(name.to_owned())
-            .or_insert_with(|| Namespace(NsInner::new(name, setup, self.config.adapter.as_ref())));
+        let ns = namespaces.entry(name.to_owned()).or_insert_with(|| {
+            Namespace(NsInner::new(
+                name,
+                setup,
+                self.config.adapter.as_ref(),
+                self.config.connection_state_recovery,
+            ))
+        });
         Some(ns.0.clone())
     }
 }
@@ -122,7 +127,12 @@ impl Server {
         F: Fn(Socket) + Send + Sync + 'static,
     {
         let setup = NsSetup::new(Arc::new(on_connect));
-        let ns = Namespace(NsInner::new(name, setup, self.0.config.adapter.as_ref()));
+        let ns = Namespace(NsInner::new(
+            name,
+            setup,
+            self.0.config.adapter.as_ref(),
+            self.0.config.connection_state_recovery,
+        ));
         write(&self.0.namespaces).insert(name.to_owned(), ns.clone());
         ns
     }
@@ -192,6 +202,34 @@ impl Server {
     {
         let fallback: crate::http::serve::Fallback = Arc::new(fallback);
         crate::http::serve::serve(self.clone(), listener, stop, Some(fallback)).await
+    }
+
+    /// Emits `event` with `args` to the server-side handlers of namespace `/` on every other
+    /// server of the cluster ([`Namespace::server_side_emit`]); fails with
+    /// [`Error::UnknownNamespace`](crate::Error::UnknownNamespace) when `/` is not declared.
+    pub async fn server_side_emit<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> crate::Result<()> {
+        self.main_namespace()?.server_side_emit(event, args).await
+    }
+
+    /// [`Namespace::server_side_emit_with_ack`] on namespace `/`.
+    pub async fn server_side_emit_with_ack<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+        timeout: std::time::Duration,
+    ) -> crate::Result<Vec<event_proto::Value>> {
+        self.main_namespace()?
+            .server_side_emit_with_ack(event, args, timeout)
+            .await
+    }
+
+    fn main_namespace(&self) -> crate::Result<Namespace> {
+        self.of("/")
+            .ok_or_else(|| crate::Error::UnknownNamespace("/".to_owned()))
     }
 
     /// Closes every session; their sockets leave with `reason`.
