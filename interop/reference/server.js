@@ -3,10 +3,11 @@
 // so every interoperability suite can be checked against the reference implementation.
 //
 //   node server.js [--host H] [--port P] [--ping-interval-ms N] [--ping-timeout-ms N]
-//                  [--max-payload-bytes N]
+//                  [--max-payload-bytes N] [--recovery-ms N]
 //
 // Each option also comes from the environment: WSIO_HOST, WSIO_PORT (or PORT),
-// WSIO_PING_INTERVAL_MS, WSIO_PING_TIMEOUT_MS, WSIO_MAX_PAYLOAD_BYTES. Command-line arguments
+// WSIO_PING_INTERVAL_MS, WSIO_PING_TIMEOUT_MS, WSIO_MAX_PAYLOAD_BYTES, WSIO_RECOVERY_MS
+// (connection state recovery keeping sessions N ms; 0, the default, is off). Command-line arguments
 // win. Without them the heartbeat uses socket.io's defaults (25 s / 20 s); the suites run it
 // with the contract's test settings (300 ms / 400 ms). Once listening it prints one line,
 // `listening on http://HOST:PORT`, so port 0 (any free port) works too.
@@ -21,6 +22,7 @@ const OPTIONS = {
   "ping-interval-ms": { env: ["WSIO_PING_INTERVAL_MS"], fallback: "25000" },
   "ping-timeout-ms": { env: ["WSIO_PING_TIMEOUT_MS"], fallback: "20000" },
   "max-payload-bytes": { env: ["WSIO_MAX_PAYLOAD_BYTES"], fallback: String(8 * 1024 * 1024) },
+  "recovery-ms": { env: ["WSIO_RECOVERY_MS"], fallback: "0" },
 };
 
 function usage(message) {
@@ -57,6 +59,7 @@ function parseOptions(argv, env) {
     pingInterval: number("ping-interval-ms"),
     pingTimeout: number("ping-timeout-ms"),
     maxHttpBufferSize: number("max-payload-bytes"),
+    recoveryMs: number("recovery-ms"),
   };
 }
 
@@ -117,6 +120,13 @@ function addRootEvents(io, socket) {
   socket.on("disconnect-me", () => {
     socket.disconnect();
   });
+  socket.on("set-data", (data, ack) => {
+    socket.data = data;
+    ackIfAsked(ack, true);
+  });
+  socket.on("state", (ack) => {
+    ackIfAsked(ack, { id: socket.id, recovered: socket.recovered === true, data: socket.data ?? null });
+  });
   socket.on("rooms", (ack) => {
     const rooms = [...socket.rooms].filter((room) => room !== socket.id).sort();
     ackIfAsked(ack, rooms);
@@ -134,6 +144,9 @@ function main() {
     pingInterval: options.pingInterval,
     pingTimeout: options.pingTimeout,
     maxHttpBufferSize: options.maxHttpBufferSize,
+    ...(options.recoveryMs > 0
+      ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryMs, skipMiddlewares: true } }
+      : {}),
   });
 
   io.of("/").on("connection", (socket) => addRootEvents(io, socket));

@@ -22,6 +22,8 @@ use crate::{cmd, interop_setup};
 /// The contract's heartbeat settings in test mode.
 const PING_INTERVAL_MS: &str = "300";
 const PING_TIMEOUT_MS: &str = "2000";
+/// How long the recovery server keeps a disconnected session (`--recovery-ms`).
+const RECOVERY_MS: &str = "2000";
 
 /// Beyond this a suite is stopped: each test has its own, much shorter, timeout.
 const SUITE_DEADLINE: Duration = Duration::from_secs(300);
@@ -136,11 +138,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
         options.against.name(),
         log.display()
     );
+    // A second server with connection state recovery on, for the suites' recovery tests.
+    let recovery = if options.js {
+        let port = free_port()?;
+        let log = out.join(format!("{}-recovery-server.log", options.against.name()));
+        let mut command = server_command(options.against, &root, port);
+        command.args(["--recovery-ms", RECOVERY_MS]);
+        let server = Server::start(command, &log)?.wait_for_port(port)?;
+        Some((server, format!("http://127.0.0.1:{port}")))
+    } else {
+        None
+    };
 
     let mut results: Vec<(&str, Result<Counts, String>, Duration)> = Vec::new();
     if options.js {
         let begun = Instant::now();
-        let outcome = run_js(&root, &url);
+        let recovery_url = recovery.as_ref().map(|(_, url)| url.as_str());
+        let outcome = run_js(&root, &url, recovery_url);
         results.push(("js", outcome, begun.elapsed()));
     }
     if let Some(python) = python {
@@ -149,6 +163,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         results.push(("py", outcome, begun.elapsed()));
     }
     drop(server);
+    drop(recovery);
 
     report(options.against, &results, started.elapsed())
 }
@@ -224,8 +239,13 @@ fn server_command(against: Against, root: &Path, port: u16) -> Command {
 
 /// The socket.io-client suite on Node's test runner (TAP report), its output copied to the
 /// terminal and kept for the counts.
-fn run_js(root: &Path, url: &str) -> Result<Counts, String> {
+fn run_js(root: &Path, url: &str, recovery_url: Option<&str>) -> Result<Counts, String> {
     let mut command = Command::new("node");
+    if let Some(recovery_url) = recovery_url {
+        command
+            .env("WSIO_RECOVERY_URL", recovery_url)
+            .env("WSIO_RECOVERY_MS", RECOVERY_MS);
+    }
     command
         .args(["--test", "--test-force-exit", "--test-concurrency=1"])
         .arg("--test-reporter=tap")

@@ -5,10 +5,12 @@
 //! wsio engine-echo [--host 127.0.0.1] [--port 3000]
 //!            [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]   Engine.IO echo server at /engine.io/
 //! wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite]
-//!            [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]   Socket.IO server with a chat demo
+//!            [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]
+//!            [--recovery-ms N]   Socket.IO server with a chat demo
 //! ```
 //!
 //! `--test-events` adds the interop test contract (`interop/README.md`) to the demo;
+//! `--recovery-ms N` turns connection state recovery on, keeping sessions for N ms;
 //! `--protocol-suite` serves the application of the official socket.io-protocol test suite
 //! instead of the demo.
 
@@ -20,7 +22,7 @@ use wsio_server::cli::serve::ServeOptions;
 
 const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]
        wsio engine-echo [--host 127.0.0.1] [--port 3000] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]
-       wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]";
+       wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N] [--recovery-ms N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -92,6 +94,11 @@ fn parse_serve(args: &[String]) -> Result<(String, ServeOptions, bool), String> 
                 let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;
                 let bytes = value.parse().map_err(|_| format!("bad {flag} {value}"))?;
                 options.max_payload = Some(bytes);
+            }
+            "--recovery-ms" => {
+                let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;
+                let ms: u64 = value.parse().map_err(|_| format!("bad {flag} {value}"))?;
+                options.recovery = Some(Duration::from_millis(ms));
             }
             "--ping-interval-ms" | "--ping-timeout-ms" => {
                 let value = iter.next().ok_or_else(|| format!("{flag} needs a value"))?;

@@ -82,8 +82,30 @@ fn room(args: &[Value]) -> Option<String> {
     args.first().and_then(Value::as_str).map(str::to_owned)
 }
 
-/// `join`, `leave`, `to-room`, `request-ack`, `disconnect-me`, `rooms`.
+/// `join`, `leave`, `to-room`, `request-ack`, `disconnect-me`, `rooms`, `set-data`, `state`.
 fn contract_events(socket: &Socket) {
+    socket.on(
+        "set-data",
+        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+            let data = args.into_iter().next().unwrap_or(Value::Null);
+            let stored = socket.set_data(&data).is_ok();
+            if let Some(ack) = ack {
+                let _ = ack.send(&(stored,));
+            }
+        },
+    );
+    socket.on(
+        "state",
+        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&(json!({
+                    "id": socket.id().as_str(),
+                    "recovered": socket.recovered(),
+                    "data": socket.data::<serde_json::Value>().unwrap_or_default(),
+                }),));
+            }
+        },
+    );
     for (event, joining) in [("join", true), ("leave", false)] {
         socket.on(
             event,

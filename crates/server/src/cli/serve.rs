@@ -19,6 +19,8 @@ pub struct ServeOptions {
     /// `maxPayload`, in bytes. Default 1,000,000; with `test_events` and no explicit value,
     /// 8 MiB (what the reference test server uses, so 1 MiB messages fit).
     pub max_payload: Option<usize>,
+    /// Connection state recovery, keeping sessions this long. Default `None` (off).
+    pub recovery: Option<Duration>,
 }
 
 /// The `maxPayload` of the test contract when none is given.
@@ -32,6 +34,7 @@ impl Default for ServeOptions {
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,
             max_payload: None,
+            recovery: None,
         }
     }
 }
@@ -49,6 +52,10 @@ pub(crate) fn config(options: &ServeOptions) -> Config {
         ping_interval: options.ping_interval,
         ping_timeout: options.ping_timeout,
         cors: Some(crate::Cors::any()),
+        connection_state_recovery: options.recovery.map(|duration| crate::RecoveryConfig {
+            max_disconnection_duration: duration,
+            ..crate::RecoveryConfig::default()
+        }),
         ..Config::default()
     };
     let max_payload = match (options.max_payload, options.test_events) {

@@ -73,7 +73,7 @@ impl SocketIdentity {
         SocketIdentity {
             id: Sid::random(),
             pid: recovery.then(|| Sid::random().to_string()),
-            data: Value::Null,
+            data: Value::Object(Vec::new()),
             recovered: false,
         }
     }
@@ -191,7 +191,7 @@ impl Socket {
         event_proto::value::from_value(self.data_value()).ok()
     }
 
-    /// The socket's data as a [`Value`] (`null` until set).
+    /// The socket's data as a [`Value`] (an empty object until set, as in the reference).
     pub fn data_value(&self) -> Value {
         lock(&self.0.data).clone()
     }
