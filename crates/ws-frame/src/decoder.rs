@@ -69,6 +69,17 @@ impl FrameDecoder {
         self.pending.is_some()
     }
 
+    /// While a frame is mid-way ([`is_mid_frame`](FrameDecoder::is_mid_frame)), how many more
+    /// bytes finish it, given that `buffered` bytes of it (header included) are in the buffer.
+    /// A reader may size its next read with this, bounded by its own largest read: the length
+    /// comes from the peer's header, so it must never be reserved unbounded.
+    pub fn remaining(&self, buffered: usize) -> Option<usize> {
+        self.pending.map(|(header, header_len)| {
+            // `validate` bounded the length by `max_frame_size`, so this fits in usize.
+            (header_len + header.payload_len as usize).saturating_sub(buffered)
+        })
+    }
+
     /// Decodes the next frame from the front of `src`.
     ///
     /// `Ok(None)` means more bytes are needed. After an `Err` the connection must be closed
@@ -282,6 +293,19 @@ mod tests {
             }
         ));
         assert_eq!(err.close_code(), crate::CloseCode::MESSAGE_TOO_BIG);
+    }
+
+    #[test]
+    fn remaining_counts_the_rest_of_a_frame() {
+        let mut decoder = FrameDecoder::new(Role::Client);
+        assert_eq!(decoder.remaining(0), None);
+        let mut buf = BytesMut::from(&[0x82, 0x7E, 0x01, 0x00, 1, 2][..]); // 256 B declared
+        assert!(decoder.decode(&mut buf).unwrap().is_none());
+        assert_eq!(decoder.remaining(buf.len()), Some(4 + 256 - 6));
+        buf.extend_from_slice(&[0; 254]);
+        assert_eq!(decoder.remaining(buf.len()), Some(0));
+        assert!(decoder.decode(&mut buf).unwrap().is_some());
+        assert_eq!(decoder.remaining(buf.len()), None);
     }
 
     #[test]

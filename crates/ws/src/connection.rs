@@ -71,7 +71,6 @@ where
             None => (None, None),
         };
         WebSocket {
-            io,
             role,
             inbound: Inbound::new(
                 role,
@@ -80,7 +79,13 @@ where
                 leftover,
                 inbound_ext,
             ),
-            outbound: Outbound::new(role, config.max_write_buffer, outbound_ext),
+            outbound: Outbound::new(
+                role,
+                config.max_write_buffer,
+                outbound_ext,
+                io.is_write_vectored(),
+            ),
+            io,
             state: State::Open,
             keepalive: config.keepalive.map(KeepAlive::new),
             config,
@@ -145,8 +150,9 @@ where
     /// `frames` must be whole, unmasked, uncompressed data frames (as
     /// [`FrameEncoder`](ws_frame::FrameEncoder) of a server makes them), and the connection
     /// must [accept encoded frames](WebSocket::accepts_encoded); otherwise nothing is queued
-    /// and the error is [`std::io::ErrorKind::Unsupported`].
-    pub async fn feed_encoded(&mut self, frames: &[u8]) -> Result<(), Error> {
+    /// and the error is [`std::io::ErrorKind::Unsupported`]. Large frames are written from
+    /// `frames` itself (a vectored write), not copied.
+    pub async fn feed_encoded(&mut self, frames: Bytes) -> Result<(), Error> {
         if !self.accepts_encoded() {
             return Err(Error::Io(std::io::ErrorKind::Unsupported.into()));
         }

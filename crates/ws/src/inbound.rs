@@ -12,6 +12,9 @@ use crate::Error;
 /// The largest read the buffer grows to while a big frame streams in.
 const MAX_READ_CHUNK: usize = 64 * 1024;
 
+/// Room made beyond what the next read is expected to bring.
+const HEADROOM: usize = 256;
+
 /// What one poll of [`Inbound::poll_message`] found.
 pub(crate) enum Received {
     /// A whole message or control frame.
@@ -31,10 +34,11 @@ pub(crate) struct Inbound {
     decoder: FrameDecoder,
     assembler: MessageAssembler,
     read_chunk: usize,
-    /// Room to make before the next read: starts at `read_chunk` and doubles (up to
-    /// [`MAX_READ_CHUNK`]) while reads keep filling it in the middle of a frame, so a large
-    /// frame takes few system calls without reserving what a header merely declares.
-    next_read: usize,
+    /// The size of the last frame received: the room the next read makes when no frame is
+    /// under way (at least `read_chunk`, at most [`MAX_READ_CHUNK`]), so that a peer sending
+    /// frames of one size has each read in one system call, with no copy of a partial frame
+    /// into a larger buffer.
+    last_frame: usize,
     /// Set when bytes arrived since the last [`Inbound::take_heard`].
     heard: bool,
 }
@@ -60,7 +64,7 @@ impl Inbound {
             decoder,
             assembler,
             read_chunk: read_chunk.max(64),
-            next_read: read_chunk.max(64),
+            last_frame: 0,
             heard: false,
         }
     }
@@ -71,29 +75,23 @@ impl Inbound {
         R: AsyncRead + Unpin,
     {
         loop {
+            let buffered = self.read_buf.len();
             match self.decoder.decode(&mut self.read_buf) {
-                Ok(Some(frame)) => match self.assembler.push(frame) {
-                    Ok(Some(message)) => return Poll::Ready(Received::Message(message)),
-                    Ok(None) => continue,
-                    Err(e) => return Poll::Ready(Received::Protocol(e)),
-                },
+                Ok(Some(frame)) => {
+                    self.last_frame = buffered - self.read_buf.len();
+                    match self.assembler.push(frame) {
+                        Ok(Some(message)) => return Poll::Ready(Received::Message(message)),
+                        Ok(None) => continue,
+                        Err(e) => return Poll::Ready(Received::Protocol(e)),
+                    }
+                }
                 Ok(None) => {}
                 Err(e) => return Poll::Ready(Received::Protocol(e)),
             }
-            if self.read_buf.capacity() - self.read_buf.len() < self.next_read / 2 {
-                self.read_buf.reserve(self.next_read);
-            }
-            let room = self.read_buf.capacity() - self.read_buf.len();
+            self.make_room();
             match tokio_util::io::poll_read_buf(Pin::new(&mut *io), cx, &mut self.read_buf) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Received::Eof),
-                Poll::Ready(Ok(n)) => {
-                    self.heard = true;
-                    self.next_read = if n == room && self.decoder.is_mid_frame() {
-                        (self.next_read * 2).min(MAX_READ_CHUNK)
-                    } else {
-                        self.read_chunk
-                    };
-                }
+                Poll::Ready(Ok(_)) => self.heard = true,
                 Poll::Ready(Err(e)) => return Poll::Ready(Received::Transport(e.into())),
                 Poll::Pending => {
                     if self.read_buf.is_empty() && !self.decoder.is_mid_frame() {
@@ -103,6 +101,28 @@ impl Inbound {
                     return Poll::Pending;
                 }
             }
+        }
+    }
+
+    /// Makes room for the next read: the rest of the frame under way, or the size of the last
+    /// frame, within `read_chunk..=MAX_READ_CHUNK`. A frame's declared length is only trusted
+    /// up to [`MAX_READ_CHUNK`]; larger frames are read in steps of that size as they arrive.
+    fn make_room(&mut self) {
+        let spare = self.read_buf.capacity() - self.read_buf.len();
+        let (want, least) = match self.decoder.remaining(self.read_buf.len()) {
+            Some(rest) => {
+                let want = rest.clamp(self.read_chunk, MAX_READ_CHUNK);
+                (want, want.min(rest))
+            }
+            None => {
+                let want = self.last_frame.clamp(self.read_chunk, MAX_READ_CHUNK);
+                (want, want / 2)
+            }
+        };
+        if spare < least.max(1) {
+            // A little more than wanted: a read that does not fill its buffer tells tokio the
+            // socket is drained, which spares the next poll a read that would find nothing.
+            self.read_buf.reserve(want + HEADROOM);
         }
     }
 

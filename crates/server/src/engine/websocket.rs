@@ -282,7 +282,9 @@ where
 {
     match item {
         Outgoing::Engine(packet) => ws.feed(to_ws(packet)).await,
-        Outgoing::Shared(shared) if ws.accepts_encoded() => ws.feed_encoded(shared.frames()).await,
+        Outgoing::Shared(shared) if ws.accepts_encoded() => {
+            ws.feed_encoded(shared.frames().clone()).await
+        }
         Outgoing::Shared(shared) => feed_encoded_packet(ws, shared.encoded()).await,
         Outgoing::Socket(encoded) => feed_encoded_packet(ws, encoded).await,
     }
