@@ -77,6 +77,14 @@ pub struct Config {
     pub outgoing_queue: usize,
     /// Emits awaiting an acknowledgement, per namespace. Default 1,024.
     pub max_pending_acks: usize,
+    /// Events that may arrive for a namespace between its `CONNECT` and the server's reply:
+    /// the missed events a server with connection state recovery replays before it confirms
+    /// the join. They are held, then dispatched before the connect handlers. Beyond this the
+    /// connection is dropped (`parse error`) and the namespace forgets its session, so the
+    /// next connection starts a fresh one instead of replaying the same backlog again.
+    /// Default 10,000 (the Socket.IO server's default bound on the packets it keeps for
+    /// replay); each entry holds one decoded packet.
+    pub max_replayed_events: usize,
     /// Bounds on what the server may make the client buffer: the largest polling body and
     /// the attachments of one packet. Default 16 MiB each, at most 10 attachments; a polling
     /// body is held in memory while it is decoded.
@@ -97,6 +105,7 @@ impl Default for Config {
             max_buffered_emits: 1024,
             outgoing_queue: 1024,
             max_pending_acks: 1024,
+            max_replayed_events: 10_000,
             limits: event_proto::Limits {
                 max_payload: 16 * 1024 * 1024,
                 max_attachments: 10,

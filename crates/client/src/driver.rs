@@ -76,6 +76,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut outbox: mpsc::Receiver<Outgoing
         for ns in state.namespaces.values_mut() {
             ns.connected = false;
             ns.buffer.clear();
+            ns.early.clear();
             ns.acks.clear();
         }
     }
@@ -93,6 +94,10 @@ fn closed(
     let left: Vec<String> = {
         let mut state = shared.lock();
         state.engine = None;
+        for ns in state.namespaces.values_mut() {
+            // Replayed events whose join never completed: the next recovery replays them.
+            ns.early.clear();
+        }
         let left = state
             .namespaces
             .iter_mut()

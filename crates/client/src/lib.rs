@@ -12,6 +12,10 @@
 //!   s, ±50 %, forever by default). The `auth` callback runs again, every namespace is joined
 //!   again, and emits issued meanwhile (bounded by [`Config::max_buffered_emits`]) go out once,
 //!   in order, after the join; volatile emits are dropped instead.
+//! * Connection state recovery (Socket.IO ≥ 4.6 servers): after a lost connection the client
+//!   presents its session and last offset, and a server that still has them gives back the
+//!   socket id, rooms and data and replays the missed events before the join
+//!   ([`Socket::recovered`]).
 //! * Heartbeat: the client answers the server's pings and reconnects when none arrives
 //!   within `pingInterval + pingTimeout`.
 //!

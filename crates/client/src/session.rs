@@ -78,8 +78,9 @@ pub(crate) async fn run(
                         return End::Lost(DisconnectReason::TransportError, Vec::new());
                     }
                     Some(Action::Deliver(message)) => {
-                        let Ok(buffered) = dispatch.on_message(message) else {
-                            return End::Lost(DisconnectReason::ParseError, Vec::new());
+                        let buffered = match dispatch.on_message(message) {
+                            Ok(buffered) => buffered,
+                            Err(reason) => return End::Lost(reason, Vec::new()),
                         };
                         if let Err(end) = send_all(&mut link, buffered).await {
                             return end;

@@ -42,6 +42,37 @@ impl Socket {
         state.namespaces.get(self.namespace())?.sid.clone()
     }
 
+    /// True when the last join recovered the previous session (connection state recovery,
+    /// Socket.IO ≥ 4.6 servers): the server answered with the private session id (`pid`) the
+    /// client presented, so the socket kept its id, rooms and server-side data, and every
+    /// event missed while disconnected has been dispatched, in order, before the connect
+    /// handlers ran. False after a fresh join, and for servers without recovery.
+    ///
+    /// How it works: the server's `CONNECT` reply carries a `pid`, and each event it sends
+    /// without an ack id and not volatile carries an offset as its last argument. After an
+    /// event's handlers ran, a string last argument becomes the namespace's offset (only while
+    /// a `pid` is held, and not for events with an ack id). On reconnection the `CONNECT` auth
+    /// is `{pid, offset}` merged with the [`auth`](crate::ClientBuilder::auth) payload, whose
+    /// keys win on a clash; until an event brought an offset only `pid` is sent, and the
+    /// server starts a fresh session. A fresh session (a new `pid`) clears the offset.
+    ///
+    /// Like the JavaScript client, the offset is not taken out of the arguments: handlers of
+    /// a server with recovery on see it as one more argument (`(payload, offset)`), and an
+    /// event that carries no offset (a volatile one) but whose own last argument is a string
+    /// moves the offset too: that string is not an offset the server knows, so the next
+    /// reconnection starts a fresh session unless another event came after it.
+    /// Unlike that client, an event without arguments never moves it (the JavaScript client
+    /// takes the event name), a new `pid` clears it, and leaving the namespace (from either
+    /// side, which servers never keep a session for) forgets the `pid`, so events still in
+    /// flight from the left socket are not taken for replayed ones.
+    pub fn recovered(&self) -> bool {
+        let state = self.shared.lock();
+        state
+            .namespaces
+            .get(self.namespace())
+            .is_some_and(|ns| ns.recovered)
+    }
+
     /// True while joined on the current connection.
     pub fn connected(&self) -> bool {
         let state = self.shared.lock();
@@ -58,6 +89,10 @@ impl Socket {
     /// the same event.
     ///
     /// `ack` is `Some` when the server asked for an acknowledgement.
+    ///
+    /// With connection state recovery on the server, events sent without an ack id carry
+    /// the server's offset as one more last argument: take it in `T` (`(Payload, String)`) or
+    /// use `Vec<Value>` (see [`recovered`](Self::recovered)).
     pub fn on<T, F>(&self, event: &str, handler: F)
     where
         T: DeserializeOwned,

@@ -56,6 +56,17 @@ pub(crate) struct Namespace {
     pub next_ack: u64,
     /// The server's refusal of the last join, until the next successful one.
     pub refused: Option<crate::reason::ConnectError>,
+    /// Connection state recovery: the private session id of the last join's CONNECT reply
+    /// (`None` when the server does not offer recovery).
+    pub pid: Option<String>,
+    /// Connection state recovery: the offset of the last event received in the session of
+    /// `pid`.
+    pub offset: Option<String>,
+    /// The last join recovered the session (the server answered with the `pid` we held).
+    pub recovered: bool,
+    /// Events received while a recovering join waits for the server's reply (the missed
+    /// events it replays), dispatched at the join; dropped with the connection.
+    pub early: Vec<Packet>,
     pub callbacks: NsCallbacks,
 }
 
@@ -77,6 +88,31 @@ impl State {
             .map(|(name, _)| name.clone())
             .collect()
     }
+}
+
+/// The `CONNECT` auth payload: the application's `user` payload, merged into
+/// `{pid, offset}` once the namespace holds a recovery `pid` (the application's keys win on a
+/// clash). `offset` is left out until an event brought one; the server then cannot recover
+/// and starts a fresh session. A `user` payload that is not an object is sent unchanged.
+pub(crate) fn recovery_auth(
+    pid: Option<String>,
+    offset: Option<String>,
+    user: Option<serde_json::Value>,
+) -> Option<serde_json::Value> {
+    let Some(pid) = pid else {
+        return user;
+    };
+    let mut merged = serde_json::Map::new();
+    merged.insert("pid".to_owned(), pid.into());
+    if let Some(offset) = offset {
+        merged.insert("offset".to_owned(), offset.into());
+    }
+    match user {
+        None => {}
+        Some(serde_json::Value::Object(user)) => merged.extend(user),
+        Some(other) => return Some(other),
+    }
+    Some(serde_json::Value::Object(merged))
 }
 
 /// Shared by every handle and the driver.
@@ -178,13 +214,20 @@ impl Shared {
         Ok(())
     }
 
-    /// The encoded `CONNECT` for `ns`, with the auth payload computed now.
+    /// The encoded `CONNECT` for `ns`, with the auth payload computed now, plus what asks the
+    /// server to recover the previous session (see [`recovery_auth`]).
     pub(crate) fn connect_packet(&self, ns: &str) -> Result<Outgoing> {
-        let auth = self
-            .auth
-            .as_ref()
-            .and_then(|auth| auth(ns))
-            .map(Value::from);
+        // The auth callback runs without the lock held.
+        let user = self.auth.as_ref().and_then(|auth| auth(ns));
+        let (pid, offset) = {
+            let state = self.lock();
+            state
+                .namespaces
+                .get(ns)
+                .map(|n| (n.pid.clone(), n.offset.clone()))
+                .unwrap_or_default()
+        };
+        let auth = recovery_auth(pid, offset, user).map(Value::from);
         let encoded = JsonParser.encode(&Packet::connect(Str::from(ns), auth))?;
         Ok(Outgoing {
             ns: Str::from(ns),
@@ -208,7 +251,6 @@ impl Shared {
             send
         };
         if send {
-            // The auth callback runs without the lock held.
             let packet = self.connect_packet(ns)?;
             self.outbox.try_send(packet).map_err(|_| Error::QueueFull)?;
         }
@@ -216,12 +258,16 @@ impl Shared {
     }
 
     /// Clears the wanted flag of `ns`; returns whether it was joined (the caller then sends a
-    /// `DISCONNECT`).
+    /// `DISCONNECT`). A namespace left by either side is not recoverable (servers keep only
+    /// the sessions of lost connections), so its recovery session is forgotten.
     pub(crate) fn leave(&self, ns: &str) -> bool {
         let mut state = self.lock();
         match state.namespaces.get_mut(ns) {
             Some(entry) => {
                 entry.wanted = false;
+                entry.pid = None;
+                entry.offset = None;
+                entry.early.clear();
                 std::mem::replace(&mut entry.connected, false)
             }
             None => false,
@@ -303,6 +349,31 @@ mod tests {
             }),
             Err(Error::InvalidNamespace(_))
         ));
+    }
+
+    #[test]
+    fn recovery_auth_merges_pid_offset_and_user_keys() {
+        use serde_json::json;
+        let pid = || Some("p".to_owned());
+        let offset = || Some("o".to_owned());
+        assert_eq!(recovery_auth(None, offset(), None), None);
+        assert_eq!(
+            recovery_auth(None, offset(), Some(json!({"token": 1}))),
+            Some(json!({"token": 1}))
+        );
+        assert_eq!(recovery_auth(pid(), None, None), Some(json!({"pid": "p"})));
+        assert_eq!(
+            recovery_auth(pid(), offset(), Some(json!({"token": 1}))),
+            Some(json!({"pid": "p", "offset": "o", "token": 1}))
+        );
+        assert_eq!(
+            recovery_auth(pid(), offset(), Some(json!({"offset": "mine"}))),
+            Some(json!({"pid": "p", "offset": "mine"}))
+        );
+        assert_eq!(
+            recovery_auth(pid(), offset(), Some(json!("opaque"))),
+            Some(json!("opaque"))
+        );
     }
 
     #[test]

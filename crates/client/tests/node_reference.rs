@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 use bytes::Bytes;
-use common::{Inbox, WAIT};
+use common::{Inbox, Proxy, WAIT};
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use wsio_client::{Client, Transports, Value};
+use wsio_client::{Client, Reconnection, Transports, Value};
 
 /// The reference server on a free loopback port; killed by PID when dropped.
 struct NodeServer {
@@ -28,6 +28,11 @@ impl Drop for NodeServer {
 }
 
 async fn node_server() -> Option<NodeServer> {
+    node_server_with(&[]).await
+}
+
+/// The reference server with extra command-line arguments.
+async fn node_server_with(extra: &[&str]) -> Option<NodeServer> {
     let reference = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop/reference");
     if !reference.join("node_modules/socket.io").is_dir() {
         println!(
@@ -45,6 +50,7 @@ async fn node_server() -> Option<NodeServer> {
             "--ping-timeout-ms",
             "2000",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -158,5 +164,88 @@ async fn against_the_node_reference_server() {
     assert_eq!(seen[1].data, Some(json!({"reason": "bad token"})));
     let (me,): (Json,) = client.emit_with_ack("whoami", &(), WAIT).await.unwrap();
     assert_eq!(me["namespace"], "/");
+    client.disconnect().await;
+}
+
+#[tokio::test]
+async fn recovers_with_the_node_reference_server() {
+    let Some(server) = node_server_with(&["--recovery-ms", "5000"]).await else {
+        return;
+    };
+    let upstream = server
+        .url
+        .strip_prefix("http://")
+        .and_then(|a| a.parse().ok())
+        .expect("a loopback address");
+    let proxy = Proxy::start(upstream).await;
+    let log = Inbox::new();
+    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let reasons = Inbox::new();
+    let r = reasons.clone();
+    let client = Client::builder(proxy.url())
+        .transports(Transports::WebSocket)
+        .reconnection(Reconnection {
+            initial_delay: std::time::Duration::from_millis(400),
+            max_delay: std::time::Duration::from_millis(400),
+            randomization_factor: 0.0,
+            ..Reconnection::default()
+        })
+        .on("echo", move |_s, args: Vec<Value>, _ack| {
+            l1.push(format!("echo:{}", args.len()));
+        })
+        .on(
+            "room-message",
+            move |_s, (text, offset): (String, String), _ack| {
+                assert!(!offset.is_empty());
+                l2.push(text);
+            },
+        )
+        .on_connect(move |s| l3.push(format!("connect:{}", s.recovered())))
+        .on_disconnect(move |_s, reason| r.push(reason))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(log.next().await, "connect:false");
+    let (joined,): (bool,) = client.emit_with_ack("join", &("r1",), WAIT).await.unwrap();
+    assert!(joined);
+    let (stored,): (bool,) = client
+        .emit_with_ack("set-data", &(json!({"user": "ada"}),), WAIT)
+        .await
+        .unwrap();
+    assert!(stored);
+    // One event, so the client holds an offset (echo's argument plus the offset).
+    client.emit("echo", &("prime",)).unwrap();
+    assert_eq!(log.next().await, "echo:2");
+    let id = client.main().id().expect("an id");
+
+    let other = Client::builder(&server.url)
+        .transports(Transports::WebSocket)
+        .connect()
+        .await
+        .unwrap();
+    other.main().wait_connected(WAIT).await.unwrap();
+    proxy.cut();
+    assert!(reasons.next().await.will_reconnect());
+    for text in ["m1", "m2", "m3"] {
+        other.emit("to-room", &("r1", text)).unwrap();
+    }
+    // Processed in order, so the room messages went out before this answer.
+    let _: (Json,) = other.emit_with_ack("whoami", &(), WAIT).await.unwrap();
+
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(log.next().await);
+    }
+    assert_eq!(seen, ["m1", "m2", "m3", "connect:true"]);
+    assert!(client.main().recovered());
+    assert_eq!(client.main().id().as_deref(), Some(id.as_str()));
+    let (state,): (Json,) = client.emit_with_ack("state", &(), WAIT).await.unwrap();
+    assert_eq!(
+        state,
+        json!({"id": id, "recovered": true, "data": {"user": "ada"}})
+    );
+    let (rooms,): (Json,) = client.emit_with_ack("rooms", &(), WAIT).await.unwrap();
+    assert_eq!(rooms, json!(["r1"]));
+    other.disconnect().await;
     client.disconnect().await;
 }

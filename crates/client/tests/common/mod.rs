@@ -49,6 +49,7 @@ impl TestServer {
             ping_interval: Duration::from_millis(300),
             ping_timeout: Duration::from_millis(2000),
             max_payload: None,
+            recovery: None,
         });
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
