@@ -76,10 +76,13 @@ async fn missed_packets_come_before_the_connect_reply() {
     let hi = next_text(&mut ws).await;
     assert!(hi.starts_with("42[\"hi\",1,\""), "{hi}");
     let offset = offset_of(&hi);
-    drop(ws); // abnormal: the TCP connection just goes away
     let ns = io.of("/").unwrap();
+    let old = ns.sockets().pop().unwrap();
+    drop(ws); // abnormal: the TCP connection just goes away
     eventually(|| ns.sockets().is_empty()).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
+    // A direct emit on the departed socket is refused now, and kept for the recovery.
+    assert!(matches!(old.emit("m", &("direct",)), Err(Error::Closed)));
     ns.to(["r"]).emit("m", &("one",)).await.unwrap();
     ns.to(["elsewhere"])
         .emit("m", &("not for us",))
@@ -97,7 +100,10 @@ async fn missed_packets_come_before_the_connect_reply() {
     assert_eq!(reply["sid"], sid.as_str());
     assert_eq!(reply["pid"], pid.as_str());
     let payloads: Vec<&str> = missed.iter().map(|m| &m[..m.rfind(',').unwrap()]).collect();
-    assert_eq!(payloads, [r#"42["m","one""#, r#"42["m","two""#]);
+    assert_eq!(
+        payloads,
+        [r#"42["m","direct""#, r#"42["m","one""#, r#"42["m","two""#]
+    );
     let socket = ns.sockets().pop().unwrap();
     assert!(socket.recovered());
     assert_eq!(socket.rooms().await.unwrap().len(), 2);

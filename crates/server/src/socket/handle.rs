@@ -254,8 +254,12 @@ impl Socket {
     }
 
     /// Emits `event` to this socket with `args` (a tuple or sequence; `()` for none).
+    ///
+    /// With connection state recovery on, the event is kept for replay even when the socket
+    /// has just lost its transport (the call then returns [`Error::Closed`], and a client that
+    /// recovers the session still gets it).
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
-        if !self.connected() {
+        if !self.connected() && self.0.pid.is_none() {
             return Err(Error::Closed);
         }
         let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, None)?;
