@@ -16,6 +16,8 @@
 //! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
 //! * `cargo xtask interop [--against reference|wsio] [--js-only|--py-only]` — the Socket.IO
 //!   suites of `interop/js` and `interop/py` against a server implementing the test contract.
+//! * `cargo xtask redis` — mixed clusters over Redis (`interop/redis`): Node socket.io with
+//!   `@socket.io/redis-adapter` next to wsio nodes; installs `redis-server` when missing.
 
 mod autobahn;
 mod autobahn_run;
@@ -25,6 +27,8 @@ mod cmd;
 mod fuzz;
 mod interop;
 mod interop_setup;
+mod redis;
+mod redis_cluster;
 
 use std::process::ExitCode;
 
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
         Some("autobahn") => autobahn_run::run(&rest),
         Some("browser") => browser::run(&rest),
         Some("interop") => interop::run(&rest),
+        Some("redis") => redis_cluster::run(&rest),
         _ => {
             eprintln!("usage: cargo xtask <test | fuzz [--seconds N] [TARGET ...] | bench [ARGS]>");
             return ExitCode::from(2);
@@ -65,7 +70,17 @@ fn test(extra: &[String]) -> Result<(), String> {
     let unit_only = extra.iter().any(|a| a == "--unit");
     let mut args = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str).filter(|a| *a != "--unit"));
-    cmd::cargo(&args)?;
+    // The Redis adapter's tests use a private redis-server (installed when missing).
+    let redis_binary = redis::install()?;
+    let redis_server = redis::Server::start(&redis_binary)?;
+    cmd::run(
+        std::process::Command::new(cmd::cargo_path())
+            .args(&args)
+            .current_dir(cmd::root())
+            .env("WSIO_REDIS_URL", redis_server.url())
+            .envs(redis_binary.env()),
+    )?;
+    drop(redis_server);
     // wsio-ws's TLS client (`wss://`) sits behind a feature the workspace run leaves off.
     cmd::cargo(&["test", "-p", "wsio-ws", "--features", "rustls"])?;
     if unit_only {
@@ -73,7 +88,8 @@ fn test(extra: &[String]) -> Result<(), String> {
     }
     autobahn_run::run(&["--quick".to_owned()])?;
     browser::run(&[])?;
-    interop::run(&["--against".to_owned(), "wsio".to_owned()])
+    interop::run(&["--against".to_owned(), "wsio".to_owned()])?;
+    redis_cluster::run(&[])
 }
 
 /// Runs the criterion benchmarks of the `benches` package.

@@ -1,0 +1,41 @@
+//! The crate's one error type.
+
+use crate::wire::WireError;
+
+/// What the Redis adapter can report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Connecting to Redis or a command failed.
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// A message from another node could not be decoded.
+    #[error("wire: {0}")]
+    Wire(#[from] WireError),
+    /// A packet could not be encoded or decoded for the clients.
+    #[error("packet: {0}")]
+    Packet(#[from] event_proto::Error),
+    /// Not every node answered a request in time.
+    #[error("timeout reached: only {received} responses received out of {expected}")]
+    Timeout {
+        /// Answers that came.
+        received: usize,
+        /// Answers expected (other nodes).
+        expected: usize,
+    },
+}
+
+/// Result alias of the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for wsio_server::Error {
+    /// Timeouts become [`wsio_server::Error::AckTimeout`], packet errors
+    /// [`wsio_server::Error::Protocol`], anything else an I/O error of kind `Other`.
+    fn from(e: Error) -> wsio_server::Error {
+        match e {
+            Error::Timeout { .. } => wsio_server::Error::AckTimeout,
+            Error::Packet(e) => wsio_server::Error::Protocol(e),
+            other => wsio_server::Error::Io(std::io::Error::other(other)),
+        }
+    }
+}
