@@ -2,8 +2,9 @@
 //!
 //! * `cargo xtask test` — every test: the workspace's unit, integration and doc tests (which
 //!   include the replay of every committed fuzz seed), then the Autobahn TestSuite without its
-//!   compression cases in both directions, the browser check and the real-client Socket.IO
-//!   suites against our server. This is what CI runs. `--unit`: `cargo test` only.
+//!   compression cases in both directions, the browser check, the real-client Socket.IO
+//!   suites against our server and the mixed Redis clusters. A private `redis-server` serves
+//!   the workspace tests (`WSIO_REDIS_URL`). This is what CI runs. `--unit`: `cargo test` only.
 //! * `cargo xtask autobahn [--quick] [--update]` — the whole Autobahn TestSuite against
 //!   `wsio echo` and our client, compared with `interop/autobahn/expected-*.txt`.
 //! * `cargo xtask fuzz [--seconds N] [TARGET ...]` — run cargo-fuzz targets (all by default) for N
