@@ -1,0 +1,3 @@
+//! A Redis Streams adapter for wsio-server.
+
+pub mod wire;
