@@ -30,12 +30,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<Error> for wsio_server::Error {
     /// Timeouts become [`wsio_server::Error::AckTimeout`], packet errors
-    /// [`wsio_server::Error::Protocol`], anything else an I/O error of kind `Other`.
+    /// [`wsio_server::Error::Protocol`], anything else [`wsio_server::Error::Adapter`].
     fn from(e: Error) -> wsio_server::Error {
         match e {
             Error::Timeout { .. } => wsio_server::Error::AckTimeout,
             Error::Packet(e) => wsio_server::Error::Protocol(e),
-            other => wsio_server::Error::Io(std::io::Error::other(other)),
+            other => wsio_server::Error::Adapter(other.to_string()),
         }
     }
 }
