@@ -1,0 +1,875 @@
+//! [`StreamsAdapter`]: one namespace's adapter, and what it does with the other nodes'
+//! messages.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use event_proto::socket::Packet;
+use event_proto::{Encoded, JsonParser, Parser, Value};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::{debug, warn};
+use wsio_adapter_redis::wire::msgpack;
+use wsio_server::adapter::{
+    AckReceiver, RemoteSocket, RestoredSession, ServerSideAck, SessionState, addressed_to,
+    decode_event, encode_event, with_offset,
+};
+use wsio_server::engine::Sid;
+use wsio_server::{
+    Adapter, BoxFuture, BroadcastFlags, BroadcastOptions, LocalAdapter, RecoveryConfig, Room,
+};
+
+use crate::error::Error;
+use crate::io::{Shared, Then, Write, parse_entries};
+use crate::wire::requests::{
+    AckCollector, AckEvent, FetchCollector, ServerSideEmitCollector, Step,
+};
+use crate::wire::{self, Body, ClusterMessage, WireOptions, WireSocket};
+
+/// How long a broadcast with acks waits when its flags give no timeout.
+const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most XRANGE pages read when restoring a session (the reference's bound).
+const MAX_RESTORE_PAGES: usize = 100;
+
+type ServerResult<T> = wsio_server::Result<T>;
+
+/// The Redis Streams adapter of one namespace: local delivery through the wrapped
+/// [`LocalAdapter`], the stream and pub/sub with the other nodes, sessions in Redis.
+///
+/// Made by [`StreamsCluster::factory`](crate::StreamsCluster::factory) for each namespace.
+#[derive(Debug)]
+pub struct StreamsAdapter {
+    ns: Arc<NsState>,
+}
+
+/// A namespace's state, shared with the tasks that feed it messages.
+#[derive(Debug)]
+pub(crate) struct NsState {
+    name: String,
+    stream: String,
+    local: LocalAdapter,
+    shared: Arc<Shared>,
+    recovery: Option<RecoveryConfig>,
+    /// Requests of this node waiting for answers, by request id.
+    pending: Mutex<HashMap<String, mpsc::UnboundedSender<Body>>>,
+}
+
+impl StreamsAdapter {
+    pub(crate) fn new(
+        name: &str,
+        local: LocalAdapter,
+        recovery: Option<RecoveryConfig>,
+        shared: Arc<Shared>,
+    ) -> StreamsAdapter {
+        let config = &shared.config;
+        let stream = wire::stream_name(&config.stream_name, config.stream_count, name);
+        let ns = Arc::new(NsState {
+            name: name.to_owned(),
+            stream: stream.clone(),
+            local,
+            shared: shared.clone(),
+            recovery,
+            pending: Mutex::new(HashMap::new()),
+        });
+        shared.register(name, &ns, &stream);
+        StreamsAdapter { ns }
+    }
+
+    /// The node id this server uses on the wire.
+    pub fn uid(&self) -> &str {
+        &self.ns.shared.uid
+    }
+
+    /// The stream this namespace's entries go to.
+    pub fn stream(&self) -> &str {
+        &self.ns.stream
+    }
+}
+
+/// The wire form of [`BroadcastOptions`]; each `except` room once.
+fn wire_options(opts: &BroadcastOptions) -> WireOptions {
+    let mut flags = Vec::new();
+    if opts.flags.volatile {
+        flags.push(("volatile".to_owned(), Value::Bool(true)));
+    }
+    if let Some(timeout) = opts.flags.timeout {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        flags.push(("timeout".to_owned(), Value::Number(ms.into())));
+    }
+    let mut except = opts.except.clone();
+    let mut seen = BTreeSet::new();
+    except.retain(|room| seen.insert(room.clone()));
+    WireOptions {
+        rooms: opts.rooms.clone(),
+        except,
+        flags: Value::Object(flags),
+    }
+}
+
+/// [`BroadcastOptions`] from their wire form, for this server only.
+fn local_options(opts: &WireOptions) -> BroadcastOptions {
+    BroadcastOptions {
+        rooms: opts.rooms.clone(),
+        except: opts.except.clone(),
+        flags: BroadcastFlags {
+            volatile: opts.flag("volatile"),
+            local: true,
+            timeout: opts.timeout_ms().map(Duration::from_millis),
+        },
+    }
+}
+
+/// An EVENT of namespace `nsp` for the clients, with an ack id when given.
+fn encode_for_clients(nsp: &str, data: Vec<Value>, ack: Option<u64>) -> ServerResult<Encoded> {
+    match ack {
+        None => encode_event(nsp, data),
+        Some(id) => {
+            let mut packet = Packet::event(nsp, "", Vec::new());
+            packet.data = Some(Value::Array(data));
+            packet.id = Some(id);
+            Ok(JsonParser.encode(&packet)?)
+        }
+    }
+}
+
+/// The first acknowledgement argument, or `null`.
+fn first(args: Vec<Value>) -> Value {
+    args.into_iter().next().unwrap_or_default()
+}
+
+impl NsState {
+    fn config(&self) -> &crate::StreamsAdapterConfig {
+        &self.shared.config
+    }
+
+    fn message(&self, body: Body) -> ClusterMessage {
+        ClusterMessage {
+            uid: self.shared.uid.clone(),
+            nsp: self.name.clone(),
+            body,
+        }
+    }
+
+    /// Delivers `packet` to this server's addressed sockets, carrying `offset` when
+    /// recovery is on, the packet is not volatile and the entry was written.
+    pub(crate) fn deliver(&self, packet: Encoded, opts: &BroadcastOptions, offset: Option<&str>) {
+        let packet = match offset {
+            Some(offset) if self.recovery.is_some() && !opts.flags.volatile => {
+                with_offset(&packet, offset)
+            }
+            _ => packet,
+        };
+        self.local.deliver(packet, opts);
+    }
+
+    /// Queues `body` as a stream entry followed by `then`.
+    fn append(&self, body: Body, then: Then) {
+        let fields = self.message(body).to_entry(self.config().only_plaintext);
+        self.shared.write(Write::Entry {
+            stream: self.stream.clone(),
+            fields,
+            then,
+        });
+    }
+
+    /// Appends `body` and waits until it is written (or failed to be).
+    async fn append_and_wait(&self, body: Body) {
+        let (tx, rx) = oneshot::channel();
+        self.append(body, Then::Notify(tx));
+        let _ = rx.await;
+    }
+
+    /// Publishes `body` to every node of the namespace (MessagePack of the envelope).
+    fn publish(&self, body: Body) {
+        let channel = wire::public_channel(&self.config().channel_prefix, &self.name);
+        let payload = self.message(body).to_msgpack();
+        self.shared.write(Write::Publish { channel, payload });
+    }
+
+    /// Publishes `body` to node `uid`'s own channel.
+    fn respond(&self, uid: &str, body: Body) {
+        let channel = wire::private_channel(&self.config().channel_prefix, &self.name, uid);
+        let payload = self.message(body).to_msgpack();
+        self.shared.write(Write::Publish { channel, payload });
+    }
+
+    /// How many other nodes serve this namespace; 0 (with a warning) while Redis is away.
+    async fn other_nodes(&self) -> usize {
+        match self.shared.node_count(&self.name).await {
+            Ok(count) => count.saturating_sub(1),
+            Err(e) => {
+                warn!(error = %e, nsp = %self.name, "redis unavailable: answering for this server only");
+                0
+            }
+        }
+    }
+
+    /// Registers a fresh request id whose answers arrive on the returned receiver.
+    fn expect(&self) -> (String, mpsc::UnboundedReceiver<Body>) {
+        let id = crate::random_hex(8);
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.lock_pending().insert(id.clone(), tx);
+        (id, rx)
+    }
+
+    fn forget(&self, id: &str) {
+        self.lock_pending().remove(id);
+    }
+
+    fn lock_pending(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Body>>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An answer to one of this node's requests.
+    pub(crate) fn on_response(&self, body: Body) {
+        let Some(id) = body.request_id() else { return };
+        if let Some(tx) = self.lock_pending().get(id) {
+            let _ = tx.send(body);
+        }
+    }
+
+    /// A message from the stream (`offset` is its entry id) or from pub/sub.
+    pub(crate) async fn on_message(
+        self: &Arc<Self>,
+        message: ClusterMessage,
+        offset: Option<&str>,
+    ) {
+        if message.uid == self.shared.uid || message.nsp != self.name {
+            return;
+        }
+        let sender = message.uid;
+        match message.body {
+            Body::Broadcast {
+                packet,
+                opts,
+                request_id: None,
+            } => match encode_for_clients(&self.name, packet, None) {
+                Ok(encoded) => self.deliver(encoded, &local_options(&opts), offset),
+                Err(e) => debug!(error = %e, "remote broadcast not deliverable"),
+            },
+            Body::Broadcast {
+                packet,
+                opts,
+                request_id: Some(id),
+            } => {
+                if let Err(e) = self.broadcast_for(sender, id, packet, opts).await {
+                    debug!(error = %e, "remote broadcast with acks failed");
+                }
+            }
+            Body::SocketsJoin { opts, rooms } => {
+                let _ = self.local.add_sockets(local_options(&opts), rooms).await;
+            }
+            Body::SocketsLeave { opts, rooms } => {
+                let _ = self.local.del_sockets(local_options(&opts), rooms).await;
+            }
+            Body::DisconnectSockets { opts, close } => {
+                let opts = local_options(&opts);
+                if close {
+                    for socket in self.local.local_sockets(&opts) {
+                        if let Some(socket) = socket.local() {
+                            socket.close_connection();
+                        }
+                    }
+                } else {
+                    let _ = self.local.disconnect_sockets(opts).await;
+                }
+            }
+            Body::FetchSockets { opts, request_id } => {
+                let sockets = self
+                    .local
+                    .local_sockets(&local_options(&opts))
+                    .into_iter()
+                    .map(|s| WireSocket {
+                        id: s.id.to_string(),
+                        handshake: s.handshake,
+                        rooms: s.rooms,
+                        data: s.data,
+                    })
+                    .collect();
+                self.respond(
+                    &sender,
+                    Body::FetchSocketsResponse {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            Body::ServerSideEmit { packet, request_id } => {
+                let Some(request_id) = request_id else {
+                    self.local.emit_server_side(packet, None);
+                    return;
+                };
+                let (tx, rx) = oneshot::channel();
+                self.local
+                    .emit_server_side(packet, Some(ServerSideAck::new(tx)));
+                let ns = self.clone();
+                let timeout = self.config().requests_timeout;
+                tokio::spawn(async move {
+                    if let Ok(Ok(args)) = tokio::time::timeout(timeout, rx).await {
+                        ns.respond(
+                            &sender,
+                            Body::ServerSideEmitResponse {
+                                request_id,
+                                packet: first(args),
+                            },
+                        );
+                    }
+                });
+            }
+            body if body.kind().is_response() => self.on_response(body),
+            _ => {}
+        }
+    }
+
+    /// Another node's broadcast with acks: delivered here, the client count and then every
+    /// client's ack answered to `sender`.
+    async fn broadcast_for(
+        self: &Arc<Self>,
+        sender: String,
+        request_id: String,
+        packet: Vec<Value>,
+        opts: WireOptions,
+    ) -> ServerResult<()> {
+        let ack_id = self.local.next_ack_id();
+        let encoded = encode_for_clients(&self.name, packet, Some(ack_id))?;
+        let timeout = opts
+            .timeout_ms()
+            .map_or(DEFAULT_ACK_TIMEOUT, Duration::from_millis);
+        let receivers = self
+            .local
+            .broadcast_with_ack(encoded, ack_id, local_options(&opts))
+            .await?;
+        self.respond(
+            &sender,
+            Body::BroadcastClientCount {
+                request_id: request_id.clone(),
+                client_count: receivers.len() as u64,
+            },
+        );
+        let ns = self.clone();
+        tokio::spawn(async move {
+            let deadline = Instant::now() + timeout;
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            for receiver in receivers {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    if let Ok(Ok(args)) = tokio::time::timeout_at(deadline, receiver).await {
+                        let _ = tx.send(args);
+                    }
+                });
+            }
+            drop(tx);
+            while let Some(args) = rx.recv().await {
+                ns.respond(
+                    &sender,
+                    Body::BroadcastAck {
+                        request_id: request_id.clone(),
+                        packet: first(args),
+                    },
+                );
+            }
+        });
+        Ok(())
+    }
+
+    async fn broadcast(
+        self: &Arc<Self>,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> ServerResult<()> {
+        if opts.flags.local {
+            self.local.deliver(packet, &opts);
+            return Ok(());
+        }
+        let data = decode_event(&packet)?;
+        let body = Body::Broadcast {
+            packet: data,
+            opts: wire_options(&opts),
+            request_id: None,
+        };
+        let (done, rx) = oneshot::channel();
+        self.append(
+            body,
+            Then::Deliver {
+                ns: self.clone(),
+                packet,
+                opts,
+                done: Some(done),
+            },
+        );
+        let _ = rx.await;
+        Ok(())
+    }
+
+    fn emit_direct(
+        self: &Arc<Self>,
+        socket: &wsio_server::Socket,
+        packet: Encoded,
+    ) -> ServerResult<()> {
+        if self.recovery.is_none() {
+            return self.local.emit_direct(socket, packet);
+        }
+        let opts = BroadcastOptions {
+            rooms: vec![socket.id().to_string()],
+            ..BroadcastOptions::default()
+        };
+        let body = Body::Broadcast {
+            packet: decode_event(&packet)?,
+            opts: wire_options(&opts),
+            request_id: None,
+        };
+        self.append(
+            body,
+            Then::Deliver {
+                ns: self.clone(),
+                packet,
+                opts,
+                done: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// This node's broadcast with acks: remote clients' acks come as receivers too, one per
+    /// client the other nodes count.
+    async fn broadcast_with_ack(
+        self: &Arc<Self>,
+        packet: Encoded,
+        ack_id: u64,
+        opts: BroadcastOptions,
+    ) -> ServerResult<Vec<AckReceiver>> {
+        if opts.flags.local {
+            return self.local.broadcast_with_ack(packet, ack_id, opts).await;
+        }
+        let timeout = opts.flags.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
+        let others = self.other_nodes().await;
+        let (id, mut rx) = self.expect();
+        self.publish(Body::Broadcast {
+            packet: decode_event(&packet)?,
+            opts: wire_options(&opts),
+            request_id: Some(id.clone()),
+        });
+        let mut receivers = self.local.broadcast_with_ack(packet, ack_id, opts).await?;
+        if others == 0 {
+            self.forget(&id);
+            return Ok(receivers);
+        }
+        // Wait for every other node's client count, keeping acks that come first.
+        let deadline = Instant::now() + timeout;
+        let mut collector = AckCollector::new(id.clone(), others);
+        let mut senders: Vec<oneshot::Sender<Vec<Value>>> = Vec::new();
+        let mut early: Vec<Value> = Vec::new();
+        while !collector.counts_complete() {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(body)) => match collector.accept(body) {
+                    Some(AckEvent::Clients(n)) => {
+                        for _ in 0..n {
+                            let (tx, rx) = oneshot::channel();
+                            senders.push(tx);
+                            receivers.push(rx);
+                        }
+                    }
+                    Some(AckEvent::Ack(value)) => early.push(value),
+                    None => {}
+                },
+                _ => break,
+            }
+        }
+        senders.reverse();
+        for value in early {
+            if let Some(tx) = senders.pop() {
+                let _ = tx.send(vec![value]);
+            }
+        }
+        if senders.is_empty() {
+            self.forget(&id);
+            return Ok(receivers);
+        }
+        let ns = self.clone();
+        tokio::spawn(async move {
+            while !senders.is_empty() {
+                match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Ok(Some(body)) => {
+                        if let Some(AckEvent::Ack(value)) = collector.accept(body)
+                            && let Some(tx) = senders.pop()
+                        {
+                            let _ = tx.send(vec![value]);
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            ns.forget(&id);
+        });
+        Ok(receivers)
+    }
+
+    async fn fetch_sockets(&self, opts: BroadcastOptions) -> ServerResult<Vec<RemoteSocket>> {
+        let mut sockets = self.local.local_sockets(&opts);
+        if opts.flags.local {
+            return Ok(sockets);
+        }
+        let others = self.other_nodes().await;
+        if others == 0 {
+            return Ok(sockets);
+        }
+        let timeout = opts.flags.timeout.unwrap_or(self.config().requests_timeout);
+        let (id, mut rx) = self.expect();
+        self.publish(Body::FetchSockets {
+            opts: wire_options(&opts),
+            request_id: id.clone(),
+        });
+        let deadline = Instant::now() + timeout;
+        let mut collector = FetchCollector::new(id.clone(), others);
+        let mut complete = false;
+        while !complete {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(body)) => complete = collector.accept(body) == Step::Complete,
+                _ => break,
+            }
+        }
+        self.forget(&id);
+        if !complete {
+            let (received, expected) = collector.progress();
+            return Err(Error::Timeout { received, expected }.into());
+        }
+        sockets.extend(
+            collector
+                .into_sockets()
+                .into_iter()
+                .map(|s| RemoteSocket::new(Sid::from(s.id.as_str()), s.handshake, s.rooms, s.data)),
+        );
+        Ok(sockets)
+    }
+
+    async fn server_side_emit_with_ack(
+        &self,
+        data: Vec<Value>,
+        timeout: Duration,
+    ) -> ServerResult<Vec<Value>> {
+        let others = self.other_nodes().await;
+        if others == 0 {
+            return Ok(Vec::new());
+        }
+        let (id, mut rx) = self.expect();
+        self.publish(Body::ServerSideEmit {
+            packet: data,
+            request_id: Some(id.clone()),
+        });
+        let deadline = Instant::now() + timeout;
+        let mut collector = ServerSideEmitCollector::new(id.clone(), others);
+        let mut complete = false;
+        while !complete {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(body)) => complete = collector.accept(body) == Step::Complete,
+                _ => break,
+            }
+        }
+        self.forget(&id);
+        if !complete {
+            let (received, expected) = collector.progress();
+            return Err(Error::Timeout { received, expected }.into());
+        }
+        Ok(collector.into_answers())
+    }
+
+    fn session_key(&self, pid: &str) -> String {
+        format!("{}{pid}", self.config().session_key_prefix)
+    }
+
+    async fn persist_session(&self, session: SessionState) -> Result<(), Error> {
+        let Some(recovery) = self.recovery else {
+            return Ok(());
+        };
+        let value = Value::Object(vec![
+            ("sid".to_owned(), Value::from(session.sid.as_str())),
+            ("pid".to_owned(), Value::from(session.pid.as_str())),
+            (
+                "rooms".to_owned(),
+                Value::Array(
+                    session
+                        .rooms
+                        .iter()
+                        .map(|r| Value::from(r.as_str()))
+                        .collect(),
+                ),
+            ),
+            ("data".to_owned(), session.data),
+        ]);
+        let encoded = BASE64.encode(msgpack::to_vec(&value));
+        let ms = u64::try_from(recovery.max_disconnection_duration.as_millis()).unwrap_or(u64::MAX);
+        let mut conn = self.shared.conn();
+        redis::cmd("SET")
+            .arg(self.session_key(&session.pid))
+            .arg(encoded)
+            .arg("PX")
+            .arg(ms.max(1))
+            .query_async::<()>(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The session `pid` and the entries it missed after `offset`; `None` when either is
+    /// gone. The session key is deleted either way, as the reference does.
+    async fn restore_session(
+        &self,
+        pid: &str,
+        offset: &str,
+    ) -> Result<Option<RestoredSession>, Error> {
+        if self.recovery.is_none() {
+            return Ok(None);
+        }
+        let Some(start) = wire::parse_entry_id(offset) else {
+            return Ok(None);
+        };
+        let mut conn = self.shared.conn();
+        let key = self.session_key(pid);
+        let (stored, _deleted): (Option<Vec<u8>>, i64) = redis::pipe()
+            .atomic()
+            .cmd("GET")
+            .arg(&key)
+            .cmd("DEL")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        let still_there = redis::cmd("XRANGE")
+            .arg(&self.stream)
+            .arg(offset)
+            .arg(offset)
+            .query_async::<redis::Value>(&mut conn)
+            .await?;
+        if parse_entries(&still_there).is_empty() {
+            return Ok(None);
+        }
+        let Some(state) = decode_session(&stored) else {
+            return Ok(None);
+        };
+        let mut missed = Vec::new();
+        let mut next = wire::next_entry_id(start);
+        let count = self.config().read_count.max(1);
+        for _ in 0..MAX_RESTORE_PAGES {
+            let page = redis::cmd("XRANGE")
+                .arg(&self.stream)
+                .arg(&next)
+                .arg("+")
+                .arg("COUNT")
+                .arg(count)
+                .query_async::<redis::Value>(&mut conn)
+                .await?;
+            let entries = parse_entries(&page);
+            let Some((last, _)) = entries.last() else {
+                break;
+            };
+            let Some(last) = wire::parse_entry_id(last) else {
+                break;
+            };
+            next = wire::next_entry_id(last);
+            let full = entries.len() >= count;
+            for (id, fields) in entries {
+                if let Some(packet) = self.missed_packet(&state.rooms, &id, &fields) {
+                    missed.push(packet);
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(Some(RestoredSession { state, missed }))
+    }
+
+    /// Entry `id` as the session with `rooms` would have received it, if it was addressed
+    /// to it: a plain broadcast of this namespace, its id appended as offset.
+    fn missed_packet(
+        &self,
+        rooms: &[Room],
+        id: &str,
+        fields: &[(Vec<u8>, Vec<u8>)],
+    ) -> Option<Encoded> {
+        let field = |name: &[u8]| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_slice())
+        };
+        if field(b"nsp")? != self.name.as_bytes() || field(b"type")? != b"3" {
+            return None;
+        }
+        let message = ClusterMessage::from_entry(fields, self.config().max_message_bytes).ok()?;
+        let Body::Broadcast {
+            mut packet,
+            opts,
+            request_id: None,
+        } = message.body
+        else {
+            return None;
+        };
+        if !addressed_to(rooms, &local_options(&opts)) {
+            return None;
+        }
+        packet.push(Value::from(id));
+        encode_event(&self.name, packet).ok()
+    }
+}
+
+/// `base64(msgpack({sid, pid, rooms, data}))` back into a session.
+fn decode_session(stored: &[u8]) -> Option<SessionState> {
+    let raw = BASE64.decode(stored).ok()?;
+    let value = msgpack::decode(&Bytes::from(raw)).ok()?;
+    let text = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned);
+    let rooms = match value.get("rooms") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(SessionState {
+        sid: Sid::from(text("sid")?.as_str()),
+        pid: text("pid")?,
+        rooms,
+        data: value.get("data").cloned().unwrap_or_default(),
+    })
+}
+
+impl Adapter for StreamsAdapter {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
+        self.ns.local.add_all(sid, rooms)
+    }
+
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
+        self.ns.local.del(sid, rooms)
+    }
+
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, ServerResult<()>> {
+        self.ns.local.del_all(sid)
+    }
+
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
+        self.ns.local.socket_rooms(sid)
+    }
+
+    fn broadcast(
+        &self,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, ServerResult<()>> {
+        Box::pin(self.ns.broadcast(packet, opts))
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: Encoded,
+        ack_id: u64,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, ServerResult<Vec<AckReceiver>>> {
+        Box::pin(self.ns.broadcast_with_ack(packet, ack_id, opts))
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, ServerResult<Vec<RemoteSocket>>> {
+        Box::pin(self.ns.fetch_sockets(opts))
+    }
+
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, ServerResult<()>> {
+        Box::pin(async move {
+            if !opts.flags.local {
+                self.ns
+                    .append_and_wait(Body::SocketsJoin {
+                        opts: wire_options(&opts),
+                        rooms: rooms.clone(),
+                    })
+                    .await;
+            }
+            self.ns.local.add_sockets(opts, rooms).await
+        })
+    }
+
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, ServerResult<()>> {
+        Box::pin(async move {
+            if !opts.flags.local {
+                self.ns
+                    .append_and_wait(Body::SocketsLeave {
+                        opts: wire_options(&opts),
+                        rooms: rooms.clone(),
+                    })
+                    .await;
+            }
+            self.ns.local.del_sockets(opts, rooms).await
+        })
+    }
+
+    fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, ServerResult<()>> {
+        Box::pin(async move {
+            if !opts.flags.local {
+                self.ns
+                    .append_and_wait(Body::DisconnectSockets {
+                        opts: wire_options(&opts),
+                        close: false,
+                    })
+                    .await;
+            }
+            self.ns.local.disconnect_sockets(opts).await
+        })
+    }
+
+    fn emit_direct(&self, socket: &wsio_server::Socket, packet: Encoded) -> ServerResult<()> {
+        self.ns.emit_direct(socket, packet)
+    }
+
+    fn all_rooms(&self) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
+        // The ClusterAdapter model has no rooms request: this server's rooms, as Node's.
+        self.ns.local.all_rooms()
+    }
+
+    fn server_count(&self) -> BoxFuture<'_, ServerResult<usize>> {
+        Box::pin(async move { Ok(self.ns.other_nodes().await + 1) })
+    }
+
+    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, ServerResult<()>> {
+        self.ns.publish(Body::ServerSideEmit {
+            packet: data,
+            request_id: None,
+        });
+        Box::pin(async { Ok(()) })
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        data: Vec<Value>,
+        timeout: Duration,
+    ) -> BoxFuture<'_, ServerResult<Vec<Value>>> {
+        Box::pin(self.ns.server_side_emit_with_ack(data, timeout))
+    }
+
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, ServerResult<()>> {
+        Box::pin(async move { Ok(self.ns.persist_session(session).await?) })
+    }
+
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<'_, ServerResult<Option<RestoredSession>>> {
+        Box::pin(async move { Ok(self.ns.restore_session(&pid, &offset).await?) })
+    }
+}

@@ -1,0 +1,613 @@
+//! Two wsio servers in one process sharing a Redis server (`WSIO_REDIS_URL`, which
+//! `cargo xtask test` sets), each with real TCP listeners and wsio-client clients. Without
+//! it every test passes after printing a notice. Each test uses a stream and channels of its
+//! own, so tests run side by side on one Redis.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use event_proto::Value;
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use wsio_adapter_redis_streams::{StreamsAdapterConfig, StreamsCluster};
+use wsio_client::{Client, Reconnection, Transports};
+use wsio_server::{AckSender, Config, Namespace, RecoveryConfig, Server, Socket};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn redis_url() -> Option<String> {
+    let url = std::env::var("WSIO_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        println!("WSIO_REDIS_URL is not set: skipped (cargo xtask test sets it)");
+    }
+    url
+}
+
+/// Settings private to one test: a fresh stream, channel prefix and session prefix.
+fn isolated(test: &str) -> StreamsAdapterConfig {
+    let tag = format!("wsio-test-{test}-{}", std::process::id());
+    StreamsAdapterConfig {
+        stream_name: tag.clone(),
+        channel_prefix: tag.clone(),
+        session_key_prefix: format!("{tag}:session:"),
+        requests_timeout: Duration::from_secs(2),
+        block_time: Duration::from_millis(500),
+        ..StreamsAdapterConfig::default()
+    }
+}
+
+/// Values sent from handlers; `next` waits for one.
+struct Inbox<T>(
+    tokio::sync::Mutex<mpsc::UnboundedReceiver<T>>,
+    mpsc::UnboundedSender<T>,
+);
+
+impl<T: Send + 'static> Inbox<T> {
+    fn new() -> Arc<Inbox<T>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Arc::new(Inbox(tokio::sync::Mutex::new(rx), tx))
+    }
+
+    fn push(&self, value: T) {
+        let _ = self.1.send(value);
+    }
+
+    async fn next(&self) -> T {
+        tokio::time::timeout(WAIT, self.0.lock().await.recv())
+            .await
+            .expect("in time")
+            .expect("open")
+    }
+
+    async fn quiet(&self, wait: Duration) -> bool {
+        tokio::time::timeout(wait, self.0.lock().await.recv())
+            .await
+            .is_err()
+    }
+}
+
+/// A wsio server on a loopback port whose namespace `/` uses the Streams adapter.
+struct Node {
+    cluster: StreamsCluster,
+    io: Server,
+    ns: Namespace,
+    addr: SocketAddr,
+    sockets: Arc<Inbox<Socket>>,
+    notes: Arc<Inbox<Vec<Value>>>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Node {
+    async fn start(
+        url: &str,
+        config: StreamsAdapterConfig,
+        name: &'static str,
+        recovery: Option<RecoveryConfig>,
+    ) -> Node {
+        let cluster = StreamsCluster::connect(url, config)
+            .await
+            .expect("connects");
+        let io = Server::new(Config {
+            adapter: Some(cluster.factory()),
+            connection_state_recovery: recovery,
+            ping_interval: Duration::from_millis(300),
+            ping_timeout: Duration::from_millis(2000),
+            ..Config::default()
+        });
+        let sockets = Inbox::new();
+        let s = sockets.clone();
+        let ns = io.ns("/", move |socket| {
+            if !socket.recovered() {
+                socket.set_data(&json!({"node": name})).unwrap();
+            }
+            socket.on(
+                "join",
+                |socket: Socket, (room,): (String,), ack: Option<AckSender>| {
+                    tokio::spawn(async move {
+                        socket.join([room]).await.unwrap();
+                        if let Some(ack) = ack {
+                            ack.send(&()).unwrap();
+                        }
+                    });
+                },
+            );
+            s.push(socket);
+        });
+        ns.on_server_side("ping", move |args, ack| {
+            let arg = args
+                .first()
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            if let Some(ack) = ack {
+                let _ = ack.send(&(format!("{name}:{arg}"),));
+            }
+        });
+        let notes = Inbox::new();
+        let n = notes.clone();
+        ns.on_server_side("note", move |args, _ack| n.push(args));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let serving = io.clone();
+        let task = tokio::spawn(async move {
+            let _ = serving
+                .serve(listener, async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Node {
+            cluster,
+            io,
+            ns,
+            addr,
+            sockets,
+            notes,
+            stop: Some(tx),
+            task,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(WAIT, &mut self.task).await;
+        drop(self.io);
+    }
+}
+
+/// Waits until `ns` counts `count` servers (subscriptions are made in the background).
+async fn until_count(ns: &Namespace, count: usize) {
+    for _ in 0..250 {
+        if ns.server_count().await.ok() == Some(count) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("server count never reached {count}");
+}
+
+type Events = Arc<Inbox<(String, Vec<Value>)>>;
+
+/// A WebSocket client of `url` logging every event; it answers `ask` with its argument.
+async fn client(url: &str, reconnection: Reconnection) -> (Client, Events, Arc<Inbox<bool>>) {
+    let events: Events = Inbox::new();
+    let connects = Inbox::new();
+    let (e, c) = (events.clone(), connects.clone());
+    let client = Client::builder(url)
+        .transports(Transports::WebSocket)
+        .reconnection(reconnection)
+        .on_any(move |_s, name, args| e.push((name.to_owned(), args.to_vec())))
+        .on("ask", |_s, (word,): (String,), ack| {
+            if let Some(ack) = ack {
+                ack.send(&(format!("ack:{word}"),)).unwrap();
+            }
+        })
+        .on_connect(move |s| c.push(s.recovered()))
+        .connect()
+        .await
+        .expect("client connects");
+    assert!(!connects.next().await);
+    (client, events, connects)
+}
+
+fn no_reconnection() -> Reconnection {
+    Reconnection {
+        enabled: false,
+        ..Reconnection::default()
+    }
+}
+
+async fn join(client: &Client, room: &str) {
+    client
+        .emit_with_ack::<_, Vec<serde_json::Value>>("join", &(room,), WAIT)
+        .await
+        .expect("joined");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcasts_and_rooms_cross_servers_binary_included() {
+    let Some(url) = redis_url() else { return };
+    let config = isolated("bcast");
+    let a = Node::start(&url, config.clone(), "a", None).await;
+    let b = Node::start(&url, config, "b", None).await;
+    until_count(&a.ns, 2).await;
+    let (ca, ea, _) = client(&a.url(), no_reconnection()).await;
+    let (cb, eb, _) = client(&b.url(), no_reconnection()).await;
+    join(&cb, "red").await;
+
+    a.ns.to(["red"]).emit("news", &(1,)).await.unwrap();
+    assert_eq!(
+        eb.next().await,
+        ("news".into(), vec![Value::from(json!(1))])
+    );
+    // From B to everyone, with binary: both clients get the bytes.
+    let bin = Value::Binary(bytes::Bytes::from_static(&[1, 2, 3]));
+    b.ns.emit("bin", &("x", &bin)).await.unwrap();
+    for inbox in [&ea, &eb] {
+        let (name, args) = inbox.next().await;
+        assert_eq!(name, "bin");
+        assert_eq!(args, vec![Value::from("x"), bin.clone()]);
+    }
+    // except and rooms nobody joined.
+    a.ns.except(["red"]).emit("not-red", &()).await.unwrap();
+    assert_eq!(ea.next().await.0, "not-red");
+    a.ns.to(["blue"]).emit("blue", &()).await.unwrap();
+    assert!(eb.quiet(Duration::from_millis(300)).await);
+    // A plain broadcast carries no offset without recovery.
+    b.ns.emit("plain", &(7,)).await.unwrap();
+    assert_eq!(
+        ea.next().await,
+        ("plain".into(), vec![Value::from(json!(7))])
+    );
+    ca.disconnect().await;
+    cb.disconnect().await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_join_leave_and_disconnect_span_servers() {
+    let Some(url) = redis_url() else { return };
+    let config = isolated("fetch");
+    let a = Node::start(&url, config.clone(), "a", None).await;
+    let b = Node::start(&url, config, "b", None).await;
+    until_count(&b.ns, 2).await;
+    let (_ca, _ea, _) = client(&a.url(), no_reconnection()).await;
+    let (_cb, eb, _) = client(&b.url(), no_reconnection()).await;
+    let on_b = b.sockets.next().await;
+
+    let all = a.ns.broadcast().fetch_sockets().await.unwrap();
+    assert_eq!(all.len(), 2);
+    let remote = all
+        .iter()
+        .find(|s| s.local().is_none())
+        .expect("one remote");
+    assert_eq!(remote.id, *on_b.id());
+    assert_eq!(remote.data.get("node"), Some(&Value::from("b")));
+    assert!(remote.handshake.get("headers").is_some());
+
+    // A makes B's socket join, then addresses the room.
+    a.ns.to([on_b.id().to_string()])
+        .sockets_join(["green"])
+        .await
+        .unwrap();
+    let mut rooms = Vec::new();
+    for _ in 0..100 {
+        rooms = on_b.rooms().await.unwrap();
+        if rooms.iter().any(|r| r == "green") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(rooms.iter().any(|r| r == "green"), "{rooms:?}");
+    let in_green = a.ns.to(["green"]).fetch_sockets().await.unwrap();
+    assert_eq!(in_green.len(), 1);
+    a.ns.to(["green"]).emit("green", &()).await.unwrap();
+    assert_eq!(eb.next().await.0, "green");
+    a.ns.broadcast().sockets_leave(["green"]).await.unwrap();
+    for _ in 0..100 {
+        if a.ns.to(["green"]).fetch_sockets().await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(a.ns.to(["green"]).fetch_sockets().await.unwrap().is_empty());
+
+    // Remote disconnect: only B's socket leaves.
+    a.ns.to([on_b.id().to_string()])
+        .disconnect_sockets()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if !on_b.connected() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!on_b.connected());
+    assert_eq!(a.ns.broadcast().fetch_sockets().await.unwrap().len(), 1);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_emits_with_and_without_acks_both_ways() {
+    let Some(url) = redis_url() else { return };
+    let config = isolated("ssemit");
+    let a = Node::start(&url, config.clone(), "a", None).await;
+    let b = Node::start(&url, config, "b", None).await;
+    until_count(&a.ns, 2).await;
+    until_count(&b.ns, 2).await;
+    let answers =
+        a.ns.server_side_emit_with_ack("ping", &("x",), WAIT)
+            .await
+            .unwrap();
+    assert_eq!(answers, [Value::from("b:x")]);
+    let answers =
+        b.ns.server_side_emit_with_ack("ping", &("y",), WAIT)
+            .await
+            .unwrap();
+    assert_eq!(answers, [Value::from("a:y")]);
+    a.ns.server_side_emit("note", &("hello", 2)).await.unwrap();
+    assert_eq!(
+        b.notes.next().await,
+        [Value::from("hello"), Value::from(json!(2))]
+    );
+    // Not to itself.
+    assert!(a.notes.quiet(Duration::from_millis(200)).await);
+    // A handler that never answers: the emitter times out.
+    let slow =
+        b.ns.server_side_emit_with_ack("nobody-answers", &(), Duration::from_millis(300))
+            .await;
+    assert!(slow.is_err());
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_with_acks_across_servers() {
+    let Some(url) = redis_url() else { return };
+    let config = isolated("acks");
+    let a = Node::start(&url, config.clone(), "a", None).await;
+    let b = Node::start(&url, config, "b", None).await;
+    until_count(&a.ns, 2).await;
+    let (_ca, _, _) = client(&a.url(), no_reconnection()).await;
+    let (_cb1, _, _) = client(&b.url(), no_reconnection()).await;
+    let (_cb2, _, _) = client(&b.url(), no_reconnection()).await;
+    let answers =
+        a.ns.broadcast()
+            .timeout(Duration::from_secs(3))
+            .emit_with_ack("ask", &("q",))
+            .await
+            .unwrap();
+    assert_eq!(answers.len(), 3);
+    for answer in answers {
+        assert_eq!(answer.unwrap(), [Value::from("ack:q")]);
+    }
+    a.stop().await;
+    b.stop().await;
+}
+
+/// A TCP proxy whose upstream can change; `cut` closes the live connections and `pause`
+/// refuses new ones until resumed.
+struct Proxy {
+    addr: SocketAddr,
+    upstream: Arc<Mutex<SocketAddr>>,
+    paused: Arc<std::sync::atomic::AtomicBool>,
+    live: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accept: JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let upstream = Arc::new(Mutex::new(upstream));
+        let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let live = Arc::new(Mutex::new(Vec::new()));
+        let (u, p, l) = (upstream.clone(), paused.clone(), live.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if p.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let target = *u.lock().unwrap();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                l.lock().unwrap().push(task);
+            }
+        });
+        Proxy {
+            addr,
+            upstream,
+            paused,
+            live,
+            accept,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Closes every live connection and refuses new ones; the next ones go to `upstream`.
+    fn cut_and_pause(&self, upstream: SocketAddr) {
+        self.paused.store(true, std::sync::atomic::Ordering::SeqCst);
+        *self.upstream.lock().unwrap() = upstream;
+        for task in self.live.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+
+    fn resume(&self) {
+        self.paused
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        for task in self.live.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+}
+
+fn recovery(max: Duration) -> Option<RecoveryConfig> {
+    Some(RecoveryConfig {
+        max_disconnection_duration: max,
+        ..RecoveryConfig::default()
+    })
+}
+
+fn steady_reconnection() -> Reconnection {
+    Reconnection {
+        initial_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(100),
+        randomization_factor: 0.0,
+        ..Reconnection::default()
+    }
+}
+
+fn is_entry_id(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| {
+        s.split_once('-').is_some_and(|(ms, seq)| {
+            !ms.is_empty()
+                && !seq.is_empty()
+                && (ms.to_owned() + seq).bytes().all(|b| b.is_ascii_digit())
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_lost_on_one_server_recovers_on_the_other() {
+    let Some(url) = redis_url() else { return };
+    let config = isolated("recover");
+    let a = Node::start(&url, config.clone(), "a", recovery(Duration::from_secs(30))).await;
+    let b = Node::start(&url, config, "b", recovery(Duration::from_secs(30))).await;
+    until_count(&a.ns, 2).await;
+    let proxy = Proxy::start(a.addr).await;
+    let (c, events, connects) = client(&proxy.url(), steady_reconnection()).await;
+    let on_a = a.sockets.next().await;
+    join(&c, "red").await;
+    // An offset to recover from: a direct emit, which goes through the stream too.
+    on_a.emit("hello", &(0,)).unwrap();
+    let (name, args) = events.next().await;
+    assert_eq!(name, "hello");
+    assert!(is_entry_id(&args[1]), "{args:?}");
+
+    proxy.cut_and_pause(b.addr);
+    for _ in 0..250 {
+        if !on_a.connected() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!on_a.connected());
+    // Missed meanwhile, from both servers, in this order.
+    a.ns.to(["red"]).emit("missed", &(1,)).await.unwrap();
+    b.ns.emit("missed", &(2,)).await.unwrap();
+    let _ = on_a.emit("missed", &(3,));
+    b.ns.to(["blue"]).emit("not-for-me", &()).await.unwrap();
+    a.ns.except(["red"]).emit("not-for-me", &()).await.unwrap();
+    b.ns.to([on_a.id().to_string()])
+        .emit("missed", &(4,))
+        .await
+        .unwrap();
+    // Let the session be saved and the direct emit be written.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.resume();
+
+    assert!(connects.next().await, "recovered");
+    let on_b = b.sockets.next().await;
+    assert_eq!(on_b.id(), on_a.id());
+    assert!(on_b.recovered());
+    assert_eq!(on_b.data_value().get("node"), Some(&Value::from("a")));
+    let rooms = on_b.rooms().await.unwrap();
+    assert!(rooms.iter().any(|r| r == "red"), "{rooms:?}");
+    let mut seen = Vec::new();
+    let mut offsets = Vec::new();
+    for _ in 0..4 {
+        let (name, args) = events.next().await;
+        assert_eq!(name, "missed", "{args:?}");
+        seen.push(args[0].clone());
+        assert!(is_entry_id(&args[1]), "{args:?}");
+        offsets.push(args[1].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen, [1, 2, 3, 4].map(|n| Value::from(json!(n))));
+    assert!(
+        events.quiet(Duration::from_millis(300)).await,
+        "nothing twice"
+    );
+    // Live traffic on B after the recovery.
+    a.ns.to(["red"]).emit("live", &(5,)).await.unwrap();
+    assert_eq!(events.next().await.0, "live");
+    c.disconnect().await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gap_longer_than_the_limit_gets_a_fresh_session() {
+    let Some(url) = redis_url() else { return };
+    let config = isolated("expired");
+    let limit = Duration::from_millis(400);
+    let a = Node::start(&url, config.clone(), "a", recovery(limit)).await;
+    let b = Node::start(&url, config, "b", recovery(limit)).await;
+    until_count(&a.ns, 2).await;
+    let proxy = Proxy::start(a.addr).await;
+    let (c, events, connects) = client(&proxy.url(), steady_reconnection()).await;
+    let on_a = a.sockets.next().await;
+    on_a.emit("hello", &(0,)).unwrap();
+    assert_eq!(events.next().await.0, "hello");
+    proxy.cut_and_pause(b.addr);
+    a.ns.emit("missed", &(1,)).await.unwrap();
+    tokio::time::sleep(limit * 3).await;
+    proxy.resume();
+    assert!(!connects.next().await, "a fresh session");
+    let on_b = b.sockets.next().await;
+    assert_ne!(on_b.id(), on_a.id());
+    assert_eq!(on_b.data_value().get("node"), Some(&Value::from("b")));
+    assert!(
+        events.quiet(Duration::from_millis(300)).await,
+        "nothing replayed"
+    );
+    c.disconnect().await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_emits_keep_their_order_and_carry_offsets() {
+    let Some(url) = redis_url() else { return };
+    let a = Node::start(
+        &url,
+        isolated("order"),
+        "a",
+        recovery(Duration::from_secs(30)),
+    )
+    .await;
+    let (c, events, _) = client(&a.url(), no_reconnection()).await;
+    let socket = a.sockets.next().await;
+    for n in 0..200 {
+        socket.emit("n", &(n,)).unwrap();
+        if n % 50 == 0 {
+            a.ns.emit("n", &(-1,)).await.unwrap();
+        }
+    }
+    let mut last = (0u64, 0u64);
+    let mut expected = 0;
+    for _ in 0..204 {
+        let (_, args) = events.next().await;
+        let offset = args[1].as_str().unwrap();
+        let (ms, seq) = offset.split_once('-').unwrap();
+        let id = (ms.parse().unwrap(), seq.parse().unwrap());
+        assert!(id > last, "offsets grow: {offset}");
+        last = id;
+        if args[0] != Value::from(json!(-1)) {
+            assert_eq!(args[0], Value::from(json!(expected)));
+            expected += 1;
+        }
+    }
+    assert_eq!(a.cluster.uid().len(), 16);
+    c.disconnect().await;
+    a.stop().await;
+}
