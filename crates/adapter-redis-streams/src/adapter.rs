@@ -183,6 +183,14 @@ impl NsState {
         let _ = rx.await;
     }
 
+    /// Appends the body `make` builds from the wire form of `opts` and waits until it is
+    /// written, unless `opts` says this server only.
+    async fn announce(&self, opts: &BroadcastOptions, make: impl FnOnce(WireOptions) -> Body) {
+        if !opts.flags.local {
+            self.append_and_wait(make(wire_options(opts))).await;
+        }
+    }
+
     /// Publishes `body` to every node of the namespace (MessagePack of the envelope).
     fn publish(&self, body: Body) {
         let channel = wire::public_channel(&self.config().channel_prefix, &self.name);
@@ -788,14 +796,12 @@ impl Adapter for StreamsAdapter {
         rooms: Vec<Room>,
     ) -> BoxFuture<'_, ServerResult<()>> {
         Box::pin(async move {
-            if !opts.flags.local {
-                self.ns
-                    .append_and_wait(Body::SocketsJoin {
-                        opts: wire_options(&opts),
-                        rooms: rooms.clone(),
-                    })
-                    .await;
-            }
+            self.ns
+                .announce(&opts, |opts| Body::SocketsJoin {
+                    opts,
+                    rooms: rooms.clone(),
+                })
+                .await;
             self.ns.local.add_sockets(opts, rooms).await
         })
     }
@@ -806,28 +812,21 @@ impl Adapter for StreamsAdapter {
         rooms: Vec<Room>,
     ) -> BoxFuture<'_, ServerResult<()>> {
         Box::pin(async move {
-            if !opts.flags.local {
-                self.ns
-                    .append_and_wait(Body::SocketsLeave {
-                        opts: wire_options(&opts),
-                        rooms: rooms.clone(),
-                    })
-                    .await;
-            }
+            self.ns
+                .announce(&opts, |opts| Body::SocketsLeave {
+                    opts,
+                    rooms: rooms.clone(),
+                })
+                .await;
             self.ns.local.del_sockets(opts, rooms).await
         })
     }
 
     fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, ServerResult<()>> {
         Box::pin(async move {
-            if !opts.flags.local {
-                self.ns
-                    .append_and_wait(Body::DisconnectSockets {
-                        opts: wire_options(&opts),
-                        close: false,
-                    })
-                    .await;
-            }
+            self.ns
+                .announce(&opts, |opts| Body::DisconnectSockets { opts, close: false })
+                .await;
             self.ns.local.disconnect_sockets(opts).await
         })
     }

@@ -611,3 +611,142 @@ async fn direct_emits_keep_their_order_and_carry_offsets() {
     c.disconnect().await;
     a.stop().await;
 }
+
+/// A private `redis-server` (`WSIO_REDIS_SERVER`, as `cargo xtask test` sets it) on a fixed
+/// loopback port, so that it can be stopped and started again.
+struct PrivateRedis {
+    program: String,
+    library_path: Option<String>,
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    fn find() -> Option<PrivateRedis> {
+        let program = std::env::var("WSIO_REDIS_SERVER")
+            .ok()
+            .filter(|p| !p.is_empty());
+        if program.is_none() {
+            println!("WSIO_REDIS_SERVER is not set: skipped (cargo xtask test sets it)");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .ok()?
+            .port();
+        Some(PrivateRedis {
+            program: program?,
+            library_path: std::env::var("WSIO_REDIS_LD_LIBRARY_PATH").ok(),
+            port,
+            child: None,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn start(&mut self) {
+        let mut command = std::process::Command::new(&self.program);
+        if let Some(path) = &self.library_path {
+            command.env("LD_LIBRARY_PATH", path);
+        }
+        let child = command
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        for _ in 0..200 {
+            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("redis-server did not listen");
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // Signals exactly the process this test started.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_delivery_goes_on_while_redis_restarts() {
+    if redis_url().is_none() {
+        return;
+    }
+    let Some(mut redis) = PrivateRedis::find() else {
+        return;
+    };
+    redis.start().await;
+    let url = redis.url();
+    let config = StreamsAdapterConfig {
+        command_timeout: Duration::from_millis(500),
+        max_reconnect_delay: Duration::from_millis(300),
+        retry_after: Duration::from_millis(300),
+        ..isolated("restart")
+    };
+    let a = Node::start(&url, config.clone(), "a", None).await;
+    let b = Node::start(&url, config, "b", None).await;
+    until_count(&a.ns, 2).await;
+    let (_ca, ea, _) = client(&a.url(), no_reconnection()).await;
+    let (_cb, eb, _) = client(&b.url(), no_reconnection()).await;
+    a.ns.emit("before", &()).await.unwrap();
+    assert_eq!(ea.next().await.0, "before");
+    assert_eq!(eb.next().await.0, "before");
+
+    redis.stop();
+    // Redis is away: A's clients still get A's broadcasts, at once.
+    let started = std::time::Instant::now();
+    for n in 0..3 {
+        a.ns.emit("during", &(n,)).await.unwrap();
+        assert_eq!(
+            ea.next().await,
+            ("during".into(), vec![Value::from(json!(n))])
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(a.ns.server_count().await.unwrap(), 1);
+
+    redis.start().await;
+    until_count(&a.ns, 2).await;
+    until_count(&b.ns, 2).await;
+    // The readers read again: a broadcast from A reaches B's client.
+    let mut crossed = false;
+    for _ in 0..50 {
+        a.ns.emit("after", &()).await.unwrap();
+        if let Ok(Some((name, _))) = tokio::time::timeout(Duration::from_millis(200), async {
+            eb.0.lock().await.recv().await
+        })
+        .await
+            && name == "after"
+        {
+            crossed = true;
+            break;
+        }
+    }
+    assert!(crossed, "broadcasts cross servers again");
+    let answers =
+        b.ns.server_side_emit_with_ack("ping", &("z",), WAIT)
+            .await
+            .unwrap();
+    assert_eq!(answers, [Value::from("a:z")]);
+    a.stop().await;
+    b.stop().await;
+}
