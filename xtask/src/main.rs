@@ -71,8 +71,12 @@ fn test(extra: &[String]) -> Result<(), String> {
     let unit_only = extra.iter().any(|a| a == "--unit");
     let mut args = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str).filter(|a| *a != "--unit"));
-    // The Redis adapter's tests use a private redis-server (installed when missing).
+    // The Redis adapters' tests use a private redis-server (installed when missing); the
+    // Streams adapter's mixed test also runs a Node node from interop/redis-streams.
     let redis_binary = redis::install()?;
+    if !unit_only {
+        interop_setup::npm_ci(&cmd::root().join("interop/redis-streams"))?;
+    }
     let redis_server = redis::Server::start(&redis_binary)?;
     cmd::run(
         std::process::Command::new(cmd::cargo_path())
