@@ -1,27 +1,25 @@
 //! [`StreamsAdapter`]: one namespace's adapter, and what it does with the other nodes'
 //! messages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use event_proto::socket::Packet;
-use event_proto::{Encoded, JsonParser, Parser, Value};
+use event_proto::{Encoded, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
+use wsio_adapter_redis::convert::{encode_for_clients, local_options, wire_options};
 use wsio_adapter_redis::wire::msgpack;
 use wsio_server::adapter::{
     AckReceiver, RemoteSocket, RestoredSession, ServerSideAck, SessionState, addressed_to,
     decode_event, encode_event, with_offset,
 };
 use wsio_server::engine::Sid;
-use wsio_server::{
-    Adapter, BoxFuture, BroadcastFlags, BroadcastOptions, LocalAdapter, RecoveryConfig, Room,
-};
+use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, RecoveryConfig, Room};
 
 use crate::error::Error;
 use crate::io::{Shared, Then, Write, parse_entries};
@@ -87,52 +85,6 @@ impl StreamsAdapter {
     /// The stream this namespace's entries go to.
     pub fn stream(&self) -> &str {
         &self.ns.stream
-    }
-}
-
-/// The wire form of [`BroadcastOptions`]; each `except` room once.
-fn wire_options(opts: &BroadcastOptions) -> WireOptions {
-    let mut flags = Vec::new();
-    if opts.flags.volatile {
-        flags.push(("volatile".to_owned(), Value::Bool(true)));
-    }
-    if let Some(timeout) = opts.flags.timeout {
-        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        flags.push(("timeout".to_owned(), Value::Number(ms.into())));
-    }
-    let mut except = opts.except.clone();
-    let mut seen = BTreeSet::new();
-    except.retain(|room| seen.insert(room.clone()));
-    WireOptions {
-        rooms: opts.rooms.clone(),
-        except,
-        flags: Value::Object(flags),
-    }
-}
-
-/// [`BroadcastOptions`] from their wire form, for this server only.
-fn local_options(opts: &WireOptions) -> BroadcastOptions {
-    BroadcastOptions {
-        rooms: opts.rooms.clone(),
-        except: opts.except.clone(),
-        flags: BroadcastFlags {
-            volatile: opts.flag("volatile"),
-            local: true,
-            timeout: opts.timeout_ms().map(Duration::from_millis),
-        },
-    }
-}
-
-/// An EVENT of namespace `nsp` for the clients, with an ack id when given.
-fn encode_for_clients(nsp: &str, data: Vec<Value>, ack: Option<u64>) -> ServerResult<Encoded> {
-    match ack {
-        None => encode_event(nsp, data),
-        Some(id) => {
-            let mut packet = Packet::event(nsp, "", Vec::new());
-            packet.data = Some(Value::Array(data));
-            packet.id = Some(id);
-            Ok(JsonParser.encode(&packet)?)
-        }
     }
 }
 

@@ -6,15 +6,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use event_proto::socket::Packet;
-use event_proto::{Encoded, JsonParser, Parser, Value};
+use event_proto::{Encoded, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
-use wsio_server::adapter::{AckReceiver, RemoteSocket, ServerSideAck, decode_event, encode_event};
+use wsio_server::adapter::{AckReceiver, RemoteSocket, ServerSideAck, decode_event};
 use wsio_server::engine::Sid;
-use wsio_server::{Adapter, BoxFuture, BroadcastFlags, BroadcastOptions, LocalAdapter, Room};
+use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, Room};
 
+use crate::convert::{encode_for_clients, local_options, wire_options};
 use crate::error::Error;
 use crate::io::Shared;
 use crate::wire::{
@@ -60,55 +60,6 @@ impl RedisAdapter {
     /// The node id this server uses on the wire.
     pub fn uid(&self) -> &str {
         &self.ns.shared.uid
-    }
-}
-
-/// The wire form of [`BroadcastOptions`].
-fn wire_options(opts: &BroadcastOptions) -> WireOptions {
-    let mut flags = Vec::new();
-    if opts.flags.volatile {
-        flags.push(("volatile".to_owned(), Value::Bool(true)));
-    }
-    if let Some(timeout) = opts.flags.timeout {
-        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        flags.push(("timeout".to_owned(), Value::Number(ms.into())));
-    }
-    let mut except = opts.except.clone();
-    let mut seen = BTreeSet::new();
-    except.retain(|room| seen.insert(room.clone()));
-    WireOptions {
-        rooms: opts.rooms.clone(),
-        except,
-        flags: Value::Object(flags),
-    }
-}
-
-/// [`BroadcastOptions`] from their wire form.
-fn local_options(opts: &WireOptions) -> BroadcastOptions {
-    BroadcastOptions {
-        rooms: opts.rooms.clone(),
-        except: opts.except.clone(),
-        flags: BroadcastFlags {
-            volatile: opts.flag("volatile"),
-            local: true,
-            timeout: opts.timeout_ms().map(Duration::from_millis),
-        },
-    }
-}
-
-/// An EVENT for the clients, with an ack id when given.
-fn encode_for_clients(nsp: &str, data: Vec<Value>, ack: Option<u64>) -> Result<Encoded, Error> {
-    match ack {
-        None => encode_event(nsp, data).map_err(|e| match e {
-            wsio_server::Error::Protocol(e) => Error::Packet(e),
-            _ => Error::Packet(event_proto::Error::InvalidPayload("event")),
-        }),
-        Some(id) => {
-            let mut packet = Packet::event(nsp, "", Vec::new());
-            packet.data = Some(Value::Array(data));
-            packet.id = Some(id);
-            Ok(JsonParser.encode(&packet)?)
-        }
     }
 }
 

@@ -73,6 +73,7 @@
 
 mod adapter;
 mod config;
+pub mod convert;
 mod error;
 mod io;
 pub mod wire;

@@ -24,6 +24,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use event_proto::Value;
+use wsio_adapter_redis::wire::values::{scalar_text, string_list, strings};
 pub use wsio_adapter_redis::wire::{WireError, WireOptions, WireSocket};
 use wsio_adapter_redis::wire::{json, msgpack};
 
@@ -275,7 +276,7 @@ impl Body {
                 ("requestId", id(request_id)),
                 (
                     "sockets",
-                    Value::Array(sockets.iter().map(socket_to_value).collect()),
+                    Value::Array(sockets.iter().map(WireSocket::to_value).collect()),
                 ),
             ]),
             Body::ServerSideEmit { packet, request_id } => {
@@ -341,7 +342,7 @@ impl Body {
                 request_id: required_id()?,
                 sockets: match data.get("sockets") {
                     Some(Value::Array(items)) => {
-                        items.iter().filter_map(socket_from_value).collect()
+                        items.iter().filter_map(WireSocket::from_value).collect()
                     }
                     _ => Vec::new(),
                 },
@@ -635,24 +636,6 @@ fn event_data(packet: Option<&Value>) -> Result<Vec<Value>, WireError> {
     }
 }
 
-fn socket_to_value(socket: &WireSocket) -> Value {
-    object([
-        ("id", Value::from(socket.id.as_str())),
-        ("handshake", socket.handshake.clone()),
-        ("rooms", strings(&socket.rooms)),
-        ("data", socket.data.clone()),
-    ])
-}
-
-fn socket_from_value(value: &Value) -> Option<WireSocket> {
-    Some(WireSocket {
-        id: value.get("id").and_then(scalar_text)?,
-        handshake: value.get("handshake").cloned().unwrap_or_default(),
-        rooms: string_list(value.get("rooms")),
-        data: value.get("data").cloned().unwrap_or_default(),
-    })
-}
-
 fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
     Value::Object(
         members
@@ -660,26 +643,6 @@ fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
             .map(|(key, value)| (key.to_owned(), value))
             .collect(),
     )
-}
-
-fn strings(items: &[String]) -> Value {
-    Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
-}
-
-fn string_list(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::Array(items)) => items.iter().filter_map(scalar_text).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// A string, or a number written as text (ids and rooms may be numbers in JavaScript).
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 fn number(value: &Value) -> Option<u64> {

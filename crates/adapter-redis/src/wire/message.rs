@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use event_proto::Value;
 
+use super::values::{scalar_text, string_list, strings};
 use super::{WireError, decode_any, json, msgpack, object};
 
 /// Socket.IO's EVENT packet type: a broadcast packet always says 2 on the wire, even with
@@ -371,7 +372,8 @@ pub struct WireSocket {
 }
 
 impl WireSocket {
-    fn to_value(&self) -> Value {
+    /// The socket as a fetch response carries it.
+    pub fn to_value(&self) -> Value {
         object([
             ("id", Value::from(self.id.as_str())),
             ("handshake", self.handshake.clone()),
@@ -380,7 +382,8 @@ impl WireSocket {
         ])
     }
 
-    fn from_value(value: &Value) -> Option<WireSocket> {
+    /// A socket from a fetch response; `None` without an id.
+    pub fn from_value(value: &Value) -> Option<WireSocket> {
         Some(WireSocket {
             id: value.get("id").and_then(scalar_text)?,
             handshake: value.get("handshake").cloned().unwrap_or_default(),
@@ -522,27 +525,6 @@ pub fn decode_response(input: &Bytes, max_len: usize) -> Result<Response, WireEr
         kind,
         body,
     })
-}
-
-fn strings(items: &[String]) -> Value {
-    Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
-}
-
-/// A list of room names or ids; numbers (JavaScript allows numeric rooms) become text, other
-/// items are skipped.
-fn string_list(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::Array(items)) => items.iter().filter_map(scalar_text).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 fn number(value: &Value) -> Option<u64> {

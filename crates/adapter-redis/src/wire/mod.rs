@@ -18,6 +18,7 @@ pub mod channel;
 pub mod json;
 mod message;
 pub mod msgpack;
+pub mod values;
 
 pub use message::{
     Broadcast, CLIENT_ACK, CLIENT_COUNT, Request, RequestKind, Response, WireOptions, WirePacket,
