@@ -31,7 +31,7 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
     if queue.carry.is_none() && !conn.is_closed() {
         let closed = conn.closed();
         tokio::select! {
-            item = queue.rx.recv() => queue.carry = item,
+            item = conn.next(&mut queue) => queue.carry = Some(item),
             () = conn.pause.notified() => return text_response(Bytes::from_static(b"6")),
             _ = closed => {}
         }
@@ -39,7 +39,7 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
     let mut body = PayloadBuilder::new(max_payload);
     // Bytes written so far; each packet is counted with a separator, a slight overestimate.
     let mut used = 0usize;
-    while let Some(item) = queue.try_next() {
+    while let Some(item) = conn.try_next(&mut queue) {
         let packets = item.packets();
         let cost = packets
             .iter()

@@ -1,12 +1,13 @@
 //! One Engine.IO session: its bounded outgoing queue, heartbeat, transport and close.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use event_proto::engine::{self, Action, Role};
 use event_proto::{Encoded, Message};
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::Notify;
 
 use super::Registry;
 use super::request::RequestInfo;
@@ -57,26 +58,57 @@ pub(crate) enum Transport {
     WebSocket,
 }
 
-/// The receiving side of the outgoing queue, owned by whichever transport request drains it.
+/// The outgoing queue's items: a deque that holds an allocation only while items wait, so an
+/// idle session pays nothing for it.
 #[derive(Debug)]
-pub(crate) struct Queue {
-    pub(crate) rx: mpsc::Receiver<Outgoing>,
-    /// An item taken from `rx` that did not fit the previous polling response.
-    pub(crate) carry: Option<Outgoing>,
+struct Outbox {
+    items: Mutex<VecDeque<Outgoing>>,
+    /// Wakes the draining transport when the queue stops being empty.
+    ready: Notify,
+    capacity: usize,
 }
 
-impl Queue {
-    /// The next item without waiting.
-    pub(crate) fn try_next(&mut self) -> Option<Outgoing> {
-        self.carry.take().or_else(|| self.rx.try_recv().ok())
+impl Outbox {
+    /// Queues `item`; false when the queue is full.
+    fn push(&self, item: Outgoing) -> bool {
+        let mut items = lock(&self.items);
+        if items.len() >= self.capacity {
+            return false;
+        }
+        let was_empty = items.is_empty();
+        items.push_back(item);
+        drop(items);
+        if was_empty {
+            // One wake-up per burst: the transport drains everything queued meanwhile.
+            self.ready.notify_one();
+        }
+        true
     }
+
+    fn pop(&self) -> Option<Outgoing> {
+        let mut items = lock(&self.items);
+        let item = items.pop_front();
+        if items.is_empty() && items.capacity() > 0 {
+            *items = VecDeque::new();
+        }
+        item
+    }
+}
+
+/// The draining side of the outgoing queue, owned (through [`Conn::queue`]) by whichever
+/// transport request drains it.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    /// An item taken from the queue that did not fit the previous polling response.
+    pub(crate) carry: Option<Outgoing>,
 }
 
 /// An Engine.IO session.
 pub(crate) struct Conn {
     pub(crate) sid: Sid,
     pub(crate) info: Arc<RequestInfo>,
-    tx: mpsc::Sender<Outgoing>,
+    outbox: Outbox,
+    /// Held by the transport that drains the outgoing queue.
     pub(crate) queue: tokio::sync::Mutex<Queue>,
     /// Held by the POST being processed; a second concurrent POST is an error.
     pub(crate) post: tokio::sync::Mutex<()>,
@@ -86,7 +118,10 @@ pub(crate) struct Conn {
     pub(crate) pause: Notify,
     /// Wakes the heartbeat task when a pong moves its deadline.
     heartbeat_moved: Notify,
-    closed: watch::Sender<Option<DisconnectReason>>,
+    /// Why the session closed, set once.
+    closed: OnceLock<DisconnectReason>,
+    /// Wakes everything waiting in [`Conn::closed`].
+    closing: Notify,
     handler: Mutex<Option<Arc<dyn ConnHandler>>>,
     /// Set once the client joined a namespace (the connect timeout no longer applies).
     joined: AtomicBool,
@@ -108,12 +143,15 @@ impl Conn {
         capacity: usize,
         registry: Weak<Registry>,
     ) -> Conn {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
         Conn {
             sid: Sid::random(),
             info: Arc::new(info),
-            tx,
-            queue: tokio::sync::Mutex::new(Queue { rx, carry: None }),
+            outbox: Outbox {
+                items: Mutex::new(VecDeque::new()),
+                ready: Notify::new(),
+                capacity: capacity.max(1),
+            },
+            queue: tokio::sync::Mutex::new(Queue { carry: None }),
             post: tokio::sync::Mutex::new(()),
             heartbeat: Mutex::new(engine::Session::new(
                 Role::Server,
@@ -124,7 +162,8 @@ impl Conn {
             transport: Mutex::new(transport),
             pause: Notify::new(),
             heartbeat_moved: Notify::new(),
-            closed: watch::channel(None).0,
+            closed: OnceLock::new(),
+            closing: Notify::new(),
             handler: Mutex::new(None),
             joined: AtomicBool::new(false),
             registry,
@@ -161,50 +200,60 @@ impl Conn {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        match self.tx.try_send(item) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) if volatile => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(DisconnectReason::TransportError);
-                Err(Error::QueueFull)
+        if self.outbox.push(item) || volatile {
+            return Ok(());
+        }
+        self.close(DisconnectReason::TransportError);
+        Err(Error::QueueFull)
+    }
+
+    /// The next queued item without waiting: the carried one first. `queue` is the guard of
+    /// [`Conn::queue`].
+    pub(crate) fn try_next(&self, queue: &mut Queue) -> Option<Outgoing> {
+        queue.carry.take().or_else(|| self.outbox.pop())
+    }
+
+    /// The next queued item, waiting for one. Cancel-safe: an item is only taken when it is
+    /// returned.
+    pub(crate) async fn next(&self, queue: &mut Queue) -> Outgoing {
+        loop {
+            if let Some(item) = self.try_next(queue) {
+                return item;
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Closed),
+            self.outbox.ready.notified().await;
         }
     }
 
     /// True once the session closed.
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.borrow().is_some()
+        self.closed.get().is_some()
     }
 
     /// Why the session closed; `None` while it is open.
     pub(crate) fn close_reason(&self) -> Option<DisconnectReason> {
-        *self.closed.borrow()
+        self.closed.get().copied()
     }
 
     /// Resolves once the session is closed, with the reason. Cancel-safe.
-    pub(crate) fn closed(&self) -> impl std::future::Future<Output = DisconnectReason> + use<> {
-        let mut rx = self.closed.subscribe();
-        async move {
-            match rx.wait_for(Option::is_some).await {
-                Ok(reason) => reason.unwrap_or(DisconnectReason::TransportClose),
-                Err(_) => DisconnectReason::TransportClose,
+    pub(crate) async fn closed(&self) -> DisconnectReason {
+        loop {
+            let notified = self.closing.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a close in between still wakes us.
+            notified.as_mut().enable();
+            if let Some(reason) = self.closed.get() {
+                return *reason;
             }
+            notified.await;
         }
     }
 
     /// Closes the session once: forgets it, tells the layer above, wakes the transports.
     pub(crate) fn close(&self, reason: DisconnectReason) {
-        let first = self.closed.send_if_modified(|state| {
-            if state.is_some() {
-                return false;
-            }
-            *state = Some(reason);
-            true
-        });
-        if !first {
+        if self.closed.set(reason).is_err() {
             return;
         }
+        self.closing.notify_waiters();
         if let Some(registry) = self.registry.upgrade() {
             registry.remove(&self.sid);
         }

@@ -114,7 +114,7 @@ pub(crate) fn open(
             conn.close(DisconnectReason::TransportError);
             return;
         }
-        run(conn, ws).await;
+        carry(conn, ws);
     });
     accepted.response
 }
@@ -150,7 +150,7 @@ pub(crate) fn upgrade(engine: &Engine, req: Request<Incoming>, conn: Arc<Conn>) 
             let _ = ws.close(CloseCode::NORMAL, "").await;
             return;
         }
-        run(conn, ws).await;
+        carry(conn, ws);
     });
     accepted.response
 }
@@ -206,6 +206,16 @@ where
     }
 }
 
+/// Hands the session to a task of its own for as long as it lives: the task that answered the
+/// upgrade ends, and with it the request and handshake state it held, so that an idle session
+/// keeps only what [`run`] needs.
+fn carry<S>(conn: Arc<Conn>, ws: WebSocket<S>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(run(conn, ws));
+}
+
 /// Carries the session over `ws` until either side closes it.
 async fn run<S>(conn: Arc<Conn>, mut ws: WebSocket<S>)
 where
@@ -228,31 +238,37 @@ where
                     return;
                 }
             },
-            item = next(&mut queue) => {
-                if let Some(item) = item
-                    && send_batch(&mut ws, item, &mut queue).await.is_err()
-                {
+            item = conn.next(&mut queue) => {
+                if matches!(item, Outgoing::Shared(_)) {
+                    // A broadcast wakes every recipient at once: let the other broadcasts
+                    // in flight reach this queue too, so that one write carries them all.
+                    tokio::task::yield_now().await;
+                }
+                if send_batch(&mut ws, &conn, item, &mut queue).await.is_err() {
                     conn.close(DisconnectReason::TransportError);
                 }
             }
             _ = &mut closed => {
-                while let Some(item) = queue.try_next() {
-                    if send_batch(&mut ws, item, &mut queue).await.is_err() {
-                        break;
-                    }
-                }
-                let _ = ws.close(CloseCode::NORMAL, "").await;
+                // Boxed: the closing handshake's state (a timer among it) would otherwise make
+                // every idle session's task larger.
+                Box::pin(finish(&conn, ws, &mut queue)).await;
                 return;
             }
         }
     }
 }
 
-async fn next(queue: &mut Queue) -> Option<Outgoing> {
-    match queue.carry.take() {
-        Some(item) => Some(item),
-        None => queue.rx.recv().await,
+/// Writes what is still queued, then closes the WebSocket.
+async fn finish<S>(conn: &Conn, mut ws: WebSocket<S>, queue: &mut Queue)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    while let Some(item) = conn.try_next(queue) {
+        if send_batch(&mut ws, conn, item, queue).await.is_err() {
+            break;
+        }
     }
+    let _ = ws.close(CloseCode::NORMAL, "").await;
 }
 
 /// Most queued items one write carries, so that a busy queue cannot starve the reads.
@@ -261,6 +277,7 @@ const BATCH: usize = 64;
 /// Writes `first` and whatever else is already queued (up to [`BATCH`] items) with one flush.
 async fn send_batch<S>(
     ws: &mut WebSocket<S>,
+    conn: &Conn,
     first: Outgoing,
     queue: &mut Queue,
 ) -> Result<(), wsio_ws::Error>
@@ -269,7 +286,9 @@ where
 {
     feed(ws, &first).await?;
     for _ in 1..BATCH {
-        let Some(item) = queue.try_next() else { break };
+        let Some(item) = conn.try_next(queue) else {
+            break;
+        };
         feed(ws, &item).await?;
     }
     ws.flush().await

@@ -102,19 +102,36 @@ impl LocalAdapter {
             return Vec::new();
         };
         let rooms = read(&self.rooms);
-        let excluded: HashSet<&Sid> = opts
-            .except
-            .iter()
-            .filter_map(|room| rooms.get(room))
-            .flatten()
-            .collect();
+        let excluded = Excluded::new(
+            opts.except
+                .iter()
+                .filter_map(|room| rooms.get(room))
+                .flatten(),
+        );
         let sockets = read(&ns.sockets);
         if opts.rooms.is_empty() {
-            return sockets
-                .iter()
-                .filter(|(sid, _)| !excluded.contains(sid))
-                .map(|(_, socket)| socket.clone())
-                .collect();
+            let mut matching = Vec::with_capacity(sockets.len());
+            matching.extend(
+                sockets
+                    .iter()
+                    .filter(|(sid, _)| !excluded.contains(sid))
+                    .map(|(_, socket)| socket.clone()),
+            );
+            return matching;
+        }
+        if let [room] = opts.rooms.as_slice() {
+            // One room: its members are distinct already.
+            let Some(members) = rooms.get(room) else {
+                return Vec::new();
+            };
+            let mut matching = Vec::with_capacity(members.len());
+            matching.extend(
+                members
+                    .iter()
+                    .filter(|sid| !excluded.contains(sid))
+                    .filter_map(|sid| sockets.get(sid).cloned()),
+            );
+            return matching;
         }
         let mut seen = HashSet::new();
         opts.rooms
@@ -283,5 +300,39 @@ impl Adapter for LocalAdapter {
             .as_ref()
             .and_then(|store| lock(store).restore(&pid, &offset, Instant::now()));
         Box::pin(async { Ok(restored) })
+    }
+}
+
+/// The sockets a broadcast leaves out. Usually a handful (the sender's own room), compared
+/// directly; a hash set only when there are many.
+enum Excluded<'a> {
+    Few(Vec<&'a Sid>),
+    Many(HashSet<&'a Sid>),
+}
+
+impl<'a> Excluded<'a> {
+    /// Up to this many are compared one by one: cheaper than hashing every recipient's id.
+    const FEW: usize = 16;
+
+    fn new(sids: impl Iterator<Item = &'a Sid>) -> Self {
+        let mut few = Vec::new();
+        let mut sids = sids;
+        for sid in sids.by_ref() {
+            if few.len() == Self::FEW {
+                let mut many: HashSet<&Sid> = few.into_iter().collect();
+                many.insert(sid);
+                many.extend(sids);
+                return Excluded::Many(many);
+            }
+            few.push(sid);
+        }
+        Excluded::Few(few)
+    }
+
+    fn contains(&self, sid: &Sid) -> bool {
+        match self {
+            Excluded::Few(few) => few.contains(&sid),
+            Excluded::Many(many) => many.contains(sid),
+        }
     }
 }
