@@ -126,6 +126,27 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "bench-load: done in {:.1} min",
         began.elapsed().as_secs_f64() / 60.0
     );
+    if options.quick {
+        // The smoke run (`cargo xtask test`): no figure is judged, but every run must work.
+        let failed: Vec<String> = rows
+            .iter()
+            .filter(|r| r.outcome.error.is_some() || r.outcome.errors > 0.0)
+            .map(|r| {
+                format!(
+                    "{} × {}: {}",
+                    r.scenario.name,
+                    r.server,
+                    progress(&r.scenario, &r.outcome)
+                )
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(format!(
+                "bench-load --quick: runs failed:\n{}",
+                failed.join("\n")
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -202,6 +223,17 @@ fn progress(scenario: &Scenario, outcome: &Outcome) -> String {
         format!(
             "{:.0} conns, {:.0} B RSS each{error}",
             outcome.connected, outcome.rss_per_conn
+        )
+    } else if scenario.on_demand {
+        format!(
+            "{:.0} conns, {:.0} msgs/s, {:.0} msgs/CPU-s, p99 {:.0} µs, RSS {:.1} MiB ({:.1} KiB per conn), errors {:.0}{error}",
+            outcome.connected,
+            outcome.msgs_per_s,
+            outcome.msgs_per_cpu_s,
+            outcome.p99_us,
+            outcome.rss_end / (1024.0 * 1024.0),
+            outcome.rss_per_conn / 1024.0,
+            outcome.errors
         )
     } else {
         format!(

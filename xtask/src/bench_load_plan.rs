@@ -36,6 +36,10 @@ pub struct Scenario {
     pub size: usize,
     /// Whether it measures memory per connection rather than throughput.
     pub idle: bool,
+    /// More load generator arguments.
+    pub extra: &'static [&'static str],
+    /// Whether it runs only when `--scenarios` names it exactly (slow or large).
+    pub on_demand: bool,
 }
 
 /// The servers of one run; `target` is the release directory with our binaries.
@@ -100,6 +104,8 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         conns,
         size,
         idle,
+        extra: &[],
+        on_demand: false,
     };
     vec![
         s("ws-echo-64B", Kind::WebSocket, "ws-echo", 64, 64, false),
@@ -130,8 +136,24 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             false,
         ),
         s("sio-idle", Kind::SocketIo, "sio-idle", idle_conns, 0, true),
+        // Many connections held at once, each receiving one broadcast a second.
+        Scenario {
+            extra: &["--senders", "1", "--interval-ms", "1000"],
+            on_demand: true,
+            ..s(
+                "sio-scale",
+                Kind::SocketIo,
+                "sio-broadcast",
+                if quick { 2_000 } else { SCALE_CONNS },
+                64,
+                false,
+            )
+        },
     ]
 }
+
+/// Connections `sio-scale` holds: as many as an open-files limit of 20,000 leaves room for.
+pub const SCALE_CONNS: usize = 19_000;
 
 /// The command-line options.
 #[derive(Debug, Clone)]
@@ -204,6 +226,9 @@ impl Options {
 
     /// Whether `scenario` was asked for.
     pub fn wants_scenario(&self, scenario: &Scenario) -> bool {
+        if scenario.on_demand {
+            return self.scenarios.iter().any(|s| s == scenario.name);
+        }
         self.scenarios.is_empty()
             || self.scenarios.iter().any(|s| {
                 scenario.name == s

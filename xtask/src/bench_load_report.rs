@@ -176,6 +176,7 @@ pub fn markdown(rows: &[Row], env: &Environment, notes: &str) -> String {
     md.push_str("![Messages per server CPU-second](benchmarks.svg)\n\n");
     throughput_table(&mut md, rows);
     idle_table(&mut md, rows);
+    scale_table(&mut md, rows);
     targets_table(&mut md, rows);
     servers_section(&mut md);
     if notes.is_empty() {
@@ -221,6 +222,37 @@ fn throughput_table(md: &mut String, rows: &[Row]) {
 }
 
 /// Idle scenarios: memory per connection.
+/// Scenarios that hold many connections under a steady load: what it costs to hold them.
+fn scale_table(md: &mut String, rows: &[Row]) {
+    if !rows.iter().any(|r| r.scenario.on_demand) {
+        return;
+    }
+    md.push_str(
+        "## Many connections
+
+",
+    );
+    md.push_str("| Scenario | Server | connections held | deliveries/s | per server CPU-s | p99 µs | server RSS | RSS per connection | errors |\n");
+    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for row in rows.iter().filter(|r| r.scenario.on_demand) {
+        let o = &row.outcome;
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {:.0} | {:.1} MiB | {:.1} KiB | {} |",
+            row.scenario.name,
+            bold_if_ours(row.server),
+            count(o.connected),
+            count(o.msgs_per_s),
+            count(o.msgs_per_cpu_s),
+            o.p99_us,
+            o.rss_end / (1024.0 * 1024.0),
+            o.rss_per_conn / 1024.0,
+            errors(o),
+        );
+    }
+    md.push('\n');
+}
+
 fn idle_table(md: &mut String, rows: &[Row]) {
     if !rows.iter().any(|r| r.scenario.idle) {
         return;

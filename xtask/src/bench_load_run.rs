@@ -146,7 +146,7 @@ fn drive(
 ) -> Outcome {
     // Let the server settle after the port probe before anything is read.
     std::thread::sleep(Duration::from_millis(200));
-    let argv: Vec<String> = [
+    let mut argv: Vec<String> = [
         format!("{}/loadgen", launcher.target),
         scenario.loadgen.to_owned(),
         "--port".into(),
@@ -166,6 +166,7 @@ fn drive(
         options.warmup.to_string(),
     ]
     .into();
+    argv.extend(scenario.extra.iter().map(|a| (*a).to_owned()));
     let mut command = launcher.command(1, &argv);
     command
         .current_dir(root)
@@ -237,7 +238,8 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
     let number = |key: &str| json_number(json, key).unwrap_or(0.0);
     let cpu_s = last.cpu_s - first.cpu_s;
     let msgs = number("msgs");
-    let connected = number("connected");
+    // Throughput scenarios report their receivers as `conns`.
+    let connected = json_number(json, "connected").unwrap_or_else(|| number("conns"));
     let window_s = number("window_s");
     Outcome {
         msgs_per_s: number("msgs_per_s"),
@@ -252,8 +254,13 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
         p99_us: number("p99_us"),
         p999_us: number("p999_us"),
         connected,
-        rss_per_conn: if scenario.idle && connected > 0.0 {
+        rss_per_conn: if connected <= 0.0 {
+            0.0
+        } else if scenario.idle {
             (last.rss as f64 - first.rss as f64) / connected
+        } else if scenario.on_demand {
+            // The whole server's memory, shared state included, over what it holds.
+            last.rss as f64 / connected
         } else {
             0.0
         },

@@ -65,8 +65,8 @@ fn main() -> ExitCode {
 ///
 /// Then the conformance gates: the Autobahn TestSuite without its compression cases, both
 /// directions (`cargo xtask autobahn` runs them all), then headless Chromium against
-/// `wsio echo` (`cargo xtask browser`). `--unit` stops after `cargo test`; other
-/// arguments are passed to `cargo test`.
+/// `wsio echo` (`cargo xtask browser`), and a one-minute smoke run of `cargo xtask bench-load
+/// --quick`. `--unit` stops after `cargo test`; other arguments are passed to `cargo test`.
 fn test(extra: &[String]) -> Result<(), String> {
     let unit_only = extra.iter().any(|a| a == "--unit");
     let mut args = vec!["test", "--workspace"];
@@ -94,6 +94,8 @@ fn test(extra: &[String]) -> Result<(), String> {
     autobahn_run::run(&["--quick".to_owned()])?;
     browser::run(&[])?;
     interop::run(&["--against".to_owned(), "wsio".to_owned()])?;
+    // A smoke run of the load benchmark, so that its harness keeps working; no figure is judged.
+    bench_load::run(&["--quick".to_owned(), "--no-write".to_owned()])?;
     redis_cluster::run(&[])
 }
 

@@ -2,7 +2,7 @@
 
 /// The usage line printed on bad arguments.
 pub const USAGE: &str = "usage: loadgen ws-echo|idle|sio-echo|sio-idle|sio-broadcast [--host H] [--port P] \
-[--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K]";
+[--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K] [--interval-ms MS]";
 
 /// What to run, against which server, how hard and how long.
 #[derive(Debug, Clone)]
@@ -23,6 +23,9 @@ pub struct Options {
     pub warmup: f64,
     /// `sio-broadcast`: connections that emit `broadcast`.
     pub senders: usize,
+    /// `sio-broadcast`: milliseconds from one broadcast of a sender to its next (0: the next
+    /// as soon as the last one has reached everyone).
+    pub interval_ms: u64,
 }
 
 impl Options {
@@ -38,6 +41,7 @@ impl Options {
             seconds: 5.0,
             warmup: 1.0,
             senders: 4,
+            interval_ms: 0,
         };
         while let Some(flag) = args.next() {
             let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -50,6 +54,7 @@ impl Options {
                 "--seconds" => options.seconds = value.parse().map_err(|_| bad())?,
                 "--warmup" => options.warmup = value.parse().map_err(|_| bad())?,
                 "--senders" => options.senders = value.parse().map_err(|_| bad())?,
+                "--interval-ms" => options.interval_ms = value.parse().map_err(|_| bad())?,
                 other => return Err(format!("unknown option {other}")),
             }
         }

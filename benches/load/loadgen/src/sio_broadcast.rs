@@ -71,6 +71,7 @@ pub async fn run(options: &Options) -> String {
                 ws,
                 id,
                 options.size,
+                Duration::from_millis(options.interval_ms),
                 fanout.clone(),
                 phase.clone(),
             ))
@@ -124,14 +125,29 @@ async fn send_loop(
     mut ws: Ws,
     id: usize,
     size: usize,
+    interval: Duration,
     fanout: Arc<Fanout>,
     phase: Arc<Phase>,
 ) -> (u64, u64, Tally) {
     let mut tally = Tally::new();
     let (mut sent, mut stalled) = (0, 0);
+    let mut next = tokio::time::Instant::now();
     for seq in 0u64.. {
         if phase.get() == STOP {
             break;
+        }
+        if !interval.is_zero() {
+            // Paced: one broadcast per interval, answering pings while waiting.
+            while tokio::time::Instant::now() < next && phase.get() != STOP {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(next.min(tokio::time::Instant::now() + POLL)) => {}
+                    message = ws.recv() => if let Err(e) = answer_ping(&mut ws, message).await {
+                        tally.error(e);
+                        return (sent, stalled, tally);
+                    },
+                }
+            }
+            next += interval;
         }
         let target = fanout.delivered[id].load(Ordering::Acquire) + fanout.receivers;
         let stamp = origin().elapsed().as_nanos();
