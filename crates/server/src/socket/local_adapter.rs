@@ -69,6 +69,12 @@ impl LocalAdapter {
         read(&self.rooms).keys().cloned().collect()
     }
 
+    /// True when `room` has at least one member on this server: what an adapter that
+    /// subscribes per room checks after a join or a leave.
+    pub fn has_room(&self, room: &str) -> bool {
+        read(&self.rooms).contains_key(room)
+    }
+
     /// Runs this namespace's server-side handler for `data` (`[event, ...args]`), as emitted
     /// by another server; `ack` receives the handler's answer when the emitter wants one.
     pub fn emit_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
