@@ -1,35 +1,29 @@
 //! [`StreamsAdapter`]: one namespace's adapter, and what it does with the other nodes'
 //! messages.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
+use std::time::Duration;
+
 use event_proto::{Encoded, Value};
-use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
-use tracing::{debug, warn};
+use tokio::sync::oneshot;
+use tracing::debug;
 use wsio_adapter_redis::convert::{encode_for_clients, local_options, wire_options};
 use wsio_adapter_redis::wire::msgpack;
 use wsio_server::adapter::{
-    AckReceiver, RemoteSocket, RestoredSession, ServerSideAck, SessionState, addressed_to,
-    decode_event, encode_event, with_offset,
+    AckReceiver, RemoteSocket, RestoredSession, SessionState, addressed_to, decode_event,
+    encode_event, with_offset,
 };
 use wsio_server::engine::Sid;
 use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, RecoveryConfig, Room};
 
+use crate::cluster::Core;
 use crate::error::Error;
 use crate::io::{Shared, Then, Write, parse_entries};
-use crate::wire::requests::{
-    AckCollector, AckEvent, FetchCollector, ServerSideEmitCollector, Step,
-};
-use crate::wire::{self, Body, ClusterMessage, WireOptions, WireSocket};
-
-/// How long a broadcast with acks waits when its flags give no timeout.
-const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::wire::{self, Body, ClusterMessage, WireOptions};
 /// Most XRANGE pages read when restoring a session (the reference's bound).
 const MAX_RESTORE_PAGES: usize = 100;
 
@@ -47,13 +41,10 @@ pub struct StreamsAdapter {
 /// A namespace's state, shared with the tasks that feed it messages.
 #[derive(Debug)]
 pub(crate) struct NsState {
-    name: String,
+    core: Arc<Core>,
     stream: String,
-    local: LocalAdapter,
     shared: Arc<Shared>,
     recovery: Option<RecoveryConfig>,
-    /// Requests of this node waiting for answers, by request id.
-    pending: Mutex<HashMap<String, mpsc::UnboundedSender<Body>>>,
 }
 
 impl StreamsAdapter {
@@ -66,12 +57,10 @@ impl StreamsAdapter {
         let config = &shared.config;
         let stream = wire::stream_name(&config.stream_name, config.stream_count, name);
         let ns = Arc::new(NsState {
-            name: name.to_owned(),
+            core: Arc::new(Core::new(name, local, shared.clone())),
             stream: stream.clone(),
-            local,
             shared: shared.clone(),
             recovery,
-            pending: Mutex::new(HashMap::new()),
         });
         shared.register(name, &ns, &stream);
         StreamsAdapter { ns }
@@ -88,22 +77,9 @@ impl StreamsAdapter {
     }
 }
 
-/// The first acknowledgement argument, or `null`.
-fn first(args: Vec<Value>) -> Value {
-    args.into_iter().next().unwrap_or_default()
-}
-
 impl NsState {
     fn config(&self) -> &crate::StreamsAdapterConfig {
         &self.shared.config
-    }
-
-    fn message(&self, body: Body) -> ClusterMessage {
-        ClusterMessage {
-            uid: self.shared.uid.clone(),
-            nsp: self.name.clone(),
-            body,
-        }
     }
 
     /// Delivers `packet` to this server's addressed sockets, carrying `offset` when
@@ -115,12 +91,15 @@ impl NsState {
             }
             _ => packet,
         };
-        self.local.deliver(packet, opts);
+        self.core.local.deliver(packet, opts);
     }
 
     /// Queues `body` as a stream entry followed by `then`.
     fn append(&self, body: Body, then: Then) {
-        let fields = self.message(body).to_entry(self.config().only_plaintext);
+        let fields = self
+            .core
+            .message(body)
+            .to_entry(self.config().only_plaintext);
         self.shared.write(Write::Entry {
             stream: self.stream.clone(),
             fields,
@@ -143,199 +122,27 @@ impl NsState {
         }
     }
 
-    /// Publishes `body` to every node of the namespace (MessagePack of the envelope).
-    fn publish(&self, body: Body) {
-        let channel = wire::public_channel(&self.config().channel_prefix, &self.name);
-        let payload = self.message(body).to_msgpack();
-        self.shared.write(Write::Publish { channel, payload });
-    }
-
-    /// Publishes `body` to node `uid`'s own channel.
-    fn respond(&self, uid: &str, body: Body) {
-        let channel = wire::private_channel(&self.config().channel_prefix, &self.name, uid);
-        let payload = self.message(body).to_msgpack();
-        self.shared.write(Write::Publish { channel, payload });
-    }
-
-    /// How many other nodes serve this namespace; 0 (with a warning) while Redis is away.
-    async fn other_nodes(&self) -> usize {
-        match self.shared.node_count(&self.name).await {
-            Ok(count) => count.saturating_sub(1),
-            Err(e) => {
-                warn!(error = %e, nsp = %self.name, "redis unavailable: answering for this server only");
-                0
-            }
-        }
-    }
-
-    /// Registers a fresh request id whose answers arrive on the returned receiver.
-    fn expect(&self) -> (String, mpsc::UnboundedReceiver<Body>) {
-        let id = crate::random_hex(8);
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.lock_pending().insert(id.clone(), tx);
-        (id, rx)
-    }
-
-    fn forget(&self, id: &str) {
-        self.lock_pending().remove(id);
-    }
-
-    fn lock_pending(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Body>>> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// An answer to one of this node's requests.
-    pub(crate) fn on_response(&self, body: Body) {
-        let Some(id) = body.request_id() else { return };
-        if let Some(tx) = self.lock_pending().get(id) {
-            let _ = tx.send(body);
-        }
-    }
-
     /// A message from the stream (`offset` is its entry id) or from pub/sub.
-    pub(crate) async fn on_message(
-        self: &Arc<Self>,
-        message: ClusterMessage,
-        offset: Option<&str>,
-    ) {
-        if message.uid == self.shared.uid || message.nsp != self.name {
+    pub(crate) async fn on_message(&self, message: ClusterMessage, offset: Option<&str>) {
+        if !self.core.is_foreign(&message) {
             return;
         }
-        let sender = message.uid;
         match message.body {
             Body::Broadcast {
                 packet,
                 opts,
                 request_id: None,
-            } => match encode_for_clients(&self.name, packet, None) {
+            } => match encode_for_clients(&self.core.name, packet, None) {
                 Ok(encoded) => self.deliver(encoded, &local_options(&opts), offset),
                 Err(e) => debug!(error = %e, "remote broadcast not deliverable"),
             },
-            Body::Broadcast {
-                packet,
-                opts,
-                request_id: Some(id),
-            } => {
-                if let Err(e) = self.broadcast_for(sender, id, packet, opts).await {
-                    debug!(error = %e, "remote broadcast with acks failed");
-                }
-            }
-            Body::SocketsJoin { opts, rooms } => {
-                let _ = self.local.add_sockets(local_options(&opts), rooms).await;
-            }
-            Body::SocketsLeave { opts, rooms } => {
-                let _ = self.local.del_sockets(local_options(&opts), rooms).await;
-            }
-            Body::DisconnectSockets { opts, close } => {
-                let opts = local_options(&opts);
-                if close {
-                    for socket in self.local.local_sockets(&opts) {
-                        if let Some(socket) = socket.local() {
-                            socket.close_connection();
-                        }
-                    }
-                } else {
-                    let _ = self.local.disconnect_sockets(opts).await;
-                }
-            }
-            Body::FetchSockets { opts, request_id } => {
-                let sockets = self
-                    .local
-                    .local_sockets(&local_options(&opts))
-                    .into_iter()
-                    .map(|s| WireSocket {
-                        id: s.id.to_string(),
-                        handshake: s.handshake,
-                        rooms: s.rooms,
-                        data: s.data,
-                    })
-                    .collect();
-                self.respond(
-                    &sender,
-                    Body::FetchSocketsResponse {
-                        request_id,
-                        sockets,
-                    },
-                );
-            }
-            Body::ServerSideEmit { packet, request_id } => {
-                let Some(request_id) = request_id else {
-                    self.local.emit_server_side(packet, None);
-                    return;
-                };
-                let (tx, rx) = oneshot::channel();
-                self.local
-                    .emit_server_side(packet, Some(ServerSideAck::new(tx)));
-                let ns = self.clone();
-                let timeout = self.config().requests_timeout;
-                tokio::spawn(async move {
-                    if let Ok(Ok(args)) = tokio::time::timeout(timeout, rx).await {
-                        ns.respond(
-                            &sender,
-                            Body::ServerSideEmitResponse {
-                                request_id,
-                                packet: first(args),
-                            },
-                        );
-                    }
-                });
-            }
-            body if body.kind().is_response() => self.on_response(body),
-            _ => {}
+            body => self.core.handle(message.uid, body).await,
         }
     }
 
-    /// Another node's broadcast with acks: delivered here, the client count and then every
-    /// client's ack answered to `sender`.
-    async fn broadcast_for(
-        self: &Arc<Self>,
-        sender: String,
-        request_id: String,
-        packet: Vec<Value>,
-        opts: WireOptions,
-    ) -> ServerResult<()> {
-        let ack_id = self.local.next_ack_id();
-        let encoded = encode_for_clients(&self.name, packet, Some(ack_id))?;
-        let timeout = opts
-            .timeout_ms()
-            .map_or(DEFAULT_ACK_TIMEOUT, Duration::from_millis);
-        let receivers = self
-            .local
-            .broadcast_with_ack(encoded, ack_id, local_options(&opts))
-            .await?;
-        self.respond(
-            &sender,
-            Body::BroadcastClientCount {
-                request_id: request_id.clone(),
-                client_count: receivers.len() as u64,
-            },
-        );
-        let ns = self.clone();
-        tokio::spawn(async move {
-            let deadline = Instant::now() + timeout;
-            let (tx, mut rx) = mpsc::unbounded_channel();
-            for receiver in receivers {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    if let Ok(Ok(args)) = tokio::time::timeout_at(deadline, receiver).await {
-                        let _ = tx.send(args);
-                    }
-                });
-            }
-            drop(tx);
-            while let Some(args) = rx.recv().await {
-                ns.respond(
-                    &sender,
-                    Body::BroadcastAck {
-                        request_id: request_id.clone(),
-                        packet: first(args),
-                    },
-                );
-            }
-        });
-        Ok(())
+    /// An answer to one of this node's requests.
+    pub(crate) fn on_response(&self, body: Body) {
+        self.core.on_response(body);
     }
 
     async fn broadcast(
@@ -344,7 +151,7 @@ impl NsState {
         opts: BroadcastOptions,
     ) -> ServerResult<()> {
         if opts.flags.local {
-            self.local.deliver(packet, &opts);
+            self.core.local.deliver(packet, &opts);
             return Ok(());
         }
         let data = decode_event(&packet)?;
@@ -373,7 +180,7 @@ impl NsState {
         packet: Encoded,
     ) -> ServerResult<()> {
         if self.recovery.is_none() {
-            return self.local.emit_direct(socket, packet);
+            return self.core.local.emit_direct(socket, packet);
         }
         let opts = BroadcastOptions {
             rooms: vec![socket.id().to_string()],
@@ -394,149 +201,6 @@ impl NsState {
             },
         );
         Ok(())
-    }
-
-    /// This node's broadcast with acks: remote clients' acks come as receivers too, one per
-    /// client the other nodes count.
-    async fn broadcast_with_ack(
-        self: &Arc<Self>,
-        packet: Encoded,
-        ack_id: u64,
-        opts: BroadcastOptions,
-    ) -> ServerResult<Vec<AckReceiver>> {
-        if opts.flags.local {
-            return self.local.broadcast_with_ack(packet, ack_id, opts).await;
-        }
-        let timeout = opts.flags.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
-        let others = self.other_nodes().await;
-        let (id, mut rx) = self.expect();
-        self.publish(Body::Broadcast {
-            packet: decode_event(&packet)?,
-            opts: wire_options(&opts),
-            request_id: Some(id.clone()),
-        });
-        let mut receivers = self.local.broadcast_with_ack(packet, ack_id, opts).await?;
-        if others == 0 {
-            self.forget(&id);
-            return Ok(receivers);
-        }
-        // Wait for every other node's client count, keeping acks that come first.
-        let deadline = Instant::now() + timeout;
-        let mut collector = AckCollector::new(id.clone(), others);
-        let mut senders: Vec<oneshot::Sender<Vec<Value>>> = Vec::new();
-        let mut early: Vec<Value> = Vec::new();
-        while !collector.counts_complete() {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(body)) => match collector.accept(body) {
-                    Some(AckEvent::Clients(n)) => {
-                        for _ in 0..n {
-                            let (tx, rx) = oneshot::channel();
-                            senders.push(tx);
-                            receivers.push(rx);
-                        }
-                    }
-                    Some(AckEvent::Ack(value)) => early.push(value),
-                    None => {}
-                },
-                _ => break,
-            }
-        }
-        senders.reverse();
-        for value in early {
-            if let Some(tx) = senders.pop() {
-                let _ = tx.send(vec![value]);
-            }
-        }
-        if senders.is_empty() {
-            self.forget(&id);
-            return Ok(receivers);
-        }
-        let ns = self.clone();
-        tokio::spawn(async move {
-            while !senders.is_empty() {
-                match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Ok(Some(body)) => {
-                        if let Some(AckEvent::Ack(value)) = collector.accept(body)
-                            && let Some(tx) = senders.pop()
-                        {
-                            let _ = tx.send(vec![value]);
-                        }
-                    }
-                    _ => break,
-                }
-            }
-            ns.forget(&id);
-        });
-        Ok(receivers)
-    }
-
-    async fn fetch_sockets(&self, opts: BroadcastOptions) -> ServerResult<Vec<RemoteSocket>> {
-        let mut sockets = self.local.local_sockets(&opts);
-        if opts.flags.local {
-            return Ok(sockets);
-        }
-        let others = self.other_nodes().await;
-        if others == 0 {
-            return Ok(sockets);
-        }
-        let timeout = opts.flags.timeout.unwrap_or(self.config().requests_timeout);
-        let (id, mut rx) = self.expect();
-        self.publish(Body::FetchSockets {
-            opts: wire_options(&opts),
-            request_id: id.clone(),
-        });
-        let deadline = Instant::now() + timeout;
-        let mut collector = FetchCollector::new(id.clone(), others);
-        let mut complete = false;
-        while !complete {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(body)) => complete = collector.accept(body) == Step::Complete,
-                _ => break,
-            }
-        }
-        self.forget(&id);
-        if !complete {
-            let (received, expected) = collector.progress();
-            return Err(Error::Timeout { received, expected }.into());
-        }
-        sockets.extend(
-            collector
-                .into_sockets()
-                .into_iter()
-                .map(|s| RemoteSocket::new(Sid::from(s.id.as_str()), s.handshake, s.rooms, s.data)),
-        );
-        Ok(sockets)
-    }
-
-    async fn server_side_emit_with_ack(
-        &self,
-        data: Vec<Value>,
-        timeout: Duration,
-    ) -> ServerResult<Vec<Value>> {
-        let others = self.other_nodes().await;
-        if others == 0 {
-            return Ok(Vec::new());
-        }
-        let (id, mut rx) = self.expect();
-        self.publish(Body::ServerSideEmit {
-            packet: data,
-            request_id: Some(id.clone()),
-        });
-        let deadline = Instant::now() + timeout;
-        let mut collector = ServerSideEmitCollector::new(id.clone(), others);
-        let mut complete = false;
-        while !complete {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(body)) => complete = collector.accept(body) == Step::Complete,
-                _ => break,
-            }
-        }
-        self.forget(&id);
-        if !complete {
-            let (received, expected) = collector.progress();
-            return Err(Error::Timeout { received, expected }.into());
-        }
-        Ok(collector.into_answers())
     }
 
     fn session_key(&self, pid: &str) -> String {
@@ -660,7 +324,7 @@ impl NsState {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_slice())
         };
-        if field(b"nsp")? != self.name.as_bytes() || field(b"type")? != b"3" {
+        if field(b"nsp")? != self.core.name.as_bytes() || field(b"type")? != b"3" {
             return None;
         }
         let message = ClusterMessage::from_entry(fields, self.config().max_message_bytes).ok()?;
@@ -676,7 +340,7 @@ impl NsState {
             return None;
         }
         packet.push(Value::from(id));
-        encode_event(&self.name, packet).ok()
+        encode_event(&self.core.name, packet).ok()
     }
 }
 
@@ -703,19 +367,19 @@ fn decode_session(stored: &[u8]) -> Option<SessionState> {
 
 impl Adapter for StreamsAdapter {
     fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
-        self.ns.local.add_all(sid, rooms)
+        self.ns.core.local.add_all(sid, rooms)
     }
 
     fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
-        self.ns.local.del(sid, rooms)
+        self.ns.core.local.del(sid, rooms)
     }
 
     fn del_all(&self, sid: Sid) -> BoxFuture<'_, ServerResult<()>> {
-        self.ns.local.del_all(sid)
+        self.ns.core.local.del_all(sid)
     }
 
     fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
-        self.ns.local.socket_rooms(sid)
+        self.ns.core.local.socket_rooms(sid)
     }
 
     fn broadcast(
@@ -732,14 +396,14 @@ impl Adapter for StreamsAdapter {
         ack_id: u64,
         opts: BroadcastOptions,
     ) -> BoxFuture<'_, ServerResult<Vec<AckReceiver>>> {
-        Box::pin(self.ns.broadcast_with_ack(packet, ack_id, opts))
+        Box::pin(self.ns.core.broadcast_with_ack(packet, ack_id, opts))
     }
 
     fn fetch_sockets(
         &self,
         opts: BroadcastOptions,
     ) -> BoxFuture<'_, ServerResult<Vec<RemoteSocket>>> {
-        Box::pin(self.ns.fetch_sockets(opts))
+        Box::pin(self.ns.core.fetch_sockets(opts))
     }
 
     fn add_sockets(
@@ -754,7 +418,7 @@ impl Adapter for StreamsAdapter {
                     rooms: rooms.clone(),
                 })
                 .await;
-            self.ns.local.add_sockets(opts, rooms).await
+            self.ns.core.local.add_sockets(opts, rooms).await
         })
     }
 
@@ -770,7 +434,7 @@ impl Adapter for StreamsAdapter {
                     rooms: rooms.clone(),
                 })
                 .await;
-            self.ns.local.del_sockets(opts, rooms).await
+            self.ns.core.local.del_sockets(opts, rooms).await
         })
     }
 
@@ -779,7 +443,7 @@ impl Adapter for StreamsAdapter {
             self.ns
                 .announce(&opts, |opts| Body::DisconnectSockets { opts, close: false })
                 .await;
-            self.ns.local.disconnect_sockets(opts).await
+            self.ns.core.local.disconnect_sockets(opts).await
         })
     }
 
@@ -789,18 +453,15 @@ impl Adapter for StreamsAdapter {
 
     fn all_rooms(&self) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
         // The ClusterAdapter model has no rooms request: this server's rooms, as Node's.
-        self.ns.local.all_rooms()
+        self.ns.core.local.all_rooms()
     }
 
     fn server_count(&self) -> BoxFuture<'_, ServerResult<usize>> {
-        Box::pin(async move { Ok(self.ns.other_nodes().await + 1) })
+        Box::pin(async move { Ok(self.ns.core.other_nodes().await + 1) })
     }
 
     fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, ServerResult<()>> {
-        self.ns.publish(Body::ServerSideEmit {
-            packet: data,
-            request_id: None,
-        });
+        self.ns.core.server_side_emit(data);
         Box::pin(async { Ok(()) })
     }
 
@@ -809,7 +470,7 @@ impl Adapter for StreamsAdapter {
         data: Vec<Value>,
         timeout: Duration,
     ) -> BoxFuture<'_, ServerResult<Vec<Value>>> {
-        Box::pin(self.ns.server_side_emit_with_ack(data, timeout))
+        Box::pin(self.ns.core.server_side_emit_with_ack(data, timeout))
     }
 
     fn persist_session(&self, session: SessionState) -> BoxFuture<'_, ServerResult<()>> {

@@ -21,16 +21,18 @@ use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
+use wsio_server::BoxFuture;
 
 use crate::adapter::NsState;
+use crate::cluster::Transport;
 use crate::config::StreamsAdapterConfig;
 use crate::error::Result;
 use crate::wire::{self, ClusterMessage};
 
 /// How often the pub/sub connection is checked with a `PING`.
-const HEALTH_CHECK: Duration = Duration::from_secs(5);
+pub(crate) const HEALTH_CHECK: Duration = Duration::from_secs(5);
 /// First delay before reconnecting.
-const FIRST_RETRY: Duration = Duration::from_millis(100);
+pub(crate) const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// Most writes sent in one pipeline.
 const BATCH: usize = 64;
 
@@ -81,8 +83,12 @@ pub(crate) enum Write {
         fields: Vec<(&'static str, Vec<u8>)>,
         then: Then,
     },
-    /// `PUBLISH <channel> <payload>`.
-    Publish { channel: String, payload: Vec<u8> },
+    /// `PUBLISH` or `SPUBLISH` (`command`) `<channel> <payload>`.
+    Publish {
+        command: &'static str,
+        channel: String,
+        payload: Vec<u8>,
+    },
 }
 
 impl Write {
@@ -102,7 +108,7 @@ pub(crate) struct Shared {
     conn: ConnectionManager,
     client: redis::Client,
     runtime: tokio::runtime::Handle,
-    write_tx: mpsc::Sender<Write>,
+    writes: Writes,
     subscribe_tx: mpsc::UnboundedSender<String>,
     namespaces: RwLock<HashMap<String, Weak<NsState>>>,
     readers: Mutex<HashSet<String>>,
@@ -117,14 +123,20 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-fn manager_config(config: &StreamsAdapterConfig, response: Duration) -> ConnectionManagerConfig {
+/// A command connection's settings: connecting may take `connect`, a reply `response`,
+/// and reconnection attempts are at most `max_delay` apart.
+pub(crate) fn manager_config(
+    connect: Duration,
+    response: Duration,
+    max_delay: Duration,
+) -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(config.command_timeout))
+        .set_connection_timeout(Some(connect))
         .set_response_timeout(Some(response))
-        .set_max_delay(config.max_reconnect_delay)
+        .set_max_delay(max_delay)
 }
 
-fn timed_out() -> redis::RedisError {
+pub(crate) fn timed_out() -> redis::RedisError {
     redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
 }
 
@@ -135,31 +147,34 @@ impl Shared {
         let client = redis::Client::open(url)?;
         let conn = ConnectionManager::new_with_config(
             client.clone(),
-            manager_config(&config, config.command_timeout),
+            manager_config(
+                config.command_timeout,
+                config.command_timeout,
+                config.max_reconnect_delay,
+            ),
         )
         .await?;
         let pubsub = tokio::time::timeout(config.command_timeout, client.get_async_pubsub())
             .await
             .map_err(|_| timed_out())??;
-        let (write_tx, write_rx) = mpsc::channel(config.write_queue.max(1));
+        let writes = Writes::start(
+            conn.clone(),
+            config.write_queue,
+            config.max_len,
+            config.retry_after,
+        );
         let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             uid: crate::random_hex(8),
             conn: conn.clone(),
             client: client.clone(),
             runtime: tokio::runtime::Handle::current(),
-            write_tx,
+            writes,
             subscribe_tx,
             namespaces: RwLock::new(HashMap::new()),
             readers: Mutex::new(HashSet::new()),
             config,
         });
-        tokio::spawn(writer(
-            conn,
-            write_rx,
-            shared.config.max_len,
-            shared.config.retry_after,
-        ));
         tokio::spawn(subscriber(
             client,
             pubsub,
@@ -176,26 +191,7 @@ impl Shared {
 
     /// Queues `write`; when the queue is full, runs its follow-up as a failed write.
     pub(crate) fn write(&self, write: Write) {
-        if let Err(
-            mpsc::error::TrySendError::Full(write) | mpsc::error::TrySendError::Closed(write),
-        ) = self.write_tx.try_send(write)
-        {
-            warn!("redis write queue full: delivered locally only");
-            write.then().run(false, None);
-        }
-    }
-
-    /// How many servers listen to namespace `nsp` (this one included).
-    pub(crate) async fn node_count(&self, nsp: &str) -> Result<usize> {
-        let channel = wire::public_channel(&self.config.channel_prefix, nsp);
-        let mut conn = self.conn.clone();
-        let mut cmd = redis::cmd("PUBSUB");
-        cmd.arg("NUMSUB").arg(&channel);
-        let query = cmd.query_async::<(String, usize)>(&mut conn);
-        let reply = tokio::time::timeout(self.config.command_timeout, query)
-            .await
-            .map_err(|_| timed_out())??;
-        Ok(reply.1)
+        self.writes.send(write);
     }
 
     /// A connection for one-off commands.
@@ -244,7 +240,11 @@ impl Shared {
         let response = self.config.block_time + self.config.command_timeout;
         let conn = ConnectionManager::new_with_config(
             self.client.clone(),
-            manager_config(&self.config, response),
+            manager_config(
+                self.config.command_timeout,
+                response,
+                self.config.max_reconnect_delay,
+            ),
         )
         .await?;
         tokio::spawn(reader(conn, Arc::downgrade(self), stream.to_owned(), last));
@@ -284,6 +284,93 @@ impl Shared {
     }
 }
 
+impl Transport for Shared {
+    fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    fn requests_timeout(&self) -> Duration {
+        self.config.requests_timeout
+    }
+
+    /// `PUBLISH <prefix>#<nsp># <MessagePack>`.
+    fn publish(&self, message: ClusterMessage) {
+        let channel = wire::public_channel(&self.config.channel_prefix, &message.nsp);
+        self.write(Write::Publish {
+            command: "PUBLISH",
+            channel,
+            payload: message.to_msgpack(),
+        });
+    }
+
+    /// `PUBLISH <prefix>#<nsp>#<uid># <MessagePack>`.
+    fn respond(&self, uid: &str, message: ClusterMessage) {
+        let channel = wire::private_channel(&self.config.channel_prefix, &message.nsp, uid);
+        self.write(Write::Publish {
+            command: "PUBLISH",
+            channel,
+            payload: message.to_msgpack(),
+        });
+    }
+
+    /// `PUBSUB NUMSUB <prefix>#<nsp>#`.
+    fn node_count<'a>(&'a self, nsp: &'a str) -> BoxFuture<'a, Result<usize>> {
+        let channel = wire::public_channel(&self.config.channel_prefix, nsp);
+        Box::pin(subscribers(
+            self.conn.clone(),
+            "NUMSUB",
+            channel,
+            self.config.command_timeout,
+        ))
+    }
+}
+
+/// `PUBSUB <kind> <channel>`: how many connections listen to `channel` (`kind` is
+/// `NUMSUB` or `SHARDNUMSUB`).
+pub(crate) async fn subscribers(
+    mut conn: ConnectionManager,
+    kind: &str,
+    channel: String,
+    timeout: Duration,
+) -> Result<usize> {
+    let mut cmd = redis::cmd("PUBSUB");
+    cmd.arg(kind).arg(&channel);
+    let query = cmd.query_async::<(String, usize)>(&mut conn);
+    let reply = tokio::time::timeout(timeout, query)
+        .await
+        .map_err(|_| timed_out())??;
+    Ok(reply.1)
+}
+
+/// The queue in front of the writer task of one server.
+pub(crate) struct Writes(mpsc::Sender<Write>);
+
+impl Writes {
+    /// Starts the writer on `conn` behind a queue of `capacity` writes; `max_len` trims
+    /// streams, `retry_after` is how long writes skip Redis after a failure.
+    pub(crate) fn start(
+        conn: ConnectionManager,
+        capacity: usize,
+        max_len: usize,
+        retry_after: Duration,
+    ) -> Writes {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        tokio::spawn(writer(conn, rx, max_len, retry_after));
+        Writes(tx)
+    }
+
+    /// Queues `write`; when the queue is full, runs its follow-up as a failed write.
+    pub(crate) fn send(&self, write: Write) {
+        if let Err(
+            mpsc::error::TrySendError::Full(write) | mpsc::error::TrySendError::Closed(write),
+        ) = self.0.try_send(write)
+        {
+            warn!("redis write queue full: delivered locally only");
+            write.then().run(false, None);
+        }
+    }
+}
+
 /// Sends queued writes in order, in pipelines of up to [`BATCH`], then runs their
 /// follow-ups in the same order. After a failure, writes skip Redis for `retry_after`.
 async fn writer(
@@ -316,8 +403,12 @@ async fn writer(
                         cmd.arg(*name).arg(value.as_slice());
                     }
                 }
-                Write::Publish { channel, payload } => {
-                    pipe.cmd("PUBLISH").arg(channel).arg(payload.as_slice());
+                Write::Publish {
+                    command,
+                    channel,
+                    payload,
+                } => {
+                    pipe.cmd(command).arg(channel).arg(payload.as_slice());
                 }
             }
         }

@@ -80,6 +80,7 @@
 //! * Heartbeats: like Node's 0.3 adapter, node counts come from `PUBSUB NUMSUB`.
 
 mod adapter;
+mod cluster;
 mod config;
 mod error;
 mod io;
