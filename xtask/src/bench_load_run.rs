@@ -158,12 +158,20 @@ fn drive(
         "--seconds".into(),
         (if scenario.idle {
             options.seconds.min(2.0)
+        } else if scenario.on_demand {
+            // Paced at one broadcast a second: a longer window counts more of them.
+            options.seconds.max(10.0)
         } else {
             options.seconds
         })
         .to_string(),
         "--warmup".into(),
-        options.warmup.to_string(),
+        (if scenario.on_demand {
+            options.warmup.max(2.0)
+        } else {
+            options.warmup
+        })
+        .to_string(),
     ]
     .into();
     argv.extend(scenario.extra.iter().map(|a| (*a).to_owned()));

@@ -21,6 +21,9 @@ use crate::sio;
 const FANOUT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often idle tasks look at the phase.
 const POLL: Duration = Duration::from_millis(100);
+/// How often an idle receiver looks at the phase: seldom, so that tens of thousands of them
+/// do not keep the load generator busy with timers.
+const RECEIVER_POLL: Duration = Duration::from_secs(1);
 
 /// The common clock of timestamps in payloads.
 fn origin() -> Instant {
@@ -185,7 +188,7 @@ async fn send_loop(
 async fn receive_loop(mut ws: Ws, fanout: Arc<Fanout>, phase: Arc<Phase>) -> Tally {
     let mut tally = Tally::new();
     while phase.get() != STOP {
-        let message = match tokio::time::timeout(POLL, ws.recv()).await {
+        let message = match tokio::time::timeout(RECEIVER_POLL, ws.recv()).await {
             Ok(message) => message,
             Err(_) => continue,
         };

@@ -58,8 +58,12 @@ pub(crate) enum Transport {
     WebSocket,
 }
 
-/// The outgoing queue's items: a deque that holds an allocation only while items wait, so an
-/// idle session pays nothing for it.
+/// Slots a drained queue keeps (64 bytes each), so that a session receiving a message now and
+/// then does not allocate and free its queue for every one.
+const KEPT_SLOTS: usize = 4;
+
+/// The outgoing queue's items: a deque that grows only while items wait, and keeps at most
+/// [`KEPT_SLOTS`] once drained.
 #[derive(Debug)]
 struct Outbox {
     items: Mutex<VecDeque<Outgoing>>,
@@ -88,7 +92,8 @@ impl Outbox {
     fn pop(&self) -> Option<Outgoing> {
         let mut items = lock(&self.items);
         let item = items.pop_front();
-        if items.is_empty() && items.capacity() > 0 {
+        if items.is_empty() && items.capacity() > KEPT_SLOTS {
+            // Drained after a burst: give the memory back.
             *items = VecDeque::new();
         }
         item

@@ -239,11 +239,6 @@ where
                 }
             },
             item = conn.next(&mut queue) => {
-                if matches!(item, Outgoing::Shared(_)) {
-                    // A broadcast wakes every recipient at once: let the other broadcasts
-                    // in flight reach this queue too, so that one write carries them all.
-                    tokio::task::yield_now().await;
-                }
                 if send_batch(&mut ws, &conn, item, &mut queue).await.is_err() {
                     conn.close(DisconnectReason::TransportError);
                 }
