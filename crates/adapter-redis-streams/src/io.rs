@@ -100,6 +100,42 @@ impl Write {
     }
 }
 
+/// The namespaces of one server, by name, held weakly (a dropped namespace is skipped).
+pub(crate) struct Namespaces<T>(RwLock<HashMap<String, Weak<T>>>);
+
+impl<T> Namespaces<T> {
+    pub(crate) fn new() -> Namespaces<T> {
+        Namespaces(RwLock::new(HashMap::new()))
+    }
+
+    /// Routes namespace `name` to `ns`.
+    pub(crate) fn insert(&self, name: &str, ns: &Arc<T>) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned(), Arc::downgrade(ns));
+    }
+
+    /// Namespace `name`, if it is still there.
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<T>> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .and_then(Weak::upgrade)
+    }
+
+    /// Every registered name.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect()
+    }
+}
+
 /// What every namespace's adapter of one server shares.
 pub(crate) struct Shared {
     pub(crate) config: StreamsAdapterConfig,
@@ -110,7 +146,7 @@ pub(crate) struct Shared {
     runtime: tokio::runtime::Handle,
     writes: Writes,
     subscribe_tx: mpsc::UnboundedSender<String>,
-    namespaces: RwLock<HashMap<String, Weak<NsState>>>,
+    namespaces: Namespaces<NsState>,
     readers: Mutex<HashSet<String>>,
 }
 
@@ -171,7 +207,7 @@ impl Shared {
             runtime: tokio::runtime::Handle::current(),
             writes,
             subscribe_tx,
-            namespaces: RwLock::new(HashMap::new()),
+            namespaces: Namespaces::new(),
             readers: Mutex::new(HashSet::new()),
             config,
         });
@@ -202,10 +238,7 @@ impl Shared {
     /// Routes the messages of namespace `name` to `ns`, subscribes to its channels and makes
     /// sure its stream is read.
     pub(crate) fn register(self: &Arc<Self>, name: &str, ns: &Arc<NsState>, stream: &str) {
-        self.namespaces
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(name.to_owned(), Arc::downgrade(ns));
+        self.namespaces.insert(name, ns);
         let _ = self.subscribe_tx.send(name.to_owned());
         let started = self
             .readers
@@ -267,20 +300,11 @@ impl Shared {
     }
 
     fn namespace(&self, name: &str) -> Option<Arc<NsState>> {
-        self.namespaces
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(name)
-            .and_then(Weak::upgrade)
+        self.namespaces.get(name)
     }
 
     fn namespace_names(&self) -> Vec<String> {
-        self.namespaces
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .keys()
-            .cloned()
-            .collect()
+        self.namespaces.names()
     }
 }
 
@@ -335,11 +359,20 @@ pub(crate) async fn subscribers(
 ) -> Result<usize> {
     let mut cmd = redis::cmd("PUBSUB");
     cmd.arg(kind).arg(&channel);
-    let query = cmd.query_async::<(String, usize)>(&mut conn);
+    let query = cmd.query_async::<redis::Value>(&mut conn);
     let reply = tokio::time::timeout(timeout, query)
         .await
         .map_err(|_| timed_out())??;
-    Ok(reply.1)
+    // `[channel, count]`, or a map `{channel: count}` on a RESP3 connection.
+    let count = match &reply {
+        redis::Value::Array(items) => items.get(1),
+        redis::Value::Map(pairs) => pairs.first().map(|(_, count)| count),
+        _ => None,
+    };
+    Ok(match count {
+        Some(redis::Value::Int(n)) => usize::try_from(*n).unwrap_or(0),
+        _ => 0,
+    })
 }
 
 /// The queue in front of the writer task of one server.

@@ -1,6 +1,8 @@
 //! A Redis Streams adapter for wsio-server, wire-compatible with Node's
 //! `@socket.io/redis-streams-adapter` 0.3.1, so wsio servers and Node socket.io 4.8 servers
-//! share one cluster, with connection state recovery across servers.
+//! share one cluster, with connection state recovery across servers; and a sharded pub/sub
+//! adapter ([`ShardedCluster`]), wire-compatible with Node's `createShardedAdapter`
+//! (`@socket.io/redis-adapter` 8.3.0). Both speak the ClusterAdapter model ([`wire`]).
 //!
 //! Connect once per server with [`StreamsCluster::connect`] and hand its
 //! [`factory`](StreamsCluster::factory) to [`Config::adapter`](wsio_server::Config::adapter):
@@ -73,17 +75,48 @@
 //! by other servers meanwhile are delivered late rather than lost (unless trimmed away), and
 //! the pub/sub connection subscribes again (pub/sub messages sent meanwhile are lost).
 //!
+//! # The sharded pub/sub adapter
+//!
+//! [`ShardedCluster::connect`] needs Redis 7 or later (a standalone server does sharded
+//! pub/sub too). Per namespace `<nsp>`, with the default prefix:
+//!
+//! | operation | carrier |
+//! |---|---|
+//! | plain broadcast to exactly one room that has a channel ([`SubscriptionMode`]) | `SPUBLISH socket.io#<nsp>#<room># <payload>` |
+//! | any other broadcast, broadcasts with acks, joins, leaves, disconnects, requests | `SPUBLISH socket.io#<nsp># <payload>` |
+//! | answers | `SPUBLISH socket.io#<nsp>#<asker uid># <payload>` |
+//! | `server_count` | `PUBSUB SHARDNUMSUB socket.io#<nsp>#` |
+//!
+//! The payload is JSON, or MessagePack when the message carries binary. Each server
+//! `SSUBSCRIBE`s the main and its own channel of every namespace; in the dynamic modes also
+//! the channel of each room when it gets its first member on this server (the join returns
+//! once subscribed, at most [`ShardedAdapterConfig::command_timeout`] later), and
+//! `SUNSUBSCRIBE`s when its last member leaves. A broadcast to one room thus reaches only
+//! the servers hosting it. Connection state recovery works on one server only (see
+//! [`ShardedAdapter`]): the sharded model has no offsets.
+//!
+//! When Redis is away, local delivery never stops: a broadcast reaches this server's clients
+//! at once and the other servers never see it; for [`ShardedAdapterConfig::retry_after`]
+//! after a failed publish, messages skip Redis altogether. Requests answer for this server
+//! alone, and joins do not wait for subscriptions. The connections come back by themselves;
+//! the subscriber connects again and subscribes to every namespace's channels and every
+//! hosted room's channel (messages published meanwhile are lost, as with Node's adapter).
+//!
 //! # Not supported
 //!
-//! * Sharded pub/sub (`useShardedPubSub`) and the sharded adapter: their channel and
-//!   encoding rules are in [`wire`], but the connection layer speaks plain pub/sub only.
-//! * Heartbeats: like Node's 0.3 adapter, node counts come from `PUBSUB NUMSUB`.
+//! * Sharded pub/sub for the Streams adapter (`useShardedPubSub`): its channel and encoding
+//!   rules are in [`wire`], but the Streams adapter speaks plain pub/sub only.
+//! * Heartbeats: like Node's adapters, node counts come from `PUBSUB NUMSUB` (Streams) or
+//!   `PUBSUB SHARDNUMSUB` (sharded).
+//! * Redis Cluster: the connections go to one server; sharded channels of several shards
+//!   would need a cluster client.
 
 mod adapter;
 mod cluster;
 mod config;
 mod error;
 mod io;
+mod sharded;
 pub mod wire;
 
 use std::sync::Arc;
@@ -91,6 +124,8 @@ use std::sync::Arc;
 pub use adapter::StreamsAdapter;
 pub use config::StreamsAdapterConfig;
 pub use error::{Error, Result};
+pub use sharded::{ShardedAdapter, ShardedAdapterConfig, ShardedCluster};
+pub use wire::SubscriptionMode;
 use wsio_server::{Adapter, AdapterContext, AdapterFactory};
 
 /// One server's membership in a Redis Streams cluster: its Redis connections (commands,

@@ -4,30 +4,20 @@
 //! own, so tests run side by side on one Redis.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{Node, PrivateRedis, WAIT, client, join, no_reconnection, redis_url, until_count};
 use event_proto::Value;
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use wsio_adapter_redis_streams::{StreamsAdapterConfig, StreamsCluster};
-use wsio_client::{Client, Reconnection, Transports};
-use wsio_server::{AckSender, Config, Namespace, RecoveryConfig, Server, Socket};
-
-const WAIT: Duration = Duration::from_secs(10);
-
-fn redis_url() -> Option<String> {
-    let url = std::env::var("WSIO_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() {
-        println!("WSIO_REDIS_URL is not set: skipped (cargo xtask test sets it)");
-    }
-    url
-}
+use wsio_client::Reconnection;
+use wsio_server::RecoveryConfig;
 
 /// Settings private to one test: a fresh stream, channel prefix and session prefix.
 fn isolated(test: &str) -> StreamsAdapterConfig {
@@ -42,188 +32,26 @@ fn isolated(test: &str) -> StreamsAdapterConfig {
     }
 }
 
-/// Values sent from handlers; `next` waits for one.
-struct Inbox<T>(
-    tokio::sync::Mutex<mpsc::UnboundedReceiver<T>>,
-    mpsc::UnboundedSender<T>,
-);
-
-impl<T: Send + 'static> Inbox<T> {
-    fn new() -> Arc<Inbox<T>> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        Arc::new(Inbox(tokio::sync::Mutex::new(rx), tx))
-    }
-
-    fn push(&self, value: T) {
-        let _ = self.1.send(value);
-    }
-
-    async fn next(&self) -> T {
-        tokio::time::timeout(WAIT, self.0.lock().await.recv())
-            .await
-            .expect("in time")
-            .expect("open")
-    }
-
-    async fn quiet(&self, wait: Duration) -> bool {
-        tokio::time::timeout(wait, self.0.lock().await.recv())
-            .await
-            .is_err()
-    }
-}
-
-/// A wsio server on a loopback port whose namespace `/` uses the Streams adapter.
-struct Node {
-    cluster: StreamsCluster,
-    io: Server,
-    ns: Namespace,
-    addr: SocketAddr,
-    sockets: Arc<Inbox<Socket>>,
-    notes: Arc<Inbox<Vec<Value>>>,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
-}
-
-impl Node {
-    async fn start(
-        url: &str,
-        config: StreamsAdapterConfig,
-        name: &'static str,
-        recovery: Option<RecoveryConfig>,
-    ) -> Node {
-        let cluster = StreamsCluster::connect(url, config)
-            .await
-            .expect("connects");
-        let io = Server::new(Config {
-            adapter: Some(cluster.factory()),
-            connection_state_recovery: recovery,
-            ping_interval: Duration::from_millis(300),
-            ping_timeout: Duration::from_millis(2000),
-            ..Config::default()
-        });
-        let sockets = Inbox::new();
-        let s = sockets.clone();
-        let ns = io.ns("/", move |socket| {
-            if !socket.recovered() {
-                socket.set_data(&json!({"node": name})).unwrap();
-            }
-            socket.on(
-                "join",
-                |socket: Socket, (room,): (String,), ack: Option<AckSender>| {
-                    tokio::spawn(async move {
-                        socket.join([room]).await.unwrap();
-                        if let Some(ack) = ack {
-                            ack.send(&()).unwrap();
-                        }
-                    });
-                },
-            );
-            s.push(socket);
-        });
-        ns.on_server_side("ping", move |args, ack| {
-            let arg = args
-                .first()
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            if let Some(ack) = ack {
-                let _ = ack.send(&(format!("{name}:{arg}"),));
-            }
-        });
-        let notes = Inbox::new();
-        let n = notes.clone();
-        ns.on_server_side("note", move |args, _ack| n.push(args));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        let serving = io.clone();
-        let task = tokio::spawn(async move {
-            let _ = serving
-                .serve(listener, async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        Node {
-            cluster,
-            io,
-            ns,
-            addr,
-            sockets,
-            notes,
-            stop: Some(tx),
-            task,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let _ = tokio::time::timeout(WAIT, &mut self.task).await;
-        drop(self.io);
-    }
-}
-
-/// Waits until `ns` counts `count` servers (subscriptions are made in the background).
-async fn until_count(ns: &Namespace, count: usize) {
-    for _ in 0..250 {
-        if ns.server_count().await.ok() == Some(count) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("server count never reached {count}");
-}
-
-type Events = Arc<Inbox<(String, Vec<Value>)>>;
-
-/// A WebSocket client of `url` logging every event; it answers `ask` with its argument.
-async fn client(url: &str, reconnection: Reconnection) -> (Client, Events, Arc<Inbox<bool>>) {
-    let events: Events = Inbox::new();
-    let connects = Inbox::new();
-    let (e, c) = (events.clone(), connects.clone());
-    let client = Client::builder(url)
-        .transports(Transports::WebSocket)
-        .reconnection(reconnection)
-        .on_any(move |_s, name, args| e.push((name.to_owned(), args.to_vec())))
-        .on("ask", |_s, (word,): (String,), ack| {
-            if let Some(ack) = ack {
-                ack.send(&(format!("ack:{word}"),)).unwrap();
-            }
-        })
-        .on_connect(move |s| c.push(s.recovered()))
-        .connect()
+/// A wsio server whose namespace `/` uses the Streams adapter with `config`.
+async fn node(
+    url: &str,
+    config: StreamsAdapterConfig,
+    name: &'static str,
+    recovery: Option<RecoveryConfig>,
+) -> Node {
+    let cluster = StreamsCluster::connect(url, config)
         .await
-        .expect("client connects");
-    assert!(!connects.next().await);
-    (client, events, connects)
-}
-
-fn no_reconnection() -> Reconnection {
-    Reconnection {
-        enabled: false,
-        ..Reconnection::default()
-    }
-}
-
-async fn join(client: &Client, room: &str) {
-    client
-        .emit_with_ack::<_, Vec<serde_json::Value>>("join", &(room,), WAIT)
-        .await
-        .expect("joined");
+        .expect("connects");
+    assert_eq!(cluster.uid().len(), 16);
+    Node::start(cluster.factory(), name, recovery).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broadcasts_and_rooms_cross_servers_binary_included() {
     let Some(url) = redis_url() else { return };
     let config = isolated("bcast");
-    let a = Node::start(&url, config.clone(), "a", None).await;
-    let b = Node::start(&url, config, "b", None).await;
+    let a = node(&url, config.clone(), "a", None).await;
+    let b = node(&url, config, "b", None).await;
     until_count(&a.ns, 2).await;
     let (ca, ea, _) = client(&a.url(), no_reconnection()).await;
     let (cb, eb, _) = client(&b.url(), no_reconnection()).await;
@@ -263,8 +91,8 @@ async fn broadcasts_and_rooms_cross_servers_binary_included() {
 async fn fetch_join_leave_and_disconnect_span_servers() {
     let Some(url) = redis_url() else { return };
     let config = isolated("fetch");
-    let a = Node::start(&url, config.clone(), "a", None).await;
-    let b = Node::start(&url, config, "b", None).await;
+    let a = node(&url, config.clone(), "a", None).await;
+    let b = node(&url, config, "b", None).await;
     until_count(&b.ns, 2).await;
     let (_ca, _ea, _) = client(&a.url(), no_reconnection()).await;
     let (_cb, eb, _) = client(&b.url(), no_reconnection()).await;
@@ -328,8 +156,8 @@ async fn fetch_join_leave_and_disconnect_span_servers() {
 async fn server_side_emits_with_and_without_acks_both_ways() {
     let Some(url) = redis_url() else { return };
     let config = isolated("ssemit");
-    let a = Node::start(&url, config.clone(), "a", None).await;
-    let b = Node::start(&url, config, "b", None).await;
+    let a = node(&url, config.clone(), "a", None).await;
+    let b = node(&url, config, "b", None).await;
     until_count(&a.ns, 2).await;
     until_count(&b.ns, 2).await;
     let answers =
@@ -362,8 +190,8 @@ async fn server_side_emits_with_and_without_acks_both_ways() {
 async fn broadcast_with_acks_across_servers() {
     let Some(url) = redis_url() else { return };
     let config = isolated("acks");
-    let a = Node::start(&url, config.clone(), "a", None).await;
-    let b = Node::start(&url, config, "b", None).await;
+    let a = node(&url, config.clone(), "a", None).await;
+    let b = node(&url, config, "b", None).await;
     until_count(&a.ns, 2).await;
     let (_ca, _, _) = client(&a.url(), no_reconnection()).await;
     let (_cb1, _, _) = client(&b.url(), no_reconnection()).await;
@@ -481,8 +309,8 @@ fn is_entry_id(value: &Value) -> bool {
 async fn a_session_lost_on_one_server_recovers_on_the_other() {
     let Some(url) = redis_url() else { return };
     let config = isolated("recover");
-    let a = Node::start(&url, config.clone(), "a", recovery(Duration::from_secs(30))).await;
-    let b = Node::start(&url, config, "b", recovery(Duration::from_secs(30))).await;
+    let a = node(&url, config.clone(), "a", recovery(Duration::from_secs(30))).await;
+    let b = node(&url, config, "b", recovery(Duration::from_secs(30))).await;
     until_count(&a.ns, 2).await;
     let proxy = Proxy::start(a.addr).await;
     let (c, events, connects) = client(&proxy.url(), steady_reconnection()).await;
@@ -550,8 +378,8 @@ async fn a_gap_longer_than_the_limit_gets_a_fresh_session() {
     let Some(url) = redis_url() else { return };
     let config = isolated("expired");
     let limit = Duration::from_millis(400);
-    let a = Node::start(&url, config.clone(), "a", recovery(limit)).await;
-    let b = Node::start(&url, config, "b", recovery(limit)).await;
+    let a = node(&url, config.clone(), "a", recovery(limit)).await;
+    let b = node(&url, config, "b", recovery(limit)).await;
     until_count(&a.ns, 2).await;
     let proxy = Proxy::start(a.addr).await;
     let (c, events, connects) = client(&proxy.url(), steady_reconnection()).await;
@@ -578,7 +406,7 @@ async fn a_gap_longer_than_the_limit_gets_a_fresh_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direct_emits_keep_their_order_and_carry_offsets() {
     let Some(url) = redis_url() else { return };
-    let a = Node::start(
+    let a = node(
         &url,
         isolated("order"),
         "a",
@@ -607,81 +435,11 @@ async fn direct_emits_keep_their_order_and_carry_offsets() {
             expected += 1;
         }
     }
-    assert_eq!(a.cluster.uid().len(), 16);
     c.disconnect().await;
     a.stop().await;
 }
 
 /// A private `redis-server` (`WSIO_REDIS_SERVER`, as `cargo xtask test` sets it) on a fixed
-/// loopback port, so that it can be stopped and started again.
-struct PrivateRedis {
-    program: String,
-    library_path: Option<String>,
-    port: u16,
-    child: Option<std::process::Child>,
-}
-
-impl PrivateRedis {
-    fn find() -> Option<PrivateRedis> {
-        let program = std::env::var("WSIO_REDIS_SERVER")
-            .ok()
-            .filter(|p| !p.is_empty());
-        if program.is_none() {
-            println!("WSIO_REDIS_SERVER is not set: skipped (cargo xtask test sets it)");
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .ok()?
-            .port();
-        Some(PrivateRedis {
-            program: program?,
-            library_path: std::env::var("WSIO_REDIS_LD_LIBRARY_PATH").ok(),
-            port,
-            child: None,
-        })
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    async fn start(&mut self) {
-        let mut command = std::process::Command::new(&self.program);
-        if let Some(path) = &self.library_path {
-            command.env("LD_LIBRARY_PATH", path);
-        }
-        let child = command
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        self.child = Some(child);
-        for _ in 0..200 {
-            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("redis-server did not listen");
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // Signals exactly the process this test started.
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_delivery_goes_on_while_redis_restarts() {
     if redis_url().is_none() {
@@ -698,8 +456,8 @@ async fn local_delivery_goes_on_while_redis_restarts() {
         retry_after: Duration::from_millis(300),
         ..isolated("restart")
     };
-    let a = Node::start(&url, config.clone(), "a", None).await;
-    let b = Node::start(&url, config, "b", None).await;
+    let a = node(&url, config.clone(), "a", None).await;
+    let b = node(&url, config, "b", None).await;
     until_count(&a.ns, 2).await;
     let (_ca, ea, _) = client(&a.url(), no_reconnection()).await;
     let (_cb, eb, _) = client(&b.url(), no_reconnection()).await;

@@ -537,6 +537,19 @@ pub enum SubscriptionMode {
     DynamicPrivate,
 }
 
+impl SubscriptionMode {
+    /// Whether room `room` has a channel of its own in this mode: never in
+    /// [`Static`](Self::Static), for rooms that do not look like socket ids in
+    /// [`Dynamic`](Self::Dynamic), always in [`DynamicPrivate`](Self::DynamicPrivate).
+    pub fn has_room_channel(self, room: &str) -> bool {
+        match self {
+            SubscriptionMode::Static => false,
+            SubscriptionMode::Dynamic => !looks_like_socket_id(room),
+            SubscriptionMode::DynamicPrivate => true,
+        }
+    }
+}
+
 /// Whether the sharded adapter takes `room` for a socket id: exactly 20 characters (UTF-16
 /// code units, as JavaScript counts them).
 pub fn looks_like_socket_id(room: &str) -> bool {
@@ -554,12 +567,16 @@ pub fn sharded_channel(prefix: &str, message: &ClusterMessage, mode: Subscriptio
         ..
     } = &message.body
         && let [room] = opts.rooms.as_slice()
-        && (mode == SubscriptionMode::DynamicPrivate
-            || (mode == SubscriptionMode::Dynamic && !looks_like_socket_id(room)))
+        && mode.has_room_channel(room)
     {
-        return format!("{prefix}#{}#{room}#", message.nsp);
+        return room_channel(prefix, &message.nsp, room);
     }
     public_channel(prefix, &message.nsp)
+}
+
+/// The sharded adapter's channel of room `room`: `<prefix>#<nsp>#<room>#`.
+pub fn room_channel(prefix: &str, nsp: &str, room: &str) -> String {
+    format!("{prefix}#{nsp}#{room}#")
 }
 
 /// The channel every node of namespace `nsp` listens to: `<prefix>#<nsp>#`.
