@@ -72,10 +72,12 @@ fn test(extra: &[String]) -> Result<(), String> {
     let mut args = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str).filter(|a| *a != "--unit"));
     // The Redis adapters' tests use a private redis-server (installed when missing); the
-    // Streams adapter's mixed test also runs a Node node from interop/redis-streams.
+    // Streams and sharded adapters' mixed tests also run a Node node from interop/redis-streams
+    // and interop/redis-sharded.
     let redis_binary = redis::install()?;
     if !unit_only {
         interop_setup::npm_ci(&cmd::root().join("interop/redis-streams"))?;
+        interop_setup::npm_ci(&cmd::root().join("interop/redis-sharded"))?;
     }
     let redis_server = redis::Server::start(&redis_binary)?;
     cmd::run(
