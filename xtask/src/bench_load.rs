@@ -14,6 +14,8 @@ use self::report::{Environment, Row};
 use self::runner::{Launcher, Outcome};
 use crate::cmd;
 
+#[path = "bench_cluster.rs"]
+mod cluster;
 #[path = "bench_load_plan.rs"]
 mod plan;
 #[path = "bench_load_proc.rs"]
@@ -96,6 +98,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             });
         }
     }
+    let cluster = cluster::wanted(&options)
+        .then(|| cluster::run(&launcher, &options, &root))
+        .transpose()?;
+    if let (true, Some(section)) = (rows.is_empty(), &cluster) {
+        return cluster::write_alone(&root, section, options.no_write);
+    }
     let (cpus, cpu_model, kernel) = procfs::machine();
     let environment = Environment {
         date: procfs::today(),
@@ -112,6 +120,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         notes,
     };
     let markdown = report::markdown(&rows, &environment, &existing_notes(&root));
+    let markdown = match &cluster {
+        Some(section) => cluster::splice(&markdown, section, report::NOTES_MARKER),
+        None => markdown,
+    };
     println!("{markdown}");
     if !options.no_write {
         let docs = root.join("docs");

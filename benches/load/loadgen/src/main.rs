@@ -5,7 +5,8 @@
 //!                  [--seconds S] [--warmup S] [--senders K]
 //! ```
 //!
-//! Scenarios: `ws-echo`, `idle`, `sio-echo`, `sio-idle`, `sio-broadcast`. Each one talks to the
+//! Scenarios: `ws-echo`, `idle`, `sio-echo`, `sio-idle`, `sio-broadcast`,
+//! `sio-cluster-broadcast` (`sio-broadcast` over two nodes on `--port` and `--port + 1`). Each one talks to the
 //! runner over stdin/stdout: it prints `start` when its measurement window opens and `end` when
 //! it closes, and waits for one line on stdin after each, so that the runner can read the
 //! server's CPU time and memory at exactly those moments. Then it prints one JSON line with the
@@ -40,6 +41,8 @@ async fn main() -> ExitCode {
         "sio-idle" => idle::run(&options, true).await,
         "sio-echo" => sio_echo::run(&options).await,
         "sio-broadcast" => sio_broadcast::run(&options).await,
+        // Two nodes of a cluster, on --port and --port + 1.
+        "sio-cluster-broadcast" => sio_broadcast::run_on(&options, 2).await,
         other => {
             eprintln!("loadgen: unknown scenario {other}\n{}", args::USAGE);
             return ExitCode::from(2);

@@ -40,12 +40,19 @@ struct Fanout {
 
 /// Runs the scenario and returns its JSON line.
 pub async fn run(options: &Options) -> String {
+    run_on(options, 1).await
+}
+
+/// Runs the scenario against `nodes` servers of one cluster, on `--port` and the ports after
+/// it: connection `index` (receivers first, then senders) joins node `index % nodes`.
+pub async fn run_on(options: &Options, nodes: usize) -> String {
     origin();
     let host = options.host.clone();
     let port = options.port;
     let total_conns = options.conns + options.senders;
     let (mut conns, failed, connect_error) = conn::open_many(total_conns, |index| {
         let host = host.clone();
+        let port = port.saturating_add((index % nodes.max(1)) as u16);
         async move { sio::open(&host, port, index).await }
     })
     .await;
