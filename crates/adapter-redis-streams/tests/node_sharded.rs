@@ -168,7 +168,10 @@ async fn node_and_wsio_share_sharded_channels_both_ways() {
         .emit("red-from-wsio", &(&bin,))
         .await
         .unwrap();
-    assert_eq!(next(&mut node_events, "red-from-wsio").await, [bin.clone()]);
+    assert_eq!(
+        next(&mut node_events, "red-from-wsio").await,
+        std::slice::from_ref(&bin)
+    );
 
     // Node → wsio: to everyone and to "red", binary.
     node_emits(
@@ -183,7 +186,10 @@ async fn node_and_wsio_share_sharded_channels_both_ways() {
         [Value::from(json!(1)), bin.clone()]
     );
     node_emits(&on_node, "red-from-node", vec![bin.clone()], &["red"]).await;
-    assert_eq!(next(&mut wsio_events, "red-from-node").await, [bin.clone()]);
+    assert_eq!(
+        next(&mut wsio_events, "red-from-node").await,
+        std::slice::from_ref(&bin)
+    );
 
     // A request answered by the Node node (JSON on the private channel).
     let all = ns.broadcast().fetch_sockets().await.unwrap();
