@@ -34,9 +34,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let options = Options::parse(args)?;
     let began = Instant::now();
     let root = cmd::root();
-    let target = root.join("target").join("release");
+    let target = cmd::target_dir().join("release");
     let target_str = target.to_string_lossy().into_owned();
-    build(&root)?;
+    build(&root, cluster::wanted(&options))?;
     let node = procfs::available("node");
     let launcher = Launcher {
         pin: procfs::available("taskset"),
@@ -163,14 +163,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 /// Release builds of `wsio` (main workspace) and of the `benches/load` workspace, which shares
-/// the main target directory so that common dependencies are compiled once.
-fn build(root: &Path) -> Result<(), String> {
+/// the main target directory so that common dependencies are compiled once. The cluster
+/// servers (Redis adapters, a few minutes of compiling) only when their scenario runs.
+fn build(root: &Path, cluster: bool) -> Result<(), String> {
     cmd::cargo(&["build", "--release", "-p", "wsio-server", "--bin", "wsio"])?;
     let mut command = Command::new(cmd::cargo_path());
+    command.args(["build", "--release", "-p", "loadgen", "-p", "peers"]);
+    if cluster {
+        command.args(["-p", "cluster"]);
+    }
     command
-        .args(["build", "--release"])
         .current_dir(root.join("benches").join("load"))
-        .env("CARGO_TARGET_DIR", root.join("target"));
+        .env("CARGO_TARGET_DIR", cmd::target_dir());
     cmd::run(&mut command)
 }
 
