@@ -48,7 +48,7 @@ async function run(io, cmd) {
       target().socketsLeave(cmd.room);
       return null;
     case "disconnect":
-      target().disconnectSockets();
+      target().disconnectSockets(cmd.close === true);
       return null;
     case "ssemit":
       nsp.serverSideEmit(cmd.event, ...args);

@@ -438,12 +438,16 @@ impl Adapter for StreamsAdapter {
         })
     }
 
-    fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, ServerResult<()>> {
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, ServerResult<()>> {
         Box::pin(async move {
             self.ns
-                .announce(&opts, |opts| Body::DisconnectSockets { opts, close: false })
+                .announce(&opts, |opts| Body::DisconnectSockets { opts, close })
                 .await;
-            self.ns.core.local.disconnect_sockets(opts).await
+            self.ns.core.local.disconnect_sockets(opts, close).await
         })
     }
 

@@ -155,16 +155,10 @@ impl Core {
                 let _ = self.local.del_sockets(local_options(&opts), rooms).await;
             }
             Body::DisconnectSockets { opts, close } => {
-                let opts = local_options(&opts);
-                if close {
-                    for socket in self.local.local_sockets(&opts) {
-                        if let Some(socket) = socket.local() {
-                            socket.close_connection();
-                        }
-                    }
-                } else {
-                    let _ = self.local.disconnect_sockets(opts).await;
-                }
+                let _ = self
+                    .local
+                    .disconnect_sockets(local_options(&opts), close)
+                    .await;
             }
             Body::FetchSockets { opts, request_id } => {
                 let sockets = self

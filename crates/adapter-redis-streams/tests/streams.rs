@@ -137,7 +137,7 @@ async fn fetch_join_leave_and_disconnect_span_servers() {
 
     // Remote disconnect: only B's socket leaves.
     a.ns.to([on_b.id().to_string()])
-        .disconnect_sockets()
+        .disconnect_sockets(false)
         .await
         .unwrap();
     for _ in 0..100 {

@@ -173,7 +173,8 @@ async fn run(ns: &Namespace, command: Json) -> wsio_server::Result<Json> {
             Json::Null
         }
         "disconnect" => {
-            target.disconnect_sockets().await?;
+            let close = command.get("close").and_then(Json::as_bool) == Some(true);
+            target.disconnect_sockets(close).await?;
             Json::Null
         }
         "ssemit" => {

@@ -240,15 +240,9 @@ impl NsState {
                 self.local.del_sockets(local_options(&opts), rooms).await?;
             }
             RequestKind::Disconnect { opts, close } => {
-                if close {
-                    for socket in self.local.local_sockets(&local_options(&opts)) {
-                        if let Some(socket) = socket.local() {
-                            socket.close_connection();
-                        }
-                    }
-                } else {
-                    self.local.disconnect_sockets(local_options(&opts)).await?;
-                }
+                self.local
+                    .disconnect_sockets(local_options(&opts), close)
+                    .await?;
             }
             RequestKind::SingleRoom { join, sid, room } => {
                 let opts = BroadcastOptions {
@@ -278,7 +272,7 @@ impl NsState {
                 }
                 for socket in sockets.iter().filter_map(RemoteSocket::local) {
                     if close {
-                        socket.close_connection();
+                        socket.disconnect_and_close();
                     } else {
                         let _ = socket.disconnect();
                     }
@@ -612,10 +606,14 @@ impl Adapter for RedisAdapter {
         self.ns.local.del_sockets(opts, rooms)
     }
 
-    fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, ServerResult<()>> {
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, ServerResult<()>> {
         self.ns
-            .announce(&opts, |opts| RequestKind::Disconnect { opts, close: false });
-        self.ns.local.disconnect_sockets(opts)
+            .announce(&opts, |opts| RequestKind::Disconnect { opts, close });
+        self.ns.local.disconnect_sockets(opts, close)
     }
 
     fn emit_direct(&self, socket: &wsio_server::Socket, packet: Encoded) -> ServerResult<()> {

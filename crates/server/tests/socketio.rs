@@ -168,7 +168,7 @@ async fn server_side_operators() {
     answers.sort();
     assert_eq!(answers, ["x", "y"]);
     ns.to(["team"])
-        .disconnect_sockets()
+        .disconnect_sockets(false)
         .await
         .expect("disconnect");
     assert_eq!(next_text(&mut a).await, "41");
@@ -356,4 +356,38 @@ async fn typed_handlers_and_socket_data() {
     let (mut ws, _) = ws_joined(addr).await;
     ws.send(r#"429["move",{"x":1},"up"]"#).await.expect("send");
     assert_eq!(next_text(&mut ws).await, r#"439[8,"up"]"#);
+}
+
+#[tokio::test]
+async fn disconnect_sockets_with_close_ends_every_namespace_and_the_connection() {
+    let io = demo();
+    let addr = start(&io).await;
+    let (mut ws, id) = ws_joined(addr).await;
+    ws.send(r#"40/admin,{"token":"secret"}"#)
+        .await
+        .expect("join admin");
+    assert!(next_text(&mut ws).await.starts_with("40/admin,{"));
+    let admin = io.of("/admin").expect("admin");
+    eventually(|| admin.sockets().len() == 1).await;
+    let ns = io.of("/").expect("ns");
+    ns.to([id]).disconnect_sockets(true).await.expect("close");
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.recv()).await {
+            Ok(Some(Ok(Message::Text(t)))) => seen.push(t.as_str().to_owned()),
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(_)) | None) => break,
+            Err(_) => panic!("the connection stayed open: {seen:?}"),
+        }
+    }
+    assert!(ns.sockets().is_empty() && admin.sockets().is_empty());
+    assert_eq!(io.session_count(), 0);
+    // Each namespace is told before the connection closes (queued packets are flushed).
+    let mut disconnects: Vec<&str> = seen
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.starts_with("41"))
+        .collect();
+    disconnects.sort_unstable();
+    assert_eq!(disconnects, ["41", "41/admin,"], "{seen:?}");
 }

@@ -59,8 +59,8 @@ impl Adapter for Counting {
     fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
         self.local.del_sockets(opts, rooms)
     }
-    fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
-        self.local.disconnect_sockets(opts)
+    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>> {
+        self.local.disconnect_sockets(opts, close)
     }
 }
 

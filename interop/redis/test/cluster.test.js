@@ -163,5 +163,17 @@ for (const kinds of [
       assert.equal((await goneA)[0], "io server disconnect");
       assert.equal(clients.a1.connected && clients.b1.connected, true);
     });
+
+    test("remote disconnect closing the connection, both ways", async () => {
+      for (const [from, to] of [[clients.a1, nodes[1]], [clients.b1, nodes[0]]]) {
+        const spare = await client(to, "sc");
+        const gone = once(spare, "disconnect");
+        await call(from, { op: "disconnect", rooms: [spare.id], close: true });
+        assert.equal((await gone)[0], "io server disconnect");
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(spare.io.engine.readyState, "closed", "the connection is closed too");
+      }
+      assert.equal(clients.a1.connected && clients.b1.connected, true);
+    });
   });
 }

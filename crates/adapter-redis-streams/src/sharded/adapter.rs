@@ -246,12 +246,16 @@ impl Adapter for ShardedAdapter {
         })
     }
 
-    fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, ServerResult<()>> {
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, ServerResult<()>> {
         Box::pin(async move {
             self.ns
-                .announce(&opts, |opts| Body::DisconnectSockets { opts, close: false });
+                .announce(&opts, |opts| Body::DisconnectSockets { opts, close });
             // Each socket leaves its rooms through `del_all` above.
-            self.ns.local().disconnect_sockets(opts).await
+            self.ns.local().disconnect_sockets(opts, close).await
         })
     }
 

@@ -78,8 +78,9 @@ pub trait Adapter: Send + Sync + 'static {
     fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
     /// Makes the addressed sockets leave `rooms`.
     fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
-    /// Disconnects the addressed sockets (`server namespace disconnect`).
-    fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>>;
+    /// Disconnects the addressed sockets (`server namespace disconnect`); with `close`, also
+    /// closes each one's whole connection, every namespace of that client included.
+    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>>;
 
     /// Sends `packet`, an event without ack id, to the local socket `socket` alone (a direct
     /// `socket.emit`). Adapters that keep packets for connection state recovery record it

@@ -125,8 +125,11 @@ impl BroadcastOperator {
         self.ns.adapter.del_sockets(self.opts, rooms).await
     }
 
-    /// Disconnects the addressed sockets from the namespace.
-    pub async fn disconnect_sockets(self) -> Result<()> {
-        self.ns.adapter.disconnect_sockets(self.opts).await
+    /// Disconnects the addressed sockets from the namespace (clients see `io server
+    /// disconnect` and do not reconnect by themselves). With `close`, each addressed client's
+    /// whole connection is closed too, its other namespaces included (the reference's
+    /// `disconnectSockets(true)`).
+    pub async fn disconnect_sockets(self, close: bool) -> Result<()> {
+        self.ns.adapter.disconnect_sockets(self.opts, close).await
     }
 }

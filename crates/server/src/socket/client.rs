@@ -42,6 +42,11 @@ impl Client {
         lock(&self.sockets).remove(ns);
     }
 
+    /// Every socket of this client, one per namespace joined.
+    pub(crate) fn sockets(&self) -> Vec<Socket> {
+        lock(&self.sockets).values().cloned().collect()
+    }
+
     fn socket(&self, ns: &Str) -> Option<Socket> {
         lock(&self.sockets).get(ns).cloned()
     }

@@ -325,6 +325,19 @@ impl Socket {
         sent
     }
 
+    /// Leaves every namespace of this client from the server side (each socket gets a
+    /// DISCONNECT: `server namespace disconnect`, not recoverable), then closes the connection.
+    pub fn disconnect_and_close(&self) {
+        let sockets = match self.0.client.upgrade() {
+            Some(client) => client.sockets(),
+            None => vec![self.clone()],
+        };
+        for socket in sockets {
+            let _ = socket.disconnect();
+        }
+        self.0.conn.close(DisconnectReason::ForcedClose);
+    }
+
     /// Closes the whole connection (every namespace of this client): `forced close`.
     pub fn close_connection(&self) {
         self.0.conn.close(DisconnectReason::ForcedClose);

@@ -263,9 +263,13 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(()) })
     }
 
-    fn disconnect_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
+    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>> {
         for socket in self.matching(&opts) {
-            let _ = socket.disconnect();
+            if close {
+                socket.disconnect_and_close();
+            } else {
+                let _ = socket.disconnect();
+            }
         }
         Box::pin(async { Ok(()) })
     }

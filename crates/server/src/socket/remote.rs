@@ -13,7 +13,7 @@ use crate::engine::{RequestInfo, Sid};
 /// server ([`local`](Self::local) is `Some`) or on another server of the cluster.
 ///
 /// To act on it, address its id: `ns.to([remote.id.to_string()]).emit(..)`,
-/// `.sockets_join(..)`, `.disconnect_sockets()` reach it wherever it lives.
+/// `.sockets_join(..)`, `.disconnect_sockets(..)` reach it wherever it lives.
 #[derive(Debug, Clone)]
 pub struct RemoteSocket {
     /// The socket id.
