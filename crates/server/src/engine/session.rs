@@ -64,8 +64,14 @@ const KEPT_SLOTS: usize = 4;
 
 /// The outgoing queue's items: a deque that grows only while items wait, and keeps at most
 /// [`KEPT_SLOTS`] once drained.
+///
+/// Laid out in this order, with the session's close state first: a broadcast touches these
+/// fields of every recipient, so they share cache lines.
 #[derive(Debug)]
+#[repr(C)]
 struct Outbox {
+    /// Why the session closed, set once.
+    closed: OnceLock<DisconnectReason>,
     items: Mutex<VecDeque<Outgoing>>,
     /// Wakes the draining transport when the queue stops being empty.
     ready: Notify,
@@ -123,8 +129,6 @@ pub(crate) struct Conn {
     pub(crate) pause: Notify,
     /// Wakes the heartbeat task when a pong moves its deadline.
     heartbeat_moved: Notify,
-    /// Why the session closed, set once.
-    closed: OnceLock<DisconnectReason>,
     /// Wakes everything waiting in [`Conn::closed`].
     closing: Notify,
     handler: Mutex<Option<Arc<dyn ConnHandler>>>,
@@ -152,6 +156,7 @@ impl Conn {
             sid: Sid::random(),
             info: Arc::new(info),
             outbox: Outbox {
+                closed: OnceLock::new(),
                 items: Mutex::new(VecDeque::new()),
                 ready: Notify::new(),
                 capacity: capacity.max(1),
@@ -167,7 +172,6 @@ impl Conn {
             transport: Mutex::new(transport),
             pause: Notify::new(),
             heartbeat_moved: Notify::new(),
-            closed: OnceLock::new(),
             closing: Notify::new(),
             handler: Mutex::new(None),
             joined: AtomicBool::new(false),
@@ -231,12 +235,12 @@ impl Conn {
 
     /// True once the session closed.
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.get().is_some()
+        self.outbox.closed.get().is_some()
     }
 
     /// Why the session closed; `None` while it is open.
     pub(crate) fn close_reason(&self) -> Option<DisconnectReason> {
-        self.closed.get().copied()
+        self.outbox.closed.get().copied()
     }
 
     /// Resolves once the session is closed, with the reason. Cancel-safe.
@@ -246,7 +250,7 @@ impl Conn {
             tokio::pin!(notified);
             // Registered before the check, so a close in between still wakes us.
             notified.as_mut().enable();
-            if let Some(reason) = self.closed.get() {
+            if let Some(reason) = self.outbox.closed.get() {
                 return *reason;
             }
             notified.await;
@@ -255,7 +259,7 @@ impl Conn {
 
     /// Closes the session once: forgets it, tells the layer above, wakes the transports.
     pub(crate) fn close(&self, reason: DisconnectReason) {
-        if self.closed.set(reason).is_err() {
+        if self.outbox.closed.set(reason).is_err() {
             return;
         }
         self.closing.notify_waiters();

@@ -9,8 +9,35 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// A 20-character identifier drawn from the operating system's CSPRNG (120 bits), written in
 /// URL-safe base64 like the reference's ids. Cloning shares the text.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Eq, PartialOrd, Ord)]
 pub struct Sid(Arc<str>);
+
+impl std::hash::Hash for Sid {
+    /// The text's hash, as `str` hashes it (maps keyed by `Sid` are looked up with `&str`).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl PartialEq for Sid {
+    /// The same text. Shared clones compare by pointer; random ids almost always differ in
+    /// their first eight bytes, compared inline before the whole text.
+    fn eq(&self, other: &Sid) -> bool {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return true;
+        }
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && prefix(a) == prefix(b) && a == b
+    }
+}
+
+/// Up to the first eight bytes, as one number.
+fn prefix(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let n = bytes.len().min(8);
+    word[..n].copy_from_slice(&bytes[..n]);
+    u64::from_ne_bytes(word)
+}
 
 impl Sid {
     /// A fresh random id.
@@ -82,6 +109,11 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         );
         assert_ne!(a, b);
+        assert_eq!(a, a.clone());
+        assert_eq!(a, Sid::from(a.as_str()));
+        assert_ne!(Sid::from("abcdefghX"), Sid::from("abcdefghY"));
+        assert_ne!(Sid::from("abc"), Sid::from("abcd"));
+        assert_eq!(Sid::from(""), Sid::from(""));
         let mut raw = [0u8; 15];
         fallback(&mut raw);
         assert_ne!(raw, [0u8; 15]);
