@@ -73,9 +73,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut rows = Vec::new();
     let mut port = FIRST_PORT;
     for scenario in &scenarios {
-        for server in servers.iter().filter(|s| s.kind == scenario.kind) {
-            let mut outcomes = Vec::new();
-            for rep in 1..=options.reps {
+        let taking_part: Vec<&Server> =
+            servers.iter().filter(|s| s.kind == scenario.kind).collect();
+        // Reps take turns (a, b, c, a, b, c, ...) so that a change in the machine's load
+        // during the scenario weighs on every server alike.
+        let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); taking_part.len()];
+        for rep in 1..=options.reps {
+            for (server, outcomes) in taking_part.iter().zip(outcomes.iter_mut()) {
                 port = if port >= FIRST_PORT + 800 {
                     FIRST_PORT
                 } else {
@@ -91,10 +95,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 );
                 outcomes.push(outcome);
             }
+        }
+        for (server, outcomes) in taking_part.iter().zip(&outcomes) {
             rows.push(Row {
                 scenario: scenario.clone(),
                 server: server.name,
-                outcome: median(&outcomes),
+                outcome: median(outcomes),
             });
         }
     }

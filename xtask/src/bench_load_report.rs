@@ -155,7 +155,8 @@ pub fn markdown(rows: &[Row], env: &Environment, notes: &str) -> String {
     );
     let _ = writeln!(
         md,
-        "Each server runs alone, freshly started for every run, {}. The headline figure is **messages per server \
+        "Each server runs alone, freshly started for every run, {}; the servers of a scenario take turns rep by rep, so \
+         that a change in the machine's load weighs on all of them. The headline figure is **messages per server \
          CPU-second** (utime + stime of the server process from `/proc/PID/stat`, read when the load generator opens and \
          closes its window): it stays meaningful on a shared, noisy machine where wall-clock rates do not. Every echo is \
          checked byte for byte. Ratios compare with tokio-tungstenite (WebSocket) and with Node's socket.io (Socket.IO); \
