@@ -29,11 +29,10 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
         return EngineError::BadRequest.response(None);
     };
     if queue.carry.is_none() && !conn.is_closed() {
-        let closed = conn.closed();
         tokio::select! {
-            item = conn.next(&mut queue) => queue.carry = Some(item),
+            // An item, or nothing once the session is closed.
+            item = conn.next_or_closed(&mut queue) => queue.carry = item,
             () = conn.pause.notified() => return text_response(Bytes::from_static(b"6")),
-            _ = closed => {}
         }
     }
     let mut body = PayloadBuilder::new(max_payload);

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use event_proto::engine::{self, Action, Role};
@@ -62,8 +63,9 @@ pub(crate) enum Transport {
 /// then does not allocate and free its queue for every one.
 const KEPT_SLOTS: usize = 4;
 
-/// The outgoing queue's items: a deque that grows only while items wait, and keeps at most
-/// [`KEPT_SLOTS`] once drained.
+/// The outgoing queue: a deque that grows only while items wait, and keeps at most
+/// [`KEPT_SLOTS`] once drained, with the waker of the transport draining it under the same lock
+/// (one transport drains at a time, so one waker is enough).
 ///
 /// Laid out in this order, with the session's close state first: a broadcast touches these
 /// fields of every recipient, so they share cache lines.
@@ -72,37 +74,69 @@ const KEPT_SLOTS: usize = 4;
 struct Outbox {
     /// Why the session closed, set once.
     closed: OnceLock<DisconnectReason>,
-    items: Mutex<VecDeque<Outgoing>>,
-    /// Wakes the draining transport when the queue stops being empty.
-    ready: Notify,
+    state: Mutex<OutboxState>,
     capacity: usize,
+}
+
+#[derive(Debug, Default)]
+struct OutboxState {
+    items: VecDeque<Outgoing>,
+    /// The draining transport, waiting for an item (or for the close).
+    waiter: Option<Waker>,
 }
 
 impl Outbox {
     /// Queues `item`; false when the queue is full.
     fn push(&self, item: Outgoing) -> bool {
-        let mut items = lock(&self.items);
-        if items.len() >= self.capacity {
+        let mut state = lock(&self.state);
+        if state.items.len() >= self.capacity {
             return false;
         }
-        let was_empty = items.is_empty();
-        items.push_back(item);
-        drop(items);
-        if was_empty {
-            // One wake-up per burst: the transport drains everything queued meanwhile.
-            self.ready.notify_one();
+        state.items.push_back(item);
+        // One wake-up per burst: the transport drains everything queued meanwhile.
+        let waiter = state.waiter.take();
+        drop(state);
+        if let Some(waiter) = waiter {
+            waiter.wake();
         }
         true
     }
 
     fn pop(&self) -> Option<Outgoing> {
-        let mut items = lock(&self.items);
-        let item = items.pop_front();
-        if items.is_empty() && items.capacity() > KEPT_SLOTS {
+        let mut state = lock(&self.state);
+        let item = state.items.pop_front();
+        if state.items.is_empty() && state.items.capacity() > KEPT_SLOTS {
             // Drained after a burst: give the memory back.
-            *items = VecDeque::new();
+            state.items = VecDeque::new();
         }
         item
+    }
+
+    /// The next item, or `None` once the session is closed and nothing waits.
+    fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
+        let mut state = lock(&self.state);
+        if let Some(item) = state.items.pop_front() {
+            if state.items.is_empty() && state.items.capacity() > KEPT_SLOTS {
+                state.items = VecDeque::new();
+            }
+            return Poll::Ready(Some(item));
+        }
+        if self.closed.get().is_some() {
+            return Poll::Ready(None);
+        }
+        match &mut state.waiter {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Wakes the draining transport (the session closed).
+    fn wake(&self) {
+        let waiter = lock(&self.state).waiter.take();
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
     }
 }
 
@@ -157,8 +191,7 @@ impl Conn {
             info: Arc::new(info),
             outbox: Outbox {
                 closed: OnceLock::new(),
-                items: Mutex::new(VecDeque::new()),
-                ready: Notify::new(),
+                state: Mutex::new(OutboxState::default()),
                 capacity: capacity.max(1),
             },
             queue: tokio::sync::Mutex::new(Queue { carry: None }),
@@ -222,15 +255,13 @@ impl Conn {
         queue.carry.take().or_else(|| self.outbox.pop())
     }
 
-    /// The next queued item, waiting for one. Cancel-safe: an item is only taken when it is
-    /// returned.
-    pub(crate) async fn next(&self, queue: &mut Queue) -> Outgoing {
-        loop {
-            if let Some(item) = self.try_next(queue) {
-                return item;
-            }
-            self.outbox.ready.notified().await;
+    /// The next queued item, waiting for one; `None` once the session is closed and nothing
+    /// more waits. Cancel-safe: an item is only taken when it is returned.
+    pub(crate) async fn next_or_closed(&self, queue: &mut Queue) -> Option<Outgoing> {
+        if let Some(item) = queue.carry.take() {
+            return Some(item);
         }
+        std::future::poll_fn(|cx| self.outbox.poll_pop(cx)).await
     }
 
     /// True once the session closed.
@@ -263,6 +294,7 @@ impl Conn {
             return;
         }
         self.closing.notify_waiters();
+        self.outbox.wake();
         if let Some(registry) = self.registry.upgrade() {
             registry.remove(&self.sid);
         }

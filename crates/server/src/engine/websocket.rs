@@ -222,8 +222,6 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut queue = conn.queue.lock().await;
-    let closed = conn.closed();
-    tokio::pin!(closed);
     loop {
         tokio::select! {
             received = ws.recv() => match received {
@@ -238,17 +236,20 @@ where
                     return;
                 }
             },
-            item = conn.next(&mut queue) => {
-                if send_batch(&mut ws, &conn, item, &mut queue).await.is_err() {
-                    conn.close(DisconnectReason::TransportError);
+            // Items first, then, once the session is closed and the queue drained, the end.
+            item = conn.next_or_closed(&mut queue) => match item {
+                Some(item) => {
+                    if send_batch(&mut ws, &conn, item, &mut queue).await.is_err() {
+                        conn.close(DisconnectReason::TransportError);
+                    }
                 }
-            }
-            _ = &mut closed => {
-                // Boxed: the closing handshake's state (a timer among it) would otherwise make
-                // every idle session's task larger.
-                Box::pin(finish(&conn, ws, &mut queue)).await;
-                return;
-            }
+                None => {
+                    // Boxed: the closing handshake's state (a timer among it) would otherwise
+                    // make every idle session's task larger.
+                    Box::pin(finish(&conn, ws, &mut queue)).await;
+                    return;
+                }
+            },
         }
     }
 }
