@@ -20,7 +20,7 @@ pub fn install(io: &Server, test_events: bool) {
             "chat",
             |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
                 let ns = socket.namespace();
-                tokio::spawn(async move {
+                run_in_order(async move {
                     let _ = ns.emit("chat", &args).await;
                 });
             },
@@ -70,11 +70,25 @@ fn echo_events(socket: &Socket) {
     socket.on(
         "broadcast",
         |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
-            tokio::spawn(async move {
+            run_in_order(async move {
                 let _ = socket.broadcast().emit("bcast", &args).await;
             });
         },
     );
+}
+
+/// Runs `work` at once as far as it goes without waiting, and in a task for the rest. With
+/// the in-memory adapter a broadcast completes at once, so the packets a handler emits keep
+/// the order of the client's events (spawning each would let two tasks swap them).
+fn run_in_order<F>(work: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut work = Box::pin(work);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    if work.as_mut().poll(&mut cx).is_pending() {
+        tokio::spawn(work);
+    }
 }
 
 /// The first argument as a room name.
@@ -111,7 +125,7 @@ fn contract_events(socket: &Socket) {
             event,
             move |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
                 let Some(room) = room(&args) else { return };
-                tokio::spawn(async move {
+                run_in_order(async move {
                     let _ = if joining {
                         socket.join([room]).await
                     } else {
@@ -128,7 +142,7 @@ fn contract_events(socket: &Socket) {
         "to-room",
         |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
             let Some(room) = room(&args) else { return };
-            tokio::spawn(async move {
+            run_in_order(async move {
                 let rest = args.get(1..).unwrap_or_default();
                 let _ = socket.within([room]).emit("room-message", rest).await;
             });
@@ -137,7 +151,7 @@ fn contract_events(socket: &Socket) {
     socket.on(
         "request-ack",
         |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
-            tokio::spawn(async move {
+            run_in_order(async move {
                 let answer = socket
                     .emit_with_ack::<_, Vec<Value>>(
                         "server-ack-request",
@@ -164,7 +178,7 @@ fn contract_events(socket: &Socket) {
         "rooms",
         |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
             let Some(ack) = ack else { return };
-            tokio::spawn(async move {
+            run_in_order(async move {
                 let mut rooms = socket.rooms().await.unwrap_or_default();
                 rooms.retain(|room| room.as_str() != socket.id().as_str());
                 rooms.sort();

@@ -47,6 +47,10 @@ pub struct BroadcastOptions {
 /// Receives the arguments of one acknowledgement.
 pub type AckReceiver = oneshot::Receiver<Vec<event_proto::Value>>;
 
+/// What [`Adapter::restore_session_with`] calls with a restored session: registers the
+/// socket and queues the missed packets (and the CONNECT reply) for the client.
+pub type AttachSession = Box<dyn FnOnce(RestoredSession) + Send>;
+
 /// Room membership and delivery for one namespace.
 ///
 /// Every method that may cross servers is async so that an adapter spanning several servers
@@ -125,6 +129,36 @@ pub trait Adapter: Send + Sync + 'static {
     fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<()>> {
         drop(session);
         Box::pin(async { Ok(()) })
+    }
+
+    /// Restores session `pid` for a reconnecting client: finds it with the packets missed
+    /// after `offset` ([`restore_session`](Self::restore_session)), puts the session's socket
+    /// id back into its rooms, then hands the session to `attach`, which registers the socket
+    /// and sends the missed packets. Returns `false` (and never calls `attach`) when the
+    /// session cannot be restored.
+    ///
+    /// An adapter that records and delivers packets under one lock (the [`LocalAdapter`])
+    /// runs all of this under that lock, so that no packet is lost or sent twice, nor
+    /// overtakes the replay, while the socket comes back. The default does the steps in turn.
+    fn restore_session_with(
+        &self,
+        pid: String,
+        offset: String,
+        attach: AttachSession,
+    ) -> BoxFuture<'_, Result<bool>> {
+        Box::pin(async move {
+            let Some(session) = self.restore_session(pid, offset).await? else {
+                return Ok(false);
+            };
+            let mut rooms = session.state.rooms.clone();
+            let sid = session.state.sid.clone();
+            if !rooms.iter().any(|room| room == sid.as_str()) {
+                rooms.push(sid.to_string());
+            }
+            self.add_all(sid, rooms).await?;
+            attach(session);
+            Ok(true)
+        })
     }
 
     /// The session `pid` with the packets it missed after `offset`, or `None` when it cannot

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, Weak};
 use event_proto::socket::{Packet, PacketKind};
 use event_proto::{Decoder, JsonDecoder, JsonParser, Message, Parser, Str, Value};
 
+use super::adapter::AttachSession;
 use super::handle::{Socket, SocketIdentity};
 use super::namespace::{ConnectRequest, NsInner};
 use super::recovery::RestoredSession;
@@ -95,50 +96,42 @@ impl Client {
             return;
         };
         let auth = packet.data.unwrap_or(Value::Object(Vec::new()));
-        let restored = match ns.recovery {
-            Some(_) => restore(&ns, &auth).await,
-            None => None,
+        let resume = ns.recovery.and_then(|recovery| {
+            let pid = auth.get("pid")?.as_str()?.to_owned();
+            let offset = auth.get("offset")?.as_str()?.to_owned();
+            Some((recovery.skip_middlewares, pid, offset))
+        });
+        // A recovered socket may skip the middlewares; otherwise they run first.
+        if let Some((true, pid, offset)) = &resume
+            && self
+                .recover(&ns, &packet.ns, &auth, pid.clone(), offset.clone())
+                .await
+        {
+            return;
+        }
+        let request = ConnectRequest {
+            ns: packet.ns.to_string(),
+            auth: auth.clone(),
+            info: self.conn.info.clone(),
         };
-        let skip_middlewares = restored.is_some()
-            && ns
-                .recovery
-                .is_some_and(|recovery| recovery.skip_middlewares);
-        if !skip_middlewares {
-            let request = ConnectRequest {
-                ns: packet.ns.to_string(),
-                auth: auth.clone(),
-                info: self.conn.info.clone(),
-            };
-            if let Err(refused) = ns.setup.check(request).await {
-                let data = refused.data.map(Value::from);
-                self.send_packet(&Packet::connect_error(
-                    packet.ns.clone(),
-                    &refused.message,
-                    data,
-                ));
-                return;
-            }
+        if let Err(refused) = ns.setup.check(request).await {
+            let data = refused.data.map(Value::from);
+            self.send_packet(&Packet::connect_error(
+                packet.ns.clone(),
+                &refused.message,
+                data,
+            ));
+            return;
+        }
+        if let Some((false, pid, offset)) = resume
+            && self.recover(&ns, &packet.ns, &auth, pid, offset).await
+        {
+            return;
         }
         if self.conn.is_closed() {
             return;
         }
-        let (identity, rooms, missed) = match restored {
-            Some(session) => {
-                let state = session.state;
-                let identity = SocketIdentity {
-                    id: state.sid,
-                    pid: Some(state.pid),
-                    data: state.data,
-                    recovered: true,
-                };
-                (identity, state.rooms, session.missed)
-            }
-            None => (
-                SocketIdentity::fresh(ns.recovery.is_some()),
-                Vec::new(),
-                Vec::new(),
-            ),
-        };
+        let identity = SocketIdentity::fresh(ns.recovery.is_some());
         let socket = Socket::new(
             ns.clone(),
             self.conn.clone(),
@@ -146,33 +139,82 @@ impl Client {
             auth,
             identity,
         );
-        let mut rooms = rooms;
-        if !rooms.iter().any(|room| room == socket.id().as_str()) {
-            rooms.push(socket.id().to_string());
-        }
-        let _ = socket.join(rooms).await;
+        let _ = socket.join([socket.id().to_string()]).await;
         crate::sync::write(&ns.sockets).insert(socket.id().clone(), socket.clone());
         lock(&self.sockets).insert(packet.ns.clone(), socket.clone());
         self.conn.mark_joined();
-        // What the client missed comes first, then the CONNECT reply.
-        for encoded in missed {
-            let _ = self.conn.push(Outgoing::Socket(encoded), false);
-        }
-        let mut reply = vec![("sid".to_owned(), Value::from(socket.id().as_str()))];
-        if let Some(pid) = socket.pid() {
-            reply.push(("pid".to_owned(), Value::from(pid)));
-        }
-        self.send_packet(&Packet::connect(packet.ns, Some(Value::Object(reply))));
+        self.send_packet(&connect_reply(&packet.ns, &socket));
         (ns.setup.on_connect)(socket);
+    }
+
+    /// Recovers the session `pid` (connection state recovery): the adapter restores it, and
+    /// under its lock the socket comes back with its id, rooms and data, the missed packets
+    /// are queued, then the CONNECT reply. Runs the connect handler and returns `true` when
+    /// the session was restored; `false` means a fresh session.
+    async fn recover(
+        &self,
+        ns: &Arc<NsInner>,
+        name: &Str,
+        auth: &Value,
+        pid: String,
+        offset: String,
+    ) -> bool {
+        if self.conn.is_closed() {
+            return false;
+        }
+        let attached: Arc<Mutex<Option<Socket>>> = Arc::new(Mutex::new(None));
+        let attach: AttachSession = Box::new({
+            let (ns, conn, me, auth, name) = (
+                ns.clone(),
+                self.conn.clone(),
+                self.me.clone(),
+                auth.clone(),
+                name.clone(),
+            );
+            let attached = attached.clone();
+            move |session: RestoredSession| {
+                let state = session.state;
+                let identity = SocketIdentity {
+                    id: state.sid,
+                    pid: Some(state.pid),
+                    data: state.data,
+                    recovered: true,
+                };
+                let socket = Socket::new(ns.clone(), conn.clone(), me.clone(), auth, identity);
+                crate::sync::write(&ns.sockets).insert(socket.id().clone(), socket.clone());
+                if let Some(client) = me.upgrade() {
+                    lock(&client.sockets).insert(name.clone(), socket.clone());
+                }
+                conn.mark_joined();
+                // What the client missed comes first, then the CONNECT reply.
+                for encoded in session.missed {
+                    let _ = conn.push(Outgoing::Socket(encoded), false);
+                }
+                if let Ok(reply) = JsonParser.encode(&connect_reply(&name, &socket)) {
+                    let _ = conn.push(Outgoing::Socket(reply), false);
+                }
+                *lock(&attached) = Some(socket);
+            }
+        });
+        let restored = ns.adapter.restore_session_with(pid, offset, attach).await;
+        let socket = lock(&attached).take();
+        match (restored, socket) {
+            (Ok(true), Some(socket)) => {
+                (ns.setup.on_connect)(socket);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
-/// The session the CONNECT payload asks to recover (`{pid, offset}` strings), if the adapter
-/// can restore it completely. Failures mean a fresh session, as in the reference.
-async fn restore(ns: &NsInner, auth: &Value) -> Option<RestoredSession> {
-    let pid = auth.get("pid")?.as_str()?.to_owned();
-    let offset = auth.get("offset")?.as_str()?.to_owned();
-    ns.adapter.restore_session(pid, offset).await.ok().flatten()
+/// The CONNECT reply for `socket`: `{sid}`, plus `pid` with connection state recovery.
+fn connect_reply(ns: &Str, socket: &Socket) -> Packet {
+    let mut reply = vec![("sid".to_owned(), Value::from(socket.id().as_str()))];
+    if let Some(pid) = socket.pid() {
+        reply.push(("pid".to_owned(), Value::from(pid)));
+    }
+    Packet::connect(ns.clone(), Some(Value::Object(reply)))
 }
 
 impl ConnHandler for Client {

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use event_proto::{Encoded, Value};
 
-use super::adapter::{AckReceiver, Adapter, BroadcastOptions, Room};
+use super::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Room};
 use super::handle::Socket;
 use super::namespace::NsInner;
 use super::recovery::{RecoveryConfig, RestoredSession, SessionState, SessionStore};
@@ -212,13 +212,16 @@ impl Adapter for LocalAdapter {
     }
 
     fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
-        let packet = match &self.store {
+        match &self.store {
             Some(store) if !opts.flags.volatile => {
-                lock(store).record(&packet, &opts, Instant::now())
+                // Recorded and delivered under one lock, so that a session being restored
+                // sees each packet either in its replay or live, never both nor neither.
+                let mut store = lock(store);
+                let packet = store.record(&packet, &opts, Instant::now());
+                self.deliver(packet, &opts);
             }
-            _ => packet,
-        };
-        self.deliver(packet, &opts);
+            _ => self.deliver(packet, &opts),
+        }
         Box::pin(async { Ok(()) })
     }
 
@@ -275,17 +278,43 @@ impl Adapter for LocalAdapter {
     }
 
     fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
-        let packet = match &self.store {
+        match &self.store {
             Some(store) => {
                 let opts = BroadcastOptions {
                     rooms: vec![socket.id().to_string()],
                     ..BroadcastOptions::default()
                 };
-                lock(store).record(&packet, &opts, Instant::now())
+                let mut store = lock(store);
+                let packet = store.record(&packet, &opts, Instant::now());
+                socket.push(Outgoing::Socket(packet), false)
             }
-            None => packet,
-        };
-        socket.push(Outgoing::Socket(packet), false)
+            None => socket.push(Outgoing::Socket(packet), false),
+        }
+    }
+
+    fn restore_session_with(
+        &self,
+        pid: String,
+        offset: String,
+        attach: AttachSession,
+    ) -> BoxFuture<'_, Result<bool>> {
+        let restored = self.store.as_ref().is_some_and(|store| {
+            // Recording and delivering take this lock too: nothing is sent to the rooms
+            // between the snapshot of missed packets and the socket's return.
+            let mut store = lock(store);
+            let Some(session) = store.restore(&pid, &offset, Instant::now()) else {
+                return false;
+            };
+            let sid = session.state.sid.clone();
+            let mut rooms = session.state.rooms.clone();
+            if !rooms.iter().any(|room| room == sid.as_str()) {
+                rooms.push(sid.to_string());
+            }
+            self.add_now(&sid, &rooms);
+            attach(session);
+            true
+        });
+        Box::pin(async move { Ok(restored) })
     }
 
     fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>>> {
