@@ -40,7 +40,8 @@ pub(crate) enum State {
 ///   hands the message back when there is none. While the buffer is full, receiving pauses
 ///   too, so a peer that never reads cannot make us queue pongs without bound.
 /// * When idle, the connection holds no read or write buffer memory.
-/// * [`split`](WebSocket::split) gives a read half and a write half that need no lock.
+/// * [`split`](WebSocket::split) gives a read half and a write half for two tasks, with no
+///   lock for the caller to hold.
 pub struct WebSocket<S> {
     pub(crate) io: S,
     pub(crate) role: Role,

@@ -1,6 +1,7 @@
-//! Read and write halves that need no lock: the write half is a task that owns the transport's
-//! writing side, fed through bounded channels by [`WsWriter`] and by the read half's automatic
-//! replies (pong, close echo).
+//! Read and write halves that callers use without a lock of their own: the write half is a task
+//! that owns the transport's writing side, fed through bounded channels by [`WsWriter`] and by
+//! the read half's automatic replies (pong, close echo). The transport itself is divided with
+//! `tokio::io::split`, which serializes each read and write call on a small internal lock.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +26,8 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     /// Splits the connection into a read half and a write half that can be used from
-    /// different tasks without a lock. A task spawned on the current tokio runtime owns the
+    /// different tasks without a lock of yours (`tokio::io::split` divides the transport,
+    /// taking its own short lock per I/O call). A task spawned on the current tokio runtime owns the
     /// writing side; the read half keeps answering pings and close frames through it.
     ///
     /// Messages wait in a queue of `max(1, max_write_buffer / 1024)` entries; `send` on the
