@@ -4,75 +4,18 @@
 //! otherwise it passes after printing a notice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod node_harness;
+
 use std::time::Duration;
 
 use event_proto::Value;
+use node_harness::{WAIT, client, harness, next, serve, start_node};
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use wsio_adapter_redis_streams::{StreamsAdapterConfig, StreamsCluster};
-use wsio_client::{Client, Reconnection, Transports};
+use wsio_client::Reconnection;
 use wsio_server::{Config, RecoveryConfig, Server};
-
-const WAIT: Duration = Duration::from_secs(10);
-
-/// The Node node, stopped by its pid when dropped.
-struct NodeProcess(Child);
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn harness() -> Option<(String, PathBuf)> {
-    let url = std::env::var("WSIO_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop/redis-streams");
-    let installed = dir
-        .join("node_modules/@socket.io/redis-streams-adapter")
-        .is_dir();
-    match url {
-        Some(url) if installed => Some((url, dir)),
-        _ => {
-            println!("WSIO_REDIS_URL unset or interop/redis-streams not installed: skipped");
-            None
-        }
-    }
-}
-
-type Events = mpsc::UnboundedReceiver<(String, Vec<Value>)>;
-
-async fn client(url: &str, reconnection: Reconnection) -> (Client, Events) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let client = Client::builder(url)
-        .transports(Transports::WebSocket)
-        .reconnection(reconnection)
-        .on_any(move |_s, name, args| {
-            let _ = tx.send((name.to_owned(), args.to_vec()));
-        })
-        .connect()
-        .await
-        .expect("client connects");
-    (client, rx)
-}
-
-async fn next(events: &mut Events, name: &str) -> Vec<Value> {
-    loop {
-        let (event, args) = tokio::time::timeout(WAIT, events.recv())
-            .await
-            .expect("in time")
-            .expect("open");
-        if event == name {
-            return args;
-        }
-    }
-}
 
 fn is_entry_id(value: Option<&Value>) -> bool {
     value
@@ -83,7 +26,9 @@ fn is_entry_id(value: Option<&Value>) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_and_wsio_share_a_stream_and_sessions() {
-    let Some((url, dir)) = harness() else { return };
+    let Some((url, dir)) = harness("redis-streams", "@socket.io/redis-streams-adapter") else {
+        return;
+    };
     let stream = format!("wsio-test-mixed-{}", std::process::id());
     let config = StreamsAdapterConfig {
         stream_name: stream.clone(),
@@ -102,43 +47,9 @@ async fn node_and_wsio_share_a_stream_and_sessions() {
             let _ = socket.join(["red"]).await;
         });
     });
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let wsio_addr = listener.local_addr().unwrap();
-    let serving = io.clone();
-    tokio::spawn(async move {
-        let _ = serving.serve(listener, std::future::pending::<()>()).await;
-    });
-
-    let node_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let mut child = Command::new("node")
-        .arg("node-server.js")
-        .arg(node_port.to_string())
-        .arg(&url)
-        .arg(&stream)
-        .current_dir(&dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node starts");
-    let stdout = child.stdout.take().unwrap();
-    let node = NodeProcess(child);
-    let ready = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .any(|line| line == "listening")
-    });
-    assert!(tokio::time::timeout(WAIT, ready).await.unwrap().unwrap());
-    for _ in 0..250 {
-        if ns.server_count().await.ok() == Some(2) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(ns.server_count().await.unwrap(), 2);
+    let wsio_addr = serve(&io).await;
+    let node = start_node(&dir, &url, &stream, &ns).await;
+    let node_port = node.port;
 
     let no_retry = Reconnection {
         enabled: false,
