@@ -40,7 +40,7 @@
 //!
 //! | feature | what it adds |
 //! | --- | --- |
-//! | `rustls` | `https://` and `wss://` over rustls, with [`ClientBuilder::tls_config`] |
+//! | `rustls` | `https://` and `wss://` over rustls, with `ClientBuilder::tls_config` |
 //! | `rustls-webpki-roots` | `rustls` + Mozilla's roots, used when no config is given |
 
 #![forbid(unsafe_code)]

@@ -12,7 +12,7 @@ use super::remote::RemoteSocket;
 use crate::error::{Error, Result};
 
 /// Addresses a set of sockets of one namespace. Built by [`Namespace`](crate::Namespace)
-/// and [`Socket`] methods; every packet is encoded once and shared by all recipients.
+/// and [`Socket`](crate::Socket) methods; every packet is encoded once and shared by all recipients.
 #[derive(Debug, Clone)]
 pub struct BroadcastOperator {
     ns: Arc<NsInner>,
