@@ -4,14 +4,14 @@
 //!
 //! A carrier implements [`Transport`]; each namespace's adapter keeps one [`Core`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use event_proto::{Encoded, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
+use wsio_adapter_redis::PendingRequests;
 use wsio_adapter_redis::convert::{encode_for_clients, local_options, wire_options};
 use wsio_server::adapter::{AckReceiver, RemoteSocket, ServerSideAck, decode_event};
 use wsio_server::engine::Sid;
@@ -51,7 +51,7 @@ pub(crate) struct Core {
     pub(crate) local: LocalAdapter,
     transport: Arc<dyn Transport>,
     /// Requests of this node waiting for answers, by request id.
-    pending: Mutex<HashMap<String, mpsc::UnboundedSender<Body>>>,
+    pending: PendingRequests<Body>,
 }
 
 /// The first acknowledgement argument, or `null`.
@@ -65,7 +65,7 @@ impl Core {
             name: name.to_owned(),
             local,
             transport,
-            pending: Mutex::new(HashMap::new()),
+            pending: PendingRequests::default(),
         }
     }
 
@@ -107,27 +107,19 @@ impl Core {
     /// Registers a fresh request id whose answers arrive on the returned receiver.
     fn expect(&self) -> (String, mpsc::UnboundedReceiver<Body>) {
         let id = crate::random_hex(8);
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.lock_pending().insert(id.clone(), tx);
+        let rx = self.pending.expect(id.clone());
         (id, rx)
     }
 
     fn forget(&self, id: &str) {
-        self.lock_pending().remove(id);
-    }
-
-    fn lock_pending(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Body>>> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+        self.pending.forget(id);
     }
 
     /// An answer to one of this node's requests.
     pub(crate) fn on_response(&self, body: Body) {
         let Some(id) = body.request_id() else { return };
-        if let Some(tx) = self.lock_pending().get(id) {
-            let _ = tx.send(body);
-        }
+        let id = id.to_owned();
+        self.pending.deliver(&id, body);
     }
 
     /// Whether `message` is another node's message for this namespace.

@@ -1,8 +1,8 @@
 //! [`RedisAdapter`]: one namespace's adapter, and what it does with the messages of the other
 //! nodes.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,6 +17,7 @@ use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, Room};
 use crate::convert::{encode_for_clients, local_options, wire_options};
 use crate::error::Error;
 use crate::io::Shared;
+use crate::pending::PendingRequests;
 use crate::wire::{
     self, Broadcast, Request, RequestKind, Response, WireOptions, WirePacket, WireSocket, channel,
 };
@@ -42,7 +43,7 @@ pub(crate) struct NsState {
     local: LocalAdapter,
     shared: Arc<Shared>,
     /// Requests of this node waiting for answers, by request id.
-    pending: Mutex<HashMap<String, mpsc::UnboundedSender<Response>>>,
+    pending: PendingRequests<Response>,
 }
 
 impl RedisAdapter {
@@ -51,7 +52,7 @@ impl RedisAdapter {
             name: name.to_owned(),
             local,
             shared: shared.clone(),
-            pending: Mutex::new(HashMap::new()),
+            pending: PendingRequests::default(),
         });
         shared.register(name, &ns);
         RedisAdapter { ns }
@@ -128,21 +129,12 @@ impl NsState {
     /// Registers a request id whose answers arrive on the returned receiver.
     fn expect(&self) -> (String, mpsc::UnboundedReceiver<Response>) {
         let id = crate::random_id();
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.lock_pending().insert(id.clone(), tx);
+        let rx = self.pending.expect(id.clone());
         (id, rx)
     }
 
     fn forget(&self, id: &str) {
-        self.lock_pending().remove(id);
-    }
-
-    fn lock_pending(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Response>>> {
-        self.pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.pending.forget(id);
     }
 
     /// Publishes `kind` as a request and collects `expected` answers within the requests
@@ -317,7 +309,7 @@ impl NsState {
             }
             RequestKind::Broadcast { packet, opts } => {
                 let Some(id) = id else { return Ok(()) };
-                if self.lock_pending().contains_key(id) {
+                if self.pending.contains(id) {
                     return Ok(());
                 }
                 let ack_id = self.local.next_ack_id();
@@ -366,10 +358,8 @@ impl NsState {
                 return;
             }
         };
-        let pending = self.lock_pending();
-        if let Some(tx) = pending.get(&response.request_id) {
-            let _ = tx.send(response);
-        }
+        let id = response.request_id.clone();
+        self.pending.deliver(&id, response);
     }
 
     /// The broadcast-with-acks of this node: remote clients' acks come as receivers too, one

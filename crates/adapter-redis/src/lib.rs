@@ -76,6 +76,7 @@ mod config;
 pub mod convert;
 mod error;
 mod io;
+mod pending;
 pub mod wire;
 
 use std::sync::Arc;
@@ -83,6 +84,7 @@ use std::sync::Arc;
 pub use adapter::RedisAdapter;
 pub use config::RedisAdapterConfig;
 pub use error::{Error, Result};
+pub use pending::PendingRequests;
 use wsio_server::{Adapter, AdapterContext, AdapterFactory};
 
 /// One server's membership in a Redis cluster: its two Redis connections (a publisher and a
