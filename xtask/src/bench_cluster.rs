@@ -11,14 +11,15 @@
 //! [`BEGIN`] and [`END`] in the part the rest of the harness keeps.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::plan::Options;
 use super::procfs::{self, Sample};
-use super::runner::{self, Launcher, Outcome};
+use super::report::count;
+use super::runner::{self, Launcher, Outcome, wait_for_port};
 use crate::{cmd, redis};
 
 /// The scenario's name in `--scenarios`.
@@ -339,21 +340,6 @@ fn redis_answers(port: u16, child: &mut Child) -> bool {
     false
 }
 
-/// Waits (at most 20 s) until `port` accepts connections, or the node exits.
-fn wait_for_port(port: u16, child: &mut Child) -> bool {
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    for _ in 0..400 {
-        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-            return true;
-        }
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
-
 /// Runs the load generator against the nodes on `port` and `port + 1`; `pids` are Redis's and
 /// the two nodes', read when the load generator opens and closes its window.
 fn drive(
@@ -485,19 +471,6 @@ fn redis_version(binary: &redis::Binary) -> String {
                 .find_map(|w| w.strip_prefix("v=").map(|v| format!("redis-server {v}")))
         })
         .unwrap_or_else(|| "redis-server".to_owned())
-}
-
-/// A count with thousands separators.
-fn count(value: f64) -> String {
-    let digits = format!("{:.0}", value.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `ours / theirs` per server CPU-second, when both are known.

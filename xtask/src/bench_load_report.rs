@@ -123,7 +123,7 @@ fn ratio(value: f64, base: Option<f64>) -> String {
 }
 
 /// A count with thousands separators.
-fn count(value: f64) -> String {
+pub fn count(value: f64) -> String {
     let digits = format!("{:.0}", value.max(0.0));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -120,7 +120,7 @@ fn failed(error: String) -> Outcome {
 }
 
 /// Waits (at most 20 s) until `port` accepts connections, or the server exits.
-fn wait_for_port(port: u16, child: &mut Child) -> bool {
+pub fn wait_for_port(port: u16, child: &mut Child) -> bool {
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     for _ in 0..400 {
         if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
