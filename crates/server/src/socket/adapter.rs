@@ -150,12 +150,8 @@ pub trait Adapter: Send + Sync + 'static {
             let Some(session) = self.restore_session(pid, offset).await? else {
                 return Ok(false);
             };
-            let mut rooms = session.state.rooms.clone();
-            let sid = session.state.sid.clone();
-            if !rooms.iter().any(|room| room == sid.as_str()) {
-                rooms.push(sid.to_string());
-            }
-            self.add_all(sid, rooms).await?;
+            let rooms = session.state.rooms_to_rejoin();
+            self.add_all(session.state.sid.clone(), rooms).await?;
             attach(session);
             Ok(true)
         })

@@ -305,12 +305,7 @@ impl Adapter for LocalAdapter {
             let Some(session) = store.restore(&pid, &offset, Instant::now()) else {
                 return false;
             };
-            let sid = session.state.sid.clone();
-            let mut rooms = session.state.rooms.clone();
-            if !rooms.iter().any(|room| room == sid.as_str()) {
-                rooms.push(sid.to_string());
-            }
-            self.add_now(&sid, &rooms);
+            self.add_now(&session.state.sid, &session.state.rooms_to_rejoin());
             attach(session);
             true
         });

@@ -69,6 +69,17 @@ pub struct SessionState {
     pub data: Value,
 }
 
+impl SessionState {
+    /// The rooms to put the socket back in: the saved ones, its own id room included.
+    pub fn rooms_to_rejoin(&self) -> Vec<Room> {
+        let mut rooms = self.rooms.clone();
+        if !rooms.iter().any(|room| room == self.sid.as_str()) {
+            rooms.push(self.sid.to_string());
+        }
+        rooms
+    }
+}
+
 /// A session found again, with the packets its socket missed.
 #[derive(Debug, Clone)]
 pub struct RestoredSession {
