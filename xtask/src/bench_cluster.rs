@@ -439,6 +439,14 @@ fn outcome(json: &str, first: &[Sample], last: &[Sample]) -> Rep {
             cpu_s,
             cpu_share: share(cpu_s),
             msgs_per_cpu_s: if cpu_s > 0.0 { msgs / cpu_s } else { 0.0 },
+            user_us_per_msg: runner::per_msg_us(
+                last[1].user_s - first[1].user_s + last[2].user_s - first[2].user_s,
+                msgs,
+            ),
+            kernel_us_per_msg: runner::per_msg_us(
+                last[1].kernel_s - first[1].kernel_s + last[2].kernel_s - first[2].kernel_s,
+                msgs,
+            ),
             p50_us: number("p50_us"),
             p99_us: number("p99_us"),
             p999_us: number("p999_us"),

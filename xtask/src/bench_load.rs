@@ -282,6 +282,8 @@ fn median(outcomes: &[Outcome]) -> Outcome {
         cpu_s: of(|o| o.cpu_s),
         cpu_share: of(|o| o.cpu_share),
         msgs_per_cpu_s: of(|o| o.msgs_per_cpu_s),
+        user_us_per_msg: of(|o| o.user_us_per_msg),
+        kernel_us_per_msg: of(|o| o.kernel_us_per_msg),
         p50_us: of(|o| o.p50_us),
         p99_us: of(|o| o.p99_us),
         p999_us: of(|o| o.p999_us),

@@ -7,6 +7,10 @@ use std::process::Command;
 pub struct Sample {
     /// User plus system CPU time, in seconds.
     pub cpu_s: f64,
+    /// User-space CPU time (utime), in seconds.
+    pub user_s: f64,
+    /// CPU time spent in the kernel on the process's behalf (stime), in seconds.
+    pub kernel_s: f64,
     /// Resident set size, in bytes.
     pub rss: u64,
 }
@@ -43,6 +47,8 @@ pub fn sample(pid: u32, ticks: f64) -> Option<Sample> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())?;
     Some(Sample {
         cpu_s: (utime + stime) / ticks,
+        user_s: utime / ticks,
+        kernel_s: stime / ticks,
         rss: rss_kib * 1024,
     })
 }

@@ -53,6 +53,11 @@ pub struct Outcome {
     pub cpu_share: f64,
     /// Messages per server CPU second.
     pub msgs_per_cpu_s: f64,
+    /// Server user-space CPU time per message, µs.
+    pub user_us_per_msg: f64,
+    /// Server kernel CPU time per message, µs (system calls, and on loopback the receiving
+    /// side of what the server sends).
+    pub kernel_us_per_msg: f64,
     /// Latency percentiles, µs.
     pub p50_us: f64,
     /// 99th percentile, µs.
@@ -258,6 +263,8 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
             0.0
         },
         msgs_per_cpu_s: if cpu_s > 0.0 { msgs / cpu_s } else { 0.0 },
+        user_us_per_msg: per_msg_us(last.user_s - first.user_s, msgs),
+        kernel_us_per_msg: per_msg_us(last.kernel_s - first.kernel_s, msgs),
         p50_us: number("p50_us"),
         p99_us: number("p99_us"),
         p999_us: number("p999_us"),
@@ -275,6 +282,15 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
         rss_end: last.rss as f64,
         errors: number("errors"),
         error: json_string(json, "error"),
+    }
+}
+
+/// `seconds` of CPU spread over `msgs` messages, in µs each (0 without messages).
+pub fn per_msg_us(seconds: f64, msgs: f64) -> f64 {
+    if msgs > 0.0 {
+        seconds.max(0.0) * 1e6 / msgs
+    } else {
+        0.0
     }
 }
 

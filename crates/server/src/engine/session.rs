@@ -85,21 +85,21 @@ struct OutboxState {
     waiter: Option<Waker>,
 }
 
+/// The outgoing queue is at its capacity.
+#[derive(Debug)]
+struct QueueFull;
+
 impl Outbox {
-    /// Queues `item`; false when the queue is full.
-    fn push(&self, item: Outgoing) -> bool {
+    /// Queues `item` and hands back the transport's waker when it waits for one (one wake-up
+    /// per burst: the transport drains everything queued meanwhile); `Err` when the queue is
+    /// full.
+    fn push(&self, item: Outgoing) -> Result<Option<Waker>, QueueFull> {
         let mut state = lock(&self.state);
         if state.items.len() >= self.capacity {
-            return false;
+            return Err(QueueFull);
         }
         state.items.push_back(item);
-        // One wake-up per burst: the transport drains everything queued meanwhile.
-        let waiter = state.waiter.take();
-        drop(state);
-        if let Some(waiter) = waiter {
-            waiter.wake();
-        }
-        true
+        Ok(state.waiter.take())
     }
 
     fn pop(&self) -> Option<Outgoing> {
@@ -239,14 +239,37 @@ impl Conn {
     /// Queues an item for the transport. A volatile item is dropped when the queue is full;
     /// any other item then closes the session as a slow consumer.
     pub(crate) fn push(&self, item: Outgoing, volatile: bool) -> Result<(), Error> {
+        if let Some(waker) = self.queue_item(item, volatile)? {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Like [`Conn::push`], but the transport's waker (when it waits) goes to `wakers`
+    /// instead of being woken: what a fan-out uses to wake all its recipients later.
+    pub(crate) fn push_quiet(
+        &self,
+        item: Outgoing,
+        volatile: bool,
+        wakers: &mut Vec<Waker>,
+    ) -> Result<(), Error> {
+        wakers.extend(self.queue_item(item, volatile)?);
+        Ok(())
+    }
+
+    /// Queues `item` (see [`Conn::push`]) and returns the transport's waker to wake.
+    fn queue_item(&self, item: Outgoing, volatile: bool) -> Result<Option<Waker>, Error> {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        if self.outbox.push(item) || volatile {
-            return Ok(());
+        match self.outbox.push(item) {
+            Ok(waker) => Ok(waker),
+            Err(QueueFull) if volatile => Ok(None),
+            Err(QueueFull) => {
+                self.close(DisconnectReason::TransportError);
+                Err(Error::QueueFull)
+            }
         }
-        self.close(DisconnectReason::TransportError);
-        Err(Error::QueueFull)
     }
 
     /// The next queued item without waiting: the carried one first. `queue` is the guard of

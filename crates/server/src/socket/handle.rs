@@ -350,6 +350,20 @@ impl Socket {
         self.0.conn.push(item, volatile)
     }
 
+    /// Like [`Socket::push`], collecting the transport's waker in `wakers` instead of waking
+    /// it.
+    pub(crate) fn push_quiet(
+        &self,
+        item: Outgoing,
+        volatile: bool,
+        wakers: &mut Vec<std::task::Waker>,
+    ) -> Result<()> {
+        if !self.connected() {
+            return Err(Error::Closed);
+        }
+        self.0.conn.push_quiet(item, volatile, wakers)
+    }
+
     /// Registers a pending acknowledgement.
     pub(crate) fn expect_ack(&self, id: u64) -> AckReceiver {
         let (tx, rx) = oneshot::channel();

@@ -7,6 +7,7 @@ use std::time::Instant;
 use event_proto::{Encoded, Value};
 
 use super::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Room};
+use super::fanout_wake;
 use super::handle::Socket;
 use super::namespace::NsInner;
 use super::recovery::{RecoveryConfig, RestoredSession, SessionState, SessionStore};
@@ -47,10 +48,12 @@ impl LocalAdapter {
     pub fn deliver(&self, packet: Encoded, opts: &BroadcastOptions) {
         let volatile = opts.flags.volatile;
         let shared = Arc::new(SharedPacket::new(packet));
+        let mut wakers = Vec::new();
         for socket in self.matching(opts) {
             // A recipient that is gone or too slow is that recipient's problem only.
-            let _ = socket.push(Outgoing::Shared(shared.clone()), volatile);
+            let _ = socket.push_quiet(Outgoing::Shared(shared.clone()), volatile, &mut wakers);
         }
+        fanout_wake::wake_later(wakers);
     }
 
     /// The addressed sockets of this server, described as a cluster exchanges them.
@@ -233,17 +236,19 @@ impl Adapter for LocalAdapter {
     ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
         let volatile = opts.flags.volatile;
         let shared = Arc::new(SharedPacket::new(packet));
+        let mut wakers = Vec::new();
         let receivers = self
             .matching(&opts)
             .into_iter()
             .filter_map(|socket| {
                 let rx = socket.expect_ack(ack_id);
                 socket
-                    .push(Outgoing::Shared(shared.clone()), volatile)
+                    .push_quiet(Outgoing::Shared(shared.clone()), volatile, &mut wakers)
                     .ok()
                     .map(|()| rx)
             })
             .collect();
+        fanout_wake::wake_later(wakers);
         Box::pin(async { Ok(receivers) })
     }
 

@@ -5,6 +5,7 @@ pub mod adapter;
 pub(crate) mod broadcast;
 pub(crate) mod client;
 pub(crate) mod event_codec;
+pub(crate) mod fanout_wake;
 pub(crate) mod handle;
 pub(crate) mod local_adapter;
 pub(crate) mod namespace;
