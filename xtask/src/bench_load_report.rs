@@ -52,6 +52,10 @@ struct Target {
     scenario: &'static str,
     peer: Option<&'static str>,
     bound: f64,
+    /// Whether every server must make the same system calls per message (one read and one
+    /// write for an echo with one message in flight per connection), so that the peer's
+    /// kernel time is a floor for ours too.
+    same_syscalls: bool,
 }
 
 /// The targets the project holds itself to.
@@ -60,51 +64,61 @@ const TARGETS: &[Target] = &[
         scenario: "ws-echo-64B",
         peer: Some("tokio-tungstenite"),
         bound: 1.5,
+        same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-64B",
         peer: Some("fastwebsockets"),
         bound: 1.2,
+        same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-16KiB",
         peer: Some("tokio-tungstenite"),
         bound: 1.3,
+        same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-16KiB",
         peer: Some("fastwebsockets"),
         bound: 1.1,
+        same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-1MiB",
         peer: Some("tokio-tungstenite"),
         bound: 1.3,
+        same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-1MiB",
         peer: Some("fastwebsockets"),
         bound: 1.1,
+        same_syscalls: true,
     },
     Target {
         scenario: "ws-idle",
         peer: None,
         bound: 3.0,
+        same_syscalls: false,
     },
     Target {
         scenario: "sio-echo-64B",
         peer: Some("socketioxide"),
         bound: 1.5,
+        same_syscalls: true,
     },
     Target {
         scenario: "sio-broadcast",
         peer: Some("socketioxide"),
         bound: 1.5,
+        same_syscalls: false,
     },
     Target {
         scenario: "sio-idle",
         peer: None,
         bound: 8.0,
+        same_syscalls: false,
     },
 ];
 
@@ -325,10 +339,13 @@ fn idle_table(md: &mut String, rows: &[Row]) {
 /// The project's targets, met or missed in this run.
 fn targets_table(md: &mut String, rows: &[Row]) {
     md.push_str(
-        "## Targets\n\n*Ceiling*: the ratio wsio would reach if its user-space time per message were zero \
-         and its kernel time stayed as measured (the peer's CPU per message over wsio's kernel time per \
-         message). A target above its ceiling cannot be met by trimming wsio's code; only fewer or \
-         cheaper system calls could.\n\n| Scenario | Target | Measured | Ceiling | |\n|---|---|---:|---:|---|\n",
+        "## Targets\n\n*Ceiling*, for the echo scenarios: the ratio that a server spending no user-space \
+         time at all, and the peer's kernel time per message, would reach against the peer (the peer's CPU \
+         per message over its kernel time per message). With one message in flight per connection every \
+         server makes one read and one write per message, so the peer's kernel time is a floor for any \
+         server on this kernel; a target above its ceiling is out of reach of any code above the socket \
+         API. A broadcast has no such floor: a server lowers its kernel time by writing several packets \
+         at once.\n\n| Scenario | Target | Measured | Ceiling | |\n|---|---|---:|---:|---|\n",
     );
     for target in TARGETS {
         let Some(ours) = find(rows, target.scenario, "wsio") else {
@@ -347,7 +364,7 @@ fn targets_table(md: &mut String, rows: &[Row]) {
                 (
                     format!("≥ {:.1}× {peer} (msgs per CPU-s)", target.bound),
                     format!("{value:.2}×"),
-                    ceiling(&ours.outcome, &theirs.outcome),
+                    ceiling(&theirs.outcome).filter(|_| target.same_syscalls),
                     value >= target.bound,
                 )
             }
@@ -363,7 +380,7 @@ fn targets_table(md: &mut String, rows: &[Row]) {
         };
         let verdict = match (met, ceiling) {
             (true, _) => "met",
-            (false, Some(limit)) if limit < target.bound => "**missed** (above the ceiling)",
+            (false, Some(limit)) if limit < target.bound => "**missed**: above the ceiling",
             (false, _) => "**missed**",
         };
         let ceiling = ceiling.map_or_else(|| "–".to_owned(), |c| format!("{c:.2}×"));
@@ -376,12 +393,11 @@ fn targets_table(md: &mut String, rows: &[Row]) {
     md.push('\n');
 }
 
-/// The ratio `ours` would reach against `theirs` with no user-space time of its own: their
-/// CPU per message over our kernel time per message (`None` when not measured).
-fn ceiling(ours: &Outcome, theirs: &Outcome) -> Option<f64> {
-    let their_total = theirs.user_us_per_msg + theirs.kernel_us_per_msg;
-    (ours.kernel_us_per_msg > 0.0 && their_total > 0.0)
-        .then(|| their_total / ours.kernel_us_per_msg)
+/// The ratio a server with no user-space time and `theirs`'s kernel time per message would
+/// reach against `theirs`; `None` when not measured.
+fn ceiling(theirs: &Outcome) -> Option<f64> {
+    (theirs.kernel_us_per_msg > 0.0)
+        .then(|| (theirs.user_us_per_msg + theirs.kernel_us_per_msg) / theirs.kernel_us_per_msg)
 }
 
 /// What the peers are and how they are configured.
