@@ -4,6 +4,7 @@ mod echo;
 mod endpoint;
 mod errors;
 mod polling;
+mod read_wake;
 mod request;
 mod session;
 mod sid;

@@ -281,10 +281,19 @@ impl Conn {
     /// The next queued item, waiting for one; `None` once the session is closed and nothing
     /// more waits. Cancel-safe: an item is only taken when it is returned.
     pub(crate) async fn next_or_closed(&self, queue: &mut Queue) -> Option<Outgoing> {
+        std::future::poll_fn(|cx| self.poll_next_or_closed(queue, cx)).await
+    }
+
+    /// The poll behind [`Conn::next_or_closed`].
+    pub(crate) fn poll_next_or_closed(
+        &self,
+        queue: &mut Queue,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Outgoing>> {
         if let Some(item) = queue.carry.take() {
-            return Some(item);
+            return Poll::Ready(Some(item));
         }
-        std::future::poll_fn(|cx| self.outbox.poll_pop(cx)).await
+        self.outbox.poll_pop(cx)
     }
 
     /// True once the session closed.

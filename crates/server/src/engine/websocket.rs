@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use event_proto::engine::{Packet, UpgradeAction, UpgradeState};
@@ -16,6 +17,7 @@ use ws_frame::{Frame, FrameEncoder, Role};
 use wsio_ws::{CloseCode, ExtensionPair, Message, Utf8Bytes, WebSocket};
 
 use super::errors::EngineError;
+use super::read_wake::ReadWake;
 use super::session::{Conn, Outgoing, Queue, Transport};
 use super::{Engine, EngineHandler, HttpResponse};
 use crate::reason::DisconnectReason;
@@ -216,15 +218,48 @@ where
     tokio::spawn(run(conn, ws));
 }
 
+/// What the session's task does next.
+enum Next {
+    /// The read side returned (a message, an error, or the end).
+    Received(Option<Result<Message, wsio_ws::Error>>),
+    /// The queue gave an item, or `None` once the session closed and the queue is drained.
+    Queued(Option<Outgoing>),
+}
+
 /// Carries the session over `ws` until either side closes it.
+///
+/// The read side is polled only when its own waker fired ([`ReadWake`]): a wake-up for a
+/// queued packet goes straight to the queue. After a message was received the queue is looked
+/// at first, so that neither side can keep the other waiting.
 async fn run<S>(conn: Arc<Conn>, mut ws: WebSocket<S>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut queue = conn.queue.lock().await;
+    let (reads, read_waker) = ReadWake::new();
+    let mut queue_first = false;
     loop {
-        tokio::select! {
-            received = ws.recv() => match received {
+        let next = std::future::poll_fn(|cx| {
+            if queue_first && let Poll::Ready(item) = conn.poll_next_or_closed(&mut queue, cx) {
+                return Poll::Ready(Next::Queued(item));
+            }
+            if reads.take(cx.waker()) {
+                let mut read_cx = Context::from_waker(&read_waker);
+                if let Poll::Ready(received) = ws.poll_recv(&mut read_cx) {
+                    // More may be buffered: look again next time.
+                    reads.fire();
+                    return Poll::Ready(Next::Received(received));
+                }
+            }
+            if queue_first {
+                return Poll::Pending;
+            }
+            conn.poll_next_or_closed(&mut queue, cx).map(Next::Queued)
+        })
+        .await;
+        queue_first = matches!(next, Next::Received(_));
+        match next {
+            Next::Received(received) => match received {
                 Some(Ok(message)) if message.is_data() => match decode(message) {
                     Some(packet) => conn.receive(packet).await,
                     None => conn.close(DisconnectReason::ParseError),
@@ -237,19 +272,17 @@ where
                 }
             },
             // Items first, then, once the session is closed and the queue drained, the end.
-            item = conn.next_or_closed(&mut queue) => match item {
-                Some(item) => {
-                    if send_batch(&mut ws, &conn, item, &mut queue).await.is_err() {
-                        conn.close(DisconnectReason::TransportError);
-                    }
+            Next::Queued(Some(item)) => {
+                if send_batch(&mut ws, &conn, item, &mut queue).await.is_err() {
+                    conn.close(DisconnectReason::TransportError);
                 }
-                None => {
-                    // Boxed: the closing handshake's state (a timer among it) would otherwise
-                    // make every idle session's task larger.
-                    Box::pin(finish(&conn, ws, &mut queue)).await;
-                    return;
-                }
-            },
+            }
+            Next::Queued(None) => {
+                // Boxed: the closing handshake's state (a timer among it) would otherwise
+                // make every idle session's task larger.
+                Box::pin(finish(&conn, ws, &mut queue)).await;
+                return;
+            }
         }
     }
 }
