@@ -64,7 +64,7 @@ const TARGETS: &[Target] = &[
         scenario: "ws-echo-64B",
         peer: Some("tokio-tungstenite"),
         bound: 1.5,
-        same_syscalls: false,
+        same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-64B",
@@ -76,7 +76,7 @@ const TARGETS: &[Target] = &[
         scenario: "ws-echo-16KiB",
         peer: Some("tokio-tungstenite"),
         bound: 1.3,
-        same_syscalls: false,
+        same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-16KiB",
