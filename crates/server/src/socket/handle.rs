@@ -343,11 +343,9 @@ impl Socket {
         self.0.conn.close(DisconnectReason::ForcedClose);
     }
 
+    /// Queues `item` for the socket's transport (see [`Conn::push`]).
     pub(crate) fn push(&self, item: Outgoing, volatile: bool) -> Result<()> {
-        if !self.connected() {
-            return Err(Error::Closed);
-        }
-        self.0.conn.push(item, volatile)
+        self.open_conn()?.push(item, volatile)
     }
 
     /// Like [`Socket::push`], collecting the transport's waker in `wakers` instead of waking
@@ -358,10 +356,16 @@ impl Socket {
         volatile: bool,
         wakers: &mut Vec<std::task::Waker>,
     ) -> Result<()> {
-        if !self.connected() {
-            return Err(Error::Closed);
+        self.open_conn()?.push_quiet(item, volatile, wakers)
+    }
+
+    /// The session, while the socket is connected.
+    fn open_conn(&self) -> Result<&Conn> {
+        if self.connected() {
+            Ok(&self.0.conn)
+        } else {
+            Err(Error::Closed)
         }
-        self.0.conn.push_quiet(item, volatile, wakers)
     }
 
     /// Registers a pending acknowledgement.

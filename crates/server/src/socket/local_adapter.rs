@@ -48,8 +48,9 @@ impl LocalAdapter {
     pub fn deliver(&self, packet: Encoded, opts: &BroadcastOptions) {
         let volatile = opts.flags.volatile;
         let shared = Arc::new(SharedPacket::new(packet));
-        let mut wakers = Vec::new();
-        for socket in self.matching(opts) {
+        let recipients = self.matching(opts);
+        let mut wakers = Vec::with_capacity(recipients.len());
+        for socket in recipients {
             // A recipient that is gone or too slow is that recipient's problem only.
             let _ = socket.push_quiet(Outgoing::Shared(shared.clone()), volatile, &mut wakers);
         }
@@ -236,9 +237,9 @@ impl Adapter for LocalAdapter {
     ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
         let volatile = opts.flags.volatile;
         let shared = Arc::new(SharedPacket::new(packet));
-        let mut wakers = Vec::new();
-        let receivers = self
-            .matching(&opts)
+        let recipients = self.matching(&opts);
+        let mut wakers = Vec::with_capacity(recipients.len());
+        let receivers = recipients
             .into_iter()
             .filter_map(|socket| {
                 let rx = socket.expect_ack(ack_id);
