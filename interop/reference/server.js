@@ -127,6 +127,17 @@ function addRootEvents(io, socket) {
   socket.on("state", (ack) => {
     ackIfAsked(ack, { id: socket.id, recovered: socket.recovered === true, data: socket.data ?? null });
   });
+  socket.on("watch-disconnects", async (ack) => {
+    await socket.join("disconnect-watchers");
+    ackIfAsked(ack, true);
+  });
+  socket.on("room-size", async (room, ack) => {
+    const sockets = await io.of("/").in(String(room)).fetchSockets();
+    ackIfAsked(ack, sockets.length);
+  });
+  socket.on("disconnect", (reason) => {
+    io.of("/").to("disconnect-watchers").emit("socket-left", socket.id, reason);
+  });
   socket.on("rooms", (ack) => {
     const rooms = [...socket.rooms].filter((room) => room !== socket.id).sort();
     ackIfAsked(ack, rooms);

@@ -24,6 +24,67 @@ async fn a_client_close_releases_the_pending_get_with_a_noop() {
 }
 
 #[tokio::test]
+async fn a_held_get_whose_connection_closes_ends_the_session_at_once() {
+    let io = demo();
+    let addr = start(&io).await;
+    let session = joined_polling(addr).await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    io.of("/").expect("/").sockets()[0].on_disconnect(move |_, reason| {
+        let _ = tx.send(reason);
+    });
+    let pending = session.pending_get().await;
+    // The client vanishes: its held GET's connection closes without an answer.
+    pending.abort();
+    let reason = tokio::time::timeout(Duration::from_secs(1), rx)
+        .await
+        .expect("the socket left within 1 s, not after the heartbeat (45 s)")
+        .expect("reason");
+    assert_eq!(reason, wsio_server::DisconnectReason::TransportError);
+    assert_eq!(io.session_count(), 0);
+}
+
+/// A WebSocket session joined to `/`, and a receiver of its socket's disconnect reason.
+async fn ws_socket_with_reason(
+    io: &wsio_server::Server,
+    addr: SocketAddr,
+) -> (
+    Ws,
+    tokio::sync::oneshot::Receiver<wsio_server::DisconnectReason>,
+) {
+    let (ws, _) = ws_joined(addr).await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    io.of("/").expect("/").sockets()[0].on_disconnect(move |_, reason| {
+        let _ = tx.send(reason);
+    });
+    (ws, rx)
+}
+
+#[tokio::test]
+async fn a_websocket_that_goes_away_without_a_close_frame_is_a_transport_close() {
+    for reset in [false, true] {
+        let io = demo();
+        let addr = start(&io).await;
+        let (ws, rx) = ws_socket_with_reason(&io, addr).await;
+        if reset {
+            // An RST instead of a FIN, as when unread data is left behind.
+            ws.get_ref()
+                .set_linger(Some(Duration::ZERO))
+                .expect("linger");
+        }
+        drop(ws);
+        let reason = tokio::time::timeout(Duration::from_secs(1), rx)
+            .await
+            .expect("the socket left at once")
+            .expect("reason");
+        assert_eq!(
+            reason,
+            wsio_server::DisconnectReason::TransportClose,
+            "reset: {reset}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_server_close_ends_the_pending_get_with_a_close_packet() {
     let io = demo();
     let addr = start(&io).await;

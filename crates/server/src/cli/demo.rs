@@ -96,8 +96,51 @@ fn room(args: &[Value]) -> Option<String> {
     args.first().and_then(Value::as_str).map(str::to_owned)
 }
 
-/// `join`, `leave`, `to-room`, `request-ack`, `disconnect-me`, `rooms`, `set-data`, `state`.
+/// The room whose members hear of every socket of `/` that disconnects.
+const DISCONNECT_WATCHERS: &str = "disconnect-watchers";
+
+/// `join`, `leave`, `to-room`, `request-ack`, `disconnect-me`, `rooms`, `set-data`, `state`,
+/// `watch-disconnects`, `room-size`.
 fn contract_events(socket: &Socket) {
+    socket.on_disconnect(|socket: Socket, reason| {
+        let ns = socket.namespace();
+        tokio::spawn(async move {
+            let _ = ns
+                .to([DISCONNECT_WATCHERS])
+                .emit("socket-left", &(socket.id().as_str(), reason.as_str()))
+                .await;
+        });
+    });
+    socket.on(
+        "watch-disconnects",
+        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
+            run_in_order(async move {
+                let joined = socket.join([DISCONNECT_WATCHERS]).await.is_ok();
+                if let Some(ack) = ack {
+                    let _ = ack.send(&(joined,));
+                }
+            });
+        },
+    );
+    socket.on(
+        "room-size",
+        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+            let (Some(room), Some(ack)) = (room(&args), ack) else {
+                return;
+            };
+            let ns = socket.namespace();
+            run_in_order(async move {
+                match ns.to([room]).fetch_sockets().await {
+                    Ok(sockets) => {
+                        let _ = ack.send(&(sockets.len(),));
+                    }
+                    Err(e) => {
+                        let _ = ack.send(&(e.to_string(),));
+                    }
+                }
+            });
+        },
+    );
     socket.on(
         "set-data",
         |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {

@@ -20,6 +20,11 @@ use crate::reason::DisconnectReason;
 /// closed it (ping timeout, slow consumer, server disconnect); when the client closed it
 /// with its own close packet, the pending GET is released with a noop (`6`), as the
 /// reference does.
+///
+/// A GET whose HTTP connection goes away while it is held (the client's process died, its
+/// page was closed, its network dropped the connection) is dropped by the HTTP server
+/// before it answers; the session then ends at once with `transport error`, as the
+/// reference ends it, instead of lingering until the heartbeat gives up on it.
 pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
     if conn.transport() == Transport::WebSocket {
         return EngineError::BadRequest.response(None);
@@ -29,11 +34,16 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
         return EngineError::BadRequest.response(None);
     };
     if queue.carry.is_none() && !conn.is_closed() {
+        let held = HeldPoll(Some(conn));
         tokio::select! {
             // An item, or nothing once the session is closed.
             item = conn.next_or_closed(&mut queue) => queue.carry = item,
-            () = conn.pause.notified() => return text_response(Bytes::from_static(b"6")),
+            () = conn.pause.notified() => {
+                held.release();
+                return text_response(Bytes::from_static(b"6"));
+            }
         }
+        held.release();
     }
     let mut body = PayloadBuilder::new(max_payload);
     // Bytes written so far; each packet is counted with a separator, a slight overestimate.
@@ -60,6 +70,25 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
         body.push(&Packet::Noop);
     }
     text_response(body.finish())
+}
+
+/// A GET held open for the client. Dropped while still held (the request's connection
+/// closed before it was answered), it closes the session.
+struct HeldPoll<'a>(Option<&'a Conn>);
+
+impl HeldPoll<'_> {
+    /// The GET is being answered: nothing to close.
+    fn release(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for HeldPoll<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            conn.close(DisconnectReason::TransportError);
+        }
+    }
 }
 
 /// True when the client ended the session with a close packet: over polling, that is the

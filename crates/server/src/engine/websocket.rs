@@ -265,7 +265,7 @@ where
                     None => conn.close(DisconnectReason::ParseError),
                 },
                 Some(Ok(_)) => {}
-                Some(Err(_)) => conn.close(DisconnectReason::TransportError),
+                Some(Err(e)) => conn.close(read_error_reason(&e)),
                 None => {
                     conn.close(DisconnectReason::TransportClose);
                     return;
@@ -284,6 +284,28 @@ where
                 return;
             }
         }
+    }
+}
+
+/// Why a session whose WebSocket failed to read ends. A connection that just went away (the
+/// peer's process died, its network dropped: no close frame, a reset) is a `transport
+/// close`, as the reference names it; a peer that broke the protocol is a `transport error`.
+fn read_error_reason(error: &wsio_ws::Error) -> DisconnectReason {
+    use std::io::ErrorKind;
+    match error {
+        wsio_ws::Error::ResetWithoutClose => DisconnectReason::TransportClose,
+        wsio_ws::Error::Io(io)
+            if matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            ) =>
+        {
+            DisconnectReason::TransportClose
+        }
+        _ => DisconnectReason::TransportError,
     }
 }
 
