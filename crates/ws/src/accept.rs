@@ -5,7 +5,8 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use ws_frame::Role;
 use ws_handshake::{AcceptOptions, Request, UpgradeRequest};
 
-use crate::{Config, Error, WebSocket, deflate};
+use crate::config::within_handshake_deadline;
+use crate::{Config, Error, ExtensionPair, WebSocket, deflate};
 
 /// What the server's policy callback decides about an upgrade request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,7 +55,9 @@ where
 /// (path, query, headers, Origin, offered subprotocols) and accept or refuse it.
 ///
 /// Invalid requests are answered with the right status (400, 426, 431) and an error is
-/// returned; so is a refusal.
+/// returned; so is a refusal. The whole exchange must finish within
+/// [`Config::handshake_timeout`]: a peer that sends its request too slowly, or not at all,
+/// gets [`Error::HandshakeTimeout`] and its stream is dropped without an answer.
 pub async fn accept_with<S, F>(
     mut stream: S,
     config: Config,
@@ -64,8 +67,30 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&UpgradeRequest<'_>) -> Decision,
 {
+    let answered = answer(&mut stream, &config, decide);
+    let (buf, extension) = within_handshake_deadline(config.handshake_timeout, answered).await?;
+    Ok(WebSocket::from_raw(
+        stream,
+        Role::Server,
+        config,
+        buf,
+        extension,
+    ))
+}
+
+/// Reads and answers the upgrade request; gives the bytes read past its head and the agreed
+/// extension.
+async fn answer<S, F>(
+    stream: &mut S,
+    config: &Config,
+    decide: F,
+) -> Result<(BytesMut, Option<ExtensionPair>), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&UpgradeRequest<'_>) -> Decision,
+{
     let mut buf = BytesMut::new();
-    let request = match read_request(&mut stream, &mut buf, &config).await {
+    let request = match read_request(stream, &mut buf, config).await {
         Ok(request) => request,
         Err(Error::Handshake(e)) => {
             let _ = stream.write_all(&e.response()).await;
@@ -97,22 +122,13 @@ where
         deflate: config.deflate,
         ..AcceptOptions::default()
     })?;
-    let extension = match &accepted.deflate {
-        Some(agreed) => Some(deflate::extension(
-            Role::Server,
-            agreed,
-            config.compression_threshold,
-        )?),
-        None => None,
-    };
-    stream.write_all(&accepted.response).await?;
-    Ok(WebSocket::from_raw(
-        stream,
+    let extension = deflate::agreed(
         Role::Server,
-        config,
-        buf,
-        extension,
-    ))
+        accepted.deflate.as_ref(),
+        config.compression_threshold,
+    )?;
+    stream.write_all(&accepted.response).await?;
+    Ok((buf, extension))
 }
 
 /// Reads until a whole request head is in `buf`; the head is split off and what follows it

@@ -5,6 +5,8 @@ use std::time::Duration;
 use ws_frame::Limits;
 use ws_handshake::DeflatePolicy;
 
+use crate::Error;
+
 /// Settings for one connection (server or client).
 ///
 /// ```
@@ -16,6 +18,7 @@ use ws_handshake::DeflatePolicy;
 ///     ..Config::default()
 /// };
 /// assert_eq!(config.max_write_buffer, 64 * 1024);
+/// assert_eq!(config.handshake_timeout, Some(Duration::from_secs(10)));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -46,6 +49,30 @@ pub struct Config {
     pub deflate: Option<DeflatePolicy>,
     /// Messages smaller than this many bytes are sent uncompressed. Default 64.
     pub compression_threshold: usize,
+    /// How long the opening handshake may take, from its start to the connection being
+    /// ready; `None` sets no deadline (for a caller that bounds the handshake itself).
+    ///
+    /// * Server ([`accept`](crate::accept), [`accept_with`](crate::accept_with)): reading the
+    ///   request head and writing the answer. A peer that sends its head slowly (a byte every
+    ///   few seconds) or not at all is cut off here.
+    /// * Client: [`connect_on`](crate::connect_on) writes the request and waits for the
+    ///   server's `101` response within it; [`connect`](crate::connect) also opens TCP (and
+    ///   TLS) within the same deadline.
+    ///
+    /// When it passes, the call fails with
+    /// [`Error::HandshakeTimeout`](crate::Error::HandshakeTimeout) and drops the stream, which
+    /// closes it (a server sends no answer).
+    ///
+    /// Default 10 s. A real peer sends its whole head at once, so it arrives within a round
+    /// trip or two; 10 s leaves room for a slow mobile link losing the same packet three times
+    /// (TCP retransmits after 1 s, then 2 s, then 4 s) while letting go of a stalled peer six
+    /// times sooner than Node's 60 s `headersTimeout`. Shorter frees such peers sooner and
+    /// risks cutting off genuinely slow ones. Memory cost: a connection still in its handshake
+    /// holds its socket, its task and a read buffer of up to about
+    /// [`handshake_limits`](Self::handshake_limits)`.max_header_bytes` (8 KiB by default); the
+    /// deadline bounds how long, so a peer opening connections it never completes holds only
+    /// those of the last 10 s instead of accumulating them without end.
+    pub handshake_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -59,6 +86,22 @@ impl Default for Config {
             keepalive: None,
             deflate: Some(DeflatePolicy::default()),
             compression_threshold: 64,
+            handshake_timeout: Some(Duration::from_secs(10)),
         }
+    }
+}
+
+/// Runs `handshake` within `deadline` (a [`Config::handshake_timeout`]):
+/// [`Error::HandshakeTimeout`] when it passes first (`handshake` is dropped, and with it any
+/// stream it owns).
+pub(crate) async fn within_handshake_deadline<T>(
+    deadline: Option<Duration>,
+    handshake: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match deadline {
+        Some(limit) => tokio::time::timeout(limit, handshake)
+            .await
+            .unwrap_or(Err(Error::HandshakeTimeout)),
+        None => handshake.await,
     }
 }

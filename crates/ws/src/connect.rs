@@ -6,6 +6,7 @@ use tokio::net::TcpStream;
 use ws_frame::Role;
 use ws_handshake::{ClientRequest, DeflateOffer};
 
+use crate::config::within_handshake_deadline;
 use crate::{Config, Error, MaybeTlsStream, WebSocket, WsUrl, deflate};
 
 /// Opens a connection to a `ws://` or `wss://` URL and performs the opening handshake.
@@ -15,6 +16,9 @@ use crate::{Config, Error, MaybeTlsStream, WebSocket, WsUrl, deflate};
 /// (SNI, and the name the certificate must carry) is the URL's host. Without them, `wss://`
 /// fails with [`Error::InvalidUrl`]; `connect_with_tls` (feature `rustls`) takes a
 /// `rustls::ClientConfig` of the caller's instead.
+///
+/// Opening the connection (TCP, TLS) and the handshake together must finish within
+/// [`Config::handshake_timeout`], else the call fails with [`Error::HandshakeTimeout`].
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), wsio_ws::Error> {
@@ -27,12 +31,16 @@ use crate::{Config, Error, MaybeTlsStream, WebSocket, WsUrl, deflate};
 /// ```
 pub async fn connect(url: &str, config: Config) -> Result<WebSocket<MaybeTlsStream>, Error> {
     let parsed = WsUrl::parse(url)?;
-    let stream = if parsed.secure {
-        open_tls_default(&parsed).await?
-    } else {
-        MaybeTlsStream::Plain(open_tcp(&parsed).await?)
+    let deadline = config.handshake_timeout;
+    let opening = async {
+        let stream = if parsed.secure {
+            open_tls_default(&parsed).await?
+        } else {
+            MaybeTlsStream::Plain(open_tcp(&parsed).await?)
+        };
+        connect_on(stream, &parsed, config, &[]).await
     };
-    connect_on(stream, &parsed, config, &[]).await
+    within_handshake_deadline(deadline, opening).await
 }
 
 /// Like [`connect`], with the caller's rustls client configuration for `wss://` URLs (its own
@@ -61,13 +69,17 @@ pub async fn connect_with_tls(
     tls: std::sync::Arc<rustls::ClientConfig>,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
     let parsed = WsUrl::parse(url)?;
-    let tcp = open_tcp(&parsed).await?;
-    let stream = if parsed.secure {
-        crate::tls::handshake(tcp, &parsed.host, tls).await?
-    } else {
-        MaybeTlsStream::Plain(tcp)
+    let deadline = config.handshake_timeout;
+    let opening = async {
+        let tcp = open_tcp(&parsed).await?;
+        let stream = if parsed.secure {
+            crate::tls::handshake(tcp, &parsed.host, tls).await?
+        } else {
+            MaybeTlsStream::Plain(tcp)
+        };
+        connect_on(stream, &parsed, config, &[]).await
     };
-    connect_on(stream, &parsed, config, &[]).await
+    within_handshake_deadline(deadline, opening).await
 }
 
 /// The TCP connection to the URL's host and port, with Nagle's algorithm off.
@@ -95,8 +107,11 @@ async fn open_tls_default(_url: &WsUrl) -> Result<MaybeTlsStream, Error> {
 
 /// Performs the client handshake on an already open stream (plain TCP, TLS, a test duplex),
 /// with extra request headers (cookies, authorization) and the subprotocols to offer.
+///
+/// The server's response must arrive within [`Config::handshake_timeout`], else the call
+/// fails with [`Error::HandshakeTimeout`] and `stream` is dropped.
 pub async fn connect_on<S>(
-    mut stream: S,
+    stream: S,
     url: &WsUrl,
     config: Config,
     extra_headers: &[(&str, &str)],
@@ -104,46 +119,48 @@ pub async fn connect_on<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let offer = config.deflate.map(|policy| DeflateOffer {
-        client_no_context_takeover: policy.client_no_context_takeover,
-        server_no_context_takeover: policy.server_no_context_takeover,
-        client_max_window_bits: Some(policy.client_max_window_bits),
-        server_max_window_bits: (policy.server_max_window_bits < 15)
-            .then_some(policy.server_max_window_bits),
-    });
-    let request = ClientRequest {
-        host: &url.authority,
-        target: &url.target,
-        deflate: offer,
-        extra_headers,
-        limits: config.handshake_limits,
-        ..ClientRequest::default()
-    };
-    let (bytes, handshake) = request.build()?;
-    stream.write_all(&bytes).await?;
-    let mut buf = BytesMut::new();
-    let connected = loop {
-        if let Some(connected) = handshake.verify_buf(&mut buf)? {
-            break connected;
-        }
-        buf.reserve(1024);
-        if stream.read_buf(&mut buf).await? == 0 {
-            return Err(Error::ResetWithoutClose);
-        }
-    };
-    let extension = match &connected.deflate {
-        Some(agreed) => Some(deflate::extension(
+    let deadline = config.handshake_timeout;
+    let handshake = async move {
+        let mut stream = stream;
+        let offer = config.deflate.map(|policy| DeflateOffer {
+            client_no_context_takeover: policy.client_no_context_takeover,
+            server_no_context_takeover: policy.server_no_context_takeover,
+            client_max_window_bits: Some(policy.client_max_window_bits),
+            server_max_window_bits: (policy.server_max_window_bits < 15)
+                .then_some(policy.server_max_window_bits),
+        });
+        let request = ClientRequest {
+            host: &url.authority,
+            target: &url.target,
+            deflate: offer,
+            extra_headers,
+            limits: config.handshake_limits,
+            ..ClientRequest::default()
+        };
+        let (bytes, handshake) = request.build()?;
+        stream.write_all(&bytes).await?;
+        let mut buf = BytesMut::new();
+        let connected = loop {
+            if let Some(connected) = handshake.verify_buf(&mut buf)? {
+                break connected;
+            }
+            buf.reserve(1024);
+            if stream.read_buf(&mut buf).await? == 0 {
+                return Err(Error::ResetWithoutClose);
+            }
+        };
+        let extension = deflate::agreed(
             Role::Client,
-            agreed,
+            connected.deflate.as_ref(),
             config.compression_threshold,
-        )?),
-        None => None,
+        )?;
+        Ok(WebSocket::from_raw(
+            stream,
+            Role::Client,
+            config,
+            buf,
+            extension,
+        ))
     };
-    Ok(WebSocket::from_raw(
-        stream,
-        Role::Client,
-        config,
-        buf,
-        extension,
-    ))
+    within_handshake_deadline(deadline, handshake).await
 }

@@ -34,6 +34,18 @@ impl ExtensionPair {
     }
 }
 
+/// The extension pair for what a handshake agreed on: `None` when it agreed on no
+/// permessage-deflate.
+pub(crate) fn agreed(
+    role: Role,
+    agreed: Option<&PerMessageDeflateConfig>,
+    threshold: usize,
+) -> Result<Option<ExtensionPair>, ws_frame::Error> {
+    agreed
+        .map(|agreed| extension(role, agreed, threshold))
+        .transpose()
+}
+
 /// Builds the extension pair for an agreed permessage-deflate configuration.
 pub(crate) fn extension(
     role: Role,

@@ -24,6 +24,12 @@ pub enum Error {
     /// The connection is closed (or closing) and takes no more messages.
     #[error("connection closed")]
     Closed,
+    /// The opening handshake did not finish within
+    /// [`Config::handshake_timeout`](crate::Config::handshake_timeout): the peer sent its
+    /// request (server side) or its response (client side) too slowly, or not at all. The
+    /// stream was closed without an answer.
+    #[error("opening handshake timed out")]
+    HandshakeTimeout,
     /// The closing handshake did not finish in time.
     #[error("close handshake timed out")]
     CloseTimeout,

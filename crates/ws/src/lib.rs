@@ -7,6 +7,9 @@
 //! * A [`WebSocket`] receives with `recv()` or as a `Stream`, sends with `send()` or as a
 //!   `Sink`, answers pings and close frames itself, applies backpressure, and negotiates
 //!   permessage-deflate by default.
+//! * The opening handshake has a deadline on both sides ([`Config::handshake_timeout`],
+//!   10 s by default): a peer that sends its request or response slowly, or not at all,
+//!   gets [`Error::HandshakeTimeout`] instead of holding the connection.
 //!
 //! Features (all off by default):
 //!
