@@ -43,6 +43,23 @@ pub struct Config {
     /// How long a polling session may take to finish a WebSocket upgrade (`2probe` … `5`).
     /// Default 10 s. The probing WebSocket holds its buffers until then.
     pub upgrade_timeout: Duration,
+    /// How long an HTTP connection may take to send a request head: from the moment it is
+    /// accepted, and again each time it goes idle after a response (keep-alive). A peer that
+    /// sends its head slowly, sends nothing, or keeps an idle connection open past this is
+    /// disconnected. `None` sets no deadline.
+    ///
+    /// It applies only while the server waits for a request head: a request being served (a
+    /// polling GET held for up to [`ping_interval`](Self::ping_interval), a POST body) and an
+    /// upgraded WebSocket are never cut by it.
+    ///
+    /// Default 10 s. A real client sends its head at once, so 10 s leaves room for a slow
+    /// link losing packets while letting go of a stalled peer six times sooner than Node's
+    /// 60 s `headersTimeout`; Node closes idle keep-alive connections sooner still (5 s
+    /// `keepAliveTimeout`). Shorter frees such peers sooner and makes clients between
+    /// requests reconnect more often. Memory cost: a connection waiting for its head holds
+    /// its socket, its task and hyper's read buffer (8 KiB to start); the deadline bounds how
+    /// long, so a peer opening connections it never uses holds only those of the last 10 s.
+    pub header_read_timeout: Option<Duration>,
     /// How long a client has, once its Engine.IO session is open, to join a namespace.
     /// Default 45 s (the reference's `connectTimeout`).
     pub connect_timeout: Duration,
@@ -86,6 +103,7 @@ impl Default for Config {
             ping_timeout: Duration::from_secs(20),
             max_payload: 1_000_000,
             upgrade_timeout: Duration::from_secs(10),
+            header_read_timeout: Some(Duration::from_secs(10)),
             connect_timeout: Duration::from_secs(45),
             queue_capacity: 1024,
             limits: event_proto::Limits::default(),
@@ -121,6 +139,7 @@ impl fmt::Debug for Config {
             .field("ping_timeout", &self.ping_timeout)
             .field("max_payload", &self.max_payload)
             .field("upgrade_timeout", &self.upgrade_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("queue_capacity", &self.queue_capacity)
             .field("limits", &self.limits)

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
 use crate::accept_loop::accept_until;
@@ -20,16 +21,25 @@ pub(crate) type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes
 
 /// Serves `endpoint` on `listener` until `stop` resolves (requests outside its path go to
 /// `fallback`, or get 404), then closes its sessions with `server shutting down`.
+///
+/// Each connection must send every request head within the configured
+/// [`header_read_timeout`](crate::Config::header_read_timeout), counted from its accept and
+/// from each response after which it stays idle; hyper closes it otherwise.
 pub(crate) async fn serve<E: Endpoint + Clone>(
     endpoint: E,
     listener: TcpListener,
     stop: impl Future<Output = ()>,
     fallback: Option<Fallback>,
 ) -> std::io::Result<()> {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(endpoint.engine().config.header_read_timeout);
+    let http = Arc::new(http);
     accept_until(&listener, stop, |tcp, peer| {
         let _ = tcp.set_nodelay(true);
         let endpoint = endpoint.clone();
         let fallback = fallback.clone();
+        let http = http.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let endpoint = endpoint.clone();
@@ -42,7 +52,7 @@ pub(crate) async fn serve<E: Endpoint + Clone>(
                     Ok::<_, std::convert::Infallible>(response)
                 }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
+            let _ = http
                 .serve_connection(TokioIo::new(tcp), service)
                 .with_upgrades()
                 .await;

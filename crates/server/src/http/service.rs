@@ -15,15 +15,22 @@ use crate::sync::BoxFuture;
 
 /// The server as a hyper service for one connection (whose peer address it carries).
 ///
+/// Serving the connection is the caller's part, and so is its deadline for request heads:
+/// give hyper a timer and [`Config::header_read_timeout`](crate::Config::header_read_timeout),
+/// as [`Server::serve`] does, or a peer that never finishes a request holds its connection
+/// forever.
+///
 /// ```no_run
 /// # async fn demo(io: wsio_server::Server) -> std::io::Result<()> {
-/// use hyper_util::rt::TokioIo;
+/// use hyper_util::rt::{TokioIo, TokioTimer};
 ///
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 /// let (tcp, peer) = listener.accept().await?;
 /// let service = io.service(Some(peer));
 /// tokio::spawn(
 ///     hyper::server::conn::http1::Builder::new()
+///         .timer(TokioTimer::new())
+///         .header_read_timeout(io.config().header_read_timeout)
 ///         .serve_connection(TokioIo::new(tcp), service)
 ///         .with_upgrades(),
 /// );

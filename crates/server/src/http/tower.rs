@@ -13,6 +13,13 @@
 //! (and so axum) puts in every request's extensions; the HTTP/1 connection must be served
 //! with upgrades enabled.
 //!
+//! Whoever serves the connections also owns their deadline for request heads. Give hyper's
+//! builder a timer and [`Config::header_read_timeout`](crate::Config::header_read_timeout),
+//! as in the [`SocketIoLayer`] example and as [`Server::serve`] does: without a timer, hyper
+//! applies no deadline, and a peer that sends its request head slowly, or nothing at all,
+//! holds its connection forever. Other HTTP servers (axum's `serve`, for one) have their own
+//! settings for this; check that one is set.
+//!
 //! The peer address given to sessions ([`RequestInfo::remote_addr`](crate::engine::RequestInfo))
 //! is the request's [`SocketAddr`] extension when it has one, else the address set with
 //! `with_remote`, else none. Under axum, a middleware can copy the `ConnectInfo` address
@@ -131,7 +138,7 @@ where
 /// use bytes::Bytes;
 /// use http_body_util::Full;
 /// use hyper::body::Incoming;
-/// use hyper_util::rt::TokioIo;
+/// use hyper_util::rt::{TokioIo, TokioTimer};
 /// use hyper_util::service::TowerToHyperService;
 /// use tower_layer::Layer;
 /// use wsio_server::{Config, Server, Socket, SocketIoLayer};
@@ -146,6 +153,10 @@ where
 /// let app = tower::service_fn(|_req: http::Request<Incoming>| async {
 ///     Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from("app"))))
 /// });
+/// // Request heads must arrive within the server's deadline.
+/// let mut http = hyper::server::conn::http1::Builder::new();
+/// http.timer(TokioTimer::new())
+///     .header_read_timeout(io.config().header_read_timeout);
 /// let layer = SocketIoLayer::new(io);
 ///
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
@@ -153,8 +164,7 @@ where
 ///     let (tcp, peer) = listener.accept().await?;
 ///     let service = layer.clone().with_remote(Some(peer)).layer(app);
 ///     tokio::spawn(
-///         hyper::server::conn::http1::Builder::new()
-///             .serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service))
+///         http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service))
 ///             .with_upgrades(),
 ///     );
 /// }
