@@ -90,6 +90,8 @@ pub struct Config {
     /// body is held in memory while it is decoded.
     pub limits: event_proto::Limits,
     /// WebSocket settings (message size limit, compression). Default [`wsio_ws::Config`]'s.
+    /// Its [`handshake_timeout`](wsio_ws::Config::handshake_timeout) (10 s by default) bounds
+    /// the WebSocket handshake within [`connect_timeout`](Self::connect_timeout).
     pub websocket: wsio_ws::Config,
 }
 

@@ -273,3 +273,38 @@ async fn volatile_emits_are_dropped_while_disconnected() {
     assert!(!client.main().connected());
     client.disconnect().await;
 }
+
+#[tokio::test]
+async fn connect_gives_up_on_a_server_that_never_answers() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accepts every connection, reads nothing and answers nothing.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((tcp, _)) = listener.accept().await {
+            held.push(tcp);
+        }
+    });
+    let deadline = Duration::from_secs(1);
+    let attempt = |transports| async move {
+        let start = std::time::Instant::now();
+        let result = Client::builder(format!("http://{addr}"))
+            .transports(transports)
+            .connect_timeout(deadline)
+            .connect()
+            .await;
+        (transports, result.err(), start.elapsed())
+    };
+    let outcomes = tokio::join!(attempt(Transports::WebSocket), attempt(Transports::Polling));
+    for (transports, error, elapsed) in [outcomes.0, outcomes.1] {
+        println!("{transports:?}: {error:?} after {elapsed:?}");
+        assert!(
+            matches!(error, Some(Error::Timeout)),
+            "{transports:?}: {error:?}"
+        );
+        assert!(
+            elapsed >= deadline && elapsed < deadline + Duration::from_millis(500),
+            "{transports:?}: gave up after {elapsed:?}"
+        );
+    }
+}
