@@ -67,9 +67,7 @@ async fn a_websocket_that_goes_away_without_a_close_frame_is_a_transport_close()
         let (ws, rx) = ws_socket_with_reason(&io, addr).await;
         if reset {
             // An RST instead of a FIN, as when unread data is left behind.
-            ws.get_ref()
-                .set_linger(Some(Duration::ZERO))
-                .expect("linger");
+            ws.get_ref().set_zero_linger().expect("linger");
         }
         drop(ws);
         let reason = tokio::time::timeout(Duration::from_secs(1), rx)
