@@ -24,6 +24,22 @@ const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]
        wsio engine-echo [--host 127.0.0.1] [--port 3000] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]
        wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N] [--recovery-ms N]";
 
+/// With the default `jemalloc` feature, the binary allocates with jemalloc: glibc's malloc
+/// keeps the fragments a burst of connections leaves (RSS stayed near its peak after the
+/// clients left), jemalloc gives them back (docs/benchmarks.md, "Memory after a burst").
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's settings, read once at start-up: a background thread returns pages that have
+/// been free for a second (`dirty_decay_ms`), at once when they are only reusable
+/// (`muzzy_decay_ms`), so the memory of connections that left goes back to the system within
+/// seconds and without work on the threads serving requests. `_RJEM_MALLOC_CONF` in the
+/// environment overrides them.
+#[cfg(feature = "jemalloc")]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static JEMALLOC_CONF: &[u8; 60] = b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or_default();
