@@ -46,8 +46,8 @@ pub struct StreamsAdapterConfig {
     /// Redis. Default 1 s: a broadcast made while Redis is away waits at most one failed
     /// attempt, not one per message.
     pub retry_after: Duration,
-    /// Longest wait between two attempts to reconnect the pub/sub connection (attempts
-    /// start after 100 ms and double). Default 2 s.
+    /// Longest wait between two attempts to reconnect the pub/sub connection (the first
+    /// attempt after a loss is made at once; the next ones wait 100 ms, doubling). Default 2 s.
     pub max_reconnect_delay: Duration,
 }
 

@@ -9,8 +9,12 @@
 //! * One reader task per stream runs `XREAD BLOCK` on a connection of its own, from the
 //!   last entry id it has seen (from the stream's last entry when it starts, which `$`
 //!   would race with), and hands every entry to its namespace.
+//! * A write that fails because the connection broke is tried once more (the
+//!   `ConnectionManager` has started reconnecting by then), within the command timeout; only
+//!   the first failure of a series is.
 //! * The pub/sub connection subscribes to `<prefix>#<nsp>#` and `<prefix>#<nsp>#<uid>#` for
-//!   every namespace; it reconnects with a doubling delay and subscribes again.
+//!   every namespace; after a loss it reconnects at once (then, while that fails, with a
+//!   doubling delay) and subscribes again. [`SubscriberStatus`] records it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
@@ -21,6 +25,9 @@ use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
+use wsio_adapter_redis::connection::{
+    self, SubscriberState, SubscriberStatus, query_once_more, within,
+};
 use wsio_server::BoxFuture;
 
 use crate::adapter::NsState;
@@ -31,7 +38,8 @@ use crate::wire::{self, ClusterMessage};
 
 /// How often the pub/sub connection is checked with a `PING`.
 pub(crate) const HEALTH_CHECK: Duration = Duration::from_secs(5);
-/// First delay before reconnecting.
+/// Delay after the first failed attempt to reconnect (the first attempt after a loss is made
+/// at once).
 pub(crate) const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// Most writes sent in one pipeline.
 const BATCH: usize = 64;
@@ -148,6 +156,8 @@ pub(crate) struct Shared {
     subscribe_tx: mpsc::UnboundedSender<String>,
     namespaces: Namespaces<NsState>,
     readers: Mutex<HashSet<String>>,
+    /// The pub/sub connection's state and reconnection count.
+    pub(crate) status: SubscriberStatus,
 }
 
 impl std::fmt::Debug for Shared {
@@ -172,9 +182,7 @@ pub(crate) fn manager_config(
         .set_max_delay(max_delay)
 }
 
-pub(crate) fn timed_out() -> redis::RedisError {
-    redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
-}
+pub(crate) use wsio_adapter_redis::connection::timed_out;
 
 impl Shared {
     /// Opens the connections (each must succeed once) and starts their tasks on the current
@@ -197,7 +205,7 @@ impl Shared {
             conn.clone(),
             config.write_queue,
             config.max_len,
-            config.retry_after,
+            (config.retry_after, config.command_timeout),
         );
         let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
@@ -209,6 +217,7 @@ impl Shared {
             subscribe_tx,
             namespaces: Namespaces::new(),
             readers: Mutex::new(HashSet::new()),
+            status: SubscriberStatus::new(),
             config,
         });
         tokio::spawn(subscriber(
@@ -216,6 +225,7 @@ impl Shared {
             pubsub,
             Arc::downgrade(&shared),
             subscribe_rx,
+            shared.status.clone(),
         ));
         // The first stream's reader starts from its current end before this returns, so
         // nothing written after `connect` is missed.
@@ -359,10 +369,9 @@ pub(crate) async fn subscribers(
 ) -> Result<usize> {
     let mut cmd = redis::cmd("PUBSUB");
     cmd.arg(kind).arg(&channel);
-    let query = cmd.query_async::<redis::Value>(&mut conn);
-    let reply = tokio::time::timeout(timeout, query)
-        .await
-        .map_err(|_| timed_out())??;
+    // Tried once more on a broken connection: the first request after Redis came back
+    // would otherwise answer for this server alone.
+    let reply: redis::Value = query_once_more(&mut conn, &cmd, timeout, true).await?;
     // `[channel, count]`, or a map `{channel: count}` on a RESP3 connection.
     let count = match &reply {
         redis::Value::Array(items) => items.get(1),
@@ -380,15 +389,16 @@ pub(crate) struct Writes(mpsc::Sender<Write>);
 
 impl Writes {
     /// Starts the writer on `conn` behind a queue of `capacity` writes; `max_len` trims
-    /// streams, `retry_after` is how long writes skip Redis after a failure.
+    /// streams; `retry_after` is how long writes skip Redis after a failure, `timeout` how
+    /// long the second try of a write whose connection broke may wait.
     pub(crate) fn start(
         conn: ConnectionManager,
         capacity: usize,
         max_len: usize,
-        retry_after: Duration,
+        (retry_after, timeout): (Duration, Duration),
     ) -> Writes {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        tokio::spawn(writer(conn, rx, max_len, retry_after));
+        tokio::spawn(writer(conn, rx, max_len, retry_after, timeout));
         Writes(tx)
     }
 
@@ -406,11 +416,17 @@ impl Writes {
 
 /// Sends queued writes in order, in pipelines of up to [`BATCH`], then runs their
 /// follow-ups in the same order. After a failure, writes skip Redis for `retry_after`.
+///
+/// A pipeline that fails because the connection broke (not one that timed out, which Redis
+/// may still carry out) is sent once more, on the connection the `ConnectionManager` opens
+/// on such an error, waiting for it up to `timeout`; only the first failure of a series is
+/// tried again, so an outage costs one wait.
 async fn writer(
     mut conn: ConnectionManager,
     mut rx: mpsc::Receiver<Write>,
     max_len: usize,
     retry_after: Duration,
+    timeout: Duration,
 ) {
     let mut down_until: Option<Instant> = None;
     let mut batch = Vec::with_capacity(BATCH);
@@ -445,7 +461,19 @@ async fn writer(
                 }
             }
         }
-        match pipe.query_async::<Vec<redis::Value>>(&mut conn).await {
+        let mut sent = pipe.query_async::<Vec<redis::Value>>(&mut conn).await;
+        if down_until.is_none()
+            && sent
+                .as_ref()
+                .is_err_and(redis::RedisError::is_connection_dropped)
+        {
+            debug!(
+                writes = batch.len(),
+                "redis write failed on a broken connection; trying once more"
+            );
+            sent = within(timeout, pipe.query_async(&mut conn)).await;
+        }
+        match sent {
             Ok(replies) => {
                 down_until = None;
                 for (write, reply) in batch.drain(..).zip(
@@ -610,12 +638,17 @@ enum Route {
 }
 
 /// Drives the pub/sub connection: dispatches messages, subscribes new namespaces,
-/// reconnects and subscribes again after a loss. Ends when the servers' state is dropped.
+/// reconnects and subscribes again after a loss, and keeps `status` up to date. Ends when
+/// the servers' state is dropped.
+///
+/// After a loss the first attempt to reconnect is made at once; only failed attempts wait,
+/// from [`FIRST_RETRY`] doubling up to the configured maximum.
 async fn subscriber(
     client: redis::Client,
     first: redis::aio::PubSub,
     shared: Weak<Shared>,
     mut subscribe_rx: mpsc::UnboundedReceiver<String>,
+    status: SubscriberStatus,
 ) {
     let mut connection = Some(first);
     let mut delay = FIRST_RETRY;
@@ -657,6 +690,10 @@ async fn subscriber(
             delay = (delay * 2).min(max_delay);
             continue;
         }
+        if status.state() == SubscriberState::Reconnecting {
+            info!("redis pub/sub connection reconnected and subscribed");
+        }
+        status.subscribed();
         delay = FIRST_RETRY;
         drop(state);
         let mut check = tokio::time::interval(HEALTH_CHECK);
@@ -691,15 +728,15 @@ async fn subscriber(
                     routes.extend(channels.map(|(channel, route)| (channel, (name.clone(), route))));
                 }
                 _ = check.tick() => {
-                    let ping = tokio::time::timeout(timeout, sink.ping::<String>()).await;
-                    if !matches!(ping, Ok(Ok(_))) {
+                    if !connection::ping(&mut sink, timeout).await {
+                        warn!("redis pub/sub connection does not answer PING");
                         break;
                     }
                 }
             }
         }
         warn!("redis pub/sub connection lost; reconnecting");
-        tokio::time::sleep(delay).await;
+        status.lost();
     }
 }
 

@@ -73,7 +73,11 @@
 //! be saved or restored then: the client gets a fresh session. The connections come back by
 //! themselves; the stream reader resumes from the last entry id it saw, so entries written
 //! by other servers meanwhile are delivered late rather than lost (unless trimmed away), and
-//! the pub/sub connection subscribes again (pub/sub messages sent meanwhile are lost).
+//! the pub/sub connection reconnects at once and subscribes again (pub/sub messages sent
+//! meanwhile are lost). A write that fails because its connection broke is tried once more
+//! on the new connection. [`StreamsCluster::subscriber_status`] and
+//! [`ShardedCluster::subscriber_status`] tell whether the subscriber is connected and how
+//! often it had to reconnect.
 //!
 //! # The sharded pub/sub adapter
 //!
@@ -99,8 +103,9 @@
 //! at once and the other servers never see it; for [`ShardedAdapterConfig::retry_after`]
 //! after a failed publish, messages skip Redis altogether. Requests answer for this server
 //! alone, and joins do not wait for subscriptions. The connections come back by themselves;
-//! the subscriber connects again and subscribes to every namespace's channels and every
-//! hosted room's channel (messages published meanwhile are lost, as with Node's adapter).
+//! the subscriber connects again at once and subscribes to every namespace's channels and
+//! every hosted room's channel (messages published meanwhile are lost, as with Node's
+//! adapter).
 //!
 //! # Not supported
 //!
@@ -126,6 +131,7 @@ pub use config::StreamsAdapterConfig;
 pub use error::{Error, Result};
 pub use sharded::{ShardedAdapter, ShardedAdapterConfig, ShardedCluster};
 pub use wire::SubscriptionMode;
+pub use wsio_adapter_redis::{SubscriberState, SubscriberStatus};
 use wsio_server::{Adapter, AdapterContext, AdapterFactory};
 
 /// One server's membership in a Redis Streams cluster: its Redis connections (commands,
@@ -169,6 +175,26 @@ impl StreamsCluster {
     /// The settings in use.
     pub fn config(&self) -> &StreamsAdapterConfig {
         &self.shared.config
+    }
+
+    /// The status of this server's pub/sub connection (requests and answers travel on it;
+    /// stream entries do not): whether it is connected and how many times it was replaced
+    /// after a loss. Cheap to read; see [`SubscriberStatus`].
+    ///
+    /// ```no_run
+    /// use wsio_adapter_redis_streams::{StreamsAdapterConfig, StreamsCluster, SubscriberState};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let cluster =
+    ///     StreamsCluster::connect("redis://127.0.0.1:6379", StreamsAdapterConfig::default()).await?;
+    /// let status = cluster.subscriber_status();
+    /// assert_eq!(status.state(), SubscriberState::Connected);
+    /// println!("{} reconnections so far", status.reconnects());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn subscriber_status(&self) -> SubscriberStatus {
+        self.shared.status.clone()
     }
 }
 

@@ -8,7 +8,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Node, PrivateRedis, WAIT, client, join, no_reconnection, redis_url, until_count};
+use common::{
+    Node, PrivateRedis, WAIT, client, cut_subscribers, join, no_reconnection, note_crosses,
+    redis_url, started_private_redis, until_count,
+};
 use event_proto::Value;
 use serde_json::json;
 use wsio_adapter_redis_streams::{ShardedAdapterConfig, ShardedCluster, SubscriptionMode};
@@ -29,7 +32,9 @@ async fn node(url: &str, config: ShardedAdapterConfig, name: &'static str) -> No
         .await
         .expect("connects");
     assert_eq!(cluster.uid().len(), 16);
-    Node::start(cluster.factory(), name, None).await
+    Node::start(cluster.factory(), name, None)
+        .await
+        .watching(cluster.subscriber_status())
 }
 
 /// `PUBSUB SHARDNUMSUB <channel>`, asked on a connection of the test's own.
@@ -328,6 +333,34 @@ async fn local_delivery_goes_on_while_redis_restarts() {
             .await
             .unwrap();
     assert_eq!(answers, [Value::from("a:z")]);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_subscriber_is_counted_and_subscribes_again() {
+    let Some(redis) = started_private_redis().await else {
+        return;
+    };
+    let url = redis.url();
+    let config = ShardedAdapterConfig {
+        command_timeout: Duration::from_millis(500),
+        max_reconnect_delay: Duration::from_millis(300),
+        ..isolated("lost", SubscriptionMode::Dynamic)
+    };
+    let a = node(&url, config.clone(), "a").await;
+    let b = node(&url, config, "b").await;
+    until_count(&a.ns, 2).await;
+    until_count(&b.ns, 2).await;
+    // B hosts room `red`, so it holds the room's channel too.
+    let (cb, eb, _) = client(&b.url(), no_reconnection()).await;
+    join(&cb, "red").await;
+    cut_subscribers(&url, &[&a, &b], 1).await;
+    // Every channel is subscribed again: the main one and the room's.
+    note_crosses(&a, &b, "a").await;
+    a.ns.to(["red"]).emit("red", &()).await.unwrap();
+    assert_eq!(eb.next().await.0, "red");
+    cb.disconnect().await;
     a.stop().await;
     b.stop().await;
 }

@@ -8,16 +8,19 @@ mod common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{Node, PrivateRedis, WAIT, client, join, no_reconnection, redis_url, until_count};
+use common::{
+    Node, PrivateRedis, Tally, WAIT, client, cut_subscribers, join, no_reconnection, note_crosses,
+    ping_answered, redis_url, started_private_redis, until_count,
+};
 use event_proto::Value;
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
-use wsio_adapter_redis_streams::{StreamsAdapterConfig, StreamsCluster};
+use wsio_adapter_redis_streams::{StreamsAdapterConfig, StreamsCluster, SubscriberState};
 use wsio_client::Reconnection;
-use wsio_server::RecoveryConfig;
+use wsio_server::{Namespace, RecoveryConfig};
 
 /// Settings private to one test: a fresh stream, channel prefix and session prefix.
 fn isolated(test: &str) -> StreamsAdapterConfig {
@@ -43,7 +46,9 @@ async fn node(
         .await
         .expect("connects");
     assert_eq!(cluster.uid().len(), 16);
-    Node::start(cluster.factory(), name, recovery).await
+    Node::start(cluster.factory(), name, recovery)
+        .await
+        .watching(cluster.subscriber_status())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -505,6 +510,145 @@ async fn local_delivery_goes_on_while_redis_restarts() {
             .await
             .unwrap();
     assert_eq!(answers, [Value::from("a:z")]);
+    a.stop().await;
+    b.stop().await;
+}
+
+/// How long the soak test keeps asking: several periods of the subscriber's health check.
+const SOAK: Duration = Duration::from_secs(20);
+/// How often each server sends a numbered server-side emit to the other.
+const PERIOD: Duration = Duration::from_millis(20);
+
+/// What one server's requests came to.
+#[derive(Debug, Default)]
+struct Asked {
+    /// Numbered server-side emits without ack (`note`).
+    notes: u64,
+    /// Server-side emits with ack, fetches and broadcasts with acks.
+    requests: u64,
+    /// Those of them that failed or got a wrong answer, with what went wrong.
+    failed: Vec<String>,
+}
+
+/// For [`SOAK`], every [`PERIOD`]: a numbered `note` to the other servers; every other
+/// period a server-side emit with ack (the other server answers `<name>:<n>`); and every
+/// tenth, alternately, a fetch of every socket and a broadcast with acks to every client.
+async fn ask_for_a_while(ns: Namespace, sender: &'static str, other: &'static str) -> Asked {
+    let mut asked = Asked::default();
+    let mut tick = tokio::time::interval(PERIOD);
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < SOAK {
+        tick.tick().await;
+        ns.server_side_emit("note", &(sender, n)).await.unwrap();
+        asked.notes += 1;
+        if n.is_multiple_of(2) {
+            asked.requests += 1;
+            let arg = n.to_string();
+            let expected = [Value::from(format!("{other}:{arg}"))];
+            match ns
+                .server_side_emit_with_ack("ping", &(arg,), Duration::from_secs(2))
+                .await
+            {
+                Ok(answers) if answers == expected => {}
+                answer => asked.failed.push(format!("{sender} ping {n}: {answer:?}")),
+            }
+        }
+        if n.is_multiple_of(20) {
+            asked.requests += 1;
+            match ns.broadcast().fetch_sockets().await {
+                Ok(sockets) if sockets.len() == 2 => {}
+                Ok(sockets) => asked
+                    .failed
+                    .push(format!("{sender} fetch {n}: {} sockets", sockets.len())),
+                Err(e) => asked.failed.push(format!("{sender} fetch {n}: {e}")),
+            }
+        } else if n % 20 == 10 {
+            asked.requests += 1;
+            let acks = ns
+                .broadcast()
+                .timeout(Duration::from_secs(2))
+                .emit_with_ack("ask", &(n.to_string(),))
+                .await;
+            match acks {
+                Ok(acks) if acks.len() == 2 && acks.iter().all(Result::is_ok) => {}
+                acks => asked.failed.push(format!("{sender} acks {n}: {acks:?}")),
+            }
+        }
+        n += 1;
+    }
+    asked
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_and_answers_lose_nothing_for_twenty_seconds() {
+    let Some(url) = redis_url() else { return };
+    let config = isolated("soak");
+    let a = node(&url, config.clone(), "a", None).await;
+    let b = node(&url, config, "b", None).await;
+    until_count(&a.ns, 2).await;
+    until_count(&b.ns, 2).await;
+    let (ca, _, _) = client(&a.url(), no_reconnection()).await;
+    let (cb, _, _) = client(&b.url(), no_reconnection()).await;
+
+    let (asked_a, asked_b) = tokio::join!(
+        ask_for_a_while(a.ns.clone(), "a", "b"),
+        ask_for_a_while(b.ns.clone(), "b", "a")
+    );
+    let mut failures = Vec::new();
+    for (asked, receiver, sender) in [(&asked_a, &b, "a"), (&asked_b, &a, "b")] {
+        let mut tally = Tally::default();
+        let mut notes = receiver.notes.0.lock().await;
+        while let Ok(Some(args)) =
+            tokio::time::timeout(Duration::from_millis(300), notes.recv()).await
+        {
+            assert!(tally.record("note", &args), "unexpected note {args:?}");
+        }
+        let count = tally.count("note", sender, asked.notes);
+        println!(
+            "{sender}: notes {count:?}; requests {}, failed {}",
+            asked.requests,
+            asked.failed.len()
+        );
+        if !count.perfect() {
+            failures.push(format!("notes from {sender}: {count:?}"));
+        }
+        failures.extend(asked.failed.iter().cloned());
+    }
+    let (reconnects_a, reconnects_b) = (a.subscriber().reconnects(), b.subscriber().reconnects());
+    println!("subscriber reconnections: a {reconnects_a}, b {reconnects_b}");
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(
+        (reconnects_a, reconnects_b),
+        (0, 0),
+        "subscriber reconnections"
+    );
+    ca.disconnect().await;
+    cb.disconnect().await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_pubsub_connection_is_counted_and_subscribes_again() {
+    let Some(redis) = started_private_redis().await else {
+        return;
+    };
+    let url = redis.url();
+    let config = StreamsAdapterConfig {
+        command_timeout: Duration::from_millis(500),
+        max_reconnect_delay: Duration::from_millis(300),
+        ..isolated("lost")
+    };
+    let a = node(&url, config.clone(), "a", None).await;
+    let b = node(&url, config, "b", None).await;
+    until_count(&a.ns, 2).await;
+    until_count(&b.ns, 2).await;
+    assert_eq!(a.subscriber().state(), SubscriberState::Connected);
+    cut_subscribers(&url, &[&a, &b], 1).await;
+    // Subscribed again: the first note after the reconnection crosses, requests are answered.
+    note_crosses(&a, &b, "a").await;
+    ping_answered(&b, "a").await;
     a.stop().await;
     b.stop().await;
 }

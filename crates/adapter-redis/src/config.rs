@@ -22,8 +22,9 @@ pub struct RedisAdapterConfig {
     /// further messages are dropped with a warning (local delivery goes on). Default 4,096.
     /// Memory: the queued messages themselves.
     pub publish_queue: usize,
-    /// Longest wait between two attempts to reconnect the subscriber connection (attempts
-    /// start after 100 ms and double). Default 2 s.
+    /// Longest wait between two attempts to reconnect the subscriber connection (the first
+    /// attempt after a loss is made at once; the next ones wait 100 ms, doubling). Default 2 s.
+    /// Also the longest wait between two attempts of the publisher to reconnect.
     pub max_reconnect_delay: Duration,
     /// How long one Redis command may take before it is counted as failed. Default 2 s.
     pub command_timeout: Duration,

@@ -1,16 +1,20 @@
 //! The two Redis connections a server keeps, shared by all its namespaces.
 //!
 //! * The publisher is a redis-rs `ConnectionManager`, which reconnects by itself. Messages
-//!   go through a bounded queue to one task that publishes them in order; while Redis is away
-//!   publishing fails (each failure logs a `tracing` warning) and the message is dropped, and
-//!   when the queue is full the message is dropped at once. The caller never waits for Redis,
-//!   so local delivery goes on.
+//!   go through a bounded queue to one task that publishes them in order. A publish that fails
+//!   because the connection broke is tried once more (the manager has started reconnecting
+//!   by then), within the command timeout; while Redis stays away publishing fails (each
+//!   failure logs a `tracing` warning, and only the first of a series is tried again) and the
+//!   message is dropped, and when the queue is full the message is dropped at once. The caller
+//!   never waits for Redis, so local delivery goes on. `PUBSUB NUMSUB` (the node count every
+//!   request starts with) is tried once more the same way.
 //! * The subscriber is a dedicated RESP2 pub/sub connection driven by one task. For each
 //!   namespace it holds PSUBSCRIBE `<key>#<nsp>#*` and SUBSCRIBE on the request, response and
 //!   specific-response channels: one subscription to the request channel per server, which
 //!   is how nodes count each other (`PUBSUB NUMSUB`). When the connection drops, or stops
-//!   answering the periodic `PING`, the task reconnects with a doubling delay and subscribes
-//!   to every namespace again.
+//!   answering the periodic `PING`, the task reconnects at once (then, while that fails, with
+//!   a doubling delay) and subscribes to every namespace again; [`SubscriberStatus`] records
+//!   it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
@@ -24,12 +28,14 @@ use tracing::{debug, info, warn};
 
 use crate::adapter::NsState;
 use crate::config::RedisAdapterConfig;
+use crate::connection::{self, SubscriberState, SubscriberStatus, query_once_more, within};
 use crate::error::Result;
 use crate::wire::channel;
 
 /// How often the subscriber connection is checked with a `PING`.
 const HEALTH_CHECK: Duration = Duration::from_secs(5);
-/// First delay before reconnecting the subscriber.
+/// Delay after the first failed attempt to reconnect the subscriber (the first attempt is
+/// made at once).
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 
 /// What every namespace's adapter of one server shares.
@@ -41,6 +47,8 @@ pub(crate) struct Shared {
     publish_tx: mpsc::Sender<(String, Vec<u8>)>,
     subscribe_tx: mpsc::UnboundedSender<String>,
     namespaces: RwLock<HashMap<String, Weak<NsState>>>,
+    /// The subscriber connection's state and reconnection count.
+    pub(crate) status: SubscriberStatus,
 }
 
 impl std::fmt::Debug for Shared {
@@ -62,11 +70,7 @@ impl Shared {
             .set_response_timeout(Some(config.command_timeout))
             .set_max_delay(config.max_reconnect_delay);
         let conn = ConnectionManager::new_with_config(client.clone(), manager_config).await?;
-        let pubsub = tokio::time::timeout(config.command_timeout, client.get_async_pubsub())
-            .await
-            .map_err(|_| {
-                redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
-            })??;
+        let pubsub = within(config.command_timeout, client.get_async_pubsub()).await?;
         let (publish_tx, publish_rx) = mpsc::channel(config.publish_queue.max(1));
         let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
@@ -75,14 +79,16 @@ impl Shared {
             publish_tx,
             subscribe_tx,
             namespaces: RwLock::new(HashMap::new()),
+            status: SubscriberStatus::new(),
             config,
         });
-        tokio::spawn(publisher(conn, publish_rx));
+        tokio::spawn(publisher(conn, publish_rx, shared.config.command_timeout));
         tokio::spawn(subscriber(
             client,
             pubsub,
             Arc::downgrade(&shared),
             subscribe_rx,
+            shared.status.clone(),
         ));
         info!(uid = %shared.uid, "redis adapter connected");
         Ok(shared)
@@ -100,12 +106,15 @@ impl Shared {
     /// How many servers listen to namespace `nsp`'s requests (this one included).
     pub(crate) async fn node_count(&self, nsp: &str) -> Result<usize> {
         let request = channel::request(&self.config.key, nsp);
-        let mut conn = self.conn.clone();
-        let reply: (String, usize) = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
-            .arg(&request)
-            .query_async(&mut conn)
-            .await?;
+        let mut cmd = redis::cmd("PUBSUB");
+        cmd.arg("NUMSUB").arg(&request);
+        let reply: (String, usize) = query_once_more(
+            &mut self.conn.clone(),
+            &cmd,
+            self.config.command_timeout,
+            true,
+        )
+        .await?;
         Ok(reply.1)
     }
 
@@ -137,13 +146,21 @@ impl Shared {
 }
 
 /// Publishes queued messages in order until every sender is gone.
-async fn publisher(mut conn: ConnectionManager, mut rx: mpsc::Receiver<(String, Vec<u8>)>) {
+///
+/// A publish that fails because the connection broke is tried once more on the new one,
+/// waiting for it up to `timeout` ([`query_once_more`]); only the first failure of a series
+/// is, so an outage costs one wait, not one per message.
+async fn publisher(
+    mut conn: ConnectionManager,
+    mut rx: mpsc::Receiver<(String, Vec<u8>)>,
+    timeout: Duration,
+) {
+    let mut healthy = true;
     while let Some((channel, payload)) = rx.recv().await {
-        let sent: redis::RedisResult<()> = redis::cmd("PUBLISH")
-            .arg(&channel)
-            .arg(payload)
-            .query_async(&mut conn)
-            .await;
+        let mut publish = redis::cmd("PUBLISH");
+        publish.arg(&channel).arg(payload);
+        let sent = query_once_more::<()>(&mut conn, &publish, timeout, healthy).await;
+        healthy = sent.is_ok();
         if let Err(e) = sent {
             warn!(%channel, error = %e, "redis publish failed: message dropped");
         }
@@ -181,45 +198,47 @@ async fn subscribe_namespace(
 }
 
 /// Drives the subscriber connection: dispatches messages, subscribes new namespaces,
-/// reconnects and resubscribes after a loss. Ends when the servers' state is dropped.
+/// reconnects and resubscribes after a loss, and keeps `status` up to date. Ends when the
+/// servers' state is dropped.
+///
+/// After a loss the first attempt to reconnect is made at once; only failed attempts wait,
+/// from [`FIRST_RETRY`] doubling up to the configured maximum.
 async fn subscriber(
     client: redis::Client,
     first: redis::aio::PubSub,
     shared: Weak<Shared>,
     mut subscribe_rx: mpsc::UnboundedReceiver<String>,
+    status: SubscriberStatus,
 ) {
     let mut connection = Some(first);
     let mut delay = FIRST_RETRY;
-    let mut reconnecting = false;
     loop {
         let Some(state) = shared.upgrade() else {
             return;
         };
+        let (timeout, max_delay) = (
+            state.config.command_timeout,
+            state.config.max_reconnect_delay,
+        );
         let pubsub = match connection.take() {
-            Some(pubsub) => pubsub,
-            None => {
-                match tokio::time::timeout(state.config.command_timeout, client.get_async_pubsub())
-                    .await
-                {
-                    Ok(Ok(pubsub)) => pubsub,
-                    failed => {
-                        let error = match failed {
-                            Ok(Err(e)) => e.to_string(),
-                            _ => "timed out".to_owned(),
-                        };
-                        debug!(%error, "redis subscriber reconnect failed");
-                        let max = state.config.max_reconnect_delay;
-                        drop(state);
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(max);
-                        continue;
-                    }
-                }
-            }
+            Some(pubsub) => Some(pubsub),
+            None => within(timeout, client.get_async_pubsub())
+                .await
+                .inspect_err(|e| debug!(error = %e, "redis subscriber reconnect failed"))
+                .ok(),
+        };
+        let Some(pubsub) = pubsub else {
+            drop(state);
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(max_delay);
+            continue;
         };
         let (mut sink, mut stream) = pubsub.split();
         let mut routes = HashMap::new();
         let mut healthy = true;
+        // Namespaces registered from here on are covered by the loop below, or come through
+        // `subscribe_rx` once it is done (a namespace is listed before it is sent).
+        while subscribe_rx.try_recv().is_ok() {}
         for nsp in state.namespace_names() {
             if let Err(e) = subscribe_namespace(&mut sink, &state, &nsp, &mut routes).await {
                 warn!(error = %e, "redis subscribe failed");
@@ -227,14 +246,16 @@ async fn subscriber(
                 break;
             }
         }
-        // Namespaces registered meanwhile are covered by the loop above.
-        while subscribe_rx.try_recv().is_ok() {}
         if !healthy {
+            drop(state);
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(max_delay);
             continue;
         }
-        if std::mem::take(&mut reconnecting) {
+        if status.state() == SubscriberState::Reconnecting {
             info!("redis subscriber reconnected and resubscribed");
         }
+        status.subscribed();
         delay = FIRST_RETRY;
         let shared_weak = Arc::downgrade(&state);
         drop(state);
@@ -259,18 +280,15 @@ async fn subscriber(
                     }
                 }
                 _ = check.tick() => {
-                    let Some(state) = shared_weak.upgrade() else { return };
-                    let timeout = state.config.command_timeout;
-                    let ping = tokio::time::timeout(timeout, sink.ping::<String>()).await;
-                    if !matches!(ping, Ok(Ok(_))) {
+                    if !connection::ping(&mut sink, timeout).await {
+                        warn!("redis subscriber connection does not answer PING");
                         break;
                     }
                 }
             }
         }
         warn!("redis subscriber connection lost; reconnecting");
-        reconnecting = true;
-        tokio::time::sleep(delay).await;
+        status.lost();
     }
 }
 

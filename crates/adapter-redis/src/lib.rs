@@ -52,10 +52,13 @@
 //! this server's sockets and its remote publication is dropped with a `tracing` warning;
 //! requests (fetching sockets, rooms, server-side emits with acks, server count) answer for
 //! this server alone, also with a warning. Both connections come back by themselves: the
-//! publisher is redis-rs' `ConnectionManager`, and the subscriber reconnects with a doubling
-//! delay (up to [`RedisAdapterConfig::max_reconnect_delay`]) and subscribes to every
-//! namespace's channels again. Messages published by other nodes while this one was cut off
-//! are lost, as with Node's adapter (Redis pub/sub keeps nothing).
+//! publisher is redis-rs' `ConnectionManager`, and a publish that fails because its
+//! connection broke is tried once more on the new connection; the subscriber reconnects at
+//! once, then with a doubling delay (up to [`RedisAdapterConfig::max_reconnect_delay`]), and
+//! subscribes to every namespace's channels again. Messages published by other nodes while
+//! this one was cut off are lost, as with Node's adapter (Redis pub/sub keeps nothing).
+//! [`RedisCluster::subscriber_status`] tells whether the subscriber is connected and how often
+//! it had to reconnect.
 //!
 //! # Not supported
 //!
@@ -73,6 +76,7 @@
 
 mod adapter;
 mod config;
+pub mod connection;
 pub mod convert;
 mod error;
 mod io;
@@ -83,6 +87,7 @@ use std::sync::Arc;
 
 pub use adapter::RedisAdapter;
 pub use config::RedisAdapterConfig;
+pub use connection::{SubscriberState, SubscriberStatus};
 pub use error::{Error, Result};
 pub use pending::PendingRequests;
 use wsio_server::{Adapter, AdapterContext, AdapterFactory};
@@ -127,6 +132,25 @@ impl RedisCluster {
     /// The settings in use.
     pub fn config(&self) -> &RedisAdapterConfig {
         &self.shared.config
+    }
+
+    /// The status of this server's subscriber connection: whether it is connected and how
+    /// many times it was replaced after a loss. Cheap to read; see [`SubscriberStatus`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let cluster = wsio_adapter_redis::RedisCluster::connect(
+    /// #     "redis://127.0.0.1:6379",
+    /// #     wsio_adapter_redis::RedisAdapterConfig::default(),
+    /// # )
+    /// # .await?;
+    /// let status = cluster.subscriber_status();
+    /// println!("{:?} after {} reconnections", status.state(), status.reconnects());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn subscriber_status(&self) -> SubscriberStatus {
+        self.shared.status.clone()
     }
 }
 

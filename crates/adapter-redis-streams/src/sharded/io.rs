@@ -5,8 +5,10 @@
 //! * One RESP3 connection holds the subscriptions: `SSUBSCRIBE` and `SUNSUBSCRIBE` are sent
 //!   as commands, one channel each, and `smessage` pushes come back through a channel. One
 //!   task owns it: it subscribes namespaces and rooms as they come, checks the connection
-//!   with a `PING`, and after a loss reconnects with a doubling delay and subscribes again
-//!   to every namespace's channels and every room this server hosts.
+//!   with a `PING` (in RESP3 a subscribed connection answers it with a plain `PONG`), and
+//!   after a loss reconnects at once (then, while that fails, with a doubling delay) and
+//!   subscribes again to every namespace's channels and every room this server hosts.
+//!   [`SubscriberStatus`] records it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -17,6 +19,7 @@ use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
+use wsio_adapter_redis::{SubscriberState, SubscriberStatus};
 use wsio_server::{BoxFuture, Room};
 
 use super::ShardedAdapterConfig;
@@ -50,6 +53,8 @@ pub(crate) struct Shared {
     writes: Writes,
     commands: mpsc::UnboundedSender<Command>,
     namespaces: Namespaces<ShardedNs>,
+    /// The subscriber connection's state and reconnection count.
+    pub(crate) status: SubscriberStatus,
 }
 
 impl std::fmt::Debug for Shared {
@@ -100,7 +105,12 @@ impl Shared {
         )
         .await?;
         let first = subscriber_connection(&sub_client, config.command_timeout).await?;
-        let writes = Writes::start(conn.clone(), config.write_queue, 0, config.retry_after);
+        let writes = Writes::start(
+            conn.clone(),
+            config.write_queue,
+            0,
+            (config.retry_after, config.command_timeout),
+        );
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             uid: crate::random_hex(8),
@@ -108,6 +118,7 @@ impl Shared {
             writes,
             commands,
             namespaces: Namespaces::new(),
+            status: SubscriberStatus::new(),
             config,
         });
         tokio::spawn(subscriptions(
@@ -115,6 +126,7 @@ impl Shared {
             first,
             Arc::downgrade(&shared),
             commands_rx,
+            shared.status.clone(),
         ));
         info!(uid = %shared.uid, "redis sharded adapter connected");
         Ok(shared)
@@ -317,16 +329,20 @@ async fn wait_away(commands: &mut mpsc::UnboundedReceiver<Command>, delay: Durat
 }
 
 /// Drives the subscriber connection: dispatches messages, follows namespaces and rooms,
-/// reconnects and subscribes again after a loss. Ends when the servers' state is dropped.
+/// reconnects and subscribes again after a loss, and keeps `status` up to date. Ends when
+/// the servers' state is dropped.
+///
+/// After a loss the first attempt to reconnect is made at once; only failed attempts wait,
+/// from [`FIRST_RETRY`] doubling up to the configured maximum.
 async fn subscriptions(
     client: redis::Client,
     first: Subscriber,
     shared: Weak<Shared>,
     mut commands: mpsc::UnboundedReceiver<Command>,
+    status: SubscriberStatus,
 ) {
     let mut next = Some(first);
     let mut delay = FIRST_RETRY;
-    let mut lost = false;
     loop {
         let Some(state) = shared.upgrade() else {
             return;
@@ -368,12 +384,13 @@ async fn subscriptions(
             delay = (delay * 2).min(max_delay);
             continue;
         }
-        if std::mem::take(&mut lost) {
+        if status.state() == SubscriberState::Reconnecting {
             info!(
                 channels = subs.routes.len(),
                 "redis sharded subscriptions restored"
             );
         }
+        status.subscribed();
         drop(waiting);
         delay = FIRST_RETRY;
         drop(state);
@@ -418,11 +435,7 @@ async fn subscriptions(
             }
         }
         warn!("redis sharded pub/sub connection lost; reconnecting");
-        lost = true;
-        drop(subs);
-        if !wait_away(&mut commands, delay).await {
-            return;
-        }
+        status.lost();
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 pub use adapter::ShardedAdapter;
 pub use config::ShardedAdapterConfig;
+use wsio_adapter_redis::SubscriberStatus;
 use wsio_server::{Adapter, AdapterContext, AdapterFactory};
 
 use crate::error::Result;
@@ -85,5 +86,12 @@ impl ShardedCluster {
     /// The settings in use.
     pub fn config(&self) -> &ShardedAdapterConfig {
         &self.shared.config
+    }
+
+    /// The status of this server's subscriber connection (the RESP3 one holding the
+    /// `SSUBSCRIBE`s): whether it is connected and how many times it was replaced after a
+    /// loss. Cheap to read; see [`SubscriberStatus`].
+    pub fn subscriber_status(&self) -> SubscriberStatus {
+        self.shared.status.clone()
     }
 }

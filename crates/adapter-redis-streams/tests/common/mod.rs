@@ -64,6 +64,8 @@ pub struct Node {
     pub addr: SocketAddr,
     pub sockets: Arc<Inbox<Socket>>,
     pub notes: Arc<Inbox<Vec<Value>>>,
+    /// The status of the adapter's subscriber connection, when the test asked for it.
+    pub subscriber: Option<wsio_adapter_redis::SubscriberStatus>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -130,9 +132,23 @@ impl Node {
             addr,
             sockets,
             notes,
+            subscriber: None,
             stop: Some(tx),
             task,
         }
+    }
+
+    /// This node, remembering `status` as its subscriber's.
+    pub fn watching(mut self, status: wsio_adapter_redis::SubscriberStatus) -> Node {
+        self.subscriber = Some(status);
+        self
+    }
+
+    /// The status of the adapter's subscriber connection.
+    pub fn subscriber(&self) -> &wsio_adapter_redis::SubscriberStatus {
+        self.subscriber
+            .as_ref()
+            .expect("a node watching its subscriber")
     }
 
     pub fn url(&self) -> String {
@@ -264,4 +280,173 @@ impl Drop for PrivateRedis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Numbered messages as one receiver got them: for each series (an event name and a
+/// sender), the numbers in arrival order.
+#[derive(Debug, Default)]
+pub struct Tally(std::collections::BTreeMap<(String, String), Vec<u64>>);
+
+/// How a series of numbered messages arrived, against the `sent` numbers `0..sent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub sent: u64,
+    pub received: u64,
+    pub lost: u64,
+    pub duplicated: u64,
+    pub out_of_order: u64,
+}
+
+impl Count {
+    pub fn perfect(&self) -> bool {
+        self.received == self.sent
+            && self.lost == 0
+            && self.duplicated == 0
+            && self.out_of_order == 0
+    }
+}
+
+impl Tally {
+    /// Records `args` of event `name` when they are `[sender, number]`; false otherwise.
+    pub fn record(&mut self, name: &str, args: &[Value]) -> bool {
+        let [Value::String(sender), Value::Number(n)] = args else {
+            return false;
+        };
+        let Some(n) = n.as_u64() else { return false };
+        self.0
+            .entry((name.to_owned(), sender.clone()))
+            .or_default()
+            .push(n);
+        true
+    }
+
+    /// Records everything `events` got until it has been quiet for `quiet`; returns what
+    /// was not a numbered message.
+    pub async fn drain(&mut self, events: &Events, quiet: Duration) -> Vec<(String, Vec<Value>)> {
+        let mut other = Vec::new();
+        let mut rx = events.0.lock().await;
+        while let Ok(Some((name, args))) = tokio::time::timeout(quiet, rx.recv()).await {
+            if !self.record(&name, &args) {
+                other.push((name, args));
+            }
+        }
+        other
+    }
+
+    /// The series of event `name` from `sender`, against `0..sent`.
+    pub fn count(&self, name: &str, sender: &str, sent: u64) -> Count {
+        let empty = Vec::new();
+        let got = self
+            .0
+            .get(&(name.to_owned(), sender.to_owned()))
+            .unwrap_or(&empty);
+        let distinct: std::collections::BTreeSet<u64> =
+            got.iter().copied().filter(|n| *n < sent).collect();
+        let distinct = distinct.len() as u64;
+        Count {
+            sent,
+            received: got.len() as u64,
+            lost: sent - distinct,
+            duplicated: got.len() as u64 - distinct,
+            out_of_order: got.windows(2).filter(|w| w[1] < w[0]).count() as u64,
+        }
+    }
+
+    /// Every series recorded, by event name and sender.
+    pub fn series(&self) -> Vec<(String, String)> {
+        self.0.keys().cloned().collect()
+    }
+}
+
+/// Kills, on the Redis server at `url`, every connection holding a subscription (plain,
+/// pattern or sharded), as a network failure would cut them; returns how many.
+pub async fn kill_subscribers(url: &str) -> usize {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut killed = 0;
+    for line in list.lines() {
+        let field = |name: &str| {
+            line.split(' ')
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                .unwrap_or("0")
+                .to_owned()
+        };
+        let subscribed = ["sub", "psub", "ssub"]
+            .iter()
+            .any(|name| field(name).parse::<u64>().unwrap_or(0) > 0);
+        if subscribed {
+            let _: redis::Value = redis::cmd("CLIENT")
+                .arg("KILL")
+                .arg("ID")
+                .arg(field("id"))
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            killed += 1;
+        }
+    }
+    killed
+}
+
+/// A private `redis-server`, started, when the tests have one (`WSIO_REDIS_URL` and
+/// `WSIO_REDIS_SERVER` set).
+pub async fn started_private_redis() -> Option<PrivateRedis> {
+    redis_url()?;
+    let mut redis = PrivateRedis::find()?;
+    redis.start().await;
+    Some(redis)
+}
+
+/// Cuts the subscriber connections on the Redis server at `url`, one per node of `nodes`,
+/// and waits until each node has subscribed again, its `reconnects`-th time.
+pub async fn cut_subscribers(url: &str, nodes: &[&Node], reconnects: u64) {
+    assert_eq!(kill_subscribers(url).await, nodes.len());
+    for node in nodes {
+        until_status(
+            node.subscriber(),
+            wsio_adapter_redis::SubscriberState::Connected,
+            reconnects,
+        )
+        .await;
+    }
+}
+
+/// `asker` asks the other server (named `answerer`) a `ping` and gets its answer.
+pub async fn ping_answered(asker: &Node, answerer: &str) {
+    let answers = asker
+        .ns
+        .server_side_emit_with_ack("ping", &("z",), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(answers, [Value::from(format!("{answerer}:z"))]);
+}
+
+/// A note from `from` (named `sender`) reaches `to` at the first try.
+pub async fn note_crosses(from: &Node, to: &Node, sender: &str) {
+    from.ns.server_side_emit("note", &(sender,)).await.unwrap();
+    assert_eq!(to.notes.next().await, [Value::from(sender)]);
+}
+
+/// Waits until `status` reads `state` after `reconnects` reconnections.
+pub async fn until_status(
+    status: &wsio_adapter_redis::SubscriberStatus,
+    state: wsio_adapter_redis::SubscriberState,
+    reconnects: u64,
+) {
+    for _ in 0..500 {
+        if status.state() == state && status.reconnects() == reconnects {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "subscriber never reached {state:?} after {reconnects} reconnections: {:?} after {}",
+        status.state(),
+        status.reconnects()
+    );
 }
