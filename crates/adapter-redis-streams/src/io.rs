@@ -205,7 +205,8 @@ impl Shared {
             conn.clone(),
             config.write_queue,
             config.max_len,
-            (config.retry_after, config.command_timeout),
+            config.retry_after,
+            config.command_timeout,
         );
         let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
@@ -395,7 +396,8 @@ impl Writes {
         conn: ConnectionManager,
         capacity: usize,
         max_len: usize,
-        (retry_after, timeout): (Duration, Duration),
+        retry_after: Duration,
+        timeout: Duration,
     ) -> Writes {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         tokio::spawn(writer(conn, rx, max_len, retry_after, timeout));

@@ -109,7 +109,8 @@ impl Shared {
             conn.clone(),
             config.write_queue,
             0,
-            (config.retry_after, config.command_timeout),
+            config.retry_after,
+            config.command_timeout,
         );
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
