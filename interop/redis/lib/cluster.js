@@ -135,6 +135,47 @@ async function client(node, user, rooms) {
   return socket;
 }
 
+/**
+ * A socket.io-client of `node` in a process of its own, on `transport` only, that prints its
+ * socket id once the node says it is ready; resolves with the process and that id.
+ */
+function clientProcess(node, user, transport) {
+  const program = `
+    const { io } = require("socket.io-client");
+    const client = io(process.env.NODE_URL, {
+      transports: [process.env.TRANSPORT],
+      reconnection: false,
+      auth: { user: process.env.USER_NAME },
+    });
+    client.on("ready", () => process.stdout.write(client.id + "\\n"));
+    client.on("connect_error", (err) => { console.error(err.message); process.exit(1); });
+  `;
+  const child = spawn(process.execPath, ["-e", program], {
+    cwd: path.join(__dirname, ".."),
+    env: {
+      ...process.env,
+      NODE_URL: `http://127.0.0.1:${node.port}`,
+      TRANSPORT: transport,
+      USER_NAME: user,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the client process never got ready")), 5000);
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      if (out.includes("\n")) {
+        clearTimeout(timer);
+        resolve({ child, id: out.trim() });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`client process exited with ${code}`)));
+  });
+}
+
 /** Runs an operation of the contract on the node `socket` is connected to. */
 function call(socket, cmd, ms = 8000) {
   return socket.timeout(ms).emitWithAck("do", cmd);
@@ -159,6 +200,7 @@ module.exports = {
   REQUESTS_TIMEOUT_MS,
   call,
   client,
+  clientProcess,
   eventually,
   never,
   once,
