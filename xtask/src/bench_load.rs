@@ -172,7 +172,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// the main target directory so that common dependencies are compiled once. The cluster
 /// servers (Redis adapters, a few minutes of compiling) only when their scenario runs.
 fn build(root: &Path, cluster: bool) -> Result<(), String> {
-    cmd::cargo(&["build", "--release", "-p", "wsio-server", "--bin", "wsio"])?;
+    cmd::cargo(&["build", "--release", "-p", "wsio-cli", "--bin", "wsio"])?;
     let mut command = Command::new(cmd::cargo_path());
     command.args(["build", "--release", "-p", "loadgen", "-p", "peers"]);
     if cluster {

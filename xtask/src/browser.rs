@@ -44,7 +44,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let chromium_ready = start.elapsed();
 
-    cmd::cargo(&["build", "--release", "-p", "wsio-server", "--bin", "wsio"])?;
+    cmd::cargo(&["build", "--release", "-p", "wsio-cli", "--bin", "wsio"])?;
     let built = start.elapsed();
 
     let root = cmd::root();

@@ -118,7 +118,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "build",
             "--release",
             "--package",
-            "wsio-server",
+            "wsio-cli",
             "--bin",
             "wsio",
         ])?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use event_proto::Value;
 use serde_json::json;
 
-use crate::{AckSender, ConnectError, Server, Socket};
+use wsio_server::{AckSender, ConnectError, Server, Socket};
 
 /// How long `request-ack` waits for the client's answer.
 const REQUEST_ACK_TIMEOUT: Duration = Duration::from_secs(5);

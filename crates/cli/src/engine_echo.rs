@@ -8,7 +8,7 @@
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! wsio_server::cli::engine_echo::serve(listener, wsio_server::cli::engine_echo::config(), async {
+//! wsio_cli::engine_echo::serve(listener, wsio_cli::engine_echo::config(), async {
 //!     let _ = tokio::signal::ctrl_c().await;
 //! })
 //! .await
@@ -16,13 +16,11 @@
 //! ```
 
 use std::future::Future;
-use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use wsio_server::{Config, Cors};
 
-use super::serve::ServeOptions;
-use crate::engine::{Echo, Endpoint, Engine, EngineHandler};
-use crate::{Config, Cors};
+use crate::serve::ServeOptions;
 
 /// The HTTP path of the echo server.
 pub const PATH: &str = "/engine.io/";
@@ -56,20 +54,5 @@ pub async fn serve(
     config: Config,
     stop: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let endpoint = EngineEcho(Arc::new(Engine::new(Arc::new(config))));
-    crate::http::serve::serve(endpoint, listener, stop, None).await
-}
-
-/// The echo endpoint; clones share the engine.
-#[derive(Clone)]
-struct EngineEcho(Arc<Engine>);
-
-impl Endpoint for EngineEcho {
-    fn engine(&self) -> &Engine {
-        &self.0
-    }
-
-    fn handler(&self) -> &dyn EngineHandler {
-        &Echo
-    }
+    wsio_server::engine::serve_echo(listener, config, stop).await
 }

@@ -18,7 +18,7 @@ use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use wsio_server::cli::serve::ServeOptions;
+use wsio_cli::serve::ServeOptions;
 
 const USAGE: &str = "usage: wsio echo [--host 127.0.0.1] [--port 9001]
        wsio engine-echo [--host 127.0.0.1] [--port 3000] [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]
@@ -144,7 +144,7 @@ fn run_serve(addr: &str, options: &ServeOptions) -> ExitCode {
     run_listener(
         addr,
         "wsio serve listening on http://{}/ (Socket.IO at /socket.io/)",
-        |listener, stop| async move { wsio_server::cli::serve::run(listener, options, stop).await },
+        |listener, stop| async move { wsio_cli::serve::run(listener, options, stop).await },
     )
 }
 
@@ -152,22 +152,22 @@ fn run_suite(addr: &str, options: &ServeOptions) -> ExitCode {
     run_listener(
         addr,
         "wsio serve --protocol-suite listening on http://{}/ (Socket.IO at /socket.io/)",
-        |listener, stop| async move { wsio_server::cli::suite::run(listener, options, stop).await },
+        |listener, stop| async move { wsio_cli::suite::run(listener, options, stop).await },
     )
 }
 
 fn run_engine_echo(addr: &str, options: &ServeOptions) -> ExitCode {
-    let config = wsio_server::cli::engine_echo::config_for(options);
+    let config = wsio_cli::engine_echo::config_for(options);
     run_listener(
         addr,
         "wsio engine-echo listening on http://{}/ (Engine.IO at /engine.io/)",
-        |listener, stop| wsio_server::cli::engine_echo::serve(listener, config, stop),
+        |listener, stop| wsio_cli::engine_echo::serve(listener, config, stop),
     )
 }
 
 fn run_echo(addr: &str) -> ExitCode {
     run_listener(addr, "wsio echo listening on ws://{}/", |listener, stop| {
-        wsio_server::echo::serve(listener, stop)
+        wsio_cli::ws_echo::serve(listener, stop)
     })
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::{Config, Server};
+use wsio_server::{Config, Cors, RecoveryConfig, Server};
 
 /// Options of `wsio serve`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,14 +47,14 @@ pub fn server(options: &ServeOptions) -> Server {
 }
 
 /// The server settings for `options`: their heartbeat and `maxPayload`, CORS for any origin.
-pub(crate) fn config(options: &ServeOptions) -> Config {
+pub fn config(options: &ServeOptions) -> Config {
     let config = Config {
         ping_interval: options.ping_interval,
         ping_timeout: options.ping_timeout,
-        cors: Some(crate::Cors::any()),
-        connection_state_recovery: options.recovery.map(|duration| crate::RecoveryConfig {
+        cors: Some(Cors::any()),
+        connection_state_recovery: options.recovery.map(|duration| RecoveryConfig {
             max_disconnection_duration: duration,
-            ..crate::RecoveryConfig::default()
+            ..RecoveryConfig::default()
         }),
         ..Config::default()
     };

@@ -14,7 +14,7 @@ use event_proto::Value;
 use tokio::net::TcpListener;
 
 use super::serve::ServeOptions;
-use crate::{AckSender, Config, Server, Socket};
+use wsio_server::{AckSender, Config, Server, Socket};
 
 /// How long a session may stay without a namespace (the suite's reference server uses 1 s).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);

@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
+use wsio_server::accept_until;
 use wsio_ws::{CloseCode, Config, Limits, Message};
 
-use crate::accept_loop::accept_until;
 use crate::shutdown::{self, Signal};
 
 /// The echo server's configuration: large limits, so every Autobahn case fits, and

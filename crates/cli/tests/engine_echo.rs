@@ -1,14 +1,15 @@
 //! The Engine.IO echo server of `wsio engine-echo` over TCP: every message comes back
 //! unchanged at `/engine.io/`, on both transports and across the upgrade.
 
+#[path = "../../server/tests/common/mod.rs"]
 mod common;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::*;
+use wsio_cli::engine_echo::{self, PATH};
 use wsio_server::Config;
-use wsio_server::cli::engine_echo::{self, PATH};
 use wsio_ws::Message;
 
 /// Serves the echo with `config` on an ephemeral port.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wsio_server::cli::serve::{ServeOptions, server};
+use wsio_cli::serve::{ServeOptions, server};
 
 /// Counts the bytes currently allocated by the whole process.
 struct Counting;

@@ -1,17 +1,18 @@
 //! The application of `wsio serve --protocol-suite`, over raw WebSocket and polling: what the
 //! official socket.io-protocol test suite sends and expects back.
 
+#[path = "../../server/tests/common/mod.rs"]
 mod common;
 
 use std::time::Duration;
 
 use common::*;
+use wsio_cli::serve::ServeOptions;
 use wsio_server::Server;
-use wsio_server::cli::serve::ServeOptions;
 use wsio_ws::Message;
 
 fn suite_server() -> Server {
-    wsio_server::cli::suite::server(&ServeOptions::default())
+    wsio_cli::suite::server(&ServeOptions::default())
 }
 
 /// A WebSocket session that sent `connect` (a CONNECT packet) and read the CONNECT answer
@@ -139,6 +140,6 @@ async fn a_session_that_joins_no_namespace_closes_after_a_second() {
     let addr = start(&io).await;
     let _session = Polling::open(addr).await;
     assert_eq!(io.session_count(), 1);
-    tokio::time::sleep(wsio_server::cli::suite::CONNECT_TIMEOUT + Duration::from_millis(300)).await;
+    tokio::time::sleep(wsio_cli::suite::CONNECT_TIMEOUT + Duration::from_millis(300)).await;
     assert_eq!(io.session_count(), 0);
 }

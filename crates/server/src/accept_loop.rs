@@ -1,4 +1,4 @@
-//! The TCP accept loop every server in this crate runs.
+//! The TCP accept loop of the server (and of other servers built on tokio).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 ///
 /// A failed accept (out of file descriptors and the like) backs off for 50 ms and keeps
 /// serving rather than ending the server.
-pub(crate) async fn accept_until(
+pub async fn accept_until(
     listener: &TcpListener,
     stop: impl Future<Output = ()>,
     mut on_accept: impl FnMut(TcpStream, SocketAddr),

@@ -1,5 +1,4 @@
-//! The wsio server: Socket.IO (Engine.IO v4 + Socket.IO v5) over hyper, raw WebSocket
-//! echo, and the `wsio` command-line server.
+//! The wsio server: Socket.IO (Engine.IO v4 + Socket.IO v5) over hyper.
 //!
 //! * [`Server`] — namespaces ([`Server::ns`], dynamic ones with [`Server::dynamic_ns`]),
 //!   connect middleware, [`Socket`]s with typed event handlers, acknowledgements both ways,
@@ -8,7 +7,6 @@
 //!   server heartbeats, `maxPayload`, CORS and an `allow_request` hook ([`Config`]).
 //! * [`SocketIoService`] and [`SocketIoLayer`] (feature `tower`, on by default) mount the
 //!   server in axum, hyper-util or any tower stack, next to other routes.
-//! * [`echo`] runs the raw WebSocket echo server behind `wsio echo`.
 //!
 //! # Queues and memory
 //!
@@ -18,17 +16,15 @@
 //! [`Error::QueueFull`]. Broadcasts are encoded once: the queue holds shared references.
 
 mod accept_loop;
-pub mod cli;
 mod config;
-pub mod echo;
 pub mod engine;
 mod error;
 pub mod http;
 mod reason;
-pub mod shutdown;
 pub mod socket;
 mod sync;
 
+pub use accept_loop::accept_until;
 pub use config::{AllowRequest, Config};
 pub use error::{Error, Result};
 pub use http::cors::Cors;

@@ -3,36 +3,27 @@
 #![cfg(feature = "tower")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use event_proto::Value;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tower::ServiceExt;
 use tower_layer::Layer;
-use wsio_server::{AckSender, Config, Server, Socket, SocketIoLayer, SocketIoService};
+use wsio_server::{Config, Server, Socket, SocketIoLayer, SocketIoService};
 use wsio_ws::Message;
 
 /// A server whose namespace `/` answers `echo` with the same event and an ack.
 fn echo_server(config: Config) -> Server {
     let io = Server::new(config);
-    io.ns("/", |socket: Socket| {
-        socket.on(
-            "echo",
-            |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
-                let _ = socket.emit("echo", &args);
-                if let Some(ack) = ack {
-                    let _ = ack.send(&args);
-                }
-            },
-        );
-    });
+    io.ns("/", |socket: Socket| common::on_echo(&socket));
     io
 }
 

@@ -1,5 +1,5 @@
 //! The layer above Engine.IO sessions that sends every message back, unchanged, over the
-//! session it came from: the application of [`crate::cli::engine_echo`].
+//! session it came from: the application of `wsio engine-echo`.
 
 use std::sync::{Arc, Weak};
 

@@ -5,7 +5,7 @@ use super::{Engine, EngineHandler};
 use crate::Server;
 
 /// An Engine.IO endpoint and the layer above its sessions: the Socket.IO [`Server`], or the
-/// Engine.IO-only echo of [`crate::cli::engine_echo`].
+/// Engine.IO-only echo of [`serve_echo`](super::serve_echo).
 pub(crate) trait Endpoint: Send + Sync + 'static {
     /// The Engine.IO layer: settings, live sessions, request routing.
     fn engine(&self) -> &Engine;

@@ -204,6 +204,32 @@ impl Engine {
     }
 }
 
+/// Serves an Engine.IO-only echo on `listener` with `config` until `stop` resolves: every
+/// message a client sends, text or binary, comes back unchanged over its session (the
+/// application of `wsio engine-echo`). Then every session is closed.
+pub async fn serve_echo(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let endpoint = EngineEcho(Arc::new(Engine::new(Arc::new(config))));
+    crate::http::serve::serve(endpoint, listener, stop, None).await
+}
+
+/// The echo endpoint; clones share the engine.
+#[derive(Clone)]
+struct EngineEcho(Arc<Engine>);
+
+impl Endpoint for EngineEcho {
+    fn engine(&self) -> &Engine {
+        &self.0
+    }
+
+    fn handler(&self) -> &dyn EngineHandler {
+        &Echo
+    }
+}
+
 fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }

@@ -1,12 +1,15 @@
 //! Test helpers: a server on an ephemeral port, a raw HTTP/1.1 client, a WebSocket client.
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use event_proto::Value;
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wsio_server::Server;
+use wsio_server::{AckSender, Config, ConnectError, Server, Socket};
 use wsio_ws::Message;
 
 /// Serves `io` on 127.0.0.1 with an ephemeral port.
@@ -202,10 +205,123 @@ pub async fn eventually(mut f: impl FnMut() -> bool) {
     panic!("condition never held");
 }
 
-/// The demo server with the test contract.
+/// The test application: namespace `/` with the events of the interop contract these tests
+/// use (`echo`, `broadcast`, `join`, `leave`, `to-room`, `rooms`, `request-ack`) and `/admin`
+/// (token `secret`, `echo`), with the contract's settings (CORS for any origin, 8 MiB
+/// payloads and attachments).
 pub fn demo() -> Server {
-    wsio_server::cli::serve::server(&wsio_server::cli::serve::ServeOptions {
-        test_events: true,
-        ..Default::default()
-    })
+    const MAX_PAYLOAD: usize = 8 * 1024 * 1024;
+    let io = Server::new(Config {
+        cors: Some(wsio_server::Cors::any()),
+        max_payload: MAX_PAYLOAD,
+        limits: event_proto::Limits {
+            max_attachment_bytes: MAX_PAYLOAD,
+            ..event_proto::Limits::default()
+        },
+        ..Config::default()
+    });
+    io.ns("/", |socket: Socket| {
+        on_echo_and_broadcast(&socket);
+        on_rooms(&socket);
+    });
+    io.ns("/admin", |socket: Socket| on_echo_and_broadcast(&socket))
+        .middleware(|req| async move {
+            if req.auth.get("token").and_then(Value::as_str) == Some("secret") {
+                return Ok(());
+            }
+            Err(ConnectError::new("unauthorized").with_data(json!({"reason": "bad token"})))
+        });
+    io
+}
+
+/// `echo`: emitted back, and acknowledged, with the same arguments.
+pub fn on_echo(socket: &Socket) {
+    socket.on(
+        "echo",
+        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+            let _ = socket.emit("echo", &args);
+            if let Some(ack) = ack {
+                let _ = ack.send(&args);
+            }
+        },
+    );
+}
+
+/// `echo`, and `broadcast` (`bcast` to every other socket).
+fn on_echo_and_broadcast(socket: &Socket) {
+    on_echo(socket);
+    socket.on("broadcast", |socket: Socket, args: Vec<Value>, _| {
+        now_or_spawn(async move {
+            let _ = socket.broadcast().emit("bcast", &args).await;
+        });
+    });
+}
+
+/// `join` and `leave` (acknowledged with `true`), `to-room` (`room-message` with the rest of
+/// the arguments to the room, sender included), `rooms` (acknowledged with the socket's rooms
+/// but its own, sorted) and `request-ack` (asks the client, acknowledges with its answer).
+fn on_rooms(socket: &Socket) {
+    for (event, joining) in [("join", true), ("leave", false)] {
+        socket.on(event, move |socket: Socket, args: Vec<Value>, ack| {
+            let Some(room) = first_str(&args) else { return };
+            now_or_spawn(async move {
+                let _ = match joining {
+                    true => socket.join([room]).await,
+                    false => socket.leave([room]).await,
+                };
+                if let Some(ack) = ack {
+                    let _ = ack.send(&(true,));
+                }
+            });
+        });
+    }
+    socket.on("to-room", |socket: Socket, args: Vec<Value>, _| {
+        let Some(room) = first_str(&args) else { return };
+        now_or_spawn(async move {
+            let rest = args.get(1..).unwrap_or_default();
+            let _ = socket.within([room]).emit("room-message", rest).await;
+        });
+    });
+    socket.on(
+        "rooms",
+        |socket: Socket, _: Vec<Value>, ack: Option<AckSender>| {
+            let Some(ack) = ack else { return };
+            now_or_spawn(async move {
+                let own = socket.id().to_string();
+                let mut rooms = socket.rooms().await.unwrap_or_default();
+                rooms.retain(|room| room.as_str() != own);
+                rooms.sort();
+                let _ = ack.send(&(rooms,));
+            });
+        },
+    );
+    socket.on("request-ack", |socket: Socket, _: Vec<Value>, ack| {
+        now_or_spawn(async move {
+            let timeout = Duration::from_secs(5);
+            let answer = socket
+                .emit_with_ack::<_, Vec<Value>>("server-ack-request", &("ping",), timeout)
+                .await;
+            if let Some(ack) = ack {
+                let _ = match answer {
+                    Ok(args) => ack.send(&args),
+                    Err(_) => ack.send(&("timeout",)),
+                };
+            }
+        });
+    });
+}
+
+/// The first argument, as text.
+fn first_str(args: &[Value]) -> Option<String> {
+    Some(args.first()?.as_str()?.to_owned())
+}
+
+/// Polls `work` once at once (so that what it sends keeps the order of the client's events),
+/// and spawns the rest.
+fn now_or_spawn(work: impl Future<Output = ()> + Send + 'static) {
+    let mut work = Box::pin(work);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    if work.as_mut().poll(&mut cx).is_pending() {
+        tokio::spawn(work);
+    }
 }

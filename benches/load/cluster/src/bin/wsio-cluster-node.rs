@@ -5,7 +5,7 @@
 //! `wsio-cluster-node [--host 127.0.0.1] [--port 3000] [--redis redis://127.0.0.1:6379]`
 
 use wsio_adapter_redis::{RedisAdapterConfig, RedisCluster};
-use wsio_server::cli::demo;
+use wsio_cli::demo;
 use wsio_server::{Config, Cors, Server};
 
 #[tokio::main]

@@ -1,0 +1,21 @@
+//! The applications behind the `wsio` command line, as a library so that tests (and the load
+//! benchmark's cluster nodes) run them in-process.
+//!
+//! * [`serve`] and [`demo`]: `wsio serve`, the Socket.IO chat demo with its page at `/`, and
+//!   with `--test-events` the interop test contract of `interop/README.md`.
+//! * [`suite`]: `wsio serve --protocol-suite`, the application the official socket.io-protocol
+//!   test suite drives.
+//! * [`engine_echo`]: `wsio engine-echo`, an Engine.IO-only echo at `/engine.io/`, the server
+//!   the official engine.io-protocol test suite drives.
+//! * [`ws_echo`]: `wsio echo`, a raw WebSocket echo server, the one Autobahn tests.
+//!
+//! The binary allocates with jemalloc (default feature `jemalloc`); the libraries it is built
+//! on set no global allocator.
+
+pub mod demo;
+pub mod engine_echo;
+mod page;
+pub mod serve;
+mod shutdown;
+pub mod suite;
+pub mod ws_echo;
