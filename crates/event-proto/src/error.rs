@@ -70,6 +70,13 @@ pub enum Error {
     /// A text message arrived while a binary packet was still waiting for attachments.
     #[error("unexpected text message while attachments are pending")]
     UnexpectedText,
+    /// The bytes are not valid MessagePack, or not the shape of a packet, or nest too deeply;
+    /// the text says what is wrong.
+    #[error("invalid MessagePack: {0}")]
+    InvalidMsgPack(&'static str),
+    /// A text message reached a parser whose packets are binary messages.
+    #[error("text message where a binary packet was expected")]
+    ExpectedBinary,
     /// Converting between user types and payload values failed.
     #[error("serde: {0}")]
     Serde(String),

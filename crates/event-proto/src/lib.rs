@@ -24,6 +24,9 @@
 //!   messages, in order. Its decoder holds a binary packet until all attachments arrived.
 //!   [`Parser::encode_event`] serializes serde arguments straight to the wire, and the
 //!   resulting [`Encoded`] is cheap to clone, so a broadcast is encoded once.
+//!   [`MsgPackParser`] is the MessagePack alternative, wire-compatible with
+//!   `socket.io-msgpack-parser`: one binary message per packet, binary data inline (see
+//!   [`msgpack`]).
 //!
 //! # Example
 //!
@@ -60,6 +63,7 @@ mod error;
 mod json;
 mod limits;
 mod message;
+pub mod msgpack;
 mod parser;
 pub mod socket;
 mod text;
@@ -69,6 +73,7 @@ pub use error::{Error, Result};
 pub use json::{JsonDecoder, JsonParser};
 pub use limits::Limits;
 pub use message::Message;
+pub use msgpack::{MsgPackDecoder, MsgPackParser};
 pub use parser::{Decoder, Encoded, Parser};
 pub use text::Str;
 pub use value::Value;
