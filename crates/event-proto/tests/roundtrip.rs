@@ -4,7 +4,7 @@ use bytes::Bytes;
 use event_proto::engine::{self, decode_payload, encode_payload};
 use event_proto::socket::{Packet, PacketKind};
 use event_proto::value::Number;
-use event_proto::{Decoder, JsonParser, Limits, Message, Parser, Str, Value};
+use event_proto::{Decoder, JsonParser, Limits, Message, MsgPackParser, Parser, Str, Value};
 use proptest::prelude::*;
 
 fn leaf(binary: bool) -> BoxedStrategy<Value> {
@@ -94,6 +94,36 @@ fn decode(messages: impl Iterator<Item = Message>) -> Packet {
     out.expect("complete")
 }
 
+/// Integral floats as the integers MessagePack writes them as (JavaScript has one number type).
+fn integral_floats_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0) {
+                if (0.0..1.8e19).contains(&f) {
+                    *n = (f as u64).into();
+                } else if (-9.2e18..0.0).contains(&f) {
+                    *n = (f as i64).into();
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(members) => members
+            .iter_mut()
+            .for_each(|(_, v)| integral_floats_as_integers(v)),
+        _ => {}
+    }
+}
+
+fn msgpack_decode(bytes: Bytes) -> event_proto::Result<Option<Packet>> {
+    MsgPackParser
+        .decoder(Limits {
+            max_attachments: usize::MAX,
+            max_attachment_bytes: usize::MAX,
+            max_payload: usize::MAX,
+        })
+        .push(Message::Binary(bytes))
+}
+
 fn engine_packet() -> impl Strategy<Value = engine::Packet> {
     let text = || "[^\\x1e]{0,24}".prop_map(Str::from);
     prop_oneof![
@@ -149,6 +179,49 @@ proptest! {
     #[test]
     fn engine_frames_round_trip(p in engine_packet()) {
         prop_assert_eq!(engine::Packet::decode_ws(p.encode_ws()), Ok(p));
+    }
+
+    #[test]
+    fn msgpack_packets_round_trip(mut p in packet()) {
+        if let Some(data) = p.data.as_mut() {
+            integral_floats_as_integers(data);
+        }
+        let encoded = MsgPackParser.encode(&p).expect("encodes");
+        prop_assert!(encoded.attachments.is_empty());
+        let Message::Binary(bytes) = encoded.head.clone() else {
+            panic!("a binary message");
+        };
+        let decoded = msgpack_decode(bytes).expect("decodes").expect("a packet");
+        prop_assert_eq!(&decoded, &p);
+        prop_assert_eq!(MsgPackParser.encode(&decoded).expect("re-encodes"), encoded);
+        let direct = match p.event_name() {
+            Some(name) => MsgPackParser.encode_event(&p.ns, name, p.args(), p.id),
+            None => return Ok(()),
+        };
+        prop_assert_eq!(direct.expect("encodes"), MsgPackParser.encode(&p).expect("encodes"));
+    }
+
+    #[test]
+    fn msgpack_garbage_never_panics(
+        p in packet(),
+        cut in any::<prop::sample::Index>(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        garbage in proptest::collection::vec(any::<u8>(), 0..256),
+    ) {
+        let _ = msgpack_decode(Bytes::from(garbage));
+        // Valid packets cut short or with bytes changed: errors or packets that re-encode.
+        let mut bytes = event_proto::msgpack::encode(&p).expect("encodes").to_vec();
+        for (at, byte) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        let mutated = Bytes::from(bytes.clone());
+        if let Ok(Some(decoded)) = msgpack_decode(mutated) {
+            let again = event_proto::msgpack::encode(&decoded).expect("a decoded packet encodes");
+            prop_assert_eq!(msgpack_decode(again), Ok(Some(decoded)));
+        }
+        bytes.truncate(cut.index(bytes.len()));
+        prop_assert!(msgpack_decode(Bytes::from(bytes)).is_err(), "a cut packet is an error");
     }
 
     #[test]
