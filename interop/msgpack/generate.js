@@ -1,5 +1,6 @@
 // Writes the reference vectors of event-proto's MessagePack parser:
-// crates/event-proto/tests/fixtures/msgpack/npm.jsonl.
+// crates/event-proto/tests/fixtures/msgpack/npm.jsonl, and the same bytes as the seeds of the
+// msgpack_packet fuzz target (fuzz/seeds/msgpack_packet/<name>).
 //
 // Every line is one packet encoded by socket.io-msgpack-parser 3.0.2 (notepack.io 2.2):
 //   {"name", "msgpack": hex, "json": socket.io-parser's text, "attachments": [hex],
@@ -26,6 +27,8 @@ const ioc = require("socket.io-client");
 const notepack = require("notepack.io");
 
 const OUT = path.join(__dirname, "../../crates/event-proto/tests/fixtures/msgpack/npm.jsonl");
+// Every vector is also a seed of the msgpack_packet fuzz target, one file each.
+const SEEDS = path.join(__dirname, "../../fuzz/seeds/msgpack_packet");
 const lines = [];
 
 // True when nothing in `v` is written by notepack as something event-proto does not write
@@ -140,6 +143,16 @@ refused("bad_trailing", Buffer.concat([notepack.encode({ type: 1, nsp: "/" }), B
 refused("bad_marker_c1", Buffer.from([0xc1]));
 refused("bad_cut_short", notepack.encode({ type: 2, data: ["e"], nsp: "/" }).subarray(0, 12));
 
+// Seeds only (not vectors): input the reference decoder takes or trips on, where event-proto
+// applies its limits instead.
+const seedsOnly = [];
+let deep = ["deep"];
+for (let i = 0; i < 200; i++) deep = [deep];
+seedsOnly.push(["seed_deep_nesting", notepack.encode({ type: E, data: ["d", deep], nsp: "/" })]);
+const lying = notepack.encode({ type: E, data: ["l", Buffer.from([1])], nsp: "/" });
+lying.writeUInt8(0xc6, lying.indexOf(Buffer.from([0xc4, 0x01, 0x01])));
+seedsOnly.push(["seed_lying_length", Buffer.concat([lying.subarray(0, lying.length - 8), Buffer.from([0xff, 0xff, 0xff, 0xff])])]);
+
 // A live session: every packet the server and the client hand their parser.
 function recordingParser(side) {
   let count = 0;
@@ -203,6 +216,10 @@ async function session() {
 session().then(() => {
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  fs.rmSync(SEEDS, { recursive: true, force: true });
+  fs.mkdirSync(SEEDS, { recursive: true });
+  for (const l of lines) fs.writeFileSync(path.join(SEEDS, l.name), Buffer.from(l.msgpack, "hex"));
+  for (const [name, bytes] of seedsOnly) fs.writeFileSync(path.join(SEEDS, name), bytes);
   console.log(`${lines.length} vectors written to ${path.relative(process.cwd(), OUT)}`);
   process.exit(0);
 });

@@ -1,10 +1,12 @@
-//! Replays the committed fuzz seeds of the three event-proto targets.
+//! Replays the committed fuzz seeds of the four event-proto targets.
 
 #[path = "../../../fuzz/bodies/replay.rs"]
 mod replay;
 
 #[path = "../../../fuzz/bodies/engine_packet.rs"]
 mod engine_packet;
+#[path = "../../../fuzz/bodies/msgpack_packet.rs"]
+mod msgpack_packet;
 #[path = "../../../fuzz/bodies/polling_payload.rs"]
 mod polling_payload;
 #[path = "../../../fuzz/bodies/socket_packet.rs"]
@@ -23,4 +25,9 @@ fn polling_payload_seeds() {
 #[test]
 fn socket_packet_seeds() {
     replay::replay("socket_packet", socket_packet::run);
+}
+
+#[test]
+fn msgpack_packet_seeds() {
+    replay::replay("msgpack_packet", msgpack_packet::run);
 }
