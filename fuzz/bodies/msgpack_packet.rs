@@ -16,12 +16,17 @@ pub fn run(data: &[u8]) {
     };
     let mut decoder = MsgPackParser.decoder(limits);
     if let Ok(text) = Str::from_utf8(Bytes::copy_from_slice(data)) {
-        assert!(decoder.push(Message::Text(text)).is_err(), "text is refused");
+        assert!(
+            decoder.push(Message::Text(text)).is_err(),
+            "text is refused"
+        );
     }
     let Ok(Some(packet)) = decoder.push(Message::Binary(Bytes::copy_from_slice(data))) else {
         return;
     };
-    let encoded = MsgPackParser.encode(&packet).expect("a decoded packet encodes");
+    let encoded = MsgPackParser
+        .encode(&packet)
+        .expect("a decoded packet encodes");
     let unbounded = Limits {
         max_payload: usize::MAX,
         max_attachments: usize::MAX,
