@@ -1,5 +1,7 @@
 //! Engine.IO / Socket.IO packet benchmarks: event-proto's JSON parser side by side with
-//! socketioxide's common parser, plus Engine.IO polling payloads.
+//! socketioxide's common parser, its MessagePack parser side by side with socketioxide's
+//! msgpack parser (groups `<workload>/msgpack encode` and `/msgpack decode`, same data), plus
+//! Engine.IO polling payloads.
 //!
 //! Each workload is measured as "encode" (user data → wire text; event-proto also through its
 //! `Value` tree and from an already built packet) and "decode" (wire → packet), and for decode
@@ -13,12 +15,15 @@ use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use event_proto::engine::{self, decode_payload, encode_payload};
 use event_proto::socket::Packet;
-use event_proto::{Decoder, Encoded, JsonParser, Limits, Message, Parser, Str, Value};
+use event_proto::{
+    Decoder, Encoded, JsonParser, Limits, Message, MsgPackParser, Parser, Str, Value,
+};
 use serde_json::json;
 use socketioxide_core::packet::{Packet as SPacket, PacketData};
 use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
 use socketioxide_core::{Str as SStr, Value as SValue};
 use socketioxide_parser_common::CommonParser;
+use socketioxide_parser_msgpack::MsgPackParser as SMsgPackParser;
 
 /// `["chat",{"user":"a","text":"hello"}]`
 fn small() -> serde_json::Value {
@@ -129,12 +134,102 @@ fn json_workload(c: &mut Criterion, group_name: &str, data: serde_json::Value) {
     group.finish();
 }
 
+fn msgpack_bytes(encoded: &Encoded) -> Bytes {
+    match &encoded.head {
+        Message::Binary(bytes) => bytes.clone(),
+        Message::Text(_) => unreachable!("MessagePack packets are binary"),
+    }
+}
+
+fn ours_msgpack_decode(bytes: &Bytes) -> Packet {
+    let mut decoder = MsgPackParser.decoder(Limits::default());
+    let packet = decoder.push(Message::Binary(bytes.clone()));
+    packet.expect("decodes").expect("complete")
+}
+
+fn theirs_msgpack_emit<T: serde::Serialize + ?Sized>(name: &str, args: &T) -> SValue {
+    let value = SMsgPackParser
+        .encode_value(args, Some(name))
+        .expect("converts");
+    SMsgPackParser.encode(SPacket::event("/", value))
+}
+
+fn theirs_msgpack_decode(bytes: &Bytes) -> SPacket {
+    let config = ParseConfig::default();
+    let state = ParserState::default();
+    SMsgPackParser
+        .decode_bin(&config, &state, bytes.clone())
+        .expect("decodes")
+}
+
+/// The same workload through both MessagePack parsers. event-proto has no serde fast path for
+/// MessagePack: "event-proto" goes through its `Value` tree (as the JSON "via Value" does).
+fn msgpack_workload(c: &mut Criterion, group_name: &str, data: serde_json::Value) {
+    let bytes = msgpack_bytes(
+        &MsgPackParser
+            .encode_event(&ROOT, "chat", &(&data,), None)
+            .expect("encodes"),
+    );
+    let prebuilt = Packet::event_from("/", "chat", &(&data,)).expect("converts");
+    // Both parsers read each other's bytes (socketioxide writes 3.0 as a float, we as 3).
+    let theirs = match theirs_msgpack_emit("chat", &(&data,)) {
+        SValue::Bytes(b) => b,
+        SValue::Str(..) => unreachable!("msgpack is binary"),
+    };
+    let canonical = |b: &Bytes| event_proto::msgpack::encode(&ours_msgpack_decode(b));
+    assert_eq!(canonical(&theirs), canonical(&bytes));
+    theirs_msgpack_decode(&bytes);
+
+    let mut group = c.benchmark_group(format!("{group_name}/msgpack encode"));
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("event-proto", |b| {
+        b.iter(|| {
+            MsgPackParser
+                .encode_event(&ROOT, "chat", &(black_box(&data),), None)
+                .expect("encodes")
+        })
+    });
+    group.bench_function("event-proto prebuilt Value", |b| {
+        b.iter(|| MsgPackParser.encode(black_box(&prebuilt)).expect("encodes"))
+    });
+    group.bench_function("socketioxide", |b| {
+        b.iter(|| theirs_msgpack_emit("chat", &(black_box(&data),)))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("{group_name}/msgpack decode"));
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("event-proto", |b| {
+        b.iter(|| ours_msgpack_decode(black_box(&bytes)))
+    });
+    group.bench_function("event-proto typed", |b| {
+        b.iter(|| {
+            let p = ours_msgpack_decode(black_box(&bytes));
+            p.deserialize_args::<(serde_json::Value,)>().expect("typed")
+        })
+    });
+    group.bench_function("socketioxide", |b| {
+        b.iter(|| theirs_msgpack_decode(black_box(&bytes)))
+    });
+    group.bench_function("socketioxide typed", |b| {
+        b.iter(|| match theirs_msgpack_decode(black_box(&bytes)).inner {
+            PacketData::Event(mut v, _) => SMsgPackParser
+                .decode_value::<(serde_json::Value,)>(&mut v, true)
+                .expect("typed"),
+            _ => unreachable!("an event"),
+        })
+    });
+    group.finish();
+}
+
 fn small_event(c: &mut Criterion) {
     json_workload(c, "small_event", small());
+    msgpack_workload(c, "small_event", small());
 }
 
 fn json_event_16k(c: &mut Criterion) {
     json_workload(c, "json_16k", json_16k());
+    msgpack_workload(c, "json_16k", json_16k());
 }
 
 fn binary_64k(c: &mut Criterion) {
@@ -174,6 +269,31 @@ fn binary_64k(c: &mut Criterion) {
     });
     group.bench_function("socketioxide", |b| {
         b.iter(|| theirs_decode(black_box(&text), &encoded.attachments))
+    });
+    group.finish();
+
+    let packet = Packet::event("/", "file", vec![Value::Binary(data.clone())]);
+    let bytes = msgpack_bytes(&MsgPackParser.encode(&packet).expect("encodes"));
+    let mut group = c.benchmark_group("binary_64k/msgpack encode");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.bench_function("event-proto", |b| {
+        b.iter(|| {
+            let p = Packet::event("/", "file", vec![Value::Binary(black_box(&data).clone())]);
+            MsgPackParser.encode(&p).expect("encodes")
+        })
+    });
+    group.bench_function("socketioxide", |b| {
+        b.iter(|| theirs_msgpack_emit("file", black_box(&data)))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("binary_64k/msgpack decode");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.bench_function("event-proto", |b| {
+        b.iter(|| ours_msgpack_decode(black_box(&bytes)))
+    });
+    group.bench_function("socketioxide", |b| {
+        b.iter(|| theirs_msgpack_decode(black_box(&bytes)))
     });
     group.finish();
 }
