@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use event_proto::Value;
 use serde_json::json;
-
 use wsio_server::{AckSender, ConnectError, Server, Socket};
 
 /// How long `request-ack` waits for the client's answer.

@@ -4,7 +4,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-
 use wsio_server::{Config, Cors, RecoveryConfig, Server};
 
 /// Options of `wsio serve`.

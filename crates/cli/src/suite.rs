@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use event_proto::Value;
 use tokio::net::TcpListener;
+use wsio_server::{AckSender, Config, Server, Socket};
 
 use super::serve::ServeOptions;
-use wsio_server::{AckSender, Config, Server, Socket};
 
 /// How long a session may stay without a namespace (the suite's reference server uses 1 s).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);

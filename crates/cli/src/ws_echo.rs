@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use wsio_server::accept_until;
+use wsio_engine::accept_until;
 use wsio_ws::{CloseCode, Config, Limits, Message};
 
 use crate::shutdown::{self, Signal};

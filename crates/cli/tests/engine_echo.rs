@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use common::*;
 use wsio_cli::engine_echo::{self, PATH};
-use wsio_server::Config;
+use wsio_engine::EngineConfig;
 use wsio_ws::Message;
 
 /// Serves the echo with `config` on an ephemeral port.
-async fn start_echo(config: Config) -> SocketAddr {
+async fn start_echo(config: EngineConfig) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -23,8 +23,8 @@ async fn start_echo(config: Config) -> SocketAddr {
 }
 
 /// The settings the official engine.io-protocol suite checks.
-fn suite_config() -> Config {
-    Config {
+fn suite_config() -> EngineConfig {
+    EngineConfig {
         ping_interval: Duration::from_millis(300),
         ping_timeout: Duration::from_millis(200),
         ..engine_echo::config()
@@ -111,7 +111,7 @@ async fn invalid_packets_close_the_session() {
 
 #[tokio::test]
 async fn sessions_need_no_namespace() {
-    let addr = start_echo(Config {
+    let addr = start_echo(EngineConfig {
         connect_timeout: Duration::from_millis(100),
         ..engine_echo::config()
     })

@@ -1,18 +1,16 @@
-//! Server settings: every knob with its default, its trade-off and its memory cost.
+//! Server settings: the Engine.IO transport's ([`EngineConfig`]) and the Socket.IO layer's.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::http::cors::Cors;
-use crate::socket::adapter::AdapterFactory;
-use crate::socket::recovery::RecoveryConfig;
+use wsio_engine::{AllowRequest, Cors, EngineConfig};
 
-/// Decides about a request before any session exists (Origin, cookies, headers): `Ok(())`
-/// lets it through, `Err(message)` answers 403 `{"code":4,"message":...}`.
-pub type AllowRequest = Arc<dyn Fn(&http::request::Parts) -> Result<(), String> + Send + Sync>;
+use crate::adapter::AdapterFactory;
+use crate::recovery::RecoveryConfig;
 
-/// Settings of a [`Server`](crate::Server).
+/// Settings of a [`Server`](crate::Server): those of its Engine.IO endpoint (the fields that
+/// [`EngineConfig`] documents in full, with their defaults, trade-offs and memory costs;
+/// [`Config::engine_config`] hands them over), then the Socket.IO layer's.
 ///
 /// ```
 /// use std::time::Duration;
@@ -23,65 +21,48 @@ pub type AllowRequest = Arc<dyn Fn(&http::request::Parts) -> Result<(), String> 
 ///     ..Config::default()
 /// };
 /// assert_eq!(config.max_payload, 1_000_000);
+/// assert_eq!(config.engine_config().ping_interval, Duration::from_secs(10));
 /// ```
 #[derive(Clone)]
 pub struct Config {
-    /// The HTTP path of the Engine.IO endpoint, with both slashes. Default `/socket.io/`.
+    /// The HTTP path of the Engine.IO endpoint, with both slashes. Default `/socket.io/`
+    /// ([`EngineConfig::path`]).
     pub path: String,
-    /// Time between server pings. Default 25 s (the reference's). Shorter detects dead peers
-    /// sooner at the cost of one small packet per interval per session; each session holds one
-    /// timer whatever the value.
+    /// Time between server pings. Default 25 s ([`EngineConfig::ping_interval`]).
     pub ping_interval: Duration,
-    /// How long a peer has to answer a ping before the session closes with `ping timeout`.
-    /// Default 20 s. Too short drops clients on slow networks (or throttled browser tabs).
+    /// How long a peer has to answer a ping. Default 20 s ([`EngineConfig::ping_timeout`]).
     pub ping_timeout: Duration,
     /// Largest polling body and largest WebSocket message accepted, in bytes. Default
-    /// 1,000,000 (the reference's). A peer can make the server hold up to this much per
-    /// request in flight (polling bodies are refused before buffering when their declared
-    /// length is larger, and cut off as soon as they grow past it).
+    /// 1,000,000 ([`EngineConfig::max_payload`]).
     pub max_payload: usize,
-    /// How long a polling session may take to finish a WebSocket upgrade (`2probe` … `5`).
-    /// Default 10 s. The probing WebSocket holds its buffers until then.
+    /// How long a polling session may take to finish a WebSocket upgrade. Default 10 s
+    /// ([`EngineConfig::upgrade_timeout`]).
     pub upgrade_timeout: Duration,
-    /// How long an HTTP connection may take to send a request head: from the moment it is
-    /// accepted, and again each time it goes idle after a response (keep-alive). A peer that
-    /// sends its head slowly, sends nothing, or keeps an idle connection open past this is
-    /// disconnected. `None` sets no deadline.
-    ///
-    /// It applies only while the server waits for a request head: a request being served (a
-    /// polling GET held for up to [`ping_interval`](Self::ping_interval), a POST body) and an
-    /// upgraded WebSocket are never cut by it.
-    ///
-    /// Default 10 s. A real client sends its head at once, so 10 s leaves room for a slow
-    /// link losing packets while letting go of a stalled peer six times sooner than Node's
-    /// 60 s `headersTimeout`; Node closes idle keep-alive connections sooner still (5 s
-    /// `keepAliveTimeout`). Shorter frees such peers sooner and makes clients between
-    /// requests reconnect more often. Memory cost: a connection waiting for its head holds
-    /// its socket, its task and hyper's read buffer (8 KiB to start); the deadline bounds how
-    /// long, so a peer opening connections it never uses holds only those of the last 10 s.
+    /// How long an HTTP connection may take to send a request head. Default 10 s
+    /// ([`EngineConfig::header_read_timeout`]).
     pub header_read_timeout: Option<Duration>,
     /// How long a client has, once its Engine.IO session is open, to join a namespace.
-    /// Default 45 s (the reference's `connectTimeout`).
+    /// Default 45 s (the reference's `connectTimeout`; [`EngineConfig::connect_timeout`]).
     pub connect_timeout: Duration,
     /// Encoded Socket.IO packets (plus pings) that may wait for one session's transport.
-    /// Default 1024. When full, volatile packets are dropped; any other packet closes the
-    /// connection as a slow consumer (`transport error`) and the emit returns
-    /// [`Error::QueueFull`](crate::Error::QueueFull). A queued broadcast costs one shared
-    /// reference (about 64 bytes), not a copy of its bytes.
+    /// Default 1024 ([`EngineConfig::queue_capacity`]). When full, volatile packets are
+    /// dropped; any other packet closes the connection as a slow consumer (`transport error`)
+    /// and the emit returns [`Error::QueueFull`](crate::Error::QueueFull). A queued broadcast
+    /// costs one shared reference, not a copy of its bytes.
     pub queue_capacity: usize,
     /// Bounds on Socket.IO binary attachments (count and total size per packet). Default
     /// [`event_proto::Limits::default`]: 10 attachments, 1,000,000 bytes.
     pub limits: event_proto::Limits,
-    /// permessage-deflate on WebSocket transports. Default `None` (off, as in the reference):
-    /// compression costs about 300 KiB per connection while its contexts exist.
+    /// permessage-deflate on WebSocket transports. Default `None`
+    /// ([`EngineConfig::deflate`]).
     pub deflate: Option<ws_handshake::DeflatePolicy>,
     /// Bytes of encoded frames a WebSocket transport may buffer before sends wait. Default
-    /// 64 KiB per connection.
+    /// 64 KiB ([`EngineConfig::ws_write_buffer`]).
     pub ws_write_buffer: usize,
-    /// Cross-origin settings for polling requests. Default `None`: no CORS headers, so
-    /// browsers only reach the server from its own origin.
+    /// Cross-origin settings for polling requests. Default `None` ([`EngineConfig::cors`]).
     pub cors: Option<Cors>,
-    /// A hook run on every handshake and upgrade request. Default `None` (allow all).
+    /// A hook run on every handshake and upgrade request. Default `None` (allow all;
+    /// [`EngineConfig::allow_request`]).
     pub allow_request: Option<AllowRequest>,
     /// Chooses each namespace's [`Adapter`](crate::Adapter) when the namespace is created.
     /// Default `None`: every namespace gets its own in-memory
@@ -97,55 +78,73 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
+        Config::from_engine(EngineConfig {
             path: "/socket.io/".to_owned(),
-            ping_interval: Duration::from_secs(25),
-            ping_timeout: Duration::from_secs(20),
-            max_payload: 1_000_000,
-            upgrade_timeout: Duration::from_secs(10),
-            header_read_timeout: Some(Duration::from_secs(10)),
-            connect_timeout: Duration::from_secs(45),
-            queue_capacity: 1024,
-            limits: event_proto::Limits::default(),
-            deflate: None,
-            ws_write_buffer: 64 * 1024,
-            cors: None,
-            allow_request: None,
-            adapter: None,
-            connection_state_recovery: None,
-        }
+            ..EngineConfig::default()
+        })
     }
 }
 
 impl Config {
-    /// The WebSocket settings for a transport under this configuration.
-    pub(crate) fn ws_config(&self) -> wsio_ws::Config {
-        let mut config = wsio_ws::Config {
+    /// The Socket.IO defaults over the Engine.IO settings `engine`.
+    pub fn from_engine(engine: EngineConfig) -> Config {
+        let EngineConfig {
+            path,
+            ping_interval,
+            ping_timeout,
+            max_payload,
+            upgrade_timeout,
+            header_read_timeout,
+            connect_timeout,
+            queue_capacity,
+            deflate,
+            ws_write_buffer,
+            cors,
+            allow_request,
+        } = engine;
+        Config {
+            path,
+            ping_interval,
+            ping_timeout,
+            max_payload,
+            upgrade_timeout,
+            header_read_timeout,
+            connect_timeout,
+            queue_capacity,
+            limits: event_proto::Limits::default(),
+            deflate,
+            ws_write_buffer,
+            cors,
+            allow_request,
+            adapter: None,
+            connection_state_recovery: None,
+        }
+    }
+
+    /// The settings of the server's Engine.IO endpoint.
+    pub fn engine_config(&self) -> EngineConfig {
+        EngineConfig {
+            path: self.path.clone(),
+            ping_interval: self.ping_interval,
+            ping_timeout: self.ping_timeout,
+            max_payload: self.max_payload,
+            upgrade_timeout: self.upgrade_timeout,
+            header_read_timeout: self.header_read_timeout,
+            connect_timeout: self.connect_timeout,
+            queue_capacity: self.queue_capacity,
             deflate: self.deflate,
-            max_write_buffer: self.ws_write_buffer,
-            ..wsio_ws::Config::default()
-        };
-        config.limits.max_message_size = self.max_payload;
-        config.limits.max_frame_size = self.max_payload;
-        config
+            ws_write_buffer: self.ws_write_buffer,
+            cors: self.cors.clone(),
+            allow_request: self.allow_request.clone(),
+        }
     }
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("path", &self.path)
-            .field("ping_interval", &self.ping_interval)
-            .field("ping_timeout", &self.ping_timeout)
-            .field("max_payload", &self.max_payload)
-            .field("upgrade_timeout", &self.upgrade_timeout)
-            .field("header_read_timeout", &self.header_read_timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("queue_capacity", &self.queue_capacity)
+            .field("engine", &self.engine_config())
             .field("limits", &self.limits)
-            .field("deflate", &self.deflate)
-            .field("cors", &self.cors)
-            .field("allow_request", &self.allow_request.is_some())
             .field("adapter", &self.adapter.is_some())
             .field("connection_state_recovery", &self.connection_state_recovery)
             .finish()

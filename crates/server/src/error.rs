@@ -38,5 +38,14 @@ pub enum Error {
     AckArgs(event_proto::Error),
 }
 
+impl From<wsio_engine::Error> for Error {
+    fn from(error: wsio_engine::Error) -> Error {
+        match error {
+            wsio_engine::Error::QueueFull => Error::QueueFull,
+            _ => Error::Closed,
+        }
+    }
+}
+
 /// Result alias of the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,10 +1,12 @@
-//! The wsio server: Socket.IO (Engine.IO v4 + Socket.IO v5) over hyper.
+//! The wsio server: Socket.IO v5 on the Engine.IO v4 server of [`wsio_engine`], over hyper.
 //!
 //! * [`Server`] — namespaces ([`Server::ns`], dynamic ones with [`Server::dynamic_ns`]),
 //!   connect middleware, [`Socket`]s with typed event handlers, acknowledgements both ways,
-//!   binary attachments, rooms and [`BroadcastOperator`]s over an [`Adapter`].
-//! * Engine.IO sessions over HTTP long-polling and WebSocket, with the upgrade between them,
-//!   server heartbeats, `maxPayload`, CORS and an `allow_request` hook ([`Config`]).
+//!   binary attachments, rooms and [`BroadcastOperator`]s over an [`Adapter`], connection
+//!   state recovery ([`RecoveryConfig`]).
+//! * The Engine.IO sessions below — HTTP long-polling and WebSocket, with the upgrade between
+//!   them, server heartbeats, `maxPayload`, CORS and an `allow_request` hook — are
+//!   [`wsio_engine`]'s; [`Config`] holds their settings next to the Socket.IO ones.
 //! * [`SocketIoService`] and [`SocketIoLayer`] (feature `tower`, on by default) mount the
 //!   server in axum, hyper-util or any tower stack, next to other routes.
 //!
@@ -15,31 +17,45 @@
 //! connection as a slow consumer (`transport error`) and the emit returns
 //! [`Error::QueueFull`]. Broadcasts are encoded once: the queue holds shared references.
 
-mod accept_loop;
+mod ack;
+pub mod adapter;
+mod broadcast;
+mod client;
 mod config;
-pub mod engine;
 mod error;
-pub mod http;
+mod event_codec;
+mod fanout_wake;
+mod local_adapter;
+mod namespace;
+mod outgoing;
 mod reason;
-pub mod socket;
+mod recovery;
+mod remote;
+mod server;
+mod server_side;
+mod service;
+mod socket;
 mod sync;
 
-pub use accept_loop::accept_until;
-pub use config::{AllowRequest, Config};
-pub use error::{Error, Result};
-pub use http::cors::Cors;
-pub use http::service::IoService;
-#[cfg(feature = "tower")]
-pub use http::tower::{SocketIoLayer, SocketIoRouter, SocketIoService};
-pub use reason::DisconnectReason;
-pub use socket::ack::AckSender;
-pub use socket::adapter;
-pub use socket::adapter::{
+/// The Engine.IO types a Socket.IO user meets: session and socket ids, the opening request.
+pub mod engine {
+    pub use wsio_engine::{RequestInfo, Sid};
+}
+
+pub use ack::AckSender;
+pub use adapter::{
     Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, LocalAdapter,
     RecoveryConfig, RemoteSocket, RestoredSession, Room, ServerSideAck, SessionState,
 };
-pub use socket::broadcast::{BroadcastOperator, DEFAULT_ACK_TIMEOUT};
-pub use socket::handle::Socket;
-pub use socket::namespace::{ConnectError, ConnectRequest, DynamicNamespace, Namespace};
-pub use socket::server::Server;
+pub use broadcast::{BroadcastOperator, DEFAULT_ACK_TIMEOUT};
+pub use config::Config;
+pub use error::{Error, Result};
+pub use namespace::{ConnectError, ConnectRequest, DynamicNamespace, Namespace};
+pub use reason::DisconnectReason;
+pub use server::{Server, SocketIo};
+pub use service::IoService;
+#[cfg(feature = "tower")]
+pub use service::{IoResponse, SocketIoLayer, SocketIoRouter, SocketIoService};
+pub use socket::Socket;
 pub use sync::BoxFuture;
+pub use wsio_engine::{AllowRequest, Cors};

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use wsio_engine::CloseReason;
+
 /// The reason passed to disconnect handlers, named as the reference server names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DisconnectReason {
@@ -39,6 +41,37 @@ impl DisconnectReason {
     }
 }
 
+impl DisconnectReason {
+    /// The engine's reason to close a session for this one; `None` for the namespace
+    /// reasons, which leave the session open.
+    pub(crate) fn close_reason(self) -> Option<CloseReason> {
+        match self {
+            DisconnectReason::ServerNamespaceDisconnect
+            | DisconnectReason::ClientNamespaceDisconnect => None,
+            DisconnectReason::TransportClose => Some(CloseReason::TransportClose),
+            DisconnectReason::TransportError => Some(CloseReason::TransportError),
+            DisconnectReason::PingTimeout => Some(CloseReason::PingTimeout),
+            DisconnectReason::ParseError => Some(CloseReason::ParseError),
+            DisconnectReason::ForcedClose => Some(CloseReason::ForcedClose),
+            DisconnectReason::ServerShuttingDown => Some(CloseReason::ServerShuttingDown),
+        }
+    }
+}
+
+impl From<CloseReason> for DisconnectReason {
+    /// The reason the sockets of a closed session leave with: the same name.
+    fn from(reason: CloseReason) -> DisconnectReason {
+        match reason {
+            CloseReason::TransportClose => DisconnectReason::TransportClose,
+            CloseReason::PingTimeout => DisconnectReason::PingTimeout,
+            CloseReason::ParseError => DisconnectReason::ParseError,
+            CloseReason::ForcedClose => DisconnectReason::ForcedClose,
+            CloseReason::ServerShuttingDown => DisconnectReason::ServerShuttingDown,
+            _ => DisconnectReason::TransportError,
+        }
+    }
+}
+
 impl fmt::Display for DisconnectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -48,6 +81,26 @@ impl fmt::Display for DisconnectReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_reasons_keep_their_names() {
+        for reason in [
+            CloseReason::TransportClose,
+            CloseReason::TransportError,
+            CloseReason::PingTimeout,
+            CloseReason::ParseError,
+            CloseReason::ForcedClose,
+            CloseReason::ServerShuttingDown,
+        ] {
+            let socket_io = DisconnectReason::from(reason);
+            assert_eq!(socket_io.as_str(), reason.as_str());
+            assert_eq!(socket_io.close_reason(), Some(reason));
+        }
+        assert_eq!(
+            DisconnectReason::ClientNamespaceDisconnect.close_reason(),
+            None
+        );
+    }
 
     #[test]
     fn names_match_the_reference() {

@@ -1,11 +1,9 @@
 //! Small synchronization helpers.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
 
 /// A boxed, sendable future, as returned by object-safe async trait methods.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use wsio_engine::BoxFuture;
 
 /// Locks a mutex, ignoring poisoning: every critical section here leaves the data consistent
 /// even if a user callback panicked while another lock was held.

@@ -11,8 +11,8 @@ use event_proto::{Encoded, Value};
 use http::Request;
 use http_body_util::{BodyExt, Full};
 use tower::ServiceExt;
+use wsio_server::adapter::AckReceiver;
 use wsio_server::engine::Sid;
-use wsio_server::socket::adapter::AckReceiver;
 use wsio_server::{
     Adapter, AdapterContext, BoxFuture, BroadcastOptions, Config, LocalAdapter, RemoteSocket,
     Result, Room, Server, Socket, SocketIoService,

@@ -1,26 +1,26 @@
 //! Engine.IO over WebSocket: the 101 answer on hyper, direct sessions, the upgrade of a
 //! polling session, and the frame loop (one Engine.IO packet per frame).
 
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use event_proto::engine::{Packet, UpgradeAction, UpgradeState};
-use event_proto::{Encoded, Message as EioMessage, Str};
 use http::{HeaderValue, Request, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use ws_frame::{Frame, FrameEncoder, Role};
-use wsio_ws::{CloseCode, ExtensionPair, Message, Utf8Bytes, WebSocket};
+use ws_frame::Role;
+use wsio_ws::{CloseCode, ExtensionPair, Message, WebSocket};
 
-use super::errors::EngineError;
-use super::read_wake::ReadWake;
-use super::session::{Conn, Outgoing, Queue, Transport};
-use super::{Engine, EngineHandler, HttpResponse};
-use crate::reason::DisconnectReason;
+use crate::close_reason::CloseReason;
+use crate::config::EngineConfig;
+use crate::outgoing::{Messages, Outgoing};
+use crate::read_wake::ReadWake;
+use crate::response::{HttpResponse, RequestError};
+use crate::session::{Queue, Session, Transport};
+use crate::ws_message::{decode, to_ws};
 
 /// A validated upgrade: the 101 answer and the negotiated compression.
 struct Accepted {
@@ -29,7 +29,7 @@ struct Accepted {
 }
 
 /// Checks the RFC 6455 upgrade headers on a hyper request and builds the 101 answer.
-fn accept<B>(req: &Request<B>, engine: &Engine) -> Result<Accepted, Box<HttpResponse>> {
+fn accept<B>(req: &Request<B>, config: &EngineConfig) -> Result<Accepted, Box<HttpResponse>> {
     let headers = req.headers();
     let has_token = |name: header::HeaderName, token: &str| {
         headers.get_all(name).iter().any(|v| {
@@ -51,7 +51,7 @@ fn accept<B>(req: &Request<B>, engine: &Engine) -> Result<Accepted, Box<HttpResp
         has_token(header::UPGRADE, "websocket"),
         has_token(header::CONNECTION, "upgrade"),
     ) else {
-        return Err(Box::new(EngineError::BadRequest.response(None)));
+        return Err(Box::new(RequestError::BadRequest.response(None)));
     };
     let mut response = HttpResponse::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -63,7 +63,7 @@ fn accept<B>(req: &Request<B>, engine: &Engine) -> Result<Accepted, Box<HttpResp
         out.insert(header::SEC_WEBSOCKET_ACCEPT, value);
     }
     let mut extension = None;
-    if let Some(policy) = &engine.config.deflate {
+    if let Some(policy) = &config.deflate {
         let offered: Vec<&str> = headers
             .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
             .iter()
@@ -90,69 +90,73 @@ fn accept<B>(req: &Request<B>, engine: &Engine) -> Result<Accepted, Box<HttpResp
     })
 }
 
-/// A session opened directly over WebSocket.
+/// A session opened directly over WebSocket: once the upgrade request is valid,
+/// `open_session` opens the session and gives its open packet, which the WebSocket sends
+/// first.
 pub(crate) fn open(
-    engine: &Engine,
+    engine_config: &EngineConfig,
     req: Request<Incoming>,
-    remote: Option<SocketAddr>,
-    handler: &dyn EngineHandler,
+    open_session: impl FnOnce(&Request<Incoming>) -> (Arc<Session>, Packet),
 ) -> HttpResponse {
-    let accepted = match accept(&req, engine) {
+    let accepted = match accept(&req, engine_config) {
         Ok(accepted) => accepted,
         Err(response) => return *response,
     };
-    let conn = engine.open(&req, remote, Transport::WebSocket, handler);
-    let open = engine.handshake(&conn, Vec::new()).to_packet();
-    let config = engine.config.ws_config();
+    let (session, open) = open_session(&req);
+    let config = engine_config.ws_config();
     let extension = accepted.extension;
     tokio::spawn(async move {
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
-            conn.close(DisconnectReason::TransportError);
+            session.close(CloseReason::TransportError);
             return;
         };
         let io = TokioIo::new(upgraded);
         let mut ws = WebSocket::from_raw(io, Role::Server, config, BytesMut::new(), extension);
         if ws.send(to_ws(&open)).await.is_err() {
-            conn.close(DisconnectReason::TransportError);
+            session.close(CloseReason::TransportError);
             return;
         }
-        carry(conn, ws);
+        carry(session, ws);
     });
     accepted.response
 }
 
-/// A WebSocket that probes to replace the polling transport of `conn`.
-pub(crate) fn upgrade(engine: &Engine, req: Request<Incoming>, conn: Arc<Conn>) -> HttpResponse {
-    let accepted = match accept(&req, engine) {
+/// A WebSocket that probes to replace the polling transport of `session`.
+pub(crate) fn upgrade(
+    engine_config: &EngineConfig,
+    req: Request<Incoming>,
+    session: Arc<Session>,
+) -> HttpResponse {
+    let accepted = match accept(&req, engine_config) {
         Ok(accepted) => accepted,
         Err(response) => return *response,
     };
-    let config = engine.config.ws_config();
-    if !conn.switch_transport(Transport::Polling, Transport::Upgrading) {
+    let config = engine_config.ws_config();
+    if !session.switch_transport(Transport::Polling, Transport::Upgrading) {
         // Another WebSocket already carries the session, or is probing to: like the
         // reference, complete this handshake and close the newcomer at once.
         tokio::spawn(close_at_once(req, config, accepted.extension));
         return accepted.response;
     }
-    let timeout = engine.config.upgrade_timeout;
+    let timeout = engine_config.upgrade_timeout;
     let extension = accepted.extension;
     tokio::spawn(async move {
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
-            conn.switch_transport(Transport::Upgrading, Transport::Polling);
+            session.switch_transport(Transport::Upgrading, Transport::Polling);
             return;
         };
         let io = TokioIo::new(upgraded);
         let mut ws = WebSocket::from_raw(io, Role::Server, config, BytesMut::new(), extension);
         let switched = matches!(
-            tokio::time::timeout(timeout, probe(&conn, &mut ws)).await,
+            tokio::time::timeout(timeout, probe(&session, &mut ws)).await,
             Ok(true)
         );
         if !switched {
-            conn.switch_transport(Transport::Upgrading, Transport::Polling);
+            session.switch_transport(Transport::Upgrading, Transport::Polling);
             let _ = ws.close(CloseCode::NORMAL, "").await;
             return;
         }
-        carry(conn, ws);
+        carry(session, ws);
     });
     accepted.response
 }
@@ -175,7 +179,7 @@ async fn close_at_once(
 }
 
 /// The probe exchange: `2probe` → `3probe` (and a noop for the pending poll), then `5`.
-async fn probe<S>(conn: &Conn, ws: &mut WebSocket<S>) -> bool
+async fn probe<S>(session: &Session, ws: &mut WebSocket<S>) -> bool
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -183,7 +187,7 @@ where
     loop {
         let received = tokio::select! {
             received = ws.recv() => received,
-            _ = conn.closed() => return false,
+            _ = session.closed() => return false,
         };
         let packet = match received {
             Some(Ok(message)) if message.is_data() => match decode(message) {
@@ -198,10 +202,10 @@ where
                 if ws.send(to_ws(&reply)).await.is_err() {
                     return false;
                 }
-                conn.pause.notify_one();
+                session.pause.notify_one();
             }
             UpgradeAction::Switch => {
-                return conn.switch_transport(Transport::Upgrading, Transport::WebSocket);
+                return session.switch_transport(Transport::Upgrading, Transport::WebSocket);
             }
             UpgradeAction::Abort => return false,
         }
@@ -211,11 +215,11 @@ where
 /// Hands the session to a task of its own for as long as it lives: the task that answered the
 /// upgrade ends, and with it the request and handshake state it held, so that an idle session
 /// keeps only what [`run`] needs.
-fn carry<S>(conn: Arc<Conn>, ws: WebSocket<S>)
+fn carry<S>(session: Arc<Session>, ws: WebSocket<S>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    tokio::spawn(run(conn, ws));
+    tokio::spawn(run(session, ws));
 }
 
 /// What the session's task does next.
@@ -231,16 +235,16 @@ enum Next {
 /// The read side is polled only when its own waker fired ([`ReadWake`]): a wake-up for a
 /// queued packet goes straight to the queue. After a message was received the queue is looked
 /// at first, so that neither side can keep the other waiting.
-async fn run<S>(conn: Arc<Conn>, mut ws: WebSocket<S>)
+async fn run<S>(session: Arc<Session>, mut ws: WebSocket<S>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut queue = conn.queue.lock().await;
+    let mut queue = session.queue.lock().await;
     let (reads, read_waker) = ReadWake::new();
     let mut queue_first = false;
     loop {
         let next = std::future::poll_fn(|cx| {
-            if queue_first && let Poll::Ready(item) = conn.poll_next_or_closed(&mut queue, cx) {
+            if queue_first && let Poll::Ready(item) = session.poll_next_or_closed(&mut queue, cx) {
                 return Poll::Ready(Next::Queued(item));
             }
             if reads.take(cx.waker()) {
@@ -254,33 +258,38 @@ where
             if queue_first {
                 return Poll::Pending;
             }
-            conn.poll_next_or_closed(&mut queue, cx).map(Next::Queued)
+            session
+                .poll_next_or_closed(&mut queue, cx)
+                .map(Next::Queued)
         })
         .await;
         queue_first = matches!(next, Next::Received(_));
         match next {
             Next::Received(received) => match received {
                 Some(Ok(message)) if message.is_data() => match decode(message) {
-                    Some(packet) => conn.receive(packet).await,
-                    None => conn.close(DisconnectReason::ParseError),
+                    Some(packet) => session.receive(packet).await,
+                    None => session.close(CloseReason::ParseError),
                 },
                 Some(Ok(_)) => {}
-                Some(Err(e)) => conn.close(read_error_reason(&e)),
+                Some(Err(e)) => session.close(read_error_reason(&e)),
                 None => {
-                    conn.close(DisconnectReason::TransportClose);
+                    session.close(CloseReason::TransportClose);
                     return;
                 }
             },
             // Items first, then, once the session is closed and the queue drained, the end.
             Next::Queued(Some(item)) => {
-                if send_batch(&mut ws, &conn, item, &mut queue).await.is_err() {
-                    conn.close(DisconnectReason::TransportError);
+                if send_batch(&mut ws, &session, item, &mut queue)
+                    .await
+                    .is_err()
+                {
+                    session.close(CloseReason::TransportError);
                 }
             }
             Next::Queued(None) => {
                 // Boxed: the closing handshake's state (a timer among it) would otherwise
                 // make every idle session's task larger.
-                Box::pin(finish(&conn, ws, &mut queue)).await;
+                Box::pin(finish(&session, ws, &mut queue)).await;
                 return;
             }
         }
@@ -290,10 +299,10 @@ where
 /// Why a session whose WebSocket failed to read ends. A connection that just went away (the
 /// peer's process died, its network dropped: no close frame, a reset) is a `transport
 /// close`, as the reference names it; a peer that broke the protocol is a `transport error`.
-fn read_error_reason(error: &wsio_ws::Error) -> DisconnectReason {
+fn read_error_reason(error: &wsio_ws::Error) -> CloseReason {
     use std::io::ErrorKind;
     match error {
-        wsio_ws::Error::ResetWithoutClose => DisconnectReason::TransportClose,
+        wsio_ws::Error::ResetWithoutClose => CloseReason::TransportClose,
         wsio_ws::Error::Io(io)
             if matches!(
                 io.kind(),
@@ -303,19 +312,19 @@ fn read_error_reason(error: &wsio_ws::Error) -> DisconnectReason {
                     | ErrorKind::UnexpectedEof
             ) =>
         {
-            DisconnectReason::TransportClose
+            CloseReason::TransportClose
         }
-        _ => DisconnectReason::TransportError,
+        _ => CloseReason::TransportError,
     }
 }
 
 /// Writes what is still queued, then closes the WebSocket.
-async fn finish<S>(conn: &Conn, mut ws: WebSocket<S>, queue: &mut Queue)
+async fn finish<S>(session: &Session, mut ws: WebSocket<S>, queue: &mut Queue)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    while let Some(item) = conn.try_next(queue) {
-        if send_batch(&mut ws, conn, item, queue).await.is_err() {
+    while let Some(item) = session.try_next(queue) {
+        if send_batch(&mut ws, session, item, queue).await.is_err() {
             break;
         }
     }
@@ -328,7 +337,7 @@ const BATCH: usize = 64;
 /// Writes `first` and whatever else is already queued (up to [`BATCH`] items) with one flush.
 async fn send_batch<S>(
     ws: &mut WebSocket<S>,
-    conn: &Conn,
+    session: &Session,
     first: Outgoing,
     queue: &mut Queue,
 ) -> Result<(), wsio_ws::Error>
@@ -337,7 +346,7 @@ where
 {
     feed(ws, &first).await?;
     for _ in 1..BATCH {
-        let Some(item) = conn.try_next(queue) else {
+        let Some(item) = session.try_next(queue) else {
             break;
         };
         feed(ws, &item).await?;
@@ -351,78 +360,21 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     match item {
-        Outgoing::Engine(packet) => ws.feed(to_ws(packet)).await,
+        Outgoing::Packet(packet) => ws.feed(to_ws(packet)).await,
         Outgoing::Shared(shared) if ws.accepts_encoded() => {
             ws.feed_encoded(shared.frames().clone()).await
         }
-        Outgoing::Shared(shared) => feed_encoded_packet(ws, shared.encoded()).await,
-        Outgoing::Socket(encoded) => feed_encoded_packet(ws, encoded).await,
+        Outgoing::Shared(shared) => feed_messages(ws, shared.messages()).await,
+        Outgoing::Messages(messages) => feed_messages(ws, messages).await,
     }
 }
 
-async fn feed_encoded_packet<S>(
-    ws: &mut WebSocket<S>,
-    encoded: &Encoded,
-) -> Result<(), wsio_ws::Error>
+async fn feed_messages<S>(ws: &mut WebSocket<S>, messages: &Messages) -> Result<(), wsio_ws::Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    for packet in encoded.engine_packets() {
+    for packet in messages.packets() {
         ws.feed(to_ws(&packet)).await?;
     }
     Ok(())
-}
-
-/// A Socket.IO packet for many recipients: its WebSocket frames (unmasked, uncompressed) are
-/// encoded once, for the first recipient that can take them as they are.
-#[derive(Debug)]
-pub(crate) struct SharedPacket {
-    encoded: Encoded,
-    frames: OnceLock<Bytes>,
-}
-
-impl SharedPacket {
-    pub(crate) fn new(encoded: Encoded) -> SharedPacket {
-        SharedPacket {
-            encoded,
-            frames: OnceLock::new(),
-        }
-    }
-
-    /// The packet.
-    pub(crate) fn encoded(&self) -> &Encoded {
-        &self.encoded
-    }
-
-    /// Its frames as a server sends them without permessage-deflate.
-    fn frames(&self) -> &Bytes {
-        self.frames.get_or_init(|| {
-            let mut encoder = FrameEncoder::new(Role::Server);
-            let mut out = BytesMut::new();
-            for packet in self.encoded.engine_packets() {
-                encoder.encode(&Frame::from(to_ws(&packet)), &mut out);
-            }
-            out.freeze()
-        })
-    }
-}
-
-/// One frame as an Engine.IO packet; `None` for malformed input.
-fn decode(message: Message) -> Option<Packet> {
-    let message = match message {
-        Message::Text(text) => EioMessage::Text(Str::from_utf8(text.into_bytes()).ok()?),
-        Message::Binary(data) => EioMessage::Binary(data),
-        _ => return None,
-    };
-    Packet::decode_ws(message).ok()
-}
-
-/// One Engine.IO packet as a frame.
-fn to_ws(packet: &Packet) -> Message {
-    match packet.encode_ws() {
-        EioMessage::Text(text) => {
-            Message::Text(Utf8Bytes::try_from_bytes(text.into_bytes()).unwrap_or_default())
-        }
-        EioMessage::Binary(data) => Message::Binary(data),
-    }
 }

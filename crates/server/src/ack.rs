@@ -6,10 +6,9 @@ use event_proto::{JsonParser, Parser, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::adapter::AckReceiver;
-use super::handle::Socket;
-use crate::engine::Outgoing;
+use crate::adapter::AckReceiver;
 use crate::error::{Error, Result};
+use crate::socket::Socket;
 
 /// Answers one event the client sent with an ack callback. Dropping it sends nothing.
 #[derive(Debug)]
@@ -28,7 +27,7 @@ impl AckSender {
     pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<()> {
         let inner = &self.socket.0;
         let encoded = JsonParser.encode_ack(&inner.ns.name, self.id, args)?;
-        self.socket.push(Outgoing::Socket(encoded), false)
+        self.socket.push(encoded, false)
     }
 }
 

@@ -1,20 +1,21 @@
 //! The in-memory [`LocalAdapter`]: rooms of one namespace on this server.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Mutex, RwLock, Weak};
 use std::time::Instant;
 
 use event_proto::{Encoded, Value};
+use wsio_engine::{Outgoing, Sid};
 
-use super::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Room};
-use super::fanout_wake;
-use super::handle::Socket;
-use super::namespace::NsInner;
-use super::recovery::{RecoveryConfig, RestoredSession, SessionState, SessionStore};
-use super::remote::RemoteSocket;
-use super::server_side::ServerSideAck;
-use crate::engine::{Outgoing, SharedPacket, Sid};
+use crate::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Room};
 use crate::error::Result;
+use crate::fanout_wake;
+use crate::namespace::NsInner;
+use crate::outgoing;
+use crate::recovery::{RecoveryConfig, RestoredSession, SessionState, SessionStore};
+use crate::remote::RemoteSocket;
+use crate::server_side::ServerSideAck;
+use crate::socket::Socket;
 use crate::sync::{BoxFuture, lock, read, write};
 
 /// The in-memory adapter: rooms are two maps guarded by locks that are never held across a
@@ -47,7 +48,7 @@ impl LocalAdapter {
     /// offset, or that came from another server.
     pub fn deliver(&self, packet: Encoded, opts: &BroadcastOptions) {
         let volatile = opts.flags.volatile;
-        let shared = Arc::new(SharedPacket::new(packet));
+        let shared = outgoing::shared(packet);
         let recipients = self.matching(opts);
         let mut wakers = Vec::with_capacity(recipients.len());
         for socket in recipients {
@@ -236,7 +237,7 @@ impl Adapter for LocalAdapter {
         opts: BroadcastOptions,
     ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
         let volatile = opts.flags.volatile;
-        let shared = Arc::new(SharedPacket::new(packet));
+        let shared = outgoing::shared(packet);
         let recipients = self.matching(&opts);
         let mut wakers = Vec::with_capacity(recipients.len());
         let receivers = recipients
@@ -292,9 +293,9 @@ impl Adapter for LocalAdapter {
                 };
                 let mut store = lock(store);
                 let packet = store.record(&packet, &opts, Instant::now());
-                socket.push(Outgoing::Socket(packet), false)
+                socket.push(packet, false)
             }
-            None => socket.push(Outgoing::Socket(packet), false),
+            None => socket.push(packet, false),
         }
     }
 

@@ -5,10 +5,10 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use event_proto::{Encoded, Value};
+use wsio_engine::Sid;
 
-use super::adapter::{BroadcastOptions, Room};
-use super::event_codec::with_offset;
-use crate::engine::Sid;
+use crate::adapter::{BroadcastOptions, Room};
+use crate::event_codec::with_offset;
 
 /// Settings of connection state recovery ([`Config::connection_state_recovery`](crate::Config)).
 ///
@@ -252,7 +252,7 @@ impl SessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socket::event_codec::encode_event;
+    use crate::event_codec::encode_event;
 
     fn event(name: &str) -> Encoded {
         encode_event("/", vec![Value::from(name)]).unwrap()
@@ -267,7 +267,7 @@ mod tests {
     }
 
     fn offset_of(packet: &Encoded) -> String {
-        let data = crate::socket::event_codec::decode_event(packet).unwrap();
+        let data = crate::event_codec::decode_event(packet).unwrap();
         data.last().and_then(Value::as_str).unwrap().to_owned()
     }
 
@@ -295,7 +295,7 @@ mod tests {
             .missed
             .iter()
             .map(|p| {
-                crate::socket::event_codec::decode_event(p).unwrap()[0]
+                crate::event_codec::decode_event(p).unwrap()[0]
                     .as_str()
                     .unwrap()
                     .to_owned()

@@ -7,16 +7,16 @@ use std::time::Duration;
 use event_proto::{Encoded, Value};
 use tokio::sync::oneshot;
 
-pub use super::event_codec::{decode_event, encode_event, with_offset};
-use super::handle::Socket;
-pub use super::local_adapter::LocalAdapter;
-use super::namespace::NsInner;
-pub use super::recovery::{RecoveryConfig, RestoredSession, SessionState, addressed_to};
-pub use super::remote::RemoteSocket;
-pub use super::server_side::ServerSideAck;
-use crate::engine::Sid;
 use crate::error::Result;
+pub use crate::event_codec::{decode_event, encode_event, with_offset};
+pub use crate::local_adapter::LocalAdapter;
+use crate::namespace::NsInner;
+pub use crate::recovery::{RecoveryConfig, RestoredSession, SessionState, addressed_to};
+pub use crate::remote::RemoteSocket;
+pub use crate::server_side::ServerSideAck;
+use crate::socket::Socket;
 use crate::sync::BoxFuture;
+use wsio_engine::Sid;
 
 /// A room name. Every socket is also in the room named after its id.
 pub type Room = String;
@@ -91,7 +91,7 @@ pub trait Adapter: Send + Sync + 'static {
     /// here, so this runs synchronously to keep a socket's packets in order. Default: send
     /// as is.
     fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
-        socket.push(crate::engine::Outgoing::Socket(packet), false)
+        socket.push(packet, false)
     }
 
     /// Every room with at least one member, on every server. Default: none known.

@@ -1,62 +1,60 @@
 //! One Engine.IO session: its bounded outgoing queue, heartbeat, transport and close.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use event_proto::engine::{self, Action, Role};
-use event_proto::{Encoded, Message};
 use tokio::sync::Notify;
 
-use super::Registry;
-use super::request::RequestInfo;
-use super::sid::Sid;
-use super::websocket::SharedPacket;
+use crate::close_reason::CloseReason;
 use crate::error::Error;
-use crate::reason::DisconnectReason;
-use crate::sync::{BoxFuture, lock};
+use crate::handler::SessionHandler;
+use crate::outgoing::Outgoing;
+use crate::request::RequestInfo;
+use crate::sid::Sid;
+use crate::sync::lock;
 
-/// One item of a session's outgoing queue.
-#[derive(Debug, Clone)]
-pub(crate) enum Outgoing {
-    /// An Engine.IO packet (ping, noop, close).
-    Engine(engine::Packet),
-    /// An encoded Socket.IO packet, possibly shared with other recipients.
-    Socket(Encoded),
-    /// An encoded Socket.IO packet for many recipients, its WebSocket frames encoded once.
-    Shared(Arc<SharedPacket>),
-}
-
-impl Outgoing {
-    /// The Engine.IO packets this item becomes, in send order.
-    pub(crate) fn packets(&self) -> Vec<engine::Packet> {
-        match self {
-            Outgoing::Engine(packet) => vec![packet.clone()],
-            Outgoing::Socket(encoded) => encoded.engine_packets().collect(),
-            Outgoing::Shared(shared) => shared.encoded().engine_packets().collect(),
-        }
-    }
-}
-
-/// The layer above (Socket.IO) as the session sees it.
-pub(crate) trait ConnHandler: Send + Sync + 'static {
-    /// A message (text or binary) arrived.
-    fn on_message(&self, message: Message) -> BoxFuture<'_, ()>;
-    /// The session closed; called exactly once.
-    fn on_close(&self, reason: DisconnectReason);
-}
-
-/// Which transport carries the session.
+/// Which transport carries a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Transport {
+#[non_exhaustive]
+pub enum Transport {
     /// HTTP long-polling.
     Polling,
     /// Polling, with a WebSocket probing to replace it.
     Upgrading,
     /// WebSocket.
     WebSocket,
+}
+
+/// The live sessions of an engine, by id. A session removes itself when it closes.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    sessions: Mutex<HashMap<Sid, Arc<Session>>>,
+}
+
+impl Registry {
+    pub(crate) fn insert(&self, session: Arc<Session>) {
+        lock(&self.sessions).insert(session.sid.clone(), session);
+    }
+
+    pub(crate) fn get(&self, sid: &str) -> Option<Arc<Session>> {
+        lock(&self.sessions).get(sid).cloned()
+    }
+
+    fn remove(&self, sid: &Sid) {
+        lock(&self.sessions).remove(sid);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.sessions).len()
+    }
+
+    pub(crate) fn all(&self) -> Vec<Arc<Session>> {
+        lock(&self.sessions).values().cloned().collect()
+    }
 }
 
 /// Slots a drained queue keeps (64 bytes each), so that a session receiving a message now and
@@ -73,7 +71,7 @@ const KEPT_SLOTS: usize = 4;
 #[repr(C)]
 struct Outbox {
     /// Why the session closed, set once.
-    closed: OnceLock<DisconnectReason>,
+    closed: OnceLock<CloseReason>,
     state: Mutex<OutboxState>,
     capacity: usize,
 }
@@ -140,7 +138,7 @@ impl Outbox {
     }
 }
 
-/// The draining side of the outgoing queue, owned (through [`Conn::queue`]) by whichever
+/// The draining side of the outgoing queue, owned (through [`Session::queue`]) by whichever
 /// transport request drains it.
 #[derive(Debug)]
 pub(crate) struct Queue {
@@ -148,10 +146,12 @@ pub(crate) struct Queue {
     pub(crate) carry: Option<Outgoing>,
 }
 
-/// An Engine.IO session.
-pub(crate) struct Conn {
-    pub(crate) sid: Sid,
-    pub(crate) info: Arc<RequestInfo>,
+/// An Engine.IO session: its id, opening request, transport, bounded outgoing queue and
+/// heartbeat. The layer above queues what it sends with [`push`](Session::push) and ends it
+/// with [`close`](Session::close).
+pub struct Session {
+    sid: Sid,
+    info: Arc<RequestInfo>,
     outbox: Outbox,
     /// Held by the transport that drains the outgoing queue.
     pub(crate) queue: tokio::sync::Mutex<Queue>,
@@ -163,21 +163,21 @@ pub(crate) struct Conn {
     pub(crate) pause: Notify,
     /// Wakes the heartbeat task when a pong moves its deadline.
     heartbeat_moved: Notify,
-    /// Wakes everything waiting in [`Conn::closed`].
+    /// Wakes everything waiting in [`Session::closed`].
     closing: Notify,
-    handler: Mutex<Option<Arc<dyn ConnHandler>>>,
-    /// Set once the client joined a namespace (the connect timeout no longer applies).
-    joined: AtomicBool,
+    handler: Mutex<Option<Arc<dyn SessionHandler>>>,
+    /// Set once the layer above confirmed the session (the connect timeout no longer applies).
+    confirmed: AtomicBool,
     registry: Weak<Registry>,
 }
 
-impl std::fmt::Debug for Conn {
+impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn").field("sid", &self.sid).finish()
+        f.debug_struct("Session").field("sid", &self.sid).finish()
     }
 }
 
-impl Conn {
+impl Session {
     pub(crate) fn new(
         info: RequestInfo,
         transport: Transport,
@@ -185,8 +185,8 @@ impl Conn {
         ping_timeout: Duration,
         capacity: usize,
         registry: Weak<Registry>,
-    ) -> Conn {
-        Conn {
+    ) -> Session {
+        Session {
             sid: Sid::random(),
             info: Arc::new(info),
             outbox: Outbox {
@@ -207,22 +207,35 @@ impl Conn {
             heartbeat_moved: Notify::new(),
             closing: Notify::new(),
             handler: Mutex::new(None),
-            joined: AtomicBool::new(false),
+            confirmed: AtomicBool::new(false),
             registry,
         }
     }
 
     /// Installs the layer above; called once, right after creation.
-    pub(crate) fn set_handler(&self, handler: Arc<dyn ConnHandler>) {
+    pub(crate) fn set_handler(&self, handler: Arc<dyn SessionHandler>) {
         *lock(&self.handler) = Some(handler);
     }
 
-    /// Marks that the client joined a namespace.
-    pub(crate) fn mark_joined(&self) {
-        self.joined.store(true, Ordering::Relaxed);
+    /// The session id.
+    pub fn sid(&self) -> &Sid {
+        &self.sid
     }
 
-    pub(crate) fn transport(&self) -> Transport {
+    /// The request that opened the session: headers, query and remote address.
+    pub fn info(&self) -> &Arc<RequestInfo> {
+        &self.info
+    }
+
+    /// Confirms the session for the layer above (a Socket.IO client joined a namespace): the
+    /// [connect timeout](crate::EngineConfig::connect_timeout) no longer applies.
+    pub fn confirm(&self) {
+        self.confirmed.store(true, Ordering::Relaxed);
+    }
+
+    /// The transport carrying the session now (a polling session probing a WebSocket is
+    /// [`Transport::Upgrading`]).
+    pub fn transport(&self) -> Transport {
         *lock(&self.transport)
     }
 
@@ -237,17 +250,18 @@ impl Conn {
     }
 
     /// Queues an item for the transport. A volatile item is dropped when the queue is full;
-    /// any other item then closes the session as a slow consumer.
-    pub(crate) fn push(&self, item: Outgoing, volatile: bool) -> Result<(), Error> {
+    /// any other item then closes the session as a slow consumer (`transport error`) and
+    /// fails with [`Error::QueueFull`]; a closed session fails with [`Error::Closed`].
+    pub fn push(&self, item: Outgoing, volatile: bool) -> Result<(), Error> {
         if let Some(waker) = self.queue_item(item, volatile)? {
             waker.wake();
         }
         Ok(())
     }
 
-    /// Like [`Conn::push`], but the transport's waker (when it waits) goes to `wakers`
+    /// Like [`Session::push`], but the transport's waker (when it waits) goes to `wakers`
     /// instead of being woken: what a fan-out uses to wake all its recipients later.
-    pub(crate) fn push_quiet(
+    pub fn push_quiet(
         &self,
         item: Outgoing,
         volatile: bool,
@@ -257,7 +271,7 @@ impl Conn {
         Ok(())
     }
 
-    /// Queues `item` (see [`Conn::push`]) and returns the transport's waker to wake.
+    /// Queues `item` (see [`Session::push`]) and returns the transport's waker to wake.
     fn queue_item(&self, item: Outgoing, volatile: bool) -> Result<Option<Waker>, Error> {
         if self.is_closed() {
             return Err(Error::Closed);
@@ -266,14 +280,14 @@ impl Conn {
             Ok(waker) => Ok(waker),
             Err(QueueFull) if volatile => Ok(None),
             Err(QueueFull) => {
-                self.close(DisconnectReason::TransportError);
+                self.close(CloseReason::TransportError);
                 Err(Error::QueueFull)
             }
         }
     }
 
     /// The next queued item without waiting: the carried one first. `queue` is the guard of
-    /// [`Conn::queue`].
+    /// [`Session::queue`].
     pub(crate) fn try_next(&self, queue: &mut Queue) -> Option<Outgoing> {
         queue.carry.take().or_else(|| self.outbox.pop())
     }
@@ -284,7 +298,7 @@ impl Conn {
         std::future::poll_fn(|cx| self.poll_next_or_closed(queue, cx)).await
     }
 
-    /// The poll behind [`Conn::next_or_closed`].
+    /// The poll behind [`Session::next_or_closed`].
     pub(crate) fn poll_next_or_closed(
         &self,
         queue: &mut Queue,
@@ -297,17 +311,17 @@ impl Conn {
     }
 
     /// True once the session closed.
-    pub(crate) fn is_closed(&self) -> bool {
+    pub fn is_closed(&self) -> bool {
         self.outbox.closed.get().is_some()
     }
 
     /// Why the session closed; `None` while it is open.
-    pub(crate) fn close_reason(&self) -> Option<DisconnectReason> {
+    pub fn close_reason(&self) -> Option<CloseReason> {
         self.outbox.closed.get().copied()
     }
 
     /// Resolves once the session is closed, with the reason. Cancel-safe.
-    pub(crate) async fn closed(&self) -> DisconnectReason {
+    pub async fn closed(&self) -> CloseReason {
         loop {
             let notified = self.closing.notified();
             tokio::pin!(notified);
@@ -320,8 +334,9 @@ impl Conn {
         }
     }
 
-    /// Closes the session once: forgets it, tells the layer above, wakes the transports.
-    pub(crate) fn close(&self, reason: DisconnectReason) {
+    /// Closes the session once: forgets it, tells the layer above, wakes the transports
+    /// (which send what is still queued, then end). Later calls do nothing.
+    pub fn close(&self, reason: CloseReason) {
         if self.outbox.closed.set(reason).is_err() {
             return;
         }
@@ -352,9 +367,9 @@ impl Conn {
                     handler.on_message(message).await;
                 }
             }
-            Some(Action::Close(_)) => self.close(DisconnectReason::TransportClose),
+            Some(Action::Close(_)) => self.close(CloseReason::TransportClose),
             Some(Action::Send(packet)) => {
-                let _ = self.push(Outgoing::Engine(packet), false);
+                let _ = self.push(Outgoing::Packet(packet), false);
             }
             None => {}
         }
@@ -370,8 +385,8 @@ impl Conn {
                 return;
             };
             let mut wake = tokio::time::Instant::from_std(deadline);
-            let joined = self.joined.load(Ordering::Relaxed);
-            if !joined {
+            let confirmed = self.confirmed.load(Ordering::Relaxed);
+            if !confirmed {
                 wake = wake.min(connect_deadline);
             }
             tokio::select! {
@@ -379,19 +394,19 @@ impl Conn {
                 () = self.heartbeat_moved.notified() => continue,
                 _ = &mut closed => return,
             }
-            if !self.joined.load(Ordering::Relaxed)
+            if !self.confirmed.load(Ordering::Relaxed)
                 && tokio::time::Instant::now() >= connect_deadline
             {
-                self.close(DisconnectReason::ForcedClose);
+                self.close(CloseReason::ForcedClose);
                 return;
             }
             let action = lock(&self.heartbeat).handle_timeout(std::time::Instant::now());
             match action {
                 Some(Action::Send(ping)) => {
-                    let _ = self.push(Outgoing::Engine(ping), false);
+                    let _ = self.push(Outgoing::Packet(ping), false);
                 }
                 Some(Action::Close(_)) => {
-                    self.close(DisconnectReason::PingTimeout);
+                    self.close(CloseReason::PingTimeout);
                     return;
                 }
                 _ => {}

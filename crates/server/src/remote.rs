@@ -4,10 +4,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use event_proto::Value;
+use wsio_engine::{RequestInfo, Sid};
 
-use super::adapter::Room;
-use super::handle::Socket;
-use crate::engine::{RequestInfo, Sid};
+use crate::adapter::Room;
+use crate::socket::Socket;
 
 /// A socket as [`fetch_sockets`](crate::BroadcastOperator::fetch_sockets) reports it: on this
 /// server ([`local`](Self::local) is `Some`) or on another server of the cluster.

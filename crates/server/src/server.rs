@@ -10,22 +10,20 @@ use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use tokio::net::TcpListener;
+use wsio_engine::{CloseReason, Endpoint, Engine, Handler, HttpService, Session, SessionHandler};
 
-use super::client::Client;
-use super::handle::Socket;
-use super::namespace::{DynamicNamespace, Namespace, NsInner, NsSetup};
+use crate::client::Client;
 use crate::config::Config;
-use crate::engine::{Conn, ConnHandler, Engine, EngineHandler};
-use crate::http::service::IoService;
+use crate::namespace::{DynamicNamespace, Namespace, NsInner, NsSetup};
 use crate::reason::DisconnectReason;
+use crate::socket::Socket;
 use crate::sync::{read, write};
 
 pub(crate) struct ServerInner {
     pub(crate) config: Arc<Config>,
-    pub(crate) engine: Engine,
+    engine: Engine<SocketIo>,
     namespaces: RwLock<HashMap<String, Namespace>>,
     dynamic: RwLock<Vec<DynamicNamespace>>,
-    me: std::sync::Weak<ServerInner>,
 }
 
 impl ServerInner {
@@ -51,9 +49,15 @@ impl ServerInner {
     }
 }
 
-impl EngineHandler for ServerInner {
-    fn on_open(&self, conn: &Arc<Conn>) -> Arc<dyn ConnHandler> {
-        Client::new(conn.clone(), self.me.clone())
+/// The Socket.IO layer as the handler of its [`Engine`]: every new session gets the Socket.IO
+/// side of a connection (its decoder and its sockets by namespace).
+pub struct SocketIo {
+    server: std::sync::Weak<ServerInner>,
+}
+
+impl Handler for SocketIo {
+    fn on_open(&self, session: &Arc<Session>) -> Arc<dyn SessionHandler> {
+        Client::new(session.clone(), self.server.clone())
     }
 }
 
@@ -107,11 +111,10 @@ impl Server {
     pub fn new(config: Config) -> Server {
         let config = Arc::new(config);
         Server(Arc::new_cyclic(|me| ServerInner {
-            engine: Engine::new(config.clone()),
+            engine: Engine::new(config.engine_config(), SocketIo { server: me.clone() }),
             config,
             namespaces: RwLock::new(HashMap::new()),
             dynamic: RwLock::new(Vec::new()),
-            me: me.clone(),
         }))
     }
 
@@ -158,7 +161,7 @@ impl Server {
 
     /// Number of live Engine.IO sessions.
     pub fn session_count(&self) -> usize {
-        self.0.engine.registry.len()
+        self.0.engine.session_count()
     }
 
     /// Answers one HTTP request (for hyper users who route themselves). Requests outside the
@@ -168,15 +171,12 @@ impl Server {
         req: Request<Incoming>,
         remote: Option<SocketAddr>,
     ) -> Response<Full<Bytes>> {
-        crate::http::service::handle(self, req, remote).await
+        self.0.engine.handle(req, remote).await
     }
 
     /// The server as a hyper service for a connection from `remote`.
-    pub fn service(&self, remote: Option<SocketAddr>) -> IoService {
-        IoService {
-            server: self.clone(),
-            remote,
-        }
+    pub fn service(&self, remote: Option<SocketAddr>) -> crate::IoService {
+        HttpService::new(self.clone(), remote)
     }
 
     /// Serves HTTP on `listener` until `stop` resolves, then closes every session with
@@ -186,7 +186,7 @@ impl Server {
         listener: TcpListener,
         stop: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
-        crate::http::serve::serve(self.clone(), listener, stop, None).await
+        self.0.engine.serve(listener, stop).await
     }
 
     /// Like [`serve`](Self::serve), answering requests outside the Engine.IO path with
@@ -200,8 +200,7 @@ impl Server {
     where
         F: Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static,
     {
-        let fallback: crate::http::serve::Fallback = Arc::new(fallback);
-        crate::http::serve::serve(self.clone(), listener, stop, Some(fallback)).await
+        self.0.engine.serve_with(listener, stop, fallback).await
     }
 
     /// Emits `event` with `args` to the server-side handlers of namespace `/` on every other
@@ -234,8 +233,26 @@ impl Server {
 
     /// Closes every session; their sockets leave with `reason`.
     pub fn close(&self, reason: DisconnectReason) {
-        for conn in self.0.engine.registry.all() {
-            conn.close(reason);
+        if let Some(reason) = reason.close_reason() {
+            self.0.engine.close_all(reason);
+            return;
         }
+        // A namespace reason is no reason to close a session: the sockets leave with it
+        // first, then their sessions close.
+        let namespaces: Vec<Namespace> = read(&self.0.namespaces).values().cloned().collect();
+        for ns in namespaces {
+            for socket in ns.sockets() {
+                socket.leave_namespace(reason);
+            }
+        }
+        self.0.engine.close_all(CloseReason::ForcedClose);
+    }
+}
+
+impl Endpoint for Server {
+    type Handler = SocketIo;
+
+    fn engine(&self) -> &Engine<SocketIo> {
+        &self.0.engine
     }
 }

@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use event_proto::{Str, Value};
+use wsio_engine::{RequestInfo, Sid};
 
-use super::adapter::{Adapter, AdapterContext, AdapterFactory, LocalAdapter, Room};
-use super::broadcast::BroadcastOperator;
-use super::handle::Socket;
-use super::recovery::RecoveryConfig;
-use super::server_side::{ServerSideAck, ServerSideHandlers};
-use crate::engine::{RequestInfo, Sid};
+use crate::adapter::{Adapter, AdapterContext, AdapterFactory, LocalAdapter, Room};
+use crate::broadcast::BroadcastOperator;
+use crate::recovery::RecoveryConfig;
+use crate::server_side::{ServerSideAck, ServerSideHandlers};
+use crate::socket::Socket;
 use crate::sync::{BoxFuture, read, write};
 
 /// What a connect middleware sees: the namespace, the client's `auth` payload and the

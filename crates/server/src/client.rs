@@ -5,18 +5,19 @@ use std::sync::{Arc, Mutex, Weak};
 
 use event_proto::socket::{Packet, PacketKind};
 use event_proto::{Decoder, JsonDecoder, JsonParser, Message, Parser, Str, Value};
+use wsio_engine::{BoxFuture, CloseReason, Session, SessionHandler};
 
-use super::adapter::AttachSession;
-use super::handle::{Socket, SocketIdentity};
-use super::namespace::{ConnectRequest, NsInner};
-use super::recovery::RestoredSession;
-use super::server::ServerInner;
-use crate::engine::{Conn, ConnHandler, Outgoing};
+use crate::adapter::AttachSession;
+use crate::namespace::{ConnectRequest, NsInner};
+use crate::outgoing;
 use crate::reason::DisconnectReason;
-use crate::sync::{BoxFuture, lock};
+use crate::recovery::RestoredSession;
+use crate::server::ServerInner;
+use crate::socket::{Socket, SocketIdentity};
+use crate::sync::lock;
 
 pub(crate) struct Client {
-    conn: Arc<Conn>,
+    session: Arc<Session>,
     server: Weak<ServerInner>,
     decoder: Mutex<JsonDecoder>,
     sockets: Mutex<HashMap<Str, Socket>>,
@@ -24,13 +25,13 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    pub(crate) fn new(conn: Arc<Conn>, server: Weak<ServerInner>) -> Arc<Client> {
+    pub(crate) fn new(session: Arc<Session>, server: Weak<ServerInner>) -> Arc<Client> {
         let limits = server
             .upgrade()
             .map(|s| s.config.limits)
             .unwrap_or_default();
         Arc::new_cyclic(|me| Client {
-            conn,
+            session,
             server,
             decoder: Mutex::new(JsonParser.decoder(limits)),
             sockets: Mutex::new(HashMap::new()),
@@ -54,7 +55,7 @@ impl Client {
 
     fn send_packet(&self, packet: &Packet) {
         if let Ok(encoded) = JsonParser.encode(packet) {
-            let _ = self.conn.push(Outgoing::Socket(encoded), false);
+            let _ = self.session.push(outgoing::single(encoded), false);
         }
     }
 
@@ -76,7 +77,7 @@ impl Client {
                     socket.on_ack(&packet);
                 }
             }
-            PacketKind::ConnectError => self.conn.close(DisconnectReason::ParseError),
+            PacketKind::ConnectError => self.session.close(CloseReason::ParseError),
         }
     }
 
@@ -112,7 +113,7 @@ impl Client {
         let request = ConnectRequest {
             ns: packet.ns.to_string(),
             auth: auth.clone(),
-            info: self.conn.info.clone(),
+            info: self.session.info().clone(),
         };
         if let Err(refused) = ns.setup.check(request).await {
             let data = refused.data.map(Value::from);
@@ -128,13 +129,13 @@ impl Client {
         {
             return;
         }
-        if self.conn.is_closed() {
+        if self.session.is_closed() {
             return;
         }
         let identity = SocketIdentity::fresh(ns.recovery.is_some());
         let socket = Socket::new(
             ns.clone(),
-            self.conn.clone(),
+            self.session.clone(),
             self.me.clone(),
             auth,
             identity,
@@ -142,7 +143,7 @@ impl Client {
         let _ = socket.join([socket.id().to_string()]).await;
         crate::sync::write(&ns.sockets).insert(socket.id().clone(), socket.clone());
         lock(&self.sockets).insert(packet.ns.clone(), socket.clone());
-        self.conn.mark_joined();
+        self.session.confirm();
         self.send_packet(&connect_reply(&packet.ns, &socket));
         (ns.setup.on_connect)(socket);
     }
@@ -159,39 +160,39 @@ impl Client {
         pid: String,
         offset: String,
     ) -> bool {
-        if self.conn.is_closed() {
+        if self.session.is_closed() {
             return false;
         }
         let attached: Arc<Mutex<Option<Socket>>> = Arc::new(Mutex::new(None));
         let attach: AttachSession = Box::new({
-            let (ns, conn, me, auth, name) = (
+            let (ns, session, me, auth, name) = (
                 ns.clone(),
-                self.conn.clone(),
+                self.session.clone(),
                 self.me.clone(),
                 auth.clone(),
                 name.clone(),
             );
             let attached = attached.clone();
-            move |session: RestoredSession| {
-                let state = session.state;
+            move |restored: RestoredSession| {
+                let state = restored.state;
                 let identity = SocketIdentity {
                     id: state.sid,
                     pid: Some(state.pid),
                     data: state.data,
                     recovered: true,
                 };
-                let socket = Socket::new(ns.clone(), conn.clone(), me.clone(), auth, identity);
+                let socket = Socket::new(ns.clone(), session.clone(), me.clone(), auth, identity);
                 crate::sync::write(&ns.sockets).insert(socket.id().clone(), socket.clone());
                 if let Some(client) = me.upgrade() {
                     lock(&client.sockets).insert(name.clone(), socket.clone());
                 }
-                conn.mark_joined();
+                session.confirm();
                 // What the client missed comes first, then the CONNECT reply.
-                for encoded in session.missed {
-                    let _ = conn.push(Outgoing::Socket(encoded), false);
+                for encoded in restored.missed {
+                    let _ = session.push(outgoing::single(encoded), false);
                 }
                 if let Ok(reply) = JsonParser.encode(&connect_reply(&name, &socket)) {
-                    let _ = conn.push(Outgoing::Socket(reply), false);
+                    let _ = session.push(outgoing::single(reply), false);
                 }
                 *lock(&attached) = Some(socket);
             }
@@ -217,19 +218,20 @@ fn connect_reply(ns: &Str, socket: &Socket) -> Packet {
     Packet::connect(ns.clone(), Some(Value::Object(reply)))
 }
 
-impl ConnHandler for Client {
+impl SessionHandler for Client {
     fn on_message(&self, message: Message) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let decoded = lock(&self.decoder).push(message);
             match decoded {
                 Ok(Some(packet)) => self.dispatch(packet).await,
                 Ok(None) => {}
-                Err(_) => self.conn.close(DisconnectReason::ParseError),
+                Err(_) => self.session.close(CloseReason::ParseError),
             }
         })
     }
 
-    fn on_close(&self, reason: DisconnectReason) {
+    fn on_close(&self, reason: CloseReason) {
+        let reason = DisconnectReason::from(reason);
         let sockets: Vec<Socket> = lock(&self.sockets).drain().map(|(_, s)| s).collect();
         for socket in sockets {
             socket.leave_namespace(reason);

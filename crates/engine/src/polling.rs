@@ -8,10 +8,9 @@ use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
-use super::errors::EngineError;
-use super::session::{Conn, Transport};
-use super::{HttpResponse, text_response};
-use crate::reason::DisconnectReason;
+use crate::close_reason::CloseReason;
+use crate::response::{HttpResponse, RequestError, text_response};
+use crate::session::{Session, Transport};
 
 /// A GET: waits for data (or a heartbeat ping), then answers with as many queued packets as
 /// fit in `max_payload`. A second GET while one is pending closes the session.
@@ -25,20 +24,20 @@ use crate::reason::DisconnectReason;
 /// page was closed, its network dropped the connection) is dropped by the HTTP server
 /// before it answers; the session then ends at once with `transport error`, as the
 /// reference ends it, instead of lingering until the heartbeat gives up on it.
-pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
-    if conn.transport() == Transport::WebSocket {
-        return EngineError::BadRequest.response(None);
+pub(crate) async fn get(session: &Arc<Session>, max_payload: usize) -> HttpResponse {
+    if session.transport() == Transport::WebSocket {
+        return RequestError::BadRequest.response(None);
     }
-    let Ok(mut queue) = conn.queue.try_lock() else {
-        conn.close(DisconnectReason::TransportError);
-        return EngineError::BadRequest.response(None);
+    let Ok(mut queue) = session.queue.try_lock() else {
+        session.close(CloseReason::TransportError);
+        return RequestError::BadRequest.response(None);
     };
-    if queue.carry.is_none() && !conn.is_closed() {
-        let held = HeldPoll(Some(conn));
+    if queue.carry.is_none() && !session.is_closed() {
+        let held = HeldPoll(Some(session));
         tokio::select! {
             // An item, or nothing once the session is closed.
-            item = conn.next_or_closed(&mut queue) => queue.carry = item,
-            () = conn.pause.notified() => {
+            item = session.next_or_closed(&mut queue) => queue.carry = item,
+            () = session.pause.notified() => {
                 held.release();
                 return text_response(Bytes::from_static(b"6"));
             }
@@ -48,7 +47,7 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
     let mut body = PayloadBuilder::new(max_payload);
     // Bytes written so far; each packet is counted with a separator, a slight overestimate.
     let mut used = 0usize;
-    while let Some(item) = conn.try_next(&mut queue) {
+    while let Some(item) = session.try_next(&mut queue) {
         let packets = item.packets();
         let cost = packets
             .iter()
@@ -63,7 +62,7 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
             body.push(packet);
         }
     }
-    if conn.is_closed() && queue.carry.is_none() && !closed_by_client(conn) {
+    if session.is_closed() && queue.carry.is_none() && !closed_by_client(session) {
         body.push(&Packet::Close);
     }
     if body.is_empty() {
@@ -74,7 +73,7 @@ pub(crate) async fn get(conn: &Arc<Conn>, max_payload: usize) -> HttpResponse {
 
 /// A GET held open for the client. Dropped while still held (the request's connection
 /// closed before it was answered), it closes the session.
-struct HeldPoll<'a>(Option<&'a Conn>);
+struct HeldPoll<'a>(Option<&'a Session>);
 
 impl HeldPoll<'_> {
     /// The GET is being answered: nothing to close.
@@ -85,30 +84,30 @@ impl HeldPoll<'_> {
 
 impl Drop for HeldPoll<'_> {
     fn drop(&mut self) {
-        if let Some(conn) = self.0.take() {
-            conn.close(DisconnectReason::TransportError);
+        if let Some(session) = self.0.take() {
+            session.close(CloseReason::TransportError);
         }
     }
 }
 
 /// True when the client ended the session with a close packet: over polling, that is the
 /// only way a session closes with `transport close`.
-fn closed_by_client(conn: &Conn) -> bool {
-    conn.close_reason() == Some(DisconnectReason::TransportClose)
+fn closed_by_client(session: &Session) -> bool {
+    session.close_reason() == Some(CloseReason::TransportClose)
 }
 
 /// A POST: reads at most `max_payload` bytes, decodes the packets and hands them over.
 pub(crate) async fn post(
-    conn: &Arc<Conn>,
+    session: &Arc<Session>,
     req: Request<Incoming>,
     max_payload: usize,
 ) -> HttpResponse {
-    if conn.transport() == Transport::WebSocket {
-        return EngineError::BadRequest.response(None);
+    if session.transport() == Transport::WebSocket {
+        return RequestError::BadRequest.response(None);
     }
-    let Ok(_guard) = conn.post.try_lock() else {
-        conn.close(DisconnectReason::TransportError);
-        return EngineError::BadRequest.response(None);
+    let Ok(_guard) = session.post.try_lock() else {
+        session.close(CloseReason::TransportError);
+        return RequestError::BadRequest.response(None);
     };
     let declared = req
         .headers()
@@ -116,21 +115,21 @@ pub(crate) async fn post(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max_payload as u64) {
-        return too_large(conn);
+        return too_large(session);
     }
     let body = match Limited::new(req.into_body(), max_payload).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return too_large(conn),
+        Err(_) => return too_large(session),
     };
     let packets = match decode_payload(body, max_payload) {
         Ok(packets) => packets,
         Err(_) => {
-            conn.close(DisconnectReason::ParseError);
-            return EngineError::BadRequest.response(None);
+            session.close(CloseReason::ParseError);
+            return RequestError::BadRequest.response(None);
         }
     };
     for packet in packets {
-        conn.receive(packet).await;
+        session.receive(packet).await;
     }
     let mut response = text_response(Bytes::from_static(b"ok"));
     response.headers_mut().insert(
@@ -140,21 +139,9 @@ pub(crate) async fn post(
     response
 }
 
-fn too_large(conn: &Conn) -> HttpResponse {
-    conn.close(DisconnectReason::TransportError);
+fn too_large(session: &Session) -> HttpResponse {
+    session.close(CloseReason::TransportError);
     let mut response = HttpResponse::new(Full::new(Bytes::from_static(b"payload too large")));
     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::Outgoing;
-
-    #[test]
-    fn outgoing_expands_to_engine_packets() {
-        let item = Outgoing::Engine(Packet::Noop);
-        assert_eq!(item.packets(), vec![Packet::Noop]);
-    }
 }

@@ -7,20 +7,21 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use event_proto::socket::Packet;
-use event_proto::{JsonParser, Parser, Value};
+use event_proto::{Encoded, JsonParser, Parser, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
+use wsio_engine::{CloseReason, Outgoing, RequestInfo, Session, Sid, Transport};
 
-use super::ack::{self, AckSender};
-use super::adapter::{AckReceiver, Room};
-use super::broadcast::BroadcastOperator;
-use super::client::Client;
-use super::namespace::NsInner;
-use super::recovery::SessionState;
-use crate::engine::{Conn, Outgoing, RequestInfo, Sid};
+use crate::ack::{self, AckSender};
+use crate::adapter::{AckReceiver, Room};
+use crate::broadcast::BroadcastOperator;
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::namespace::NsInner;
+use crate::outgoing;
 use crate::reason::DisconnectReason;
+use crate::recovery::SessionState;
 use crate::sync::{lock, read, write};
 
 type EventHandler = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
@@ -30,7 +31,7 @@ type CloseHandler = Box<dyn FnOnce(Socket, DisconnectReason) + Send>;
 pub(crate) struct SocketInner {
     pub(crate) id: Sid,
     pub(crate) ns: Arc<NsInner>,
-    conn: Arc<Conn>,
+    session: Arc<Session>,
     client: Weak<Client>,
     auth: Value,
     pid: Option<String>,
@@ -82,7 +83,7 @@ impl SocketIdentity {
 impl Socket {
     pub(crate) fn new(
         ns: Arc<NsInner>,
-        conn: Arc<Conn>,
+        session: Arc<Session>,
         client: Weak<Client>,
         auth: Value,
         identity: SocketIdentity,
@@ -90,7 +91,7 @@ impl Socket {
         Socket(Arc::new(SocketInner {
             id: identity.id,
             ns,
-            conn,
+            session,
             client,
             auth,
             pid: identity.pid,
@@ -118,27 +119,27 @@ impl Socket {
     }
 
     /// The namespace the socket is in.
-    pub fn namespace(&self) -> super::namespace::Namespace {
-        super::namespace::Namespace(self.0.ns.clone())
+    pub fn namespace(&self) -> crate::namespace::Namespace {
+        crate::namespace::Namespace(self.0.ns.clone())
     }
 
     /// The id of the underlying Engine.IO session (shared by the client's namespaces).
     pub fn engine_id(&self) -> &Sid {
-        &self.0.conn.sid
+        self.0.session.sid()
     }
 
     /// The current transport: `"polling"` or `"websocket"` (a polling session that is
     /// probing a WebSocket is still `"polling"`).
     pub fn transport(&self) -> &'static str {
-        match self.0.conn.transport() {
-            crate::engine::Transport::WebSocket => "websocket",
+        match self.0.session.transport() {
+            Transport::WebSocket => "websocket",
             _ => "polling",
         }
     }
 
     /// The request that opened the connection: headers, query and remote address.
     pub fn handshake(&self) -> &RequestInfo {
-        &self.0.conn.info
+        self.0.session.info()
     }
 
     /// The CONNECT payload the client sent (`auth`).
@@ -276,7 +277,7 @@ impl Socket {
         let id = self.0.ns.next_ack_id();
         let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, Some(id))?;
         let rx = self.expect_ack(id);
-        self.push(Outgoing::Socket(encoded), false)?;
+        self.push(encoded, false)?;
         let result = ack::wait(rx, timeout).await;
         lock(&self.0.acks).remove(&id);
         result
@@ -320,7 +321,7 @@ impl Socket {
             return Err(Error::Closed);
         }
         let encoded = JsonParser.encode(&Packet::disconnect(self.0.ns.name.clone()))?;
-        let sent = self.push(Outgoing::Socket(encoded), false);
+        let sent = self.push(encoded, false);
         self.leave_namespace(DisconnectReason::ServerNamespaceDisconnect);
         sent
     }
@@ -335,17 +336,19 @@ impl Socket {
         for socket in sockets {
             let _ = socket.disconnect();
         }
-        self.0.conn.close(DisconnectReason::ForcedClose);
+        self.0.session.close(CloseReason::ForcedClose);
     }
 
     /// Closes the whole connection (every namespace of this client): `forced close`.
     pub fn close_connection(&self) {
-        self.0.conn.close(DisconnectReason::ForcedClose);
+        self.0.session.close(CloseReason::ForcedClose);
     }
 
-    /// Queues `item` for the socket's transport (see [`Conn::push`]).
-    pub(crate) fn push(&self, item: Outgoing, volatile: bool) -> Result<()> {
-        self.open_conn()?.push(item, volatile)
+    /// Queues `packet` for the socket's transport (see [`Session::push`]).
+    pub(crate) fn push(&self, packet: Encoded, volatile: bool) -> Result<()> {
+        Ok(self
+            .open_session()?
+            .push(outgoing::single(packet), volatile)?)
     }
 
     /// Like [`Socket::push`], collecting the transport's waker in `wakers` instead of waking
@@ -356,13 +359,13 @@ impl Socket {
         volatile: bool,
         wakers: &mut Vec<std::task::Waker>,
     ) -> Result<()> {
-        self.open_conn()?.push_quiet(item, volatile, wakers)
+        Ok(self.open_session()?.push_quiet(item, volatile, wakers)?)
     }
 
     /// The session, while the socket is connected.
-    fn open_conn(&self) -> Result<&Conn> {
+    fn open_session(&self) -> Result<&Session> {
         if self.connected() {
-            Ok(&self.0.conn)
+            Ok(&self.0.session)
         } else {
             Err(Error::Closed)
         }

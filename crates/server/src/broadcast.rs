@@ -6,10 +6,10 @@ use std::time::Duration;
 use event_proto::{JsonParser, Parser, Value};
 use serde::Serialize;
 
-use super::adapter::{BroadcastOptions, Room};
-use super::namespace::NsInner;
-use super::remote::RemoteSocket;
+use crate::adapter::{BroadcastOptions, Room};
 use crate::error::{Error, Result};
+use crate::namespace::NsInner;
+use crate::remote::RemoteSocket;
 
 /// Addresses a set of sockets of one namespace. Built by [`Namespace`](crate::Namespace)
 /// and [`Socket`](crate::Socket) methods; every packet is encoded once and shared by all recipients.

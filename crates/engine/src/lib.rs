@@ -1,0 +1,120 @@
+//! An Engine.IO v4 server on hyper: the transport layer below Socket.IO.
+//!
+//! An [`Engine`] answers the requests for its path ([`EngineConfig::path`]): it opens
+//! sessions over HTTP long-polling or WebSocket, upgrades polling sessions to WebSocket,
+//! keeps their heartbeats, and delivers every message a peer sends to the layer above, the
+//! [`Handler`] it was built with. It knows nothing of what the messages mean: Socket.IO
+//! (`wsio-server`) is one such layer, an echo is another.
+//!
+//! * [`Session`] — one peer: its id ([`Sid`]), its opening request ([`RequestInfo`]), its
+//!   [`Transport`], and one bounded outgoing queue of [`Outgoing`] items drained by whichever
+//!   transport carries it. [`SharedMessages`] are queued on many sessions at once and encoded
+//!   as WebSocket frames once.
+//! * [`Handler`] and [`SessionHandler`] — the upward interface: a session opened, a message
+//!   arrived, the session closed (with a [`CloseReason`]).
+//! * Serving: [`Engine::serve`] runs the accept loop (one hyper HTTP/1 connection per TCP
+//!   connection, request heads within [`EngineConfig::header_read_timeout`]);
+//!   [`Engine::handle`] answers one request; [`HttpService`] is a hyper service and, with the
+//!   `tower` feature (on by default), [`EngineService`] and [`EngineLayer`] mount an endpoint
+//!   in tower stacks. CORS ([`Cors`]) and an `allow_request` hook ([`AllowRequest`]) guard
+//!   the handshakes.
+//!
+//! # Queues and memory
+//!
+//! Every session has one bounded outgoing queue ([`EngineConfig::queue_capacity`] items).
+//! Volatile items are dropped when it is full; any other item then closes the session as a
+//! slow consumer (`transport error`) and the push fails with [`Error::QueueFull`].
+//!
+//! # Example: an Engine.IO echo server
+//!
+//! Every message a client sends, text or binary, goes back to it over its session:
+//!
+//! ```
+//! use std::sync::{Arc, Weak};
+//!
+//! use event_proto::Message;
+//! use wsio_engine::{
+//!     BoxFuture, CloseReason, Engine, EngineConfig, Handler, Messages, Outgoing, Session,
+//!     SessionHandler,
+//! };
+//!
+//! /// Gives every new session an echo.
+//! struct Echo;
+//!
+//! impl Handler for Echo {
+//!     fn on_open(&self, session: &Arc<Session>) -> Arc<dyn SessionHandler> {
+//!         // No layer above waits for a namespace: the connect timeout does not apply.
+//!         session.confirm();
+//!         Arc::new(EchoSession(Arc::downgrade(session)))
+//!     }
+//! }
+//!
+//! /// The echo of one session, which it holds weakly (the session owns it).
+//! struct EchoSession(Weak<Session>);
+//!
+//! impl SessionHandler for EchoSession {
+//!     fn on_message(&self, message: Message) -> BoxFuture<'_, ()> {
+//!         if let Some(session) = self.0.upgrade() {
+//!             // A full queue closes the session; nothing more to do here.
+//!             let _ = session.push(Outgoing::Messages(Messages::one(message)), false);
+//!         }
+//!         Box::pin(std::future::ready(()))
+//!     }
+//!
+//!     fn on_close(&self, _reason: CloseReason) {}
+//! }
+//!
+//! let engine = Engine::new(EngineConfig::default(), Echo);
+//! assert!(engine.serves("/engine.io/"));
+//! assert_eq!(engine.session_count(), 0);
+//!
+//! // Serving, until Ctrl-C:
+//! # #[allow(clippy::needless_doctest_main)]
+//! # async fn serve(engine: Engine<Echo>) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! engine
+//!     .serve(listener, async {
+//!         let _ = tokio::signal::ctrl_c().await;
+//!     })
+//!     .await
+//! # }
+//! ```
+
+mod accept_loop;
+mod close_reason;
+mod config;
+mod cors;
+mod engine;
+mod error;
+mod handler;
+#[cfg(feature = "tower")]
+mod incoming;
+mod outgoing;
+mod polling;
+mod read_wake;
+mod request;
+mod response;
+mod serve;
+mod service;
+mod session;
+mod sid;
+mod sync;
+#[cfg(feature = "tower")]
+mod tower;
+mod websocket;
+mod ws_message;
+
+pub use accept_loop::accept_until;
+pub use close_reason::CloseReason;
+pub use config::{AllowRequest, EngineConfig};
+pub use cors::Cors;
+pub use engine::{Endpoint, Engine, Handler};
+pub use error::Error;
+pub use handler::{BoxFuture, SessionHandler};
+pub use outgoing::{Messages, Outgoing, SharedMessages};
+pub use request::RequestInfo;
+pub use service::HttpService;
+pub use session::{Session, Transport};
+pub use sid::Sid;
+#[cfg(feature = "tower")]
+pub use tower::{EngineLayer, EngineResponse, EngineRouter, EngineService};
