@@ -162,8 +162,8 @@ fn theirs_msgpack_decode(bytes: &Bytes) -> SPacket {
         .expect("decodes")
 }
 
-/// The same workload through both MessagePack parsers. event-proto has no serde fast path for
-/// MessagePack: "event-proto" goes through its `Value` tree (as the JSON "via Value" does).
+/// The same workload through both MessagePack parsers: "event-proto" serializes the serde
+/// arguments straight to MessagePack, "prebuilt Value" encodes an already built packet.
 fn msgpack_workload(c: &mut Criterion, group_name: &str, data: serde_json::Value) {
     let bytes = msgpack_bytes(
         &MsgPackParser

@@ -88,22 +88,32 @@ pub fn write_value(value: &Value, out: &mut Vec<u8>) {
         Value::Bool(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
         Value::Number(n) => write_number(n, out),
         Value::String(s) => write_str(s, out),
-        Value::Binary(data) => {
-            write_head(out, data.len(), None, [0xc4, 0xc5, 0xc6]);
-            out.extend_from_slice(data);
-        }
+        Value::Binary(data) => write_bin(data, out),
         Value::Array(items) => {
-            write_head(out, items.len(), Some((0x90, 16)), [0, 0xdc, 0xdd]);
+            write_head(out, items.len(), ARRAY, ARRAY_WIDE);
             items.iter().for_each(|item| write_value(item, out));
         }
         Value::Object(members) => {
-            write_head(out, members.len(), Some((0x80, 16)), [0, 0xde, 0xdf]);
+            write_head(out, members.len(), MAP, MAP_WIDE);
             for (key, item) in members {
                 write_str(key, out);
                 write_value(item, out);
             }
         }
     }
+}
+
+/// The fix format of arrays, and their 16- and 32-bit markers (for [`write_head`]).
+pub(crate) const ARRAY: Option<(u8, usize)> = Some((0x90, 16));
+pub(crate) const ARRAY_WIDE: [u8; 3] = [0, 0xdc, 0xdd];
+/// The fix format of maps, and their 16- and 32-bit markers.
+pub(crate) const MAP: Option<(u8, usize)> = Some((0x80, 16));
+pub(crate) const MAP_WIDE: [u8; 3] = [0, 0xde, 0xdf];
+
+/// Appends `bin` data in its smallest format.
+pub(crate) fn write_bin(data: &[u8], out: &mut Vec<u8>) {
+    write_head(out, data.len(), None, [0xc4, 0xc5, 0xc6]);
+    out.extend_from_slice(data);
 }
 
 /// Appends a `str` in its smallest format.
@@ -115,7 +125,7 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
 /// Appends a length header: the fix format `(base, bound)` when the length is below `bound`,
 /// else the 8-, 16- or 32-bit format in `wide` (a 0 marker means "no such format").
 /// Lengths of 2³² and more cannot be written and are clamped (nothing in a packet gets there).
-fn write_head(out: &mut Vec<u8>, len: usize, fix: Option<(u8, usize)>, wide: [u8; 3]) {
+pub(crate) fn write_head(out: &mut Vec<u8>, len: usize, fix: Option<(u8, usize)>, wide: [u8; 3]) {
     match fix {
         Some((base, bound)) if len < bound => out.push(base | len as u8),
         _ if len < 0x100 && wide[0] != 0 => out.extend_from_slice(&[wide[0], len as u8]),
@@ -137,19 +147,22 @@ fn write_number(n: &Number, out: &mut Vec<u8>) {
     } else if let Some(i) = n.as_i64() {
         write_int(i, out);
     } else {
-        let f = n.as_f64().unwrap_or(0.0);
-        // -2⁶³ ≤ f < 2⁶⁴, integral: notepack writes an integer.
-        if f.fract() == 0.0 && (-9.223_372_036_854_776e18..1.844_674_407_370_955_2e19).contains(&f)
-        {
-            if f >= 0.0 {
-                write_uint(f as u64, out);
-            } else {
-                write_int(f as i64, out);
-            }
+        write_float(n.as_f64().unwrap_or(0.0), out);
+    }
+}
+
+/// A finite float: an integer when integral and within −2⁶³ ≤ f < 2⁶⁴ (as notepack writes a
+/// JavaScript number), float64 otherwise.
+pub(crate) fn write_float(f: f64, out: &mut Vec<u8>) {
+    if f.fract() == 0.0 && (-9.223_372_036_854_776e18..1.844_674_407_370_955_2e19).contains(&f) {
+        if f >= 0.0 {
+            write_uint(f as u64, out);
         } else {
-            out.push(0xcb);
-            out.extend_from_slice(&f.to_be_bytes());
+            write_int(f as i64, out);
         }
+    } else {
+        out.push(0xcb);
+        out.extend_from_slice(&f.to_be_bytes());
     }
 }
 
@@ -173,7 +186,7 @@ pub fn write_uint(u: u64, out: &mut Vec<u8>) {
     }
 }
 
-fn write_int(i: i64, out: &mut Vec<u8>) {
+pub(crate) fn write_int(i: i64, out: &mut Vec<u8>) {
     if let Ok(u) = u64::try_from(i) {
         return write_uint(u, out);
     }

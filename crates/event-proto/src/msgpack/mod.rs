@@ -22,7 +22,9 @@
 //! Keys are written in the order `type`, `data`, `id`, `nsp` — the order the reference server
 //! (`socket.io` 4) writes an emitted event in — and absent fields are left out (the reference
 //! decoder refuses a `DISCONNECT` whose `data` is present, even as `nil`). Values are written
-//! as notepack writes JavaScript values: see [`write_value`].
+//! as notepack writes JavaScript values: see [`write_value`]. [`Parser::encode_event`] and
+//! [`Parser::encode_ack`] serialize serde arguments straight to MessagePack, to the same bytes
+//! as encoding the packet built from them.
 //!
 //! # Reading
 //!
@@ -75,6 +77,7 @@
 //! ```
 
 mod codec;
+mod emit;
 
 pub use codec::{Bounds, MAX_DEPTH, read_value, write_str, write_uint, write_value};
 
@@ -88,6 +91,7 @@ use crate::socket::{Packet, PacketKind};
 use crate::text::Str;
 use crate::value::Value;
 use codec::{Item, Reader};
+use serde::Serialize;
 
 /// The MessagePack parser: one binary message per packet, binary data inline.
 ///
@@ -103,6 +107,20 @@ impl Parser for MsgPackParser {
             head: Message::Binary(encode(packet)?),
             attachments: Vec::new(),
         })
+    }
+
+    fn encode_event<T: Serialize + ?Sized>(
+        &self,
+        ns: &Str,
+        event: &str,
+        args: &T,
+        ack: Option<u64>,
+    ) -> Result<Encoded> {
+        emit::encode_args(ns, Some(event), ack, args)
+    }
+
+    fn encode_ack<T: Serialize + ?Sized>(&self, ns: &Str, id: u64, args: &T) -> Result<Encoded> {
+        emit::encode_args(ns, None, Some(id), args)
     }
 
     fn decoder(&self, limits: Limits) -> MsgPackDecoder {
