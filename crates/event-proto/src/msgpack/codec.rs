@@ -227,6 +227,14 @@ pub(crate) enum Item {
 }
 
 impl Item {
+    /// The value; `undefined` is none.
+    pub(crate) fn into_value(self) -> Option<Value> {
+        match self {
+            Item::Value(v) => Some(v),
+            Item::Undefined => None,
+        }
+    }
+
     /// The value, with `undefined` as `null` (its meaning inside an array).
     pub(crate) fn or_null(self) -> Value {
         match self {
@@ -241,6 +249,10 @@ fn malformed(what: &'static str) -> Error {
 }
 
 const CUT_SHORT: &str = "value cut short";
+
+/// Most items reserved for an array or map before they arrive (each is already known to take
+/// at least one byte of the input).
+const FIRST_ALLOCATION: usize = 16;
 
 /// A cursor over one input, counting the binary data it hands out.
 pub(crate) struct Reader<'a> {
@@ -409,8 +421,9 @@ impl<'a> Reader<'a> {
     /// An array of `len` items at `depth`.
     pub(crate) fn array(&mut self, len: usize, depth: usize) -> Result<Item> {
         self.enter(depth, len, 1)?;
-        // Grows as items arrive; the declared length only bounds the loop.
-        let mut items = Vec::new();
+        // The declared length bounds the loop; memory grows as items arrive, beyond a small
+        // first allocation.
+        let mut items = Vec::with_capacity(len.min(FIRST_ALLOCATION));
         for _ in 0..len {
             items.push(self.item(depth)?.or_null());
         }
@@ -419,7 +432,7 @@ impl<'a> Reader<'a> {
 
     fn map(&mut self, len: usize, depth: usize) -> Result<Item> {
         self.enter(depth, len, 2)?;
-        let mut members = Vec::new();
+        let mut members = Vec::with_capacity(len.min(FIRST_ALLOCATION));
         for _ in 0..len {
             let key = self.key(depth)?;
             if let Item::Value(value) = self.item(depth)? {
@@ -427,6 +440,18 @@ impl<'a> Reader<'a> {
             }
         }
         Ok(Item::Value(Value::Object(members)))
+    }
+
+    /// The bytes of a `fixstr` if one comes next (a short key, compared without a copy).
+    pub(crate) fn short_str(&mut self) -> Option<&'a [u8]> {
+        let marker = *self.input.get(self.pos)?;
+        if !(0xa0..=0xbf).contains(&marker) {
+            return None;
+        }
+        let input: &'a [u8] = self.input;
+        let text = input.get(self.pos + 1..self.pos + 1 + usize::from(marker & 0x1f))?;
+        self.pos += 1 + text.len();
+        Some(text)
     }
 
     /// A map key as the JavaScript property name it becomes.

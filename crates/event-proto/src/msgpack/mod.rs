@@ -90,7 +90,7 @@ use crate::parser::{Decoder, Encoded, Parser};
 use crate::socket::{Packet, PacketKind};
 use crate::text::Str;
 use crate::value::Value;
-use codec::{Item, Reader};
+use codec::Reader;
 use serde::Serialize;
 
 /// The MessagePack parser: one binary message per packet, binary data inline.
@@ -197,19 +197,32 @@ pub fn decode(input: &Bytes, limits: &Limits) -> Result<Packet> {
     reader.enter(1, len, 2)?;
     let (mut kind, mut ns, mut data, mut id) = (None, None, None, None);
     for _ in 0..len {
-        let key = reader.key(1)?;
+        // The four keys are short strings; any other key is read (and checked) in full.
+        let slot = match reader.short_str() {
+            Some(b"type") => &mut kind,
+            Some(b"nsp") => &mut ns,
+            Some(b"data") => &mut data,
+            Some(b"id") => &mut id,
+            Some(other) => {
+                std::str::from_utf8(other).map_err(|_| Error::InvalidUtf8)?;
+                reader.item(1)?;
+                continue;
+            }
+            None => {
+                let key = reader.key(1)?;
+                let item = reader.item(1)?;
+                match key.as_str() {
+                    "type" => kind = item.into_value(),
+                    "nsp" => ns = item.into_value(),
+                    "data" => data = item.into_value(),
+                    "id" => id = item.into_value(),
+                    _ => {}
+                }
+                continue;
+            }
+        };
         let item = reader.item(1)?;
-        let slot = match key.as_str() {
-            "type" => &mut kind,
-            "nsp" => &mut ns,
-            "data" => &mut data,
-            "id" => &mut id,
-            _ => continue,
-        };
-        *slot = match item {
-            Item::Value(value) => Some(value),
-            Item::Undefined => None,
-        };
+        *slot = item.into_value();
     }
     reader.finish()?;
     let structure = input.len() - reader.binary_bytes();
@@ -347,6 +360,17 @@ mod tests {
             ("nsp", ns),
         ]);
         assert_eq!(p, Ok(Packet::event("/", "e", vec![])));
+    }
+
+    #[test]
+    fn keys_in_any_string_format() {
+        // `type` as str 8, `nsp` as str 16, an unknown key as str 8: the same packet.
+        let bytes = b"\x83\xd9\x04type\x01\xda\x00\x03nsp\xa1/\xd9\x01x\xc0";
+        let p = decode(&Bytes::from_static(bytes), &Limits::default());
+        assert_eq!(p, Ok(Packet::disconnect("/")));
+        let bad_key = b"\x83\xa4type\x01\xa3nsp\xa1/\xa1\xff\xc0";
+        let p = decode(&Bytes::from_static(bad_key), &Limits::default());
+        assert_eq!(p, Err(Error::InvalidUtf8));
     }
 
     #[test]
