@@ -5,8 +5,9 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use event_proto::{Encoded, Value};
-use tokio::sync::oneshot;
 
+pub use crate::ack::AckReceiver;
+pub use crate::addressing::{BroadcastFlags, BroadcastOptions, Room};
 use crate::error::Result;
 pub use crate::event_codec::{decode_event, encode_event, with_offset};
 pub use crate::local_adapter::LocalAdapter;
@@ -17,35 +18,6 @@ pub use crate::server_side::ServerSideAck;
 use crate::socket::Socket;
 use crate::sync::BoxFuture;
 use wsio_engine::Sid;
-
-/// A room name. Every socket is also in the room named after its id.
-pub type Room = String;
-
-/// Flags of a broadcast.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BroadcastFlags {
-    /// Drop the packet for recipients whose queue is full instead of closing them; volatile
-    /// packets are never kept for connection state recovery.
-    pub volatile: bool,
-    /// Deliver on this server only, even with an adapter spanning several servers.
-    pub local: bool,
-    /// How long the emitter waits for acknowledgements (broadcasts with acks only).
-    pub timeout: Option<Duration>,
-}
-
-/// Which sockets an operation addresses.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BroadcastOptions {
-    /// Sockets in any of these rooms; all sockets of the namespace when empty.
-    pub rooms: Vec<Room>,
-    /// Minus the sockets in any of these rooms.
-    pub except: Vec<Room>,
-    /// Delivery flags.
-    pub flags: BroadcastFlags,
-}
-
-/// Receives the arguments of one acknowledgement.
-pub type AckReceiver = oneshot::Receiver<Vec<event_proto::Value>>;
 
 /// What [`Adapter::restore_session_with`] calls with a restored session: registers the
 /// socket and queues the missed packets (and the CONNECT reply) for the client.

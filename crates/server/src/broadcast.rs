@@ -6,10 +6,11 @@ use std::time::Duration;
 use event_proto::{JsonParser, Parser, Value};
 use serde::Serialize;
 
-use crate::adapter::{BroadcastOptions, Room};
+use crate::addressing::{BroadcastOptions, Room};
 use crate::error::{Error, Result};
-use crate::namespace::NsInner;
+use crate::namespace::{Namespace, NsInner};
 use crate::remote::RemoteSocket;
+use crate::socket::Socket;
 
 /// Addresses a set of sockets of one namespace. Built by [`Namespace`](crate::Namespace)
 /// and [`Socket`](crate::Socket) methods; every packet is encoded once and shared by all recipients.
@@ -131,5 +132,48 @@ impl BroadcastOperator {
     /// `disconnectSockets(true)`).
     pub async fn disconnect_sockets(self, close: bool) -> Result<()> {
         self.ns.adapter.disconnect_sockets(self.opts, close).await
+    }
+}
+
+impl Namespace {
+    /// An operator addressing every socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.clone())
+    }
+
+    /// An operator addressing the sockets in `rooms`.
+    pub fn to(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// An operator addressing every socket except those in `rooms`.
+    pub fn except(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// Emits `event` with `args` (a tuple or sequence) to every socket of the namespace.
+    pub async fn emit<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> crate::Result<()> {
+        self.broadcast().emit(event, args).await
+    }
+}
+
+impl Socket {
+    /// Every other socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.ns.clone()).except([self.0.id.to_string()])
+    }
+
+    /// The sockets in `rooms`, except this one.
+    pub fn to(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// Every socket (this one included) in `rooms`.
+    pub fn within(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.ns.clone()).to(rooms)
     }
 }

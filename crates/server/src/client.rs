@@ -8,45 +8,34 @@ use event_proto::{Decoder, JsonDecoder, JsonParser, Message, Parser, Str, Value}
 use wsio_engine::{BoxFuture, CloseReason, Session, SessionHandler};
 
 use crate::adapter::AttachSession;
-use crate::namespace::{ConnectRequest, NsInner};
+use crate::namespace::{ConnectRequest, Namespaces, NsInner};
 use crate::outgoing;
 use crate::reason::DisconnectReason;
 use crate::recovery::RestoredSession;
-use crate::server::ServerInner;
-use crate::socket::{Socket, SocketIdentity};
+use crate::socket::{Connection, Socket, SocketIdentity};
 use crate::sync::lock;
 
 pub(crate) struct Client {
     session: Arc<Session>,
-    server: Weak<ServerInner>,
+    namespaces: Weak<Namespaces>,
     decoder: Mutex<JsonDecoder>,
     sockets: Mutex<HashMap<Str, Socket>>,
     me: Weak<Client>,
 }
 
 impl Client {
-    pub(crate) fn new(session: Arc<Session>, server: Weak<ServerInner>) -> Arc<Client> {
-        let limits = server
-            .upgrade()
-            .map(|s| s.config.limits)
-            .unwrap_or_default();
+    pub(crate) fn new(
+        session: Arc<Session>,
+        namespaces: Weak<Namespaces>,
+        limits: event_proto::Limits,
+    ) -> Arc<Client> {
         Arc::new_cyclic(|me| Client {
             session,
-            server,
+            namespaces,
             decoder: Mutex::new(JsonParser.decoder(limits)),
             sockets: Mutex::new(HashMap::new()),
             me: me.clone(),
         })
-    }
-
-    /// Forgets the socket of namespace `ns` (it left).
-    pub(crate) fn forget(&self, ns: &Str) {
-        lock(&self.sockets).remove(ns);
-    }
-
-    /// Every socket of this client, one per namespace joined.
-    pub(crate) fn sockets(&self) -> Vec<Socket> {
-        lock(&self.sockets).values().cloned().collect()
     }
 
     fn socket(&self, ns: &Str) -> Option<Socket> {
@@ -82,13 +71,13 @@ impl Client {
     }
 
     async fn connect(&self, packet: Packet) {
-        let Some(server) = self.server.upgrade() else {
+        let Some(namespaces) = self.namespaces.upgrade() else {
             return;
         };
         if self.socket(&packet.ns).is_some() {
             return;
         }
-        let Some(ns) = server.namespace(packet.ns.as_str()) else {
+        let Some(ns) = namespaces.get_or_create(packet.ns.as_str()) else {
             self.send_packet(&Packet::connect_error(
                 packet.ns.clone(),
                 "Invalid namespace",
@@ -216,6 +205,16 @@ fn connect_reply(ns: &Str, socket: &Socket) -> Packet {
         reply.push(("pid".to_owned(), Value::from(pid)));
     }
     Packet::connect(ns.clone(), Some(Value::Object(reply)))
+}
+
+impl Connection for Client {
+    fn sockets(&self) -> Vec<Socket> {
+        lock(&self.sockets).values().cloned().collect()
+    }
+
+    fn forget(&self, ns: &Str) {
+        lock(&self.sockets).remove(ns);
+    }
 }
 
 impl SessionHandler for Client {

@@ -19,6 +19,7 @@
 
 mod ack;
 pub mod adapter;
+mod addressing;
 mod broadcast;
 mod client;
 mod config;
@@ -42,7 +43,6 @@ pub mod engine {
     pub use wsio_engine::{RequestInfo, Sid};
 }
 
-pub use ack::AckSender;
 pub use adapter::{
     Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, LocalAdapter,
     RecoveryConfig, RemoteSocket, RestoredSession, Room, ServerSideAck, SessionState,
@@ -56,6 +56,7 @@ pub use server::{Server, SocketIo};
 pub use service::IoService;
 #[cfg(feature = "tower")]
 pub use service::{IoResponse, SocketIoLayer, SocketIoRouter, SocketIoService};
+pub use socket::AckSender;
 pub use socket::Socket;
 pub use sync::BoxFuture;
 pub use wsio_engine::{AllowRequest, Cors};

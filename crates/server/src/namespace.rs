@@ -9,7 +9,6 @@ use event_proto::{Str, Value};
 use wsio_engine::{RequestInfo, Sid};
 
 use crate::adapter::{Adapter, AdapterContext, AdapterFactory, LocalAdapter, Room};
-use crate::broadcast::BroadcastOperator;
 use crate::recovery::RecoveryConfig;
 use crate::server_side::{ServerSideAck, ServerSideHandlers};
 use crate::socket::Socket;
@@ -160,30 +159,6 @@ impl Namespace {
         read(&self.0.sockets).values().cloned().collect()
     }
 
-    /// An operator addressing every socket of the namespace.
-    pub fn broadcast(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.0.clone())
-    }
-
-    /// An operator addressing the sockets in `rooms`.
-    pub fn to(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
-        self.broadcast().to(rooms)
-    }
-
-    /// An operator addressing every socket except those in `rooms`.
-    pub fn except(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
-        self.broadcast().except(rooms)
-    }
-
-    /// Emits `event` with `args` (a tuple or sequence) to every socket of the namespace.
-    pub async fn emit<T: serde::Serialize + ?Sized>(
-        &self,
-        event: &str,
-        args: &T,
-    ) -> crate::Result<()> {
-        self.broadcast().emit(event, args).await
-    }
-
     /// Registers the handler of server-side event `event`, emitted by the *other* servers
     /// of a cluster with [`server_side_emit`](Self::server_side_emit). The handler gets the
     /// arguments, and an answer handle when the emitter waits for acknowledgements.
@@ -243,6 +218,74 @@ impl Namespace {
     /// Every room with at least one member, on every server of the cluster.
     pub async fn all_rooms(&self) -> crate::Result<Vec<Room>> {
         self.0.adapter.all_rooms().await
+    }
+}
+
+/// The namespaces of a server: declared ones by name, and the patterns of dynamic ones,
+/// with what every new namespace gets (its adapter, the recovery settings).
+pub(crate) struct Namespaces {
+    by_name: RwLock<HashMap<String, Namespace>>,
+    dynamic: RwLock<Vec<DynamicNamespace>>,
+    adapter: Option<AdapterFactory>,
+    recovery: Option<RecoveryConfig>,
+}
+
+impl Namespaces {
+    pub(crate) fn new(adapter: Option<AdapterFactory>, recovery: Option<RecoveryConfig>) -> Self {
+        Namespaces {
+            by_name: RwLock::new(HashMap::new()),
+            dynamic: RwLock::new(Vec::new()),
+            adapter,
+            recovery,
+        }
+    }
+
+    /// Declares namespace `name` with `setup`, replacing any namespace of that name.
+    pub(crate) fn declare(&self, name: &str, setup: Arc<NsSetup>) -> Namespace {
+        let ns = Namespace(NsInner::new(
+            name,
+            setup,
+            self.adapter.as_ref(),
+            self.recovery,
+        ));
+        write(&self.by_name).insert(name.to_owned(), ns.clone());
+        ns
+    }
+
+    /// Declares the dynamic namespaces of `dynamic`'s pattern.
+    pub(crate) fn declare_dynamic(&self, dynamic: DynamicNamespace) {
+        write(&self.dynamic).push(dynamic);
+    }
+
+    /// The namespace `name`, if declared (or already created from a dynamic pattern).
+    pub(crate) fn get(&self, name: &str) -> Option<Namespace> {
+        read(&self.by_name).get(name).cloned()
+    }
+
+    /// Every namespace.
+    pub(crate) fn all(&self) -> Vec<Namespace> {
+        read(&self.by_name).values().cloned().collect()
+    }
+
+    /// The namespace `name`, creating it if a dynamic pattern matches.
+    pub(crate) fn get_or_create(&self, name: &str) -> Option<Arc<NsInner>> {
+        if let Some(ns) = read(&self.by_name).get(name) {
+            return Some(ns.0.clone());
+        }
+        let setup = read(&self.dynamic)
+            .iter()
+            .find(|d| d.matches(name))
+            .map(|d| d.setup.clone())?;
+        let mut by_name = write(&self.by_name);
+        let ns = by_name.entry(name.to_owned()).or_insert_with(|| {
+            Namespace(NsInner::new(
+                name,
+                setup,
+                self.adapter.as_ref(),
+                self.recovery,
+            ))
+        });
+        Some(ns.0.clone())
     }
 }
 

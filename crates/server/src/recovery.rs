@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use event_proto::{Encoded, Value};
 use wsio_engine::Sid;
 
-use crate::adapter::{BroadcastOptions, Room};
+use crate::addressing::{BroadcastOptions, Room};
 use crate::event_codec::with_offset;
 
 /// Settings of connection state recovery ([`Config::connection_state_recovery`](crate::Config)).

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use event_proto::Value;
 use wsio_engine::{RequestInfo, Sid};
 
-use crate::adapter::Room;
+use crate::addressing::Room;
 use crate::socket::Socket;
 
 /// A socket as [`fetch_sockets`](crate::BroadcastOperator::fetch_sockets) reports it: on this

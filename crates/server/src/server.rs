@@ -1,9 +1,8 @@
 //! [`Server`]: the Socket.IO server handle.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -14,50 +13,26 @@ use wsio_engine::{CloseReason, Endpoint, Engine, Handler, HttpService, Session, 
 
 use crate::client::Client;
 use crate::config::Config;
-use crate::namespace::{DynamicNamespace, Namespace, NsInner, NsSetup};
+use crate::namespace::{DynamicNamespace, Namespace, Namespaces, NsSetup};
 use crate::reason::DisconnectReason;
 use crate::socket::Socket;
-use crate::sync::{read, write};
 
 pub(crate) struct ServerInner {
-    pub(crate) config: Arc<Config>,
+    config: Arc<Config>,
     engine: Engine<SocketIo>,
-    namespaces: RwLock<HashMap<String, Namespace>>,
-    dynamic: RwLock<Vec<DynamicNamespace>>,
-}
-
-impl ServerInner {
-    /// The namespace `name`, creating it if a dynamic pattern matches.
-    pub(crate) fn namespace(&self, name: &str) -> Option<Arc<NsInner>> {
-        if let Some(ns) = read(&self.namespaces).get(name) {
-            return Some(ns.0.clone());
-        }
-        let setup = read(&self.dynamic)
-            .iter()
-            .find(|d| d.matches(name))
-            .map(|d| d.setup.clone())?;
-        let mut namespaces = write(&self.namespaces);
-        let ns = namespaces.entry(name.to_owned()).or_insert_with(|| {
-            Namespace(NsInner::new(
-                name,
-                setup,
-                self.config.adapter.as_ref(),
-                self.config.connection_state_recovery,
-            ))
-        });
-        Some(ns.0.clone())
-    }
+    namespaces: Arc<Namespaces>,
 }
 
 /// The Socket.IO layer as the handler of its [`Engine`]: every new session gets the Socket.IO
 /// side of a connection (its decoder and its sockets by namespace).
 pub struct SocketIo {
-    server: std::sync::Weak<ServerInner>,
+    namespaces: Weak<Namespaces>,
+    limits: event_proto::Limits,
 }
 
 impl Handler for SocketIo {
     fn on_open(&self, session: &Arc<Session>) -> Arc<dyn SessionHandler> {
-        Client::new(session.clone(), self.server.clone())
+        Client::new(session.clone(), self.namespaces.clone(), self.limits)
     }
 }
 
@@ -109,12 +84,18 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// A server with `config` and no namespaces (clients joining any get `Invalid namespace`).
     pub fn new(config: Config) -> Server {
-        let config = Arc::new(config);
-        Server(Arc::new_cyclic(|me| ServerInner {
-            engine: Engine::new(config.engine_config(), SocketIo { server: me.clone() }),
-            config,
-            namespaces: RwLock::new(HashMap::new()),
-            dynamic: RwLock::new(Vec::new()),
+        let namespaces = Arc::new(Namespaces::new(
+            config.adapter.clone(),
+            config.connection_state_recovery,
+        ));
+        let socket_io = SocketIo {
+            namespaces: Arc::downgrade(&namespaces),
+            limits: config.limits,
+        };
+        Server(Arc::new(ServerInner {
+            engine: Engine::new(config.engine_config(), socket_io),
+            config: Arc::new(config),
+            namespaces,
         }))
     }
 
@@ -129,15 +110,9 @@ impl Server {
     where
         F: Fn(Socket) + Send + Sync + 'static,
     {
-        let setup = NsSetup::new(Arc::new(on_connect));
-        let ns = Namespace(NsInner::new(
-            name,
-            setup,
-            self.0.config.adapter.as_ref(),
-            self.0.config.connection_state_recovery,
-        ));
-        write(&self.0.namespaces).insert(name.to_owned(), ns.clone());
-        ns
+        self.0
+            .namespaces
+            .declare(name, NsSetup::new(Arc::new(on_connect)))
     }
 
     /// Declares the dynamic namespaces matching `pattern`, where `*` stands for any run of
@@ -150,13 +125,13 @@ impl Server {
             pattern: pattern.to_owned(),
             setup: NsSetup::new(Arc::new(on_connect)),
         };
-        write(&self.0.dynamic).push(dynamic.clone());
+        self.0.namespaces.declare_dynamic(dynamic.clone());
         dynamic
     }
 
     /// The namespace `name`, if declared (or already created from a dynamic pattern).
     pub fn of(&self, name: &str) -> Option<Namespace> {
-        read(&self.0.namespaces).get(name).cloned()
+        self.0.namespaces.get(name)
     }
 
     /// Number of live Engine.IO sessions.
@@ -239,8 +214,7 @@ impl Server {
         }
         // A namespace reason is no reason to close a session: the sockets leave with it
         // first, then their sessions close.
-        let namespaces: Vec<Namespace> = read(&self.0.namespaces).values().cloned().collect();
-        for ns in namespaces {
+        for ns in self.0.namespaces.all() {
             for socket in ns.sockets() {
                 socket.leave_namespace(reason);
             }

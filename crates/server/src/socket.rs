@@ -7,16 +7,14 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use event_proto::socket::Packet;
-use event_proto::{Encoded, JsonParser, Parser, Value};
+use event_proto::{Encoded, JsonParser, Parser, Str, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 use wsio_engine::{CloseReason, Outgoing, RequestInfo, Session, Sid, Transport};
 
-use crate::ack::{self, AckSender};
-use crate::adapter::{AckReceiver, Room};
-use crate::broadcast::BroadcastOperator;
-use crate::client::Client;
+use crate::ack::{self, AckReceiver};
+use crate::addressing::Room;
 use crate::error::{Error, Result};
 use crate::namespace::NsInner;
 use crate::outgoing;
@@ -32,7 +30,7 @@ pub(crate) struct SocketInner {
     pub(crate) id: Sid,
     pub(crate) ns: Arc<NsInner>,
     session: Arc<Session>,
-    client: Weak<Client>,
+    client: Weak<dyn Connection>,
     auth: Value,
     pid: Option<String>,
     recovered: bool,
@@ -60,6 +58,36 @@ impl std::fmt::Debug for Socket {
     }
 }
 
+/// Answers one event the client sent with an ack callback. Dropping it sends nothing.
+#[derive(Debug)]
+pub struct AckSender {
+    socket: Socket,
+    id: u64,
+}
+
+impl AckSender {
+    pub(crate) fn new(socket: Socket, id: u64) -> AckSender {
+        AckSender { socket, id }
+    }
+
+    /// Sends the acknowledgement with `args` (a tuple or sequence; binary values become
+    /// attachments).
+    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<()> {
+        let inner = &self.socket.0;
+        let encoded = JsonParser.encode_ack(&inner.ns.name, self.id, args)?;
+        self.socket.push(encoded, false)
+    }
+}
+
+/// The connection a socket belongs to (one Engine.IO session, one socket per namespace it
+/// joined), as its sockets see it.
+pub(crate) trait Connection: Send + Sync {
+    /// Every socket of the connection.
+    fn sockets(&self) -> Vec<Socket>;
+    /// Forgets the socket of namespace `ns` (it left).
+    fn forget(&self, ns: &Str);
+}
+
 /// Who a new socket is: fresh, or a recovered session.
 pub(crate) struct SocketIdentity {
     pub(crate) id: Sid,
@@ -84,7 +112,7 @@ impl Socket {
     pub(crate) fn new(
         ns: Arc<NsInner>,
         session: Arc<Session>,
-        client: Weak<Client>,
+        client: Weak<dyn Connection>,
         auth: Value,
         identity: SocketIdentity,
     ) -> Self {
@@ -298,21 +326,6 @@ impl Socket {
     /// The rooms the socket is in, its own id room included.
     pub async fn rooms(&self) -> Result<Vec<Room>> {
         self.0.ns.adapter.socket_rooms(self.0.id.clone()).await
-    }
-
-    /// Every other socket of the namespace.
-    pub fn broadcast(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.0.ns.clone()).except([self.0.id.to_string()])
-    }
-
-    /// The sockets in `rooms`, except this one.
-    pub fn to(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
-        self.broadcast().to(rooms)
-    }
-
-    /// Every socket (this one included) in `rooms`.
-    pub fn within(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
-        BroadcastOperator::new(self.0.ns.clone()).to(rooms)
     }
 
     /// Leaves the namespace from the server side: the client sees `io server disconnect`.
