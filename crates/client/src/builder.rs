@@ -204,7 +204,11 @@ impl ClientBuilder {
         for setup in self.setup {
             setup(&client);
         }
-        let driver = tokio::spawn(crate::driver::run(shared, outbox));
+        let span = tracing::info_span!("wsio_client", server = %shared.url.authority);
+        let driver = tokio::spawn(tracing::Instrument::instrument(
+            crate::driver::run(shared, outbox),
+            span,
+        ));
         *client
             .guard
             .driver

@@ -51,6 +51,7 @@ impl Dispatch {
             PacketKind::Disconnect => {
                 let socket = self.socket(&packet);
                 if self.shared.leave(socket.namespace()) {
+                    tracing::debug!(ns = %packet.ns, "namespace left: io server disconnect");
                     self.shared.notify();
                     fire_disconnect(&socket, DisconnectReason::IoServerDisconnect);
                 }
@@ -96,6 +97,11 @@ impl Dispatch {
             )
         };
         self.shared.notify();
+        tracing::debug!(
+            ns = %packet.ns,
+            replayed = early.len(),
+            "namespace joined"
+        );
         // The events the server replayed before its reply come first, then the join.
         for event in &early {
             self.dispatch_event(event);
@@ -128,6 +134,7 @@ impl Dispatch {
             }
         }
         self.shared.notify();
+        tracing::info!(ns = %packet.ns, message = %error.message, "namespace refused");
         fire_connect_error(&self.socket(packet), &error);
     }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
 
 use crate::dispatch::{fire_connect_error, fire_disconnect};
 use crate::engine;
@@ -23,6 +24,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut outbox: mpsc::Receiver<Outgoing
             break;
         }
         let attempt = backoff.attempts();
+        debug!(attempt, transports = ?shared.config.transports, "connecting");
         if attempt > 0 {
             let callbacks = shared.lock().callbacks.reconnect_attempt.clone();
             callbacks.iter().for_each(|f| f(attempt));
@@ -34,6 +36,12 @@ pub(crate) async fn run(shared: Arc<Shared>, mut outbox: mpsc::Receiver<Outgoing
         };
         match opened {
             Ok(Ok(link)) => {
+                info!(
+                    sid = link.sid(),
+                    transport = link.kind.as_str(),
+                    attempt,
+                    "connected"
+                );
                 backoff.reset();
                 if attempt > 0 {
                     let callbacks = shared.lock().callbacks.reconnect.clone();
@@ -49,26 +57,45 @@ pub(crate) async fn run(shared: Arc<Shared>, mut outbox: mpsc::Receiver<Outgoing
                         );
                         break;
                     }
-                    End::Lost(reason, failed) => closed(&shared, reason, failed, &mut outbox),
+                    End::Lost(reason, failed) => {
+                        info!(reason = reason.as_str(), "connection lost");
+                        closed(&shared, reason, failed, &mut outbox);
+                    }
                 }
             }
-            Ok(Err(e)) => failed_attempt(&shared, e.to_string()),
-            Err(_) => failed_attempt(&shared, "connection timed out".to_owned()),
+            Ok(Err(e)) => {
+                info!(attempt, error = %e, "connection attempt failed");
+                failed_attempt(&shared, e.to_string());
+            }
+            Err(_) => {
+                info!(attempt, timeout = ?shared.config.connect_timeout, "connection attempt timed out");
+                failed_attempt(&shared, "connection timed out".to_owned());
+            }
         }
         if !policy.enabled {
             break;
         }
         if backoff.exhausted() {
+            warn!(
+                attempts = backoff.attempts(),
+                "reconnection attempts exhausted; giving up"
+            );
             let callbacks = shared.lock().callbacks.reconnect_failed.clone();
             callbacks.iter().for_each(|f| f());
             break;
         }
         let delay = backoff.next_delay();
+        debug!(
+            ?delay,
+            attempt = backoff.attempts(),
+            "reconnecting after a delay"
+        );
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
             _ = shutdown.changed() => break,
         }
     }
+    debug!("client closed");
     {
         let mut state = shared.lock();
         state.closed = true;

@@ -95,6 +95,7 @@ pub(crate) async fn run(
                 None => match probed.take() {
                     Some(ws) => {
                         link.finish_upgrade(ws).await;
+                        tracing::info!(sid = link.sid(), "upgraded to websocket");
                         set_transport(shared, &link);
                     }
                     None => return End::Lost(DisconnectReason::TransportClose, Vec::new()),
@@ -108,14 +109,21 @@ pub(crate) async fn run(
                 }
                 None => return End::User,
             },
-            result = probe.finished() => {
-                if let Ok(Ok(ws)) = result {
+            result = probe.finished() => match result {
+                Ok(Ok(ws)) => {
                     link.stop_polling_reader();
                     probed = Some(ws);
                 }
-            }
+                Ok(Err(e)) => {
+                    tracing::info!(error = %e, "websocket upgrade failed; staying on polling");
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "websocket upgrade probe ended early; staying on polling");
+                }
+            },
             () = tokio::time::sleep_until(deadline.into()) => {
                 if let Some(Action::Close(_)) = heartbeat.handle_timeout(Instant::now()) {
+                    tracing::warn!("the server's pings stopped; leaving the connection");
                     return End::Lost(DisconnectReason::PingTimeout, Vec::new());
                 }
             }

@@ -93,6 +93,7 @@ where
     let request = match read_request(stream, &mut buf, config).await {
         Ok(request) => request,
         Err(Error::Handshake(e)) => {
+            tracing::debug!(error = %e, "handshake refused: request head unreadable");
             let _ = stream.write_all(&e.response()).await;
             let _ = stream.shutdown().await;
             return Err(Error::Handshake(e));
@@ -102,6 +103,7 @@ where
     let upgrade = match request.validate() {
         Ok(upgrade) => upgrade,
         Err(e) => {
+            tracing::debug!(error = %e, "handshake refused: not a valid upgrade request");
             let _ = stream.write_all(&e.response()).await;
             let _ = stream.shutdown().await;
             return Err(Error::Handshake(e));
@@ -111,6 +113,7 @@ where
         Decision::Accept => None,
         Decision::AcceptWith { subprotocol } => Some(subprotocol),
         Decision::Reject { status, body } => {
+            tracing::debug!(status, "handshake refused by the application");
             let response = ws_handshake::reject(status, &body, &[])?;
             stream.write_all(&response).await?;
             let _ = stream.shutdown().await;
