@@ -75,13 +75,18 @@ fn test(extra: &[String]) -> Result<(), String> {
     // Streams and sharded adapters' mixed tests also run a Node node from interop/redis-streams
     // and interop/redis-sharded.
     let redis_binary = redis::install()?;
+    let mut workspace_tests = std::process::Command::new(cmd::cargo_path());
     if !unit_only {
         interop_setup::npm_ci(&cmd::root().join("interop/redis-streams"))?;
         interop_setup::npm_ci(&cmd::root().join("interop/redis-sharded"))?;
+        // event-proto's MessagePack tests check that socket.io-msgpack-parser and
+        // python-socketio decode what it writes.
+        interop_setup::npm_ci(&cmd::root().join("interop/msgpack"))?;
+        workspace_tests.env("WSIO_MSGPACK_PYTHON", interop_setup::python_venv()?);
     }
     let redis_server = redis::Server::start(&redis_binary)?;
     cmd::run(
-        std::process::Command::new(cmd::cargo_path())
+        workspace_tests
             .args(&args)
             .current_dir(cmd::root())
             .env("WSIO_REDIS_URL", redis_server.url())
