@@ -366,15 +366,17 @@ fn config() -> impl Strategy<Value = DeflateConfig> {
         8u8..=15,
         0u32..=9,
         0usize..100,
+        any::<bool>(),
     )
         .prop_map(
-            |(snct, cnct, sbits, cbits, level, threshold)| DeflateConfig {
+            |(snct, cnct, sbits, cbits, level, threshold, shared)| DeflateConfig {
                 server_no_context_takeover: snct,
                 client_no_context_takeover: cnct,
                 server_max_window_bits: sbits,
                 client_max_window_bits: cbits,
                 compression_level: level,
                 threshold,
+                shared_contexts: shared,
             },
         )
 }

@@ -4,6 +4,7 @@ use bytes::BytesMut;
 use flate2::{Compress, Compression, FlushCompress};
 
 use super::inflate::{MAX_STEP, SYNC_TAIL, delta};
+use super::spare;
 use crate::Error;
 
 /// The smallest output room handed to the compressor: zlib wants more than six bytes free
@@ -16,22 +17,32 @@ pub(crate) struct Deflater {
     /// (8 bits) is one the backend cannot honour: then nothing is compressed.
     window_bits: Option<u8>,
     level: Compression,
-    /// Whether each message starts with an empty window (then the state is dropped after it).
+    /// Whether each message starts with an empty window (then the state is let go after it).
     no_context_takeover: bool,
-    /// Created on the first compressed message; dropped after each one when
-    /// `no_context_takeover`, so an idle connection holds no compressor.
+    /// Without context takeover: borrow the thread's spare compressor for each message and
+    /// give it back after, instead of building one and freeing it.
+    shared: bool,
+    /// Created on the first compressed message and kept with context takeover; without it,
+    /// held only while a message is compressed, so an idle connection holds no compressor.
     state: Option<Compress>,
 }
 
 impl Deflater {
     /// A compressor allowed a window of `2^window_bits` bytes (8..=15) at `level` (0..=9).
-    pub(crate) fn new(window_bits: u8, level: u32, no_context_takeover: bool) -> Self {
+    /// Without context takeover, `shared` lends each message the thread's spare compressor.
+    pub(crate) fn new(
+        window_bits: u8,
+        level: u32,
+        no_context_takeover: bool,
+        shared: bool,
+    ) -> Self {
         Deflater {
             // zlib-family compressors cannot keep to a 256-byte window (they use 512 bytes),
             // which a peer that asked for 8 bits may refuse: decline to compress instead.
             window_bits: (9..=15).contains(&window_bits).then_some(window_bits),
             level: Compression::new(level.min(9)),
             no_context_takeover,
+            shared,
             state: None,
         }
     }
@@ -60,21 +71,29 @@ impl Deflater {
         }
         let start = out.len();
         let level = self.level;
-        let state = self
-            .state
-            .get_or_insert_with(|| Compress::new_with_window_bits(level, false, window_bits));
-        let result = compress_sync(state, payload, out);
-        if self.no_context_takeover || result.is_err() {
-            self.state = None;
-        }
+        let lend = self.no_context_takeover && self.shared;
+        let mut state = match self.state.take() {
+            Some(state) => state,
+            None if lend => spare::take_compress(window_bits, level),
+            None => Compress::new_with_window_bits(level, false, window_bits),
+        };
+        let result = compress_sync(&mut state, payload, out).and_then(|()| {
+            let written = out.get(start..).unwrap_or_default();
+            if written.ends_with(&SYNC_TAIL) {
+                Ok(())
+            } else {
+                Err(Error::Extension("compressor output lacks the sync marker"))
+            }
+        });
         if let Err(err) = result {
+            // A failed stream is worth nothing: drop it rather than keep or lend it.
             out.truncate(start);
             return Err(err);
         }
-        if out.len() < start + SYNC_TAIL.len() || !out.ends_with(&SYNC_TAIL) {
-            out.truncate(start);
-            self.state = None;
-            return Err(Error::Extension("compressor output lacks the sync marker"));
+        if !self.no_context_takeover {
+            self.state = Some(state);
+        } else if lend {
+            spare::give_compress(window_bits, level, state);
         }
         out.truncate(out.len() - SYNC_TAIL.len());
         Ok(true)
@@ -118,7 +137,7 @@ mod tests {
 
     #[test]
     fn rfc_hello_with_context_takeover() {
-        let mut deflater = Deflater::new(15, 1, false);
+        let mut deflater = Deflater::new(15, 1, false, false);
         assert_eq!(
             encode(&mut deflater, b"Hello"),
             [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]
@@ -131,7 +150,7 @@ mod tests {
 
     #[test]
     fn no_context_takeover_repeats_and_releases() {
-        let mut deflater = Deflater::new(9, 6, true);
+        let mut deflater = Deflater::new(9, 6, true, false);
         for _ in 0..3 {
             assert_eq!(
                 encode(&mut deflater, b"Hello"),
@@ -143,7 +162,7 @@ mod tests {
 
     #[test]
     fn empty_message_is_one_zero_byte() {
-        let mut deflater = Deflater::new(15, 1, false);
+        let mut deflater = Deflater::new(15, 1, false, false);
         assert_eq!(encode(&mut deflater, b""), [0x00]);
         encode(&mut deflater, b"Hello");
         assert_eq!(encode(&mut deflater, b""), [0x00]);
@@ -152,7 +171,7 @@ mod tests {
 
     #[test]
     fn window_of_8_declines() {
-        let mut deflater = Deflater::new(8, 1, false);
+        let mut deflater = Deflater::new(8, 1, false, false);
         assert!(!deflater.is_enabled());
         let mut out = BytesMut::from(&b"keep"[..]);
         assert!(!deflater.encode(b"Hello", &mut out).unwrap());
@@ -171,7 +190,7 @@ mod tests {
                 x as u8
             })
             .collect();
-        let out = encode(&mut Deflater::new(15, 1, false), &payload);
+        let out = encode(&mut Deflater::new(15, 1, false, false), &payload);
         assert!(out.len() > payload.len());
     }
 }

@@ -3,6 +3,7 @@
 use bytes::BytesMut;
 use flate2::{Decompress, FlushDecompress, Status};
 
+use super::spare;
 use crate::Error;
 
 /// The four bytes a sender strips from the end of each compressed message (the tail of an
@@ -21,10 +22,14 @@ const PROBE: usize = 256;
 pub(crate) struct Inflater {
     /// Window bits handed to the decompressor (9..=15).
     window_bits: u8,
-    /// Whether each message starts with an empty window (then the state is dropped after it).
+    /// Whether each message starts with an empty window (then the state is let go after it).
     no_context_takeover: bool,
-    /// Created on the first compressed message; dropped after each one when
-    /// `no_context_takeover`, so an idle connection holds no inflate state.
+    /// Without context takeover: borrow the thread's spare decompressor for each message and
+    /// give it back after, instead of building one and freeing it.
+    shared: bool,
+    /// Created on the first compressed message and kept with context takeover; without it,
+    /// held only from a message's first fragment to its last, so an idle connection holds no
+    /// inflate state.
     state: Option<Decompress>,
     /// The message in progress ended with a final (BFINAL) block: nothing may follow in it.
     ended: bool,
@@ -32,12 +37,20 @@ pub(crate) struct Inflater {
 
 impl Inflater {
     /// An inflater for a peer compressing with at most `2^window_bits` bytes of window.
-    pub(crate) fn new(window_bits: u8, no_context_takeover: bool) -> Self {
+    /// Without context takeover, `shared` lends each message the thread's spare decompressor.
+    pub(crate) fn new(window_bits: u8, no_context_takeover: bool, shared: bool) -> Self {
+        let shared = shared && no_context_takeover;
         Inflater {
             // The backend accepts 9..=15; a window at least as large as the peer's always
-            // decodes its stream, so a negotiated 8 inflates with 9.
-            window_bits: window_bits.clamp(9, 15),
+            // decodes its stream, so a negotiated 8 inflates with 9. Lent decompressors all
+            // use 15 (see `spare::DECOMPRESS_BITS`).
+            window_bits: if shared {
+                spare::DECOMPRESS_BITS
+            } else {
+                window_bits.clamp(9, 15)
+            },
             no_context_takeover,
+            shared,
             state: None,
             ended: false,
         }
@@ -81,7 +94,11 @@ impl Inflater {
     /// garbage.
     fn finish_message(&mut self, message: &[u8]) {
         if self.no_context_takeover {
-            self.state = None;
+            if let Some(state) = self.state.take()
+                && self.shared
+            {
+                spare::give_decompress(state);
+            }
         } else if self.ended {
             let window = 1usize << self.window_bits;
             let tail = message.get(message.len().saturating_sub(window)..);
@@ -111,10 +128,14 @@ impl Inflater {
         if self.ended {
             return Ok(());
         }
-        let window_bits = self.window_bits;
-        let state = self
-            .state
-            .get_or_insert_with(|| Decompress::new_with_window_bits(false, window_bits));
+        let (window_bits, shared) = (self.window_bits, self.shared);
+        let state = self.state.get_or_insert_with(|| {
+            if shared {
+                spare::take_decompress()
+            } else {
+                Decompress::new_with_window_bits(false, window_bits)
+            }
+        });
         loop {
             let len = out.len();
             if len > limit {
@@ -196,7 +217,7 @@ mod tests {
 
     #[test]
     fn hello_and_context_takeover() {
-        let mut inflater = Inflater::new(15, false);
+        let mut inflater = Inflater::new(15, false, false);
         let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
         assert_eq!(inflate(&mut inflater, &[&hello], 100).unwrap(), b"Hello");
         assert!(inflater.is_allocated());
@@ -206,7 +227,7 @@ mod tests {
 
     #[test]
     fn state_is_released_without_context_takeover() {
-        let mut inflater = Inflater::new(8, true);
+        let mut inflater = Inflater::new(8, true, false);
         let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
         for _ in 0..2 {
             assert_eq!(inflate(&mut inflater, &[&hello], 100).unwrap(), b"Hello");
@@ -217,8 +238,8 @@ mod tests {
     #[test]
     fn limit_is_exact() {
         let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
-        assert!(inflate(&mut Inflater::new(15, false), &[&hello], 5).is_ok());
-        let err = inflate(&mut Inflater::new(15, false), &[&hello], 4).unwrap_err();
+        assert!(inflate(&mut Inflater::new(15, false, false), &[&hello], 5).is_ok());
+        let err = inflate(&mut Inflater::new(15, false, false), &[&hello], 4).unwrap_err();
         assert!(matches!(err, Error::MessageTooBig { limit: 4 }));
     }
 
@@ -227,7 +248,7 @@ mod tests {
         // RFC 7692 §7.2.3.4: "Hello" in a final block, then the header byte of an empty
         // stored block, which is ignored.
         let final_hello = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
-        let mut inflater = Inflater::new(15, false);
+        let mut inflater = Inflater::new(15, false, false);
         assert_eq!(
             inflate(&mut inflater, &[&final_hello], 100).unwrap(),
             b"Hello"
@@ -248,7 +269,7 @@ mod tests {
     #[test]
     fn reference_before_the_window_fails_cleanly() {
         // A back-reference with nothing before it.
-        let mut inflater = Inflater::new(15, false);
+        let mut inflater = Inflater::new(15, false, false);
         let again = [0xf2, 0x00, 0x11, 0x00, 0x00];
         assert!(matches!(
             inflate(&mut inflater, &[&again], 100),

@@ -9,6 +9,7 @@ mod config;
 #[allow(clippy::module_inception)]
 mod deflate;
 mod inflate;
+mod spare;
 
 use bytes::BytesMut;
 
@@ -56,6 +57,10 @@ use inflate::Inflater;
 /// Released state is recreated for the next message, which costs CPU for the memory saved:
 /// compressing and inflating a 1 KiB message takes about 15 µs instead of 1.2 µs, mostly
 /// setting up the compressor's tables again; on 64 KiB messages the difference is about 25 %.
+/// With [`DeflateConfig::shared_contexts`] a message borrows its thread's spare compressor
+/// and decompressor instead and only resets them (zeroing the compressor's 128 KiB hash
+/// table): a 16 KiB message then takes no longer than with context takeover, and an idle
+/// connection still holds nothing.
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -115,8 +120,13 @@ impl PerMessageDeflate {
             ),
         };
         Ok(PerMessageDeflate {
-            deflater: Deflater::new(ours.0, config.compression_level, ours.1),
-            inflater: Inflater::new(theirs.0, theirs.1),
+            deflater: Deflater::new(
+                ours.0,
+                config.compression_level,
+                ours.1,
+                config.shared_contexts,
+            ),
+            inflater: Inflater::new(theirs.0, theirs.1, config.shared_contexts),
             threshold: config.threshold,
         })
     }
