@@ -58,6 +58,9 @@ pub(crate) fn extension(
         server_max_window_bits: agreed.server_max_window_bits,
         client_max_window_bits: agreed.client_max_window_bits,
         threshold,
+        // A tokio runtime runs many connections on few threads: directions without context
+        // takeover borrow their thread's spare (de)compressor for each message.
+        shared_contexts: true,
         ..DeflateConfig::default()
     };
     Ok(ExtensionPair {
