@@ -1,5 +1,6 @@
 //! `Value`: a JSON-like tree that can also hold binary data.
 
+mod build;
 mod de;
 mod impls;
 mod ser;
@@ -49,6 +50,88 @@ impl Value {
             Value::Object(members) => members.iter().any(|(_, v)| v.has_binary()),
             _ => false,
         }
+    }
+
+    /// True if this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number as an `i64`, if this is an integer that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The number as a `u64`, if this is a non-negative integer that fits.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
+    /// The number as an `f64` (integers converted), if this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// The members in order, if this is an object.
+    pub fn as_object(&self) -> Option<&[(String, Value)]> {
+        match self {
+            Value::Object(members) => Some(members),
+            _ => None,
+        }
+    }
+
+    /// The first member named `key`, mutably, if this is an object.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        match self {
+            Value::Object(members) => members.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Sets member `key` of an object to `value` (replacing the first member of that name,
+    /// or appending one) and returns the value it replaced. A value that is not an object
+    /// becomes an empty object first, so `set` on `null` starts one.
+    pub fn set(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
+        if !matches!(self, Value::Object(_)) {
+            *self = Value::Object(Vec::new());
+        }
+        let Value::Object(members) = self else {
+            return None;
+        };
+        let (key, value) = (key.into(), value.into());
+        match members.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, slot)) => Some(std::mem::replace(slot, value)),
+            None => {
+                members.push((key, value));
+                None
+            }
+        }
+    }
+
+    /// Removes the first member named `key` of an object and returns it.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let Value::Object(members) = self else {
+            return None;
+        };
+        let index = members.iter().position(|(k, _)| k == key)?;
+        Some(members.remove(index).1)
     }
 
     /// The string, if this is a string.
