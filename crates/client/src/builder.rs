@@ -10,7 +10,7 @@ use crate::client::{Client, Guard};
 use crate::config::{Config, Reconnection, Transports};
 use crate::connector::Tls;
 use crate::error::{Error, Result};
-use crate::handler::AuthFn;
+use crate::handler::{AuthFn, HandlerOutput};
 use crate::reason::{ConnectError, DisconnectReason};
 use crate::socket::Socket;
 use crate::state::{Namespace, Shared, State};
@@ -114,10 +114,12 @@ impl ClientBuilder {
     }
 
     /// Handles an event of the main namespace; see [`Socket::on`].
-    pub fn on<T, F>(self, event: &str, handler: F) -> Self
+    pub fn on<T, F, R, M>(self, event: &str, handler: F) -> Self
     where
         T: DeserializeOwned + 'static,
-        F: Fn(Socket, T, Option<AckSender>) + Send + Sync + 'static,
+        F: Fn(Socket, T, Option<AckSender>) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
+        M: 'static,
     {
         let event = event.to_owned();
         self.with(move |c| c.main().on(&event, handler))
@@ -132,14 +134,21 @@ impl ClientBuilder {
     }
 
     /// Runs at every join of the main namespace.
-    pub fn on_connect<F: Fn(Socket) + Send + Sync + 'static>(self, f: F) -> Self {
+    pub fn on_connect<F, R, M>(self, f: F) -> Self
+    where
+        F: Fn(Socket) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
+        M: 'static,
+    {
         self.with(move |c| c.main().on_connect(f))
     }
 
     /// Runs when the main namespace is left.
-    pub fn on_disconnect<F>(self, f: F) -> Self
+    pub fn on_disconnect<F, R, M>(self, f: F) -> Self
     where
-        F: Fn(Socket, DisconnectReason) + Send + Sync + 'static,
+        F: Fn(Socket, DisconnectReason) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
+        M: 'static,
     {
         self.with(move |c| c.main().on_disconnect(f))
     }

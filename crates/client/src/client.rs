@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use crate::ack::AckSender;
 use crate::builder::ClientBuilder;
 use crate::error::{Error, Result};
+use crate::handler::HandlerOutput;
 use crate::socket::Socket;
 use crate::state::Shared;
 
@@ -94,10 +95,11 @@ impl Client {
     }
 
     /// Handles an event of the main namespace; see [`Socket::on`].
-    pub fn on<T, F>(&self, event: &str, handler: F)
+    pub fn on<T, F, R, M>(&self, event: &str, handler: F)
     where
         T: DeserializeOwned,
-        F: Fn(Socket, T, Option<AckSender>) + Send + Sync + 'static,
+        F: Fn(Socket, T, Option<AckSender>) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
         self.main.on(event, handler);
     }

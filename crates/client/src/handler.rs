@@ -9,6 +9,48 @@ use crate::ack::AckSender;
 use crate::reason::{ConnectError, DisconnectReason};
 use crate::socket::Socket;
 
+/// Marks plain handlers, which return nothing: they run to their end at once, in arrival
+/// order.
+#[derive(Debug)]
+pub struct Plain(());
+
+/// Marks `async` handlers: the part before their first `.await` that is not ready runs at
+/// once, in arrival order; the rest runs as a task, concurrently with later events.
+#[derive(Debug)]
+pub struct Async(());
+
+/// What a handler returns: `()` for a plain closure, or a future (an `async` block or
+/// function). `M` is [`Plain`] or [`Async`]; it only tells the two implementations apart and
+/// is always inferred.
+///
+/// ```no_run
+/// # async fn demo(socket: wsio_client::Socket) {
+/// // Either kind of handler, registered the same way.
+/// socket.on("plain", |_socket, (text,): (String,), _ack| println!("got {text}"));
+/// socket.on("slow", |socket, (n,): (u64,), _ack| async move {
+///     tokio::time::sleep(std::time::Duration::from_millis(n)).await;
+///     let _ = socket.emit("done", &(n,));
+/// });
+/// # }
+/// ```
+pub trait HandlerOutput<M>: Send + 'static {
+    /// Runs what is left of the handler after its call returned.
+    fn finish(self);
+}
+
+impl HandlerOutput<Plain> for () {
+    fn finish(self) {}
+}
+
+impl<F> HandlerOutput<Async> for F
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    fn finish(self) {
+        crate::eager::run(self);
+    }
+}
+
 /// An event handler, with its argument type erased.
 pub(crate) type EventFn = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
 /// A catch-all handler: event name and raw arguments.

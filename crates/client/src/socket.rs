@@ -10,14 +10,18 @@ use serde::de::DeserializeOwned;
 
 use crate::ack::{self, AckSender};
 use crate::error::{Error, Result};
+use crate::handler::HandlerOutput;
 use crate::reason::{ConnectError, DisconnectReason};
 use crate::state::{Kind, Outgoing, Shared};
 
 /// One namespace (`/`, `/admin`, ...) of a [`Client`](crate::Client), multiplexed with the
 /// others over the client's Engine.IO connection. Cheap to clone.
 ///
-/// Handlers run on the client's driver task, one at a time and in arrival order: keep them
-/// short and spawn a task for slow or async work (such as `emit_with_ack`).
+/// Handlers are plain closures or `async` ones (see [`HandlerOutput`]). They start on the
+/// client's driver task, one at a time and in arrival order: a plain handler runs to its end
+/// there, an `async` one up to its first `.await` that is not ready, and the rest of it as
+/// a task of its own. So emits made before the first wait of consecutive events leave in
+/// order, and slow work (such as `emit_with_ack`) never holds up the connection.
 #[derive(Clone)]
 pub struct Socket {
     pub(crate) shared: Arc<Shared>,
@@ -88,20 +92,29 @@ impl Socket {
     /// `bytes::Bytes` (feature `serde`) or [`Value::Binary`]. Replaces an earlier handler of
     /// the same event.
     ///
-    /// `ack` is `Some` when the server asked for an acknowledgement.
+    /// `ack` is `Some` when the server asked for an acknowledgement. The handler may be
+    /// `async`: it then runs at once up to its first wait, and the rest of it concurrently
+    /// with later events.
     ///
     /// With connection state recovery on the server, events sent without an ack id carry
     /// the server's offset as one more last argument: take it in `T` (`(Payload, String)`) or
     /// use `Vec<Value>` (see [`recovered`](Self::recovered)).
-    pub fn on<T, F>(&self, event: &str, handler: F)
+    pub fn on<T, F, R, M>(&self, event: &str, handler: F)
     where
         T: DeserializeOwned,
-        F: Fn(Socket, T, Option<AckSender>) + Send + Sync + 'static,
+        F: Fn(Socket, T, Option<AckSender>) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
-        let erased = move |socket: Socket, packet: &Packet, ack: Option<AckSender>| {
-            if let Ok(args) = packet.deserialize_args::<T>() {
-                handler(socket, args, ack);
-            }
+        let erased = move |socket: Socket, packet: &Packet, ack: Option<AckSender>| match packet
+            .deserialize_args::<T>()
+        {
+            Ok(args) => handler(socket, args, ack).finish(),
+            Err(e) => tracing::debug!(
+                ns = %packet.ns,
+                event = packet.event_name().unwrap_or_default(),
+                error = %e,
+                "event arguments do not fit the handler's type: event dropped"
+            ),
         };
         self.with_callbacks(|c| {
             c.events.insert(event.to_owned(), Arc::new(erased));
@@ -116,20 +129,26 @@ impl Socket {
         self.with_callbacks(|c| c.any.push(Arc::new(handler)));
     }
 
-    /// Runs at every join of the namespace, the first one and each after a reconnection.
-    pub fn on_connect<F>(&self, handler: F)
+    /// Runs at every join of the namespace, the first one and each after a reconnection. May
+    /// be `async`.
+    pub fn on_connect<F, R, M>(&self, handler: F)
     where
-        F: Fn(Socket) + Send + Sync + 'static,
+        F: Fn(Socket) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
-        self.with_callbacks(|c| c.connect.push(Arc::new(handler)));
+        self.with_callbacks(|c| c.connect.push(Arc::new(move |s| handler(s).finish())));
     }
 
-    /// Runs when the namespace is left, with the reason.
-    pub fn on_disconnect<F>(&self, handler: F)
+    /// Runs when the namespace is left, with the reason. May be `async`.
+    pub fn on_disconnect<F, R, M>(&self, handler: F)
     where
-        F: Fn(Socket, DisconnectReason) + Send + Sync + 'static,
+        F: Fn(Socket, DisconnectReason) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
-        self.with_callbacks(|c| c.disconnect.push(Arc::new(handler)));
+        self.with_callbacks(|c| {
+            c.disconnect
+                .push(Arc::new(move |s, reason| handler(s, reason).finish()));
+        });
     }
 
     /// Runs when the server refuses the join (its message and data), or when a connection
