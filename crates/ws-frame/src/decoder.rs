@@ -2,17 +2,19 @@
 
 use bytes::{Buf, BytesMut};
 
-use crate::{Error, Frame, FrameHeader, Limits, Role, apply_mask};
+use crate::{Error, Frame, FrameHeader, Limits, Role, apply_mask_at};
 
 /// Decodes frames from a read buffer, sans-I/O.
 ///
 /// Feed it the bytes read so far; it returns a frame once one is complete, or `Ok(None)` and
-/// leaves the buffer untouched (apart from what earlier frames consumed) until more arrive. A
-/// half-read frame's header is remembered, so nothing is lost or re-validated if the caller
-/// stops and resumes: reading is cancel-safe by construction.
+/// consumes nothing more until more arrive. A half-read frame's header is remembered, so
+/// nothing is lost or re-validated if the caller stops and resumes: reading is cancel-safe by
+/// construction. Keep feeding the same buffer, only appending to it, while a frame is under
+/// way ([`is_mid_frame`](FrameDecoder::is_mid_frame)).
 ///
 /// The payload of each frame is split off the buffer and unmasked in place: no copy, no
-/// allocation per frame. The decoder never reserves room for a declared length; the buffer
+/// allocation per frame. A masked payload that arrives over several reads is unmasked a read
+/// at a time, each part on the call that finds it, while those bytes are still in the cache. The decoder never reserves room for a declared length; the buffer
 /// grows only as bytes actually arrive.
 ///
 /// ```
@@ -35,6 +37,10 @@ pub struct FrameDecoder {
     allowed_rsv: u8,
     /// The header of the frame whose payload is still arriving, and its length in bytes.
     pending: Option<(FrameHeader, usize)>,
+    /// How many bytes of that frame's payload are already unmasked in the buffer: a masked
+    /// payload is unmasked as it arrives, while the bytes just read are still in the cache,
+    /// rather than in one pass over the whole frame at its end.
+    unmasked: usize,
 }
 
 impl FrameDecoder {
@@ -50,6 +56,7 @@ impl FrameDecoder {
             max_frame_size: limits.max_frame_size,
             allowed_rsv: 0,
             pending: None,
+            unmasked: 0,
         }
     }
 
@@ -82,7 +89,8 @@ impl FrameDecoder {
 
     /// Decodes the next frame from the front of `src`.
     ///
-    /// `Ok(None)` means more bytes are needed. After an `Err` the connection must be closed
+    /// `Ok(None)` means more bytes are needed; the part of a masked payload already in `src`
+    /// is unmasked in place meanwhile (the next calls pick up where this one stopped). After an `Err` the connection must be closed
     /// with [`Error::close_code`]; the decoder's state is then unspecified.
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, Error> {
         let (header, header_len) = match self.pending {
@@ -105,13 +113,24 @@ impl FrameDecoder {
             });
         };
         if src.len() < frame_len {
+            if let Some(key) = header.mask {
+                // What arrived of the payload so far; the rest comes with later reads.
+                let arrived = src.len().saturating_sub(header_len);
+                if let Some(fresh) = src.get_mut(header_len + self.unmasked..) {
+                    apply_mask_at(fresh, key, self.unmasked);
+                }
+                self.unmasked = arrived;
+            }
             return Ok(None);
         }
         self.pending = None;
         src.advance(header_len);
         let mut payload = src.split_to(payload_len);
         if let Some(key) = header.mask {
-            apply_mask(&mut payload, key);
+            let done = std::mem::take(&mut self.unmasked);
+            if let Some(rest) = payload.get_mut(done..) {
+                apply_mask_at(rest, key, done);
+            }
         }
         Ok(Some(Frame {
             fin: header.fin,
@@ -306,6 +325,30 @@ mod tests {
         assert_eq!(decoder.remaining(buf.len()), Some(0));
         assert!(decoder.decode(&mut buf).unwrap().is_some());
         assert_eq!(decoder.remaining(buf.len()), None);
+    }
+
+    #[test]
+    fn a_masked_payload_arriving_in_pieces_is_unmasked_once() {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        let payload: Vec<u8> = (0..1000u32).map(|i| (i * 31 + 7) as u8).collect();
+        let mut wire = BytesMut::new();
+        crate::encode_with_mask(&Frame::binary(payload.clone()), Some(key), &mut wire);
+        wire.extend_from_slice(&[0x89, 0x80, 1, 2, 3, 4]); // an empty masked ping follows
+        for step in [1, 3, 4, 5, 63, 64, 65, 333, 2000] {
+            let mut decoder = FrameDecoder::new(Role::Server);
+            let mut buf = BytesMut::new();
+            let mut frames = Vec::new();
+            for piece in wire.chunks(step) {
+                buf.extend_from_slice(piece);
+                while let Some(frame) = decoder.decode(&mut buf).unwrap() {
+                    frames.push(frame);
+                }
+            }
+            assert_eq!(frames.len(), 2, "step {step}");
+            assert_eq!(&frames[0].payload[..], &payload[..], "step {step}");
+            assert_eq!(frames[1], Frame::ping(""));
+            assert!(buf.is_empty());
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Payload masking (RFC 6455 §5.3): XOR with a four-byte key, repeated.
 //!
 //! Masking and unmasking are the same operation. [`apply_mask`] works on 64-byte blocks with
-//! the key pre-expanded, a shape the compiler turns into wide vector XORs on every target, so it
-//! needs no `unsafe` and no alignment assumptions; the tail is finished byte by byte.
+//! the key pre-expanded, a shape the compiler turns into wide vector XORs on every target, with
+//! no alignment assumptions; the tail is finished byte by byte. On x86-64 CPUs with AVX2 (found
+//! at run time) the same loop runs compiled for 32-byte registers.
 
 /// Bytes handled per block: a multiple of 4 (the key length) and of every SIMD width in use.
 const BLOCK: usize = 64;
@@ -39,6 +40,18 @@ pub fn apply_mask_at(buf: &mut [u8], key: [u8; 4], offset: usize) {
         }
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2: checked just above (the answer is cached).
+        unsafe { mask_blocks_avx2(buf, key) };
+        return;
+    }
+    mask_blocks(buf, key);
+}
+
+/// The block loop for payloads of [`BLOCK`] bytes or more.
+#[inline(always)]
+fn mask_blocks(buf: &mut [u8], key: [u8; 4]) {
     let mut expanded = [0u8; BLOCK];
     for (i, byte) in expanded.iter_mut().enumerate() {
         *byte = key[i % 4];
@@ -52,6 +65,15 @@ pub fn apply_mask_at(buf: &mut [u8], key: [u8; 4], offset: usize) {
     for (byte, k) in blocks.into_remainder().iter_mut().zip(expanded.iter()) {
         *byte ^= k;
     }
+}
+
+/// [`mask_blocks`] compiled for AVX2: the same loop in 32-byte registers, twice the bytes per
+/// instruction of the baseline x86-64 target's 16 (which every x86-64 CPU has, so the crate
+/// cannot assume more at compile time).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn mask_blocks_avx2(buf: &mut [u8], key: [u8; 4]) {
+    mask_blocks(buf, key);
 }
 
 /// The key as seen from `offset` bytes into the payload.
