@@ -42,6 +42,23 @@ fn wire(size: usize, count: usize, mask: Option<[u8; 4]>) -> Vec<u8> {
     wire.to_vec()
 }
 
+/// The most a read brings in the streamed cases: what a `wsio-ws` connection asks of its
+/// socket at once while a large frame arrives.
+const READ: usize = 64 * 1024;
+
+/// An in-memory stream that hands out at most [`READ`] bytes per read, as a socket does.
+struct Chunked<'a>(&'a [u8]);
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(READ).min(self.0.len());
+        let (head, rest) = self.0.split_at(n);
+        buf[..n].copy_from_slice(head);
+        self.0 = rest;
+        Ok(n)
+    }
+}
+
 /// An in-memory stream for tungstenite: reads the input, discards writes (auto-pongs).
 struct Input<'a>(Cursor<&'a [u8]>);
 
@@ -110,6 +127,42 @@ fn decode(c: &mut Criterion, group: &str, role: Role, mask: Option<[u8; 4]>) {
             })
         });
     }
+    group.finish();
+}
+
+/// One masked 1 MiB frame arriving in reads of at most 64 KiB, as from a socket: wsio's buffer
+/// grows read by read the way a connection's does and the decoder is asked after every read;
+/// tungstenite's `FrameSocket` reads from a stream that hands out 64 KiB at a time.
+fn decode_streamed(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decode_frame_streamed_masked");
+    let limits = Limits::unlimited();
+    let size = 1 << 20;
+    let wire = wire(size, 1, Some(KEY));
+    group.throughput(Throughput::Bytes(wire.len() as u64));
+    let name = format!("1x{size}B");
+    group.bench_with_input(BenchmarkId::new("wsio", &name), &wire, |b, wire| {
+        b.iter(|| {
+            let mut decoder = FrameDecoder::with_limits(Role::Server, &limits);
+            let mut buf = BytesMut::new();
+            let mut frame = None;
+            for read in wire.chunks(READ) {
+                buf.reserve(READ + 256);
+                buf.extend_from_slice(read);
+                frame = decoder.decode(&mut buf).expect("valid");
+            }
+            let frame = frame.expect("one frame");
+            assert_eq!(frame.payload.len(), size);
+            black_box(&frame);
+        })
+    });
+    group.bench_with_input(BenchmarkId::new("tungstenite", &name), &wire, |b, wire| {
+        b.iter(|| {
+            let mut socket = FrameSocket::new(Chunked(&wire[..]));
+            let frame = socket.read(None).expect("valid").expect("one frame");
+            assert_eq!(frame.payload().len(), size);
+            black_box(&frame);
+        })
+    });
     group.finish();
 }
 
@@ -195,6 +248,7 @@ criterion_group!(
     masking,
     decode_masked,
     decode_unmasked,
+    decode_streamed,
     read_messages,
     encode
 );
