@@ -205,6 +205,7 @@ impl<H: Handler> Engine<H> {
             Arc::downgrade(&self.0.registry),
         ));
         self.0.registry.insert(session.clone());
+        tracing::debug!(sid = %session.sid(), ?transport, "session opened");
         session.set_handler(self.0.handler.on_open(&session));
         tokio::spawn(session.clone().run_heartbeat(config.connect_timeout));
         session

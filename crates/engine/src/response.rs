@@ -69,6 +69,11 @@ impl RequestError {
 
     /// The HTTP answer, with `message` replacing the default text when given.
     pub(crate) fn response(self, message: Option<&str>) -> HttpResponse {
+        tracing::debug!(
+            code = self.code(),
+            why = message.unwrap_or(self.message()),
+            "engine.io request refused"
+        );
         let status = match self {
             RequestError::Forbidden => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,

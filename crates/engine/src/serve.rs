@@ -71,7 +71,8 @@ async fn serve<H: Handler>(
         let engine = engine.clone();
         let fallback = fallback.clone();
         let http = http.clone();
-        tokio::spawn(async move {
+        let span = tracing::debug_span!("connection", remote = %peer);
+        let connection = async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let engine = engine.clone();
                 let fallback = fallback.clone();
@@ -83,11 +84,15 @@ async fn serve<H: Handler>(
                     Ok::<_, std::convert::Infallible>(response)
                 }
             });
-            let _ = http
+            if let Err(e) = http
                 .serve_connection(TokioIo::new(tcp), service)
                 .with_upgrades()
-                .await;
-        });
+                .await
+            {
+                tracing::debug!(error = %e, "http connection ended with an error");
+            }
+        };
+        tokio::spawn(tracing::Instrument::instrument(connection, span));
     })
     .await;
     engine.close_all(CloseReason::ServerShuttingDown);

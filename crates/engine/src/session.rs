@@ -280,6 +280,10 @@ impl Session {
             Ok(waker) => Ok(waker),
             Err(QueueFull) if volatile => Ok(None),
             Err(QueueFull) => {
+                tracing::warn!(
+                    sid = %self.sid,
+                    "outgoing queue full: closing the session of a slow consumer"
+                );
                 self.close(CloseReason::TransportError);
                 Err(Error::QueueFull)
             }
@@ -339,6 +343,11 @@ impl Session {
     pub fn close(&self, reason: CloseReason) {
         if self.outbox.closed.set(reason).is_err() {
             return;
+        }
+        if reason == CloseReason::ParseError {
+            tracing::warn!(sid = %self.sid, "session closed: the peer sent a packet that does not parse");
+        } else {
+            tracing::debug!(sid = %self.sid, reason = reason.as_str(), "session closed");
         }
         self.closing.notify_waiters();
         self.outbox.wake();

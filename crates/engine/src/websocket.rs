@@ -205,6 +205,7 @@ where
                 session.pause.notify_one();
             }
             UpgradeAction::Switch => {
+                tracing::debug!(sid = %session.sid(), "upgraded to websocket");
                 return session.switch_transport(Transport::Upgrading, Transport::WebSocket);
             }
             UpgradeAction::Abort => return false,
@@ -219,7 +220,8 @@ fn carry<S>(session: Arc<Session>, ws: WebSocket<S>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    tokio::spawn(run(session, ws));
+    let span = tracing::debug_span!("session", sid = %session.sid(), transport = "websocket");
+    tokio::spawn(tracing::Instrument::instrument(run(session, ws), span));
 }
 
 /// What the session's task does next.
@@ -301,7 +303,7 @@ where
 /// close`, as the reference names it; a peer that broke the protocol is a `transport error`.
 fn read_error_reason(error: &wsio_ws::Error) -> CloseReason {
     use std::io::ErrorKind;
-    match error {
+    let reason = match error {
         wsio_ws::Error::ResetWithoutClose => CloseReason::TransportClose,
         wsio_ws::Error::Io(io)
             if matches!(
@@ -315,7 +317,11 @@ fn read_error_reason(error: &wsio_ws::Error) -> CloseReason {
             CloseReason::TransportClose
         }
         _ => CloseReason::TransportError,
+    };
+    if reason == CloseReason::TransportError {
+        tracing::warn!(%error, "websocket failed");
     }
+    reason
 }
 
 /// Writes what is still queued, then closes the WebSocket.
