@@ -75,6 +75,22 @@ impl<H: Handler> Engine<H> {
         &self.0.handler
     }
 
+    /// A snapshot of what the engine has done: live sessions by transport, sessions opened,
+    /// upgraded and closed (by reason), refused requests, slow consumers, packets and bytes in
+    /// and out. Walks the live sessions once; cheap enough to scrape every few seconds.
+    pub fn stats(&self) -> crate::EngineStats {
+        let registry = &self.0.registry;
+        let mut stats = registry.counters.snapshot();
+        for session in registry.all() {
+            match session.transport() {
+                Transport::WebSocket => stats.sessions_websocket += 1,
+                Transport::Polling | Transport::Upgrading => stats.sessions_polling += 1,
+            }
+            crate::stats::Counters::add_live(&mut stats, &session.traffic);
+        }
+        stats
+    }
+
     /// Number of live sessions.
     pub fn session_count(&self) -> usize {
         self.0.registry.len()
@@ -116,6 +132,9 @@ impl<H: Handler> Engine<H> {
             return response;
         }
         let mut response = self.answer(req, remote).await;
+        if response.status().is_client_error() {
+            self.0.registry.counters.refused();
+        }
         if let (Some(cors), Some(headers)) = (cors, &request_headers) {
             cors.apply(headers, response.headers_mut());
         }
@@ -205,6 +224,7 @@ impl<H: Handler> Engine<H> {
             Arc::downgrade(&self.0.registry),
         ));
         self.0.registry.insert(session.clone());
+        self.0.registry.counters.opened();
         tracing::debug!(sid = %session.sid(), ?transport, "session opened");
         session.set_handler(self.0.handler.on_open(&session));
         tokio::spawn(session.clone().run_heartbeat(config.connect_timeout));

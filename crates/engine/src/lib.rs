@@ -98,6 +98,7 @@ mod serve;
 mod service;
 mod session;
 mod sid;
+mod stats;
 mod sync;
 #[cfg(feature = "tower")]
 mod tower;
@@ -116,5 +117,6 @@ pub use request::RequestInfo;
 pub use service::HttpService;
 pub use session::{Session, Transport};
 pub use sid::Sid;
+pub use stats::EngineStats;
 #[cfg(feature = "tower")]
 pub use tower::{EngineLayer, EngineResponse, EngineRouter, EngineService};

@@ -21,6 +21,15 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
+    /// The number of Engine.IO packets in this item and their data bytes.
+    pub(crate) fn size(&self) -> (u64, u64) {
+        match self {
+            Outgoing::Packet(packet) => (1, crate::stats::data_len(packet)),
+            Outgoing::Messages(messages) => messages.size(),
+            Outgoing::Shared(shared) => shared.messages().size(),
+        }
+    }
+
     /// The Engine.IO packets this item becomes, in send order.
     pub(crate) fn packets(&self) -> Vec<Packet> {
         match self {
@@ -42,6 +51,16 @@ pub struct Messages {
 }
 
 impl Messages {
+    /// The number of packets (the head and each attachment) and their data bytes.
+    fn size(&self) -> (u64, u64) {
+        let head = match &self.head {
+            Message::Text(text) => text.len(),
+            Message::Binary(data) => data.len(),
+        };
+        let attached: usize = self.attachments.iter().map(Bytes::len).sum();
+        (1 + self.attachments.len() as u64, (head + attached) as u64)
+    }
+
     /// One message alone.
     pub fn one(head: Message) -> Messages {
         Messages {

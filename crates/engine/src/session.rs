@@ -15,6 +15,7 @@ use crate::handler::SessionHandler;
 use crate::outgoing::Outgoing;
 use crate::request::RequestInfo;
 use crate::sid::Sid;
+use crate::stats::{Counters, Traffic};
 use crate::sync::lock;
 
 /// Which transport carries a session.
@@ -33,6 +34,8 @@ pub enum Transport {
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     sessions: Mutex<HashMap<Sid, Arc<Session>>>,
+    /// The engine's counters, which the sessions add to.
+    pub(crate) counters: Counters,
 }
 
 impl Registry {
@@ -169,6 +172,8 @@ pub struct Session {
     /// Set once the layer above confirmed the session (the connect timeout no longer applies).
     confirmed: AtomicBool,
     registry: Weak<Registry>,
+    /// Packets and bytes this session received and queued.
+    pub(crate) traffic: Traffic,
 }
 
 impl std::fmt::Debug for Session {
@@ -209,6 +214,7 @@ impl Session {
             handler: Mutex::new(None),
             confirmed: AtomicBool::new(false),
             registry,
+            traffic: Traffic::default(),
         }
     }
 
@@ -246,6 +252,12 @@ impl Session {
             return false;
         }
         *current = to;
+        if to == Transport::WebSocket
+            && from == Transport::Upgrading
+            && let Some(registry) = self.registry.upgrade()
+        {
+            registry.counters.upgraded();
+        }
         true
     }
 
@@ -276,10 +288,20 @@ impl Session {
         if self.is_closed() {
             return Err(Error::Closed);
         }
+        let (packets, bytes) = item.size();
         match self.outbox.push(item) {
-            Ok(waker) => Ok(waker),
-            Err(QueueFull) if volatile => Ok(None),
+            Ok(waker) => {
+                self.traffic.queued(packets, bytes);
+                Ok(waker)
+            }
+            Err(QueueFull) if volatile => {
+                self.traffic.dropped();
+                Ok(None)
+            }
             Err(QueueFull) => {
+                if let Some(registry) = self.registry.upgrade() {
+                    registry.counters.slow_consumer();
+                }
                 tracing::warn!(
                     sid = %self.sid,
                     "outgoing queue full: closing the session of a slow consumer"
@@ -353,6 +375,8 @@ impl Session {
         self.outbox.wake();
         if let Some(registry) = self.registry.upgrade() {
             registry.remove(&self.sid);
+            registry.counters.closed(reason);
+            registry.counters.retired.absorb(&self.traffic);
         }
         let handler = lock(&self.handler).take();
         if let Some(handler) = handler {
@@ -362,6 +386,7 @@ impl Session {
 
     /// Handles one packet received on the session's transport.
     pub(crate) async fn receive(&self, packet: engine::Packet) {
+        self.traffic.received(1, crate::stats::data_len(&packet));
         let now = std::time::Instant::now();
         let is_pong = matches!(packet, engine::Packet::Pong(_));
         let action = lock(&self.heartbeat).handle_packet(now, packet);
