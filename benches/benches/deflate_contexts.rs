@@ -1,5 +1,6 @@
-//! permessage-deflate with and without context takeover on 16 KiB of JSON-like text: the time
-//! to compress and inflate one message, and the compression ratio over a stream of messages.
+//! permessage-deflate with and without context takeover on 16 KiB (and 1 KiB) of JSON-like
+//! text: the time to compress and inflate one message, and the compression ratio over a stream
+//! of messages.
 //!
 //! * `keep`: context takeover both ways, compressor and decompressor live for the connection
 //!   (about 336 KiB of RSS per connection, idle or not).
@@ -21,7 +22,7 @@ use ws_frame::{DeflateConfig, Extension, PerMessageDeflate, Role};
 use wsio_benches::json_events;
 
 /// Bytes per message.
-const SIZE: usize = 16 * 1024;
+const SIZES: [usize; 2] = [16 * 1024, 1024];
 
 /// Messages in the stream the ratio is measured on.
 const STREAM: usize = 64;
@@ -74,7 +75,8 @@ fn variants() -> Vec<(&'static str, DeflateConfig)> {
 
 /// Compressed bytes over original bytes for `messages` sent in order on one connection.
 fn ratio(config: &DeflateConfig, messages: &[Vec<u8>]) -> f64 {
-    let mut pair = Pair::new(config);
+    let limit = messages.iter().map(Vec::len).max().unwrap_or(0);
+    let mut pair = Pair::new(config, limit);
     let wire: usize = messages.iter().map(|m| pair.send(m)).sum();
     let sent: usize = messages.iter().map(Vec::len).sum();
     wire as f64 / sent as f64
@@ -86,15 +88,18 @@ struct Pair {
     client: PerMessageDeflate,
     wire: BytesMut,
     message: BytesMut,
+    /// The largest message inflated.
+    limit: usize,
 }
 
 impl Pair {
-    fn new(config: &DeflateConfig) -> Self {
+    fn new(config: &DeflateConfig, limit: usize) -> Self {
         Pair {
             server: PerMessageDeflate::new(Role::Server, config).expect("valid config"),
             client: PerMessageDeflate::new(Role::Client, config).expect("valid config"),
-            wire: BytesMut::with_capacity(SIZE),
-            message: BytesMut::with_capacity(SIZE),
+            wire: BytesMut::with_capacity(limit),
+            message: BytesMut::with_capacity(limit),
+            limit,
         }
     }
 
@@ -106,7 +111,7 @@ impl Pair {
         assert!(matches!(compressed, Ok(true)));
         let inflated = self
             .client
-            .decode_fragment(&self.wire, true, &mut self.message, SIZE);
+            .decode_fragment(&self.wire, true, &mut self.message, self.limit);
         assert!(inflated.is_ok());
         assert_eq!(&self.message[..], text);
         self.wire.len()
@@ -114,31 +119,36 @@ impl Pair {
 }
 
 fn contexts(c: &mut Criterion) {
-    let stream: Vec<Vec<u8>> = (0..STREAM as u64)
-        .map(|n| json_events(n * 120, SIZE))
-        .collect();
-    let repeat = vec![stream[0].clone(), stream[0].clone()];
     let mut group = c.benchmark_group("deflate_contexts");
-    group.throughput(Throughput::Bytes(SIZE as u64));
-    for (name, config) in variants() {
-        let whole = ratio(&config, &stream);
-        // The second message alone: the first one's bytes over both, subtracted.
-        let first = ratio(&config, &repeat[..1]);
-        let again = 2.0 * ratio(&config, &repeat) - first;
-        println!(
-            "deflate_contexts/{name}: stream ratio {:.2} %, first message {:.2} %, repeat {:.2} %",
-            whole * 100.0,
-            first * 100.0,
-            again * 100.0
-        );
-        let mut pair = Pair::new(&config);
-        let mut next = 0usize;
-        group.bench_function(BenchmarkId::new(name, SIZE), |b| {
-            b.iter(|| {
-                next += 1;
-                black_box(pair.send(black_box(&stream[next % STREAM])))
-            })
-        });
+    for size in SIZES {
+        // Consecutive messages of one connection: the same shape, other events.
+        let events = (size / 128).max(1) as u64;
+        let stream: Vec<Vec<u8>> = (0..STREAM as u64)
+            .map(|n| json_events(n * events, size))
+            .collect();
+        let repeat = vec![stream[0].clone(), stream[0].clone()];
+        group.throughput(Throughput::Bytes(size as u64));
+        for (name, config) in variants() {
+            let whole = ratio(&config, &stream);
+            // The second message alone: the first one's bytes over both, subtracted.
+            let first = ratio(&config, &repeat[..1]);
+            let again = 2.0 * ratio(&config, &repeat) - first;
+            println!(
+                "deflate_contexts/{name}/{size}: stream ratio {:.2} %, first message {:.2} %, \
+                 repeat {:.2} %",
+                whole * 100.0,
+                first * 100.0,
+                again * 100.0
+            );
+            let mut pair = Pair::new(&config, size);
+            let mut next = 0usize;
+            group.bench_function(BenchmarkId::new(name, size), |b| {
+                b.iter(|| {
+                    next += 1;
+                    black_box(pair.send(black_box(&stream[next % STREAM])))
+                })
+            });
+        }
     }
     group.finish();
 }

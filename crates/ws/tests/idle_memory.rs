@@ -193,3 +193,36 @@ async fn an_idle_deflate_connection_holds_under_16_kib() {
     );
     drop((held, warm));
 }
+
+/// What lets an idle connection hold no compression state: the server answers a browser's
+/// offer with no context takeover in both directions (RFC 7692 §7.1.1 lets it).
+#[tokio::test(flavor = "current_thread")]
+async fn the_default_answer_asks_for_no_context_takeover() {
+    let _turn = MEASURING.lock().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    client.write_all(REQUEST).await.unwrap();
+    let (tcp, _) = listener.accept().await.unwrap();
+    let ws = wsio_ws::accept(tcp, Config::default()).await.unwrap();
+    assert!(ws.is_compressed());
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        assert_eq!(
+            client.read(&mut byte).await.unwrap(),
+            1,
+            "response cut short"
+        );
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(
+        head.contains(
+            "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; \
+             client_no_context_takeover\r\n"
+        ),
+        "{head}"
+    );
+}

@@ -89,9 +89,12 @@ pub struct DeflateConfig {
     /// after: nothing is held between messages, but every message pays for the allocation
     /// (~420 KiB for both halves at 15 bits) and for zeroing the compressor's tables.
     /// `true` borrows the calling thread's spare and hands it back reset after the message
-    /// (one compressor and one decompressor per thread, whatever the number of connections):
-    /// a 16 KiB message then costs about what it costs with context takeover. Leave it `false`
-    /// where threads are many and short-lived, or a thread's memory is counted tightly.
+    /// (one compressor and one decompressor per thread, whatever the number of connections).
+    /// Compressing and inflating Socket.IO-like JSON at level 1 then takes 34 µs for 16 KiB
+    /// (38 µs when built per message, 65 µs with context takeover) and 4.9 µs for 1 KiB
+    /// (7.9 µs built per message, 2.1 µs with context takeover): the reset still zeroes the
+    /// compressor's 128 KiB hash table. Leave it `false` where threads are many and
+    /// short-lived, or a thread's memory is counted tightly.
     /// No effect in directions with context takeover.
     ///
     /// Memory: none per connection; per thread that compressed or inflated a message, up to
