@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use event_proto::Value;
 use serde_json::json;
-use wsio_server::{AckSender, ConnectError, Server, Socket};
+use wsio_server::{AckSender, ConnectError, DisconnectReason, Server, Socket};
 
 /// How long `request-ack` waits for the client's answer.
 const REQUEST_ACK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -17,11 +17,8 @@ pub fn install(io: &Server, test_events: bool) {
         echo_events(&socket);
         socket.on(
             "chat",
-            |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
-                let ns = socket.namespace();
-                run_in_order(async move {
-                    let _ = ns.emit("chat", &args).await;
-                });
+            |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
+                let _ = socket.namespace().emit("chat", &args).await;
             },
         );
         if test_events {
@@ -68,26 +65,10 @@ fn echo_events(socket: &Socket) {
     );
     socket.on(
         "broadcast",
-        |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
-            run_in_order(async move {
-                let _ = socket.broadcast().emit("bcast", &args).await;
-            });
+        |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
+            let _ = socket.broadcast().emit("bcast", &args).await;
         },
     );
-}
-
-/// Runs `work` at once as far as it goes without waiting, and in a task for the rest. With
-/// the in-memory adapter a broadcast completes at once, so the packets a handler emits keep
-/// the order of the client's events (spawning each would let two tasks swap them).
-fn run_in_order<F>(work: F)
-where
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
-    let mut work = Box::pin(work);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    if work.as_mut().poll(&mut cx).is_pending() {
-        tokio::spawn(work);
-    }
 }
 
 /// The first argument as a room name.
@@ -101,43 +82,36 @@ const DISCONNECT_WATCHERS: &str = "disconnect-watchers";
 /// `join`, `leave`, `to-room`, `request-ack`, `disconnect-me`, `rooms`, `set-data`, `state`,
 /// `watch-disconnects`, `room-size`.
 fn contract_events(socket: &Socket) {
-    socket.on_disconnect(|socket: Socket, reason| {
-        let ns = socket.namespace();
-        tokio::spawn(async move {
-            let _ = ns
-                .to([DISCONNECT_WATCHERS])
-                .emit("socket-left", &(socket.id().as_str(), reason.as_str()))
-                .await;
-        });
+    socket.on_disconnect(|socket: Socket, reason: DisconnectReason| async move {
+        let _ = socket
+            .namespace()
+            .to([DISCONNECT_WATCHERS])
+            .emit("socket-left", &(socket.id().as_str(), reason.as_str()))
+            .await;
     });
     socket.on(
         "watch-disconnects",
-        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
-            run_in_order(async move {
-                let joined = socket.join([DISCONNECT_WATCHERS]).await.is_ok();
-                if let Some(ack) = ack {
-                    let _ = ack.send(&(joined,));
-                }
-            });
+        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| async move {
+            let joined = socket.join([DISCONNECT_WATCHERS]).await.is_ok();
+            if let Some(ack) = ack {
+                let _ = ack.send(&(joined,));
+            }
         },
     );
     socket.on(
         "room-size",
-        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| async move {
             let (Some(room), Some(ack)) = (room(&args), ack) else {
                 return;
             };
-            let ns = socket.namespace();
-            run_in_order(async move {
-                match ns.to([room]).fetch_sockets().await {
-                    Ok(sockets) => {
-                        let _ = ack.send(&(sockets.len(),));
-                    }
-                    Err(e) => {
-                        let _ = ack.send(&(e.to_string(),));
-                    }
+            match socket.namespace().to([room]).fetch_sockets().await {
+                Ok(sockets) => {
+                    let _ = ack.send(&(sockets.len(),));
                 }
-            });
+                Err(e) => {
+                    let _ = ack.send(&(e.to_string(),));
+                }
+            }
         },
     );
     socket.on(
@@ -165,49 +139,43 @@ fn contract_events(socket: &Socket) {
     for (event, joining) in [("join", true), ("leave", false)] {
         socket.on(
             event,
-            move |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+            move |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| async move {
                 let Some(room) = room(&args) else { return };
-                run_in_order(async move {
-                    let _ = if joining {
-                        socket.join([room]).await
-                    } else {
-                        socket.leave([room]).await
-                    };
-                    if let Some(ack) = ack {
-                        let _ = ack.send(&(true,));
-                    }
-                });
+                let _ = if joining {
+                    socket.join([room]).await
+                } else {
+                    socket.leave([room]).await
+                };
+                if let Some(ack) = ack {
+                    let _ = ack.send(&(true,));
+                }
             },
         );
     }
     socket.on(
         "to-room",
-        |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| {
+        |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
             let Some(room) = room(&args) else { return };
-            run_in_order(async move {
-                let rest = args.get(1..).unwrap_or_default();
-                let _ = socket.within([room]).emit("room-message", rest).await;
-            });
+            let rest = args.get(1..).unwrap_or_default();
+            let _ = socket.within([room]).emit("room-message", rest).await;
         },
     );
     socket.on(
         "request-ack",
-        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
-            run_in_order(async move {
-                let answer = socket
-                    .emit_with_ack::<_, Vec<Value>>(
-                        "server-ack-request",
-                        &("ping",),
-                        REQUEST_ACK_TIMEOUT,
-                    )
-                    .await;
-                if let Some(ack) = ack {
-                    let _ = match answer {
-                        Ok(args) => ack.send(&args),
-                        Err(_) => ack.send(&("timeout",)),
-                    };
-                }
-            });
+        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| async move {
+            let answer = socket
+                .emit_with_ack::<_, Vec<Value>>(
+                    "server-ack-request",
+                    &("ping",),
+                    REQUEST_ACK_TIMEOUT,
+                )
+                .await;
+            if let Some(ack) = ack {
+                let _ = match answer {
+                    Ok(args) => ack.send(&args),
+                    Err(_) => ack.send(&("timeout",)),
+                };
+            }
         },
     );
     socket.on(
@@ -218,14 +186,12 @@ fn contract_events(socket: &Socket) {
     );
     socket.on(
         "rooms",
-        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {
+        |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| async move {
             let Some(ack) = ack else { return };
-            run_in_order(async move {
-                let mut rooms = socket.rooms().await.unwrap_or_default();
-                rooms.retain(|room| room.as_str() != socket.id().as_str());
-                rooms.sort();
-                let _ = ack.send(&(rooms,));
-            });
+            let mut rooms = socket.rooms().await.unwrap_or_default();
+            rooms.retain(|room| room.as_str() != socket.id().as_str());
+            rooms.sort();
+            let _ = ack.send(&(rooms,));
         },
     );
 }

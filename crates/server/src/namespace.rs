@@ -174,9 +174,12 @@ impl Namespace {
     ///     }
     /// });
     /// ```
-    pub fn on_server_side<F>(&self, event: &str, handler: F) -> &Self
+    ///
+    /// The handler may be `async` (see [`HandlerOutput`](crate::HandlerOutput)).
+    pub fn on_server_side<F, R, M>(&self, event: &str, handler: F) -> &Self
     where
-        F: Fn(Vec<Value>, Option<ServerSideAck>) + Send + Sync + 'static,
+        F: Fn(Vec<Value>, Option<ServerSideAck>) -> R + Send + Sync + 'static,
+        R: crate::handler::HandlerOutput<M>,
     {
         self.0.server_side.on(event, handler);
         self

@@ -13,6 +13,7 @@ use wsio_engine::{CloseReason, Endpoint, Engine, Handler, HttpService, Session, 
 
 use crate::client::Client;
 use crate::config::Config;
+use crate::handler::HandlerOutput;
 use crate::namespace::{DynamicNamespace, Namespace, Namespaces, NsSetup};
 use crate::reason::DisconnectReason;
 use crate::socket::Socket;
@@ -106,24 +107,32 @@ impl Server {
 
     /// Declares namespace `name`; `on_connect` runs for every socket that joins it, after
     /// the middleware accepted it. Declaring an existing name replaces its handler.
-    pub fn ns<F>(&self, name: &str, on_connect: F) -> Namespace
+    ///
+    /// The handler may be `async`; the part before its first pending `.await` runs before
+    /// any event of the socket is dispatched, so handlers registered there see every event
+    /// (see [`Socket::on`] for the order rule).
+    pub fn ns<F, R, M>(&self, name: &str, on_connect: F) -> Namespace
     where
-        F: Fn(Socket) + Send + Sync + 'static,
+        F: Fn(Socket) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
-        self.0
-            .namespaces
-            .declare(name, NsSetup::new(Arc::new(on_connect)))
+        self.0.namespaces.declare(
+            name,
+            NsSetup::new(Arc::new(move |socket| on_connect(socket).finish())),
+        )
     }
 
     /// Declares the dynamic namespaces matching `pattern`, where `*` stands for any run of
     /// characters (`/room-*`). Each matching namespace is created on its first connection.
-    pub fn dynamic_ns<F>(&self, pattern: &str, on_connect: F) -> DynamicNamespace
+    /// The handler may be `async`, as with [`ns`](Self::ns).
+    pub fn dynamic_ns<F, R, M>(&self, pattern: &str, on_connect: F) -> DynamicNamespace
     where
-        F: Fn(Socket) + Send + Sync + 'static,
+        F: Fn(Socket) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
         let dynamic = DynamicNamespace {
             pattern: pattern.to_owned(),
-            setup: NsSetup::new(Arc::new(on_connect)),
+            setup: NsSetup::new(Arc::new(move |socket| on_connect(socket).finish())),
         };
         self.0.namespaces.declare_dynamic(dynamic.clone());
         dynamic

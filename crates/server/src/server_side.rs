@@ -8,6 +8,7 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 
 use crate::error::Result;
+use crate::handler::HandlerOutput;
 use crate::sync::{read, write};
 
 /// Answers a server-side event that another server emitted with
@@ -46,11 +47,13 @@ pub(crate) struct ServerSideHandlers {
 }
 
 impl ServerSideHandlers {
-    pub(crate) fn on<F>(&self, event: &str, handler: F)
+    pub(crate) fn on<F, R, M>(&self, event: &str, handler: F)
     where
-        F: Fn(Vec<Value>, Option<ServerSideAck>) + Send + Sync + 'static,
+        F: Fn(Vec<Value>, Option<ServerSideAck>) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
-        write(&self.handlers).insert(event.to_owned(), Arc::new(handler));
+        let erased: Handler = Arc::new(move |args, ack| handler(args, ack).finish());
+        write(&self.handlers).insert(event.to_owned(), erased);
     }
 
     /// Runs the handler of `data[0]` with the remaining values; an unknown event is ignored.

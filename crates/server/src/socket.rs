@@ -16,6 +16,7 @@ use wsio_engine::{CloseReason, Outgoing, RequestInfo, Session, Sid, Transport};
 use crate::ack::{self, AckReceiver};
 use crate::addressing::Room;
 use crate::error::{Error, Result};
+use crate::handler::HandlerOutput;
 use crate::namespace::NsInner;
 use crate::outgoing;
 use crate::reason::DisconnectReason;
@@ -240,20 +241,73 @@ impl Socket {
             .cloned()
     }
 
-    /// Registers the handler of `event`. Its arguments deserialize into `T` (a tuple, a
-    /// `Vec<event_proto::Value>` to keep binary data as `Bytes`, or any serde type reading a
-    /// sequence); events whose arguments do not fit are ignored. `ack` is `Some` when the
-    /// client asked for an acknowledgement.
-    pub fn on<T, F>(&self, event: &str, handler: F)
+    /// Registers the handler of `event`, replacing an earlier one. Its arguments deserialize
+    /// into `T` (a tuple, a `Vec<event_proto::Value>` to keep binary data as `Bytes`, or any
+    /// serde type reading a sequence); events whose arguments do not fit are dropped (and
+    /// logged with `tracing` at debug level). `ack` is `Some` when the client asked for an
+    /// acknowledgement.
+    ///
+    /// The handler is a plain closure or an `async` one (any closure returning a
+    /// `Future<Output = ()>`; see [`HandlerOutput`]).
+    ///
+    /// # Order
+    ///
+    /// The part of a handler that runs before its first pending `.await` runs at once, as
+    /// the event is dispatched, in the order the socket's events arrived: what consecutive
+    /// events of one socket emit, join, leave and broadcast there happens in that order.
+    /// With the in-memory adapter, [`join`](Self::join), [`leave`](Self::leave),
+    /// [`rooms`](Self::rooms) and a broadcast's
+    /// [`emit`](crate::BroadcastOperator::emit) complete without waiting, so awaiting them
+    /// keeps a handler in that first part. What comes after an `.await` that waits (a timer,
+    /// an acknowledgement, I/O, an adapter spanning servers) runs as a task, concurrently
+    /// with the handlers of later events; no need to `tokio::spawn` it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wsio_server::{AckSender, Config, Server, Socket};
+    ///
+    /// let io = Server::new(Config::default());
+    /// io.ns("/", |socket: Socket| {
+    ///     // Plain: runs to its end as the event arrives.
+    ///     socket.on("echo", |socket, (text,): (String,), ack: Option<AckSender>| {
+    ///         let _ = socket.emit("echo", &(text.as_str(),));
+    ///         if let Some(ack) = ack {
+    ///             let _ = ack.send(&(text,));
+    ///         }
+    ///     });
+    ///     // Async: joining and the room's emit leave in arrival order; the wait for the
+    ///     // client's answer overlaps with later events.
+    ///     socket.on("enter", |socket, (room,): (String,), _ack| async move {
+    ///         let _ = socket.join([room.as_str()]).await;
+    ///         let entered = (socket.id().as_str(),);
+    ///         let _ = socket.within([room.as_str()]).emit("entered", &entered).await;
+    ///         let answer = socket
+    ///             .emit_with_ack::<_, (String,)>("welcome", &(room,), Duration::from_secs(5))
+    ///             .await;
+    ///         if let Ok((reply,)) = answer {
+    ///             let _ = socket.emit("noted", &(reply,));
+    ///         }
+    ///     });
+    /// });
+    /// ```
+    pub fn on<T, F, R, M>(&self, event: &str, handler: F)
     where
         T: DeserializeOwned,
-        F: Fn(Socket, T, Option<AckSender>) + Send + Sync + 'static,
+        F: Fn(Socket, T, Option<AckSender>) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
-        let erased: EventHandler = Arc::new(move |socket, packet, ack| {
-            if let Ok(args) = packet.deserialize_args::<T>() {
-                handler(socket, args, ack);
-            }
-        });
+        let erased: EventHandler =
+            Arc::new(
+                move |socket, packet: &Packet, ack| match packet.deserialize_args::<T>() {
+                    Ok(args) => handler(socket, args, ack).finish(),
+                    Err(e) => tracing::debug!(
+                        ns = %packet.ns,
+                        event = packet.event_name().unwrap_or_default(),
+                        error = %e,
+                        "event arguments do not fit the handler's type: event dropped"
+                    ),
+                },
+            );
         write(&self.0.handlers).insert(event.to_owned(), erased);
     }
 
@@ -266,20 +320,27 @@ impl Socket {
         *write(&self.0.any) = Some(Arc::new(handler));
     }
 
-    /// Runs `handler` when the socket is leaving, while its rooms are still known.
-    pub fn on_disconnecting<F>(&self, handler: F)
+    /// Runs `handler` when the socket is leaving, while its rooms are still known. It may be
+    /// `async`: the part before its first pending `.await` runs while the rooms are known.
+    pub fn on_disconnecting<F, R, M>(&self, handler: F)
     where
-        F: FnOnce(Socket, DisconnectReason) + Send + 'static,
+        F: FnOnce(Socket, DisconnectReason) -> R + Send + 'static,
+        R: HandlerOutput<M>,
     {
-        lock(&self.0.on_disconnecting).push(Box::new(handler));
+        lock(&self.0.on_disconnecting).push(Box::new(move |socket, reason| {
+            handler(socket, reason).finish();
+        }));
     }
 
-    /// Runs `handler` once the socket has left the namespace.
-    pub fn on_disconnect<F>(&self, handler: F)
+    /// Runs `handler` once the socket has left the namespace. It may be `async`.
+    pub fn on_disconnect<F, R, M>(&self, handler: F)
     where
-        F: FnOnce(Socket, DisconnectReason) + Send + 'static,
+        F: FnOnce(Socket, DisconnectReason) -> R + Send + 'static,
+        R: HandlerOutput<M>,
     {
-        lock(&self.0.on_disconnect).push(Box::new(handler));
+        lock(&self.0.on_disconnect).push(Box::new(move |socket, reason| {
+            handler(socket, reason).finish();
+        }));
     }
 
     /// Emits `event` to this socket with `args` (a tuple or sequence; `()` for none).

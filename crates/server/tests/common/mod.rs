@@ -1,7 +1,6 @@
 //! Test helpers: a server on an ephemeral port, a raw HTTP/1.1 client, a WebSocket client.
 #![allow(dead_code)]
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -250,11 +249,12 @@ pub fn on_echo(socket: &Socket) {
 /// `echo`, and `broadcast` (`bcast` to every other socket).
 fn on_echo_and_broadcast(socket: &Socket) {
     on_echo(socket);
-    socket.on("broadcast", |socket: Socket, args: Vec<Value>, _| {
-        now_or_spawn(async move {
+    socket.on(
+        "broadcast",
+        |socket: Socket, args: Vec<Value>, _| async move {
             let _ = socket.broadcast().emit("bcast", &args).await;
-        });
-    });
+        },
+    );
 }
 
 /// `join` and `leave` (acknowledged with `true`), `to-room` (`room-message` with the rest of
@@ -262,9 +262,10 @@ fn on_echo_and_broadcast(socket: &Socket) {
 /// but its own, sorted) and `request-ack` (asks the client, acknowledges with its answer).
 fn on_rooms(socket: &Socket) {
     for (event, joining) in [("join", true), ("leave", false)] {
-        socket.on(event, move |socket: Socket, args: Vec<Value>, ack| {
-            let Some(room) = first_str(&args) else { return };
-            now_or_spawn(async move {
+        socket.on(
+            event,
+            move |socket: Socket, args: Vec<Value>, ack| async move {
+                let Some(room) = first_str(&args) else { return };
                 let _ = match joining {
                     true => socket.join([room]).await,
                     false => socket.leave([room]).await,
@@ -272,31 +273,31 @@ fn on_rooms(socket: &Socket) {
                 if let Some(ack) = ack {
                     let _ = ack.send(&(true,));
                 }
-            });
-        });
+            },
+        );
     }
-    socket.on("to-room", |socket: Socket, args: Vec<Value>, _| {
-        let Some(room) = first_str(&args) else { return };
-        now_or_spawn(async move {
+    socket.on(
+        "to-room",
+        |socket: Socket, args: Vec<Value>, _| async move {
+            let Some(room) = first_str(&args) else { return };
             let rest = args.get(1..).unwrap_or_default();
             let _ = socket.within([room]).emit("room-message", rest).await;
-        });
-    });
-    socket.on(
-        "rooms",
-        |socket: Socket, _: Vec<Value>, ack: Option<AckSender>| {
-            let Some(ack) = ack else { return };
-            now_or_spawn(async move {
-                let own = socket.id().to_string();
-                let mut rooms = socket.rooms().await.unwrap_or_default();
-                rooms.retain(|room| room.as_str() != own);
-                rooms.sort();
-                let _ = ack.send(&(rooms,));
-            });
         },
     );
-    socket.on("request-ack", |socket: Socket, _: Vec<Value>, ack| {
-        now_or_spawn(async move {
+    socket.on(
+        "rooms",
+        |socket: Socket, _: Vec<Value>, ack: Option<AckSender>| async move {
+            let Some(ack) = ack else { return };
+            let own = socket.id().to_string();
+            let mut rooms = socket.rooms().await.unwrap_or_default();
+            rooms.retain(|room| room.as_str() != own);
+            rooms.sort();
+            let _ = ack.send(&(rooms,));
+        },
+    );
+    socket.on(
+        "request-ack",
+        |socket: Socket, _: Vec<Value>, ack| async move {
             let timeout = Duration::from_secs(5);
             let answer = socket
                 .emit_with_ack::<_, Vec<Value>>("server-ack-request", &("ping",), timeout)
@@ -307,21 +308,11 @@ fn on_rooms(socket: &Socket) {
                     Err(_) => ack.send(&("timeout",)),
                 };
             }
-        });
-    });
+        },
+    );
 }
 
 /// The first argument, as text.
 fn first_str(args: &[Value]) -> Option<String> {
     Some(args.first()?.as_str()?.to_owned())
-}
-
-/// Polls `work` once at once (so that what it sends keeps the order of the client's events),
-/// and spawns the rest.
-fn now_or_spawn(work: impl Future<Output = ()> + Send + 'static) {
-    let mut work = Box::pin(work);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    if work.as_mut().poll(&mut cx).is_pending() {
-        tokio::spawn(work);
-    }
 }
