@@ -85,14 +85,14 @@ fn contract_events(socket: &Socket) {
     socket.on_disconnect(|socket: Socket, reason: DisconnectReason| async move {
         let _ = socket
             .namespace()
-            .to([DISCONNECT_WATCHERS])
+            .to(DISCONNECT_WATCHERS)
             .emit("socket-left", &(socket.id().as_str(), reason.as_str()))
             .await;
     });
     socket.on(
         "watch-disconnects",
         |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| async move {
-            let joined = socket.join([DISCONNECT_WATCHERS]).await.is_ok();
+            let joined = socket.join(DISCONNECT_WATCHERS).await.is_ok();
             if let Some(ack) = ack {
                 let _ = ack.send(&(joined,));
             }
@@ -104,7 +104,7 @@ fn contract_events(socket: &Socket) {
             let (Some(room), Some(ack)) = (room(&args), ack) else {
                 return;
             };
-            match socket.namespace().to([room]).fetch_sockets().await {
+            match socket.namespace().to(room).fetch_sockets().await {
                 Ok(sockets) => {
                     let _ = ack.send(&(sockets.len(),));
                 }
@@ -142,9 +142,9 @@ fn contract_events(socket: &Socket) {
             move |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| async move {
                 let Some(room) = room(&args) else { return };
                 let _ = if joining {
-                    socket.join([room]).await
+                    socket.join(room).await
                 } else {
-                    socket.leave([room]).await
+                    socket.leave(room).await
                 };
                 if let Some(ack) = ack {
                     let _ = ack.send(&(true,));
@@ -157,7 +157,7 @@ fn contract_events(socket: &Socket) {
         |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
             let Some(room) = room(&args) else { return };
             let rest = args.get(1..).unwrap_or_default();
-            let _ = socket.within([room]).emit("room-message", rest).await;
+            let _ = socket.within(room).emit("room-message", rest).await;
         },
     );
     socket.on(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use event_proto::{Encoded, Value};
 
 pub use crate::ack::AckReceiver;
-pub use crate::addressing::{BroadcastFlags, BroadcastOptions, Room};
+pub use crate::addressing::{BroadcastFlags, BroadcastOptions, IntoRooms, Room};
 use crate::error::Result;
 pub use crate::event_codec::{decode_event, encode_event, with_offset};
 pub use crate::local_adapter::LocalAdapter;

@@ -6,10 +6,11 @@ use std::time::Duration;
 use event_proto::{JsonParser, Parser, Value};
 use serde::Serialize;
 
-use crate::addressing::{BroadcastOptions, Room};
+use crate::addressing::{BroadcastOptions, IntoRooms};
 use crate::error::{Error, Result};
-use crate::namespace::{Namespace, NsInner};
+use crate::namespace::{Namespace, NsInner, NsSetup};
 use crate::remote::RemoteSocket;
+use crate::server::Server;
 use crate::socket::Socket;
 
 /// Addresses a set of sockets of one namespace. Built by [`Namespace`](crate::Namespace)
@@ -33,15 +34,22 @@ impl BroadcastOperator {
         }
     }
 
-    /// Restricts to the sockets in any of `rooms` (adds to earlier `to` calls).
-    pub fn to(mut self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> Self {
-        self.opts.rooms.extend(rooms.into_iter().map(Into::into));
+    /// Restricts to the sockets in any of `rooms`, one room or several (adds to earlier `to`
+    /// calls).
+    pub fn to(mut self, rooms: impl IntoRooms) -> Self {
+        rooms.extend_rooms(&mut self.opts.rooms);
         self
     }
 
+    /// Restricts to the sockets in any of `rooms`: the same as [`to`](Self::to) (Node's
+    /// `in`).
+    pub fn within(self, rooms: impl IntoRooms) -> Self {
+        self.to(rooms)
+    }
+
     /// Excludes the sockets in any of `rooms`.
-    pub fn except(mut self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> Self {
-        self.opts.except.extend(rooms.into_iter().map(Into::into));
+    pub fn except(mut self, rooms: impl IntoRooms) -> Self {
+        rooms.extend_rooms(&mut self.opts.except);
         self
     }
 
@@ -109,20 +117,14 @@ impl BroadcastOperator {
     }
 
     /// Makes the addressed sockets join `rooms`.
-    pub async fn sockets_join(
-        self,
-        rooms: impl IntoIterator<Item = impl Into<Room>>,
-    ) -> Result<()> {
-        let rooms = rooms.into_iter().map(Into::into).collect();
+    pub async fn sockets_join(self, rooms: impl IntoRooms) -> Result<()> {
+        let rooms = rooms.into_rooms();
         self.ns.adapter.add_sockets(self.opts, rooms).await
     }
 
     /// Makes the addressed sockets leave `rooms`.
-    pub async fn sockets_leave(
-        self,
-        rooms: impl IntoIterator<Item = impl Into<Room>>,
-    ) -> Result<()> {
-        let rooms = rooms.into_iter().map(Into::into).collect();
+    pub async fn sockets_leave(self, rooms: impl IntoRooms) -> Result<()> {
+        let rooms = rooms.into_rooms();
         self.ns.adapter.del_sockets(self.opts, rooms).await
     }
 
@@ -141,14 +143,24 @@ impl Namespace {
         BroadcastOperator::new(self.0.clone())
     }
 
-    /// An operator addressing the sockets in `rooms`.
-    pub fn to(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+    /// An operator addressing the sockets in `rooms` (one room or several).
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// The same as [`to`](Self::to) (Node's `in`).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         self.broadcast().to(rooms)
     }
 
     /// An operator addressing every socket except those in `rooms`.
-    pub fn except(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         self.broadcast().except(rooms)
+    }
+
+    /// An operator addressing the namespace's sockets on this server only.
+    pub fn local(&self) -> BroadcastOperator {
+        self.broadcast().local()
     }
 
     /// Emits `event` with `args` (a tuple or sequence) to every socket of the namespace.
@@ -159,6 +171,108 @@ impl Namespace {
     ) -> crate::Result<()> {
         self.broadcast().emit(event, args).await
     }
+
+    /// Every socket of the namespace, on every server of the cluster.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>> {
+        self.broadcast().fetch_sockets().await
+    }
+
+    /// Makes every socket of the namespace join `rooms`.
+    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<()> {
+        self.broadcast().sockets_join(rooms).await
+    }
+
+    /// Makes every socket of the namespace leave `rooms`.
+    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<()> {
+        self.broadcast().sockets_leave(rooms).await
+    }
+
+    /// Disconnects every socket of the namespace; with `close`, closes their connections too
+    /// (see [`BroadcastOperator::disconnect_sockets`]).
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<()> {
+        self.broadcast().disconnect_sockets(close).await
+    }
+}
+
+/// The operations of Node's `io`, on namespace `/`. When `/` is not declared they address
+/// no socket: emits reach nobody and `fetch_sockets` finds none.
+///
+/// ```
+/// # async fn demo() -> wsio_server::Result<()> {
+/// use wsio_server::{Config, Server};
+///
+/// let io = Server::new(Config::default());
+/// io.ns("/", |_socket| {});
+/// io.emit("hello", &("everyone",)).await?;
+/// io.to("lobby").emit("hello", &("lobby",)).await?;
+/// io.within(["red", "blue"]).except("muted").emit("hello", &("teams",)).await?;
+/// io.local().emit("hello", &("this server",)).await?;
+/// let in_lobby = io.within("lobby").fetch_sockets().await?;
+/// io.sockets_join("everyone").await?;
+/// io.to("lobby").sockets_leave("lobby").await?;
+/// io.to("banned").disconnect_sockets(true).await?;
+/// # drop(in_lobby);
+/// # Ok(()) }
+/// ```
+impl Server {
+    /// An operator addressing every socket of namespace `/`.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.main_or_empty())
+    }
+
+    /// An operator addressing the sockets of `/` in `rooms` (one room or several).
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// The same as [`to`](Self::to) (Node's `io.in`).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// An operator addressing the sockets of `/` except those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// An operator addressing the sockets of `/` on this server only.
+    pub fn local(&self) -> BroadcastOperator {
+        self.broadcast().local()
+    }
+
+    /// Emits `event` with `args` (a tuple or sequence) to every socket of `/`.
+    pub async fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
+        self.broadcast().emit(event, args).await
+    }
+
+    /// Every socket of `/`, on every server of the cluster.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>> {
+        self.broadcast().fetch_sockets().await
+    }
+
+    /// Makes every socket of `/` join `rooms`.
+    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<()> {
+        self.broadcast().sockets_join(rooms).await
+    }
+
+    /// Makes every socket of `/` leave `rooms`.
+    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<()> {
+        self.broadcast().sockets_leave(rooms).await
+    }
+
+    /// Disconnects every socket of `/`; with `close`, closes their connections too.
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<()> {
+        self.broadcast().disconnect_sockets(close).await
+    }
+
+    /// Namespace `/`, or an empty namespace of that name (with an in-memory adapter, known to
+    /// no one) when it is not declared.
+    fn main_or_empty(&self) -> Arc<NsInner> {
+        match self.of("/") {
+            Some(ns) => ns.0,
+            None => NsInner::new("/", NsSetup::new(Arc::new(|_socket| {})), None, None),
+        }
+    }
 }
 
 impl Socket {
@@ -167,13 +281,13 @@ impl Socket {
         BroadcastOperator::new(self.0.ns.clone()).except([self.0.id.to_string()])
     }
 
-    /// The sockets in `rooms`, except this one.
-    pub fn to(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+    /// The sockets in `rooms` (one room or several), except this one.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         self.broadcast().to(rooms)
     }
 
     /// Every socket (this one included) in `rooms`.
-    pub fn within(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> BroadcastOperator {
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         BroadcastOperator::new(self.0.ns.clone()).to(rooms)
     }
 }

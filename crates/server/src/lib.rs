@@ -46,8 +46,8 @@ pub mod engine {
 }
 
 pub use adapter::{
-    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, LocalAdapter,
-    RecoveryConfig, RemoteSocket, RestoredSession, Room, ServerSideAck, SessionState,
+    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, IntoRooms,
+    LocalAdapter, RecoveryConfig, RemoteSocket, RestoredSession, Room, ServerSideAck, SessionState,
 };
 pub use broadcast::{BroadcastOperator, DEFAULT_ACK_TIMEOUT};
 pub use config::Config;

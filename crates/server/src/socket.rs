@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use wsio_engine::{CloseReason, Outgoing, RequestInfo, Session, Sid, Transport};
 
 use crate::ack::{self, AckReceiver};
-use crate::addressing::Room;
+use crate::addressing::{IntoRooms, Room};
 use crate::error::{Error, Result};
 use crate::handler::HandlerOutput;
 use crate::namespace::NsInner;
@@ -278,9 +278,8 @@ impl Socket {
     ///     // Async: joining and the room's emit leave in arrival order; the wait for the
     ///     // client's answer overlaps with later events.
     ///     socket.on("enter", |socket, (room,): (String,), _ack| async move {
-    ///         let _ = socket.join([room.as_str()]).await;
-    ///         let entered = (socket.id().as_str(),);
-    ///         let _ = socket.within([room.as_str()]).emit("entered", &entered).await;
+    ///         let _ = socket.join(&room).await;
+    ///         let _ = socket.within(&room).emit("entered", &(socket.id().as_str(),)).await;
     ///         let answer = socket
     ///             .emit_with_ack::<_, (String,)>("welcome", &(room,), Duration::from_secs(5))
     ///             .await;
@@ -372,15 +371,16 @@ impl Socket {
         result
     }
 
-    /// Joins `rooms`.
-    pub async fn join(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> Result<()> {
-        let rooms = rooms.into_iter().map(Into::into).collect();
+    /// Joins `rooms`: one room (`"lobby"`) or several (`["red", "blue"]`); see
+    /// [`IntoRooms`].
+    pub async fn join(&self, rooms: impl IntoRooms) -> Result<()> {
+        let rooms = rooms.into_rooms();
         self.0.ns.adapter.add_all(self.0.id.clone(), rooms).await
     }
 
-    /// Leaves `rooms`.
-    pub async fn leave(&self, rooms: impl IntoIterator<Item = impl Into<Room>>) -> Result<()> {
-        let rooms = rooms.into_iter().map(Into::into).collect();
+    /// Leaves `rooms` (one room or several).
+    pub async fn leave(&self, rooms: impl IntoRooms) -> Result<()> {
+        let rooms = rooms.into_rooms();
         self.0.ns.adapter.del(self.0.id.clone(), rooms).await
     }
 

@@ -32,15 +32,15 @@ async fn async_handlers_keep_the_order_of_what_they_do_before_waiting_and_overla
         socket.on(
             "watch",
             |socket, _args: Vec<()>, ack: Option<AckSender>| async move {
-                socket.join([ROOM]).await.unwrap();
+                socket.join(ROOM).await.unwrap();
                 if let Some(ack) = ack {
                     let _ = ack.send(&());
                 }
             },
         );
         socket.on("go", |socket, (n,): (usize,), _ack| async move {
-            socket.join([ROOM]).await.unwrap();
-            socket.within([ROOM]).emit("seq", &(n,)).await.unwrap();
+            socket.join(ROOM).await.unwrap();
+            socket.within(ROOM).emit("seq", &(n,)).await.unwrap();
             tokio::time::sleep(PAUSE).await;
             let _ = socket.emit("done", &(n,));
         });
@@ -105,22 +105,18 @@ async fn room_operations_of_the_in_memory_adapter_complete_without_waiting() {
     io.ns("/", move |socket: Socket| {
         let ns = socket.namespace();
         let ready = [
-            socket.join([ROOM]).now_or_never().is_some(),
+            socket.join(ROOM).now_or_never().is_some(),
             socket.join(["a", "b"]).now_or_never().is_some(),
-            socket
-                .within([ROOM])
-                .emit("x", &())
-                .now_or_never()
-                .is_some(),
-            socket.to([ROOM]).emit("x", &()).now_or_never().is_some(),
+            socket.within(ROOM).emit("x", &()).now_or_never().is_some(),
+            socket.to(ROOM).emit("x", &()).now_or_never().is_some(),
             socket.broadcast().emit("x", &()).now_or_never().is_some(),
-            ns.to([ROOM]).emit("x", &()).now_or_never().is_some(),
+            ns.to(ROOM).emit("x", &()).now_or_never().is_some(),
             ns.emit("x", &()).now_or_never().is_some(),
             socket.rooms().now_or_never().is_some(),
             socket.leave(["a"]).now_or_never().is_some(),
-            ns.to([ROOM]).sockets_join(["c"]).now_or_never().is_some(),
-            ns.to([ROOM]).sockets_leave(["c"]).now_or_never().is_some(),
-            ns.to([ROOM]).fetch_sockets().now_or_never().is_some(),
+            ns.to(ROOM).sockets_join("c").now_or_never().is_some(),
+            ns.to(ROOM).sockets_leave("c").now_or_never().is_some(),
+            ns.to(ROOM).fetch_sockets().now_or_never().is_some(),
         ];
         if let Some(tx) = tx.lock().unwrap().take() {
             let _ = tx.send(ready);
@@ -148,7 +144,7 @@ async fn connect_disconnect_and_server_side_handlers_may_be_async() {
                 e.lock().unwrap().push("hello".to_owned());
             });
             socket.on_disconnecting(|socket: Socket, _reason| async move {
-                let _ = socket.leave([ROOM]).await;
+                let _ = socket.leave(ROOM).await;
             });
             socket.on_disconnect(move |_socket, reason: DisconnectReason| async move {
                 tokio::task::yield_now().await;

@@ -1,0 +1,93 @@
+//! Broadcast operators, and Node's `io` operations on the server handle.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{eventually, next_text, start, ws_joined};
+use wsio_server::{Config, Server, Socket};
+
+fn server() -> Server {
+    let io = Server::new(Config::default());
+    io.ns("/", |_socket: Socket| {});
+    io
+}
+
+#[tokio::test]
+async fn the_server_handle_addresses_namespace_root_like_nodes_io() {
+    let io = server();
+    let addr = start(&io).await;
+    let (mut a, a_id) = ws_joined(addr).await;
+    let (mut b, _) = ws_joined(addr).await;
+
+    io.within(a_id.as_str())
+        .sockets_join("lobby")
+        .await
+        .unwrap();
+    io.sockets_join(["everyone", "all"]).await.unwrap();
+    io.to("lobby").emit("hi", &("lobby",)).await.unwrap();
+    assert_eq!(next_text(&mut a).await, r#"42["hi","lobby"]"#);
+    io.except("lobby").emit("hi", &("others",)).await.unwrap();
+    assert_eq!(next_text(&mut b).await, r#"42["hi","others"]"#);
+    io.local().emit("hi", &("local",)).await.unwrap();
+    io.emit("hi", &("all",)).await.unwrap();
+    assert_eq!(next_text(&mut a).await, r#"42["hi","local"]"#);
+    assert_eq!(next_text(&mut a).await, r#"42["hi","all"]"#);
+    assert_eq!(next_text(&mut b).await, r#"42["hi","local"]"#);
+    assert_eq!(next_text(&mut b).await, r#"42["hi","all"]"#);
+
+    assert_eq!(io.fetch_sockets().await.unwrap().len(), 2);
+    assert_eq!(
+        io.within(vec!["everyone"])
+            .fetch_sockets()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let in_lobby = io.within("lobby").fetch_sockets().await.unwrap();
+    assert_eq!(in_lobby.len(), 1);
+    assert_eq!(in_lobby[0].id.as_str(), a_id);
+
+    io.sockets_leave("everyone").await.unwrap();
+    assert!(io.to("everyone").fetch_sockets().await.unwrap().is_empty());
+
+    io.to("lobby").disconnect_sockets(false).await.unwrap();
+    assert_eq!(next_text(&mut a).await, "41");
+    eventually(|| io.of("/").unwrap().sockets().len() == 1).await;
+    io.disconnect_sockets(false).await.unwrap();
+    assert_eq!(next_text(&mut b).await, "41");
+}
+
+#[tokio::test]
+async fn without_namespace_root_the_server_handle_addresses_nobody() {
+    let io = Server::new(Config::default());
+    io.emit("hi", &()).await.unwrap();
+    io.to("room").emit("hi", &()).await.unwrap();
+    assert!(io.fetch_sockets().await.unwrap().is_empty());
+    io.sockets_join("room").await.unwrap();
+    assert!(io.of("/").is_none(), "nothing was declared");
+}
+
+#[tokio::test]
+async fn rooms_are_given_one_or_several() {
+    let io = server();
+    let addr = start(&io).await;
+    let (_ws, _) = ws_joined(addr).await;
+    let socket = io.of("/").unwrap().sockets().pop().unwrap();
+    let owned = String::from("owned");
+    let listed = vec![String::from("v1"), String::from("v2")];
+    socket.join("str").await.unwrap();
+    socket.join(&owned).await.unwrap();
+    socket.join(owned.clone()).await.unwrap();
+    socket.join(["a1", "a2"]).await.unwrap();
+    socket.join(&listed).await.unwrap();
+    socket.join(&listed[..1]).await.unwrap();
+    socket.join(listed.clone()).await.unwrap();
+    socket.leave("a2").await.unwrap();
+    let mut rooms = socket.rooms().await.unwrap();
+    rooms.retain(|room| room != socket.id().as_str());
+    rooms.sort();
+    assert_eq!(rooms, ["a1", "owned", "str", "v1", "v2"]);
+    let me = socket.within(socket.id()).fetch_sockets().await.unwrap();
+    assert_eq!(me.len(), 1);
+}
