@@ -403,8 +403,11 @@ impl Core {
         }
         self.forget(&id);
         if !complete {
-            let (received, expected) = collector.progress();
-            return Err(Error::Timeout { received, expected }.into());
+            let (_, expected) = collector.progress();
+            return Err(wsio_server::Error::AcksTimedOut {
+                responses: collector.into_answers(),
+                expected,
+            });
         }
         Ok(collector.into_answers())
     }

@@ -192,6 +192,32 @@ async fn server_side_emits_with_and_without_acks_both_ways() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_side_emit_that_times_out_returns_the_answers_that_came() {
+    let Some(url) = redis_url() else { return };
+    let config = isolated("sspartial");
+    let a = node(&url, config.clone(), "a", None).await;
+    let b = node(&url, config.clone(), "b", None).await;
+    let c = node(&url, config, "c", None).await;
+    until_count(&a.ns, 3).await;
+    until_count(&c.ns, 3).await;
+    // Server c no longer answers.
+    c.ns.on_server_side("ping", |_args, _ack| {});
+    let error =
+        a.ns.server_side_emit_with_ack("ping", &("x",), Duration::from_millis(300))
+            .await
+            .expect_err("c did not answer");
+    assert!(error.is_ack_timeout());
+    assert_eq!(error.responses(), [Value::from("b:x")]);
+    assert!(matches!(
+        error,
+        wsio_server::Error::AcksTimedOut { expected: 2, .. }
+    ));
+    a.stop().await;
+    b.stop().await;
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broadcast_with_acks_across_servers() {
     let Some(url) = redis_url() else { return };
     let config = isolated("acks");

@@ -496,11 +496,10 @@ impl NsState {
         }
         self.forget(&id);
         if answers.len() < others {
-            return Err(Error::Timeout {
-                received: answers.len(),
+            return Err(wsio_server::Error::AcksTimedOut {
+                responses: answers,
                 expected: others,
-            }
-            .into());
+            });
         }
         Ok(answers)
     }

@@ -149,3 +149,32 @@ async fn request_subscribers(conn: &mut redis::aio::MultiplexedConnection) -> us
         .expect("numsub");
     count
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_side_emit_that_times_out_returns_the_answers_that_came() {
+    let Some(url) = redis_url() else { return };
+    let (_a, ns_a, _rx_a) = server(&url, "/t-partial", "a").await;
+    let (_b, _ns_b, _rx_b) = server(&url, "/t-partial", "b").await;
+    let (_c, ns_c, _rx_c) = server(&url, "/t-partial", "c").await;
+    for ns in [&ns_a, &ns_c] {
+        until_count(ns, 3).await;
+    }
+    // Server c no longer answers.
+    ns_c.on_server_side("ping", |_args, _ack| {});
+    let began = std::time::Instant::now();
+    let error = ns_a
+        .server_side_emit_with_ack("ping", &("x",), Duration::from_millis(300))
+        .await
+        .expect_err("c did not answer");
+    assert!(
+        began.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        began.elapsed()
+    );
+    assert!(error.is_ack_timeout());
+    assert_eq!(error.responses(), [Value::from("b:x")]);
+    assert!(matches!(
+        error,
+        wsio_server::Error::AcksTimedOut { expected: 2, .. }
+    ));
+}

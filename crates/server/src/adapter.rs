@@ -84,9 +84,9 @@ pub trait Adapter: Send + Sync + 'static {
     }
 
     /// Like [`server_side_emit`](Self::server_side_emit), and collects one answer per other
-    /// server (the first argument it acknowledged with) within `timeout`; fails with
-    /// [`Error::AckTimeout`](crate::Error::AckTimeout) when some did not answer. Default: no
-    /// other server, no answers.
+    /// server (the first argument it acknowledged with) within `timeout`; when some did not
+    /// answer, fails with [`Error::AcksTimedOut`](crate::Error::AcksTimedOut) carrying the
+    /// answers that came. Default: no other server, no answers.
     fn server_side_emit_with_ack(
         &self,
         data: Vec<Value>,

@@ -77,7 +77,21 @@ impl BroadcastOperator {
     }
 
     /// Emits `event` asking every addressed socket for an acknowledgement, and collects the
-    /// answers (each an `Err(AckTimeout)` when it did not come in time).
+    /// answers, one per recipient: the answers that came in time are `Ok`, the others
+    /// `Err(AckTimeout)` (or `Err(Closed)` when the recipient left), so that a timeout keeps
+    /// the responses that did arrive (Node's `err.responses`). Returns once every answer
+    /// came, or at the timeout.
+    ///
+    /// ```
+    /// # async fn demo(io: wsio_server::Server) -> wsio_server::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let answers = io.timeout(Duration::from_secs(1)).emit_with_ack("vote", &()).await?;
+    /// let votes: Vec<_> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+    /// let missing = answers.iter().filter(|a| a.is_err()).count();
+    /// # drop((votes, missing));
+    /// # Ok(()) }
+    /// ```
     pub async fn emit_with_ack<T: Serialize + ?Sized>(
         self,
         event: &str,
@@ -233,6 +247,13 @@ impl Server {
     /// An operator addressing the sockets of `/` except those in `rooms`.
     pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
         self.broadcast().except(rooms)
+    }
+
+    /// An operator addressing every socket of `/` whose
+    /// [`emit_with_ack`](BroadcastOperator::emit_with_ack) waits `timeout` (Node's
+    /// `io.timeout`).
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.broadcast().timeout(timeout)
     }
 
     /// An operator addressing the sockets of `/` on this server only.

@@ -33,6 +33,17 @@ pub enum Error {
     /// No acknowledgement arrived in time.
     #[error("acknowledgement timed out")]
     AckTimeout,
+    /// Not every server answered a server-side emit in time
+    /// ([`server_side_emit_with_ack`](crate::Namespace::server_side_emit_with_ack)):
+    /// `responses` holds the answers that did arrive, in arrival order, out of `expected`
+    /// (Node's `err.responses`).
+    #[error("acknowledgements timed out: {} of {expected} answered", responses.len())]
+    AcksTimedOut {
+        /// The answers that arrived in time.
+        responses: Vec<event_proto::Value>,
+        /// How many answers were awaited.
+        expected: usize,
+    },
     /// The acknowledgement's arguments do not deserialize into the requested type.
     #[error("acknowledgement arguments: {0}")]
     AckArgs(event_proto::Error),
@@ -43,6 +54,22 @@ impl From<wsio_engine::Error> for Error {
         match error {
             wsio_engine::Error::QueueFull => Error::QueueFull,
             _ => Error::Closed,
+        }
+    }
+}
+
+impl Error {
+    /// True when acknowledgements did not all arrive in time ([`Error::AckTimeout`] or
+    /// [`Error::AcksTimedOut`]).
+    pub fn is_ack_timeout(&self) -> bool {
+        matches!(self, Error::AckTimeout | Error::AcksTimedOut { .. })
+    }
+
+    /// The answers that arrived before an [`Error::AcksTimedOut`]; empty for any other error.
+    pub fn responses(&self) -> &[event_proto::Value] {
+        match self {
+            Error::AcksTimedOut { responses, .. } => responses,
+            _ => &[],
         }
     }
 }

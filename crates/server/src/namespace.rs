@@ -198,8 +198,22 @@ impl Namespace {
     }
 
     /// Like [`server_side_emit`](Self::server_side_emit), and waits up to `timeout` for one
-    /// answer per other server (the first argument each acknowledged with). Fails with
-    /// [`Error::AckTimeout`](crate::Error::AckTimeout) when a server did not answer in time.
+    /// answer per other server (the first argument each acknowledged with). When a server
+    /// did not answer in time it fails with
+    /// [`Error::AcksTimedOut`](crate::Error::AcksTimedOut), which carries the answers that
+    /// did arrive (Node's `err.responses`):
+    ///
+    /// ```
+    /// # async fn demo(ns: wsio_server::Namespace) {
+    /// use std::time::Duration;
+    ///
+    /// match ns.server_side_emit_with_ack("load", &(), Duration::from_secs(1)).await {
+    ///     Ok(all) => println!("every server answered: {all:?}"),
+    ///     Err(e) if e.is_ack_timeout() => println!("only these came: {:?}", e.responses()),
+    ///     Err(e) => println!("failed: {e}"),
+    /// }
+    /// # }
+    /// ```
     pub async fn server_side_emit_with_ack<T: serde::Serialize + ?Sized>(
         &self,
         event: &str,

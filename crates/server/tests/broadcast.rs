@@ -91,3 +91,45 @@ async fn rooms_are_given_one_or_several() {
     let me = socket.within(socket.id()).fetch_sockets().await.unwrap();
     assert_eq!(me.len(), 1);
 }
+
+#[tokio::test]
+async fn a_broadcast_with_acks_that_times_out_keeps_the_answers_that_came() {
+    let io = server();
+    let addr = start(&io).await;
+    let (mut answering, _) = ws_joined(addr).await;
+    let (mut silent, _) = ws_joined(addr).await;
+    let asking = io.clone();
+    let began = std::time::Instant::now();
+    let answers = tokio::spawn(async move {
+        asking
+            .timeout(std::time::Duration::from_millis(300))
+            .emit_with_ack("ask", &("q",))
+            .await
+    });
+    let asked = next_text(&mut answering).await;
+    let id = asked
+        .strip_prefix("42")
+        .and_then(|rest| rest.split('[').next())
+        .expect("ack id")
+        .to_owned();
+    assert_eq!(asked, format!(r#"42{id}["ask","q"]"#));
+    answering
+        .send(format!(r#"43{id}["yes"]"#))
+        .await
+        .expect("ack");
+    assert_eq!(
+        next_text(&mut silent).await,
+        asked,
+        "asked too, never answers"
+    );
+    let answers = answers.await.unwrap().unwrap();
+    assert!(began.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(answers.len(), 2);
+    let came: Vec<_> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+    assert_eq!(came, [&vec![event_proto::Value::from("yes")]]);
+    assert!(
+        answers
+            .iter()
+            .any(|a| matches!(a, Err(wsio_server::Error::AckTimeout)))
+    );
+}
