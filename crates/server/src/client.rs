@@ -94,17 +94,17 @@ impl Client {
         // A recovered socket may skip the middlewares; otherwise they run first.
         if let Some((true, pid, offset)) = &resume
             && self
-                .recover(&ns, &packet.ns, &auth, pid.clone(), offset.clone())
+                .recover(&ns, &packet.ns, &auth, pid.clone(), offset.clone(), None)
                 .await
         {
             return;
         }
-        let request = ConnectRequest {
-            ns: packet.ns.to_string(),
-            auth: auth.clone(),
-            info: self.session.info().clone(),
-        };
-        if let Err(refused) = ns.setup.check(request).await {
+        let request = ConnectRequest::new(
+            packet.ns.to_string(),
+            auth.clone(),
+            self.session.info().clone(),
+        );
+        if let Err(refused) = ns.setup.check(&request).await {
             let data = refused.data.map(Value::from);
             self.send_packet(&Packet::connect_error(
                 packet.ns.clone(),
@@ -114,7 +114,9 @@ impl Client {
             return;
         }
         if let Some((false, pid, offset)) = resume
-            && self.recover(&ns, &packet.ns, &auth, pid, offset).await
+            && self
+                .recover(&ns, &packet.ns, &auth, pid, offset, Some(&request))
+                .await
         {
             return;
         }
@@ -129,7 +131,8 @@ impl Client {
             auth,
             identity,
         );
-        let _ = socket.join([socket.id().to_string()]).await;
+        socket.apply(request.take_prepared());
+        let _ = socket.join(socket.id()).await;
         crate::sync::write(&ns.sockets).insert(socket.id().clone(), socket.clone());
         lock(&self.sockets).insert(packet.ns.clone(), socket.clone());
         self.session.confirm();
@@ -140,7 +143,8 @@ impl Client {
     /// Recovers the session `pid` (connection state recovery): the adapter restores it, and
     /// under its lock the socket comes back with its id, rooms and data, the missed packets
     /// are queued, then the CONNECT reply. Runs the connect handler and returns `true` when
-    /// the session was restored; `false` means a fresh session.
+    /// the session was restored; `false` means a fresh session. The restored socket gets what
+    /// the middlewares of `request` set, when they ran.
     async fn recover(
         &self,
         ns: &Arc<NsInner>,
@@ -148,6 +152,7 @@ impl Client {
         auth: &Value,
         pid: String,
         offset: String,
+        request: Option<&ConnectRequest>,
     ) -> bool {
         if self.session.is_closed() {
             return false;
@@ -162,6 +167,7 @@ impl Client {
                 name.clone(),
             );
             let attached = attached.clone();
+            let request = request.cloned();
             move |restored: RestoredSession| {
                 let state = restored.state;
                 let identity = SocketIdentity {
@@ -171,6 +177,9 @@ impl Client {
                     recovered: true,
                 };
                 let socket = Socket::new(ns.clone(), session.clone(), me.clone(), auth, identity);
+                if let Some(request) = request {
+                    socket.apply(request.take_prepared());
+                }
                 crate::sync::write(&ns.sockets).insert(socket.id().clone(), socket.clone());
                 if let Some(client) = me.upgrade() {
                     lock(&client.sockets).insert(name.clone(), socket.clone());

@@ -1,9 +1,10 @@
 //! Namespaces: their connect handler, middleware, sockets and adapter.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use event_proto::{Str, Value};
 use wsio_engine::{RequestInfo, Sid};
@@ -12,10 +13,34 @@ use crate::adapter::{Adapter, AdapterContext, AdapterFactory, LocalAdapter, Room
 use crate::recovery::RecoveryConfig;
 use crate::server_side::{ServerSideAck, ServerSideHandlers};
 use crate::socket::Socket;
-use crate::sync::{BoxFuture, read, write};
+use crate::sync::{BoxFuture, lock, read, write};
 
 /// What a connect middleware sees: the namespace, the client's `auth` payload and the
-/// opening HTTP request (headers, query, remote address).
+/// opening HTTP request (headers, query, remote address); and what it gives the socket it
+/// admits: its [`data`](crate::Socket::data) and extensions, as Node's middlewares set
+/// `socket.data`. Every middleware of one attempt shares what the earlier ones set.
+///
+/// ```
+/// use wsio_server::{Config, ConnectError, Server, Socket};
+///
+/// #[derive(Clone)]
+/// struct UserId(u64);
+///
+/// let io = Server::new(Config::default());
+/// io.ns("/", |socket: Socket| {
+///     let user: Option<UserId> = socket.extension();
+///     let name: Option<String> = socket.data();
+///     # drop((user, name));
+/// })
+/// .middleware(|req| async move {
+///     let token = req.auth.get("token").and_then(|t| t.as_str()).unwrap_or_default();
+///     if token != "secret" {
+///         return Err(ConnectError::new("unauthorized"));
+///     }
+///     req.insert_extension(UserId(7));
+///     req.set_data(&"ada").map_err(|e| ConnectError::new(e.to_string()))
+/// });
+/// ```
 #[derive(Debug, Clone)]
 pub struct ConnectRequest {
     /// The namespace being joined.
@@ -24,6 +49,74 @@ pub struct ConnectRequest {
     pub auth: Value,
     /// The request that opened the Engine.IO session.
     pub info: Arc<RequestInfo>,
+    prepared: Arc<Mutex<Prepared>>,
+}
+
+impl ConnectRequest {
+    pub(crate) fn new(ns: String, auth: Value, info: Arc<RequestInfo>) -> ConnectRequest {
+        ConnectRequest {
+            ns,
+            auth,
+            info,
+            prepared: Arc::default(),
+        }
+    }
+
+    /// Sets the data of the socket this attempt admits (see
+    /// [`Socket::set_data`](crate::Socket::set_data)); on a recovered session, it replaces
+    /// the restored data.
+    pub fn set_data<T: serde::Serialize + ?Sized>(&self, data: &T) -> crate::Result<()> {
+        let value = event_proto::value::to_value(data)?;
+        lock(&self.prepared).data = Some(value);
+        Ok(())
+    }
+
+    /// The data an earlier middleware set, deserialized as `T`.
+    pub fn data<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        let value = lock(&self.prepared).data.clone()?;
+        event_proto::value::from_value(value).ok()
+    }
+
+    /// Stores a value of type `T` on the socket this attempt admits (see
+    /// [`Socket::insert_extension`](crate::Socket::insert_extension)).
+    pub fn insert_extension<T: Any + Send + Sync>(&self, value: T) {
+        lock(&self.prepared)
+            .extensions
+            .insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    /// A clone of the extension of type `T` an earlier middleware stored.
+    pub fn extension<T: Any + Send + Sync + Clone>(&self) -> Option<T> {
+        lock(&self.prepared)
+            .extensions
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref::<T>())
+            .cloned()
+    }
+
+    /// What the middlewares set, taken out (once) for the admitted socket.
+    pub(crate) fn take_prepared(&self) -> Prepared {
+        std::mem::take(&mut *lock(&self.prepared))
+    }
+}
+
+/// The extensions of a socket, by type.
+pub(crate) type Extensions = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
+
+/// What the middlewares of one connection attempt set for its socket.
+#[derive(Default)]
+pub(crate) struct Prepared {
+    pub(crate) data: Option<Value>,
+    pub(crate) extensions: Extensions,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("data", &self.data)
+            .field("extensions", &self.extensions.len())
+            .finish()
+    }
 }
 
 /// A middleware's refusal, sent to the client as CONNECT_ERROR `{message, data}`.
@@ -78,7 +171,7 @@ impl NsSetup {
     }
 
     /// Runs every middleware in order; the first refusal wins.
-    pub(crate) async fn check(&self, req: ConnectRequest) -> Result<(), ConnectError> {
+    pub(crate) async fn check(&self, req: &ConnectRequest) -> Result<(), ConnectError> {
         let middlewares = read(&self.middlewares).clone();
         for middleware in middlewares {
             middleware(req.clone()).await?;
@@ -143,8 +236,9 @@ impl Namespace {
         self.0.name.as_str()
     }
 
-    /// Adds a connect middleware: it sees the CONNECT payload and the handshake, and refuses
-    /// the connection with an error (sent as CONNECT_ERROR).
+    /// Adds a connect middleware: it sees the CONNECT payload and the handshake, may set the
+    /// socket's data and extensions ([`ConnectRequest`]), and refuses the connection with an
+    /// error (sent as CONNECT_ERROR). Middlewares run in the order they were added.
     pub fn middleware<F, Fut>(&self, f: F) -> &Self
     where
         F: Fn(ConnectRequest) -> Fut + Send + Sync + 'static,

@@ -43,7 +43,7 @@ pub(crate) struct SocketInner {
     on_disconnect: Mutex<Vec<CloseHandler>>,
     acks: Mutex<HashMap<u64, oneshot::Sender<Vec<Value>>>>,
     connected: AtomicBool,
-    extensions: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+    extensions: Mutex<crate::namespace::Extensions>,
 }
 
 /// One client connected to one namespace. Cheap to clone; all clones are the same socket.
@@ -231,6 +231,16 @@ impl Socket {
     /// recovery; any type fits (connections, handles).
     pub fn insert_extension<T: Any + Send + Sync>(&self, value: T) {
         lock(&self.0.extensions).insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    /// Gives the socket what its connect middlewares set.
+    pub(crate) fn apply(&self, prepared: crate::namespace::Prepared) {
+        if let Some(data) = prepared.data {
+            *lock(&self.0.data) = data;
+        }
+        if !prepared.extensions.is_empty() {
+            lock(&self.0.extensions).extend(prepared.extensions);
+        }
     }
 
     /// A clone of the stored extension of type `T`.

@@ -36,22 +36,6 @@ fn recovering_server(recovery: RecoveryConfig) -> Server {
     io
 }
 
-/// Joins `/` over WebSocket with `auth`; returns the session and the CONNECT reply's JSON, and
-/// every event that arrived before it.
-async fn join(addr: std::net::SocketAddr, auth: &str) -> (Ws, serde_json::Value, Vec<String>) {
-    let mut ws = ws(addr, None).await;
-    assert!(next_text(&mut ws).await.starts_with('0'));
-    ws.send(format!("40{auth}")).await.unwrap();
-    let mut before = Vec::new();
-    loop {
-        let text = next_text(&mut ws).await;
-        if let Some(reply) = text.strip_prefix("40") {
-            return (ws, serde_json::from_str(reply).unwrap(), before);
-        }
-        before.push(text);
-    }
-}
-
 fn offset_of(event: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(&event[2..]).unwrap();
     v.as_array()
@@ -67,7 +51,7 @@ fn offset_of(event: &str) -> String {
 async fn missed_packets_come_before_the_connect_reply() {
     let io = recovering_server(RecoveryConfig::default());
     let addr = start(&io).await;
-    let (mut ws, reply, _) = join(addr, "").await;
+    let (mut ws, reply, _) = join_with_auth(addr, "").await;
     let sid = reply["sid"].as_str().unwrap().to_owned();
     let pid = reply["pid"].as_str().unwrap().to_owned();
     ws.send("420[\"join\",\"r\"]").await.unwrap();
@@ -96,7 +80,7 @@ async fn missed_packets_come_before_the_connect_reply() {
         .unwrap();
 
     let auth = format!(r#"{{"pid":"{pid}","offset":"{offset}"}}"#);
-    let (mut ws, reply, missed) = join(addr, &auth).await;
+    let (mut ws, reply, missed) = join_with_auth(addr, &auth).await;
     assert_eq!(reply["sid"], sid.as_str());
     assert_eq!(reply["pid"], pid.as_str());
     let payloads: Vec<&str> = missed.iter().map(|m| &m[..m.rfind(',').unwrap()]).collect();
@@ -114,7 +98,7 @@ async fn missed_packets_come_before_the_connect_reply() {
     // The pid was used: presenting it again gives a fresh session.
     ws.send("41").await.unwrap();
     drop(ws);
-    let (_ws, again, _) = join(addr, &auth).await;
+    let (_ws, again, _) = join_with_auth(addr, &auth).await;
     assert_ne!(again["sid"], sid.as_str());
 }
 
@@ -123,12 +107,12 @@ async fn no_recovery_without_the_option_or_after_a_normal_leave() {
     let plain = Server::new(Config::default());
     plain.ns("/", |_socket| {});
     let addr = start(&plain).await;
-    let (_ws, reply, _) = join(addr, "").await;
+    let (_ws, reply, _) = join_with_auth(addr, "").await;
     assert!(reply.get("pid").is_none(), "{reply}");
 
     let io = recovering_server(RecoveryConfig::default());
     let addr = start(&io).await;
-    let (mut ws, reply, _) = join(addr, "").await;
+    let (mut ws, reply, _) = join_with_auth(addr, "").await;
     ws.send("42[\"hello\"]").await.unwrap();
     let offset = offset_of(&next_text(&mut ws).await);
     ws.send("41").await.unwrap(); // client namespace disconnect: not recoverable
@@ -138,7 +122,7 @@ async fn no_recovery_without_the_option_or_after_a_normal_leave() {
         r#"{{"pid":"{}","offset":"{offset}"}}"#,
         reply["pid"].as_str().unwrap()
     );
-    let (_ws, again, _) = join(addr, &auth).await;
+    let (_ws, again, _) = join_with_auth(addr, &auth).await;
     assert_ne!(again["sid"], reply["sid"]);
 }
 
@@ -149,7 +133,7 @@ async fn an_offset_dropped_from_the_log_gives_a_fresh_session() {
         ..RecoveryConfig::default()
     });
     let addr = start(&io).await;
-    let (mut ws, reply, _) = join(addr, "").await;
+    let (mut ws, reply, _) = join_with_auth(addr, "").await;
     ws.send("42[\"hello\"]").await.unwrap();
     let offset = offset_of(&next_text(&mut ws).await);
     drop(ws);
@@ -162,7 +146,7 @@ async fn an_offset_dropped_from_the_log_gives_a_fresh_session() {
         r#"{{"pid":"{}","offset":"{offset}"}}"#,
         reply["pid"].as_str().unwrap()
     );
-    let (_ws, again, missed) = join(addr, &auth).await;
+    let (_ws, again, missed) = join_with_auth(addr, &auth).await;
     assert_ne!(again["sid"], reply["sid"]);
     assert!(missed.is_empty(), "{missed:?}");
 }

@@ -193,6 +193,25 @@ pub async fn ws_joined(addr: SocketAddr) -> (Ws, String) {
     (ws, v["sid"].as_str().expect("sid").to_owned())
 }
 
+/// Joins `/` over WebSocket with `auth`; returns the session and the CONNECT reply's JSON, and
+/// every event that arrived before it.
+pub async fn join_with_auth(
+    addr: std::net::SocketAddr,
+    auth: &str,
+) -> (Ws, serde_json::Value, Vec<String>) {
+    let mut ws = ws(addr, None).await;
+    assert!(next_text(&mut ws).await.starts_with('0'));
+    ws.send(format!("40{auth}")).await.expect("connect");
+    let mut before = Vec::new();
+    loop {
+        let text = next_text(&mut ws).await;
+        if let Some(reply) = text.strip_prefix("40") {
+            return (ws, serde_json::from_str(reply).expect("json"), before);
+        }
+        before.push(text);
+    }
+}
+
 /// Polls `f` until it holds (5 s at most).
 pub async fn eventually(mut f: impl FnMut() -> bool) {
     for _ in 0..500 {
