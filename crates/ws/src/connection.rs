@@ -310,6 +310,7 @@ where
         cx: &mut Context<'_>,
         error: ws_frame::Error,
     ) -> Poll<Option<Result<Message, Error>>> {
+        tracing::debug!(%error, code = error.close_code().0, "protocol error: failing the connection");
         if self.state == State::Open {
             self.outbound.queue_frame(&failure_close(&error));
         }
