@@ -40,12 +40,48 @@ pub struct Listen {
     /// banner says which).
     #[arg(long, env = "WSIO_PORT")]
     pub port: Option<u16>,
+    /// Connections the kernel may hold waiting to be accepted. When a burst of clients (a
+    /// restart, a failover) overflows it, the extra connections wait for the client's SYN
+    /// retry (1 s and more); the kernel caps it at `net.core.somaxconn` (4096 by default).
+    #[arg(long, env = "WSIO_BACKLOG", default_value_t = 1024)]
+    pub backlog: u32,
 }
 
 impl Listen {
     /// The socket address, on `default_port` when no port was given.
     pub fn addr(&self, default_port: u16) -> SocketAddr {
         SocketAddr::new(self.host, self.port.unwrap_or(default_port))
+    }
+
+    /// Where and how to listen, on `default_port` when no port was given.
+    pub fn at(&self, default_port: u16) -> Bind {
+        Bind {
+            addr: self.addr(default_port),
+            backlog: self.backlog,
+        }
+    }
+}
+
+/// A listening address and its accept backlog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bind {
+    /// The address.
+    pub addr: SocketAddr,
+    /// The accept backlog.
+    pub backlog: u32,
+}
+
+impl Bind {
+    /// Binds and listens (with `SO_REUSEADDR`, so a restart finds the port free at once).
+    /// Call within a tokio runtime.
+    pub fn listen(&self) -> std::io::Result<tokio::net::TcpListener> {
+        let socket = match self.addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(self.addr)?;
+        socket.listen(self.backlog)
     }
 }
 
@@ -208,6 +244,13 @@ mod tests {
             panic!("not echo")
         };
         assert_eq!(echo.addr(ECHO_PORT).port(), 9001);
+        let Command::Echo(echo) = parse(&["echo", "--backlog", "4096"])
+            .expect("parses")
+            .command
+        else {
+            panic!("not echo")
+        };
+        assert_eq!(echo.at(ECHO_PORT).backlog, 4096);
         let Command::EngineEcho(engine) = parse(&["engine-echo"]).expect("parses").command else {
             panic!("not engine-echo")
         };

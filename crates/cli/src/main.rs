@@ -21,13 +21,12 @@ mod args;
 mod logging;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
 use wsio_cli::serve::ServeOptions;
 
-use crate::args::{Cli, Command, ECHO_PORT, SERVE_PORT};
+use crate::args::{Bind, Cli, Command, ECHO_PORT, SERVE_PORT};
 
 /// With the default `jemalloc` feature, the binary allocates with jemalloc: glibc's malloc
 /// keeps the fragments a burst of connections leaves (RSS stayed near its peak after the
@@ -53,17 +52,17 @@ fn main() -> ExitCode {
     }
     match &cli.command {
         Command::Serve(serve) if serve.protocol_suite => {
-            run_suite(serve.listen.addr(SERVE_PORT), &serve.options())
+            run_suite(&serve.listen.at(SERVE_PORT), &serve.options())
         }
-        Command::Serve(serve) => run_serve(serve.listen.addr(SERVE_PORT), &serve.options()),
+        Command::Serve(serve) => run_serve(&serve.listen.at(SERVE_PORT), &serve.options()),
         Command::EngineEcho(echo) => {
-            run_engine_echo(echo.listen.addr(SERVE_PORT), &echo.engine.options())
+            run_engine_echo(&echo.listen.at(SERVE_PORT), &echo.engine.options())
         }
-        Command::Echo(listen) => run_echo(listen.addr(ECHO_PORT)),
+        Command::Echo(listen) => run_echo(&listen.at(ECHO_PORT)),
     }
 }
 
-fn run_serve(addr: SocketAddr, options: &ServeOptions) -> ExitCode {
+fn run_serve(addr: &Bind, options: &ServeOptions) -> ExitCode {
     run_listener(
         addr,
         "wsio serve listening on http://{}/ (Socket.IO at /socket.io/)",
@@ -71,7 +70,7 @@ fn run_serve(addr: SocketAddr, options: &ServeOptions) -> ExitCode {
     )
 }
 
-fn run_suite(addr: SocketAddr, options: &ServeOptions) -> ExitCode {
+fn run_suite(addr: &Bind, options: &ServeOptions) -> ExitCode {
     run_listener(
         addr,
         "wsio serve --protocol-suite listening on http://{}/ (Socket.IO at /socket.io/)",
@@ -79,7 +78,7 @@ fn run_suite(addr: SocketAddr, options: &ServeOptions) -> ExitCode {
     )
 }
 
-fn run_engine_echo(addr: SocketAddr, options: &ServeOptions) -> ExitCode {
+fn run_engine_echo(addr: &Bind, options: &ServeOptions) -> ExitCode {
     let config = wsio_cli::engine_echo::config_for(options);
     run_listener(
         addr,
@@ -88,7 +87,7 @@ fn run_engine_echo(addr: SocketAddr, options: &ServeOptions) -> ExitCode {
     )
 }
 
-fn run_echo(addr: SocketAddr) -> ExitCode {
+fn run_echo(addr: &Bind) -> ExitCode {
     run_listener(addr, "wsio echo listening on ws://{}/", |listener, stop| {
         wsio_cli::ws_echo::serve(listener, stop)
     })
@@ -96,7 +95,7 @@ fn run_echo(addr: SocketAddr) -> ExitCode {
 
 /// Starts a runtime, binds `addr`, prints `banner` (its `{}` replaced by the bound address)
 /// and runs `serve` until Ctrl-C.
-fn run_listener<'a, F, Fut>(addr: SocketAddr, banner: &str, serve: F) -> ExitCode
+fn run_listener<'a, F, Fut>(bind: &Bind, banner: &str, serve: F) -> ExitCode
 where
     F: FnOnce(tokio::net::TcpListener, std::pin::Pin<Box<dyn Future<Output = ()> + 'a>>) -> Fut,
     Fut: Future<Output = std::io::Result<()>> + 'a,
@@ -109,7 +108,8 @@ where
         }
     };
     runtime.block_on(async {
-        let listener = match tokio::net::TcpListener::bind(addr).await {
+        let addr = bind.addr;
+        let listener = match bind.listen() {
             Ok(listener) => listener,
             Err(e) => {
                 tracing::error!(%addr, error = %e, "cannot listen");

@@ -7,6 +7,17 @@ use http_body_util::Full;
 /// A self-contained page with a hand-written Socket.IO client over the browser's WebSocket.
 const PAGE: &str = include_str!("page.html");
 
+/// `GET /healthz`: 200 `ok` while the server accepts connections (once it stops, it accepts
+/// none, so a load balancer's next probe fails and it sends clients elsewhere).
+pub(crate) fn healthy() -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
 /// The answer to a request outside the Engine.IO path: the page at `/`, 404 elsewhere.
 pub(crate) fn respond(path: &str) -> Response<Full<Bytes>> {
     if path == "/" || path == "/index.html" {

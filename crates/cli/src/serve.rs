@@ -73,13 +73,17 @@ pub fn config(options: &ServeOptions) -> Config {
     }
 }
 
-/// Serves the demo (and its page at `/`) on `listener` until `stop` resolves.
+/// Serves the demo (and its page at `/`, and `/healthz` for load balancers) on `listener`
+/// until `stop` resolves.
 pub async fn run(
     listener: TcpListener,
     options: &ServeOptions,
     stop: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let io = server(options);
-    io.serve_with(listener, stop, |req| super::page::respond(req.uri().path()))
-        .await
+    io.serve_with(listener, stop, |req| match req.uri().path() {
+        "/healthz" => super::page::healthy(),
+        path => super::page::respond(path),
+    })
+    .await
 }

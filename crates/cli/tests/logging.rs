@@ -3,61 +3,12 @@
 //! json`; a bad filter refused with a clear message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod binary;
+
+use std::process::Command;
 use std::time::Duration;
 
-/// `wsio serve` on a free port with `args`; returns the process and its port.
-fn serve(args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsio"))
-        .args(["serve", "--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wsio starts");
-    let mut banner = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut banner)
-        .expect("banner");
-    let port = banner
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {banner:?}"));
-    (child, port)
-}
-
-/// One HTTP/1.1 GET of `path`; the whole answer.
-fn get(port: u16, path: &str) -> String {
-    let mut tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    tcp.set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    write!(
-        tcp,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .expect("request");
-    let mut answer = String::new();
-    let _ = tcp.read_to_string(&mut answer);
-    answer
-}
-
-/// Stops `child` (by its pid) and returns what it wrote to standard error.
-fn stop(mut child: Child) -> String {
-    child.kill().expect("kill");
-    let _ = child.wait();
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut log)
-        .expect("log");
-    log
-}
+use binary::{get, serve, stop};
 
 #[test]
 fn debug_shows_sessions_and_refused_requests() {
