@@ -10,22 +10,7 @@ use ws_frame::{DeflateConfig, Extension, PerMessageDeflate, Role};
 
 /// `len` bytes of Socket.IO-like event JSON with varying numbers and names.
 fn json(len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 128);
-    let mut i = 0u64;
-    while out.len() < len {
-        let line = format!(
-            "42[\"chat message\",{{\"id\":{},\"user\":\"user{}\",\"room\":\"lobby-{}\",\"text\":\"message number {} says hello\",\"ts\":{}}}]",
-            i * 7919 % 100_003,
-            i % 97,
-            i % 5,
-            i,
-            1_700_000_000_000u64 + i * 1_337
-        );
-        out.extend_from_slice(line.as_bytes());
-        i += 1;
-    }
-    out.truncate(len);
-    out
+    wsio_benches::json_events(0, len)
 }
 
 /// The size `text` compresses to as a first message and as a repeat with context takeover.
