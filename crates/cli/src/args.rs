@@ -135,6 +135,11 @@ pub struct ServeArgs {
     /// events) this many milliseconds. Off when not given.
     #[arg(long, env = "WSIO_RECOVERY_MS", value_name = "MS")]
     pub recovery_ms: Option<u64>,
+    /// Serve the server's figures (sessions, sockets per namespace, closes by reason,
+    /// packets and bytes) in the Prometheus text format at this path, such as `/metrics`.
+    /// Off when not given.
+    #[arg(long, env = "WSIO_METRICS_PATH", value_name = "PATH")]
+    pub metrics_path: Option<String>,
 }
 
 /// `wsio engine-echo`.
@@ -154,6 +159,7 @@ impl ServeArgs {
         ServeOptions {
             test_events: self.test_events,
             recovery: self.recovery_ms.map(Duration::from_millis),
+            metrics_path: self.metrics_path.clone(),
             ..self.engine.options()
         }
     }

@@ -14,6 +14,7 @@
 
 pub mod demo;
 pub mod engine_echo;
+pub mod metrics;
 mod page;
 pub mod serve;
 mod shutdown;

@@ -18,6 +18,16 @@ pub(crate) fn healthy() -> Response<Full<Bytes>> {
     response
 }
 
+/// Prometheus text `text`, with the content type Prometheus asks for.
+pub(crate) fn metrics(text: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(text)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}
+
 /// The answer to a request outside the Engine.IO path: the page at `/`, 404 elsewhere.
 pub(crate) fn respond(path: &str) -> Response<Full<Bytes>> {
     if path == "/" || path == "/index.html" {

@@ -20,6 +20,9 @@ pub struct ServeOptions {
     pub max_payload: Option<usize>,
     /// Connection state recovery, keeping sessions this long. Default `None` (off).
     pub recovery: Option<Duration>,
+    /// Where the server's figures are served in the Prometheus text format, such as
+    /// `/metrics`. Default `None` (not served).
+    pub metrics_path: Option<String>,
 }
 
 /// The `maxPayload` of the test contract when none is given.
@@ -34,6 +37,7 @@ impl Default for ServeOptions {
             ping_timeout: config.ping_timeout,
             max_payload: None,
             recovery: None,
+            metrics_path: None,
         }
     }
 }
@@ -81,8 +85,16 @@ pub async fn run(
     stop: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let io = server(options);
-    io.serve_with(listener, stop, |req| match req.uri().path() {
+    let metrics = options.metrics_path.clone().map(|path| (path, io.clone()));
+    io.serve_with(listener, stop, move |req| match req.uri().path() {
         "/healthz" => super::page::healthy(),
+        path if metrics.as_ref().is_some_and(|(at, _)| at == path) => {
+            let text = metrics
+                .as_ref()
+                .map(|(_, io)| super::metrics::render(&io.stats()))
+                .unwrap_or_default();
+            super::page::metrics(text)
+        }
         path => super::page::respond(path),
     })
     .await

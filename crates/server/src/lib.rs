@@ -38,6 +38,7 @@ mod server;
 mod server_side;
 mod service;
 mod socket;
+mod stats;
 mod sync;
 
 /// The Engine.IO types a Socket.IO user meets: session and socket ids, the opening request.
@@ -61,5 +62,6 @@ pub use service::IoService;
 pub use service::{IoResponse, SocketIoLayer, SocketIoRouter, SocketIoService};
 pub use socket::AckSender;
 pub use socket::Socket;
+pub use stats::{EngineStats, NamespaceStats, ServerStats};
 pub use sync::BoxFuture;
 pub use wsio_engine::{AllowRequest, Cors};

@@ -143,6 +143,36 @@ impl Server {
         self.0.namespaces.get(name)
     }
 
+    /// A snapshot of the server: its Engine.IO figures (sessions by transport, closes by
+    /// reason, packets and bytes, ...) and the sockets of each namespace on this server.
+    /// Cheap enough to read every few seconds.
+    ///
+    /// ```
+    /// let io = wsio_server::Server::new(wsio_server::Config::default());
+    /// io.ns("/", |_socket| {});
+    /// let stats = io.stats();
+    /// assert_eq!(stats.engine.sessions_websocket, 0);
+    /// assert_eq!(stats.namespaces[0].name, "/");
+    /// assert_eq!(stats.namespaces[0].sockets, 0);
+    /// ```
+    pub fn stats(&self) -> crate::ServerStats {
+        let mut namespaces: Vec<_> = self
+            .0
+            .namespaces
+            .all()
+            .iter()
+            .map(|ns| crate::NamespaceStats {
+                name: ns.name().to_owned(),
+                sockets: ns.sockets().len(),
+            })
+            .collect();
+        namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::ServerStats {
+            engine: self.0.engine.stats(),
+            namespaces,
+        }
+    }
+
     /// Number of live Engine.IO sessions.
     pub fn session_count(&self) -> usize {
         self.0.engine.session_count()

@@ -31,12 +31,19 @@ pub fn serve(args: &[&str]) -> (Child, u16) {
 
 /// One HTTP/1.1 GET of `path`; the whole answer.
 pub fn get(port: u16, path: &str) -> String {
+    request(port, "GET", path, "")
+}
+
+/// One HTTP/1.1 request with a text `body`; the whole answer.
+pub fn request(port: u16, method: &str, path: &str, body: &str) -> String {
     let mut tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     tcp.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
     write!(
         tcp,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .expect("request");
     let mut answer = String::new();

@@ -48,8 +48,7 @@ impl TestServer {
             test_events: true,
             ping_interval: Duration::from_millis(300),
             ping_timeout: Duration::from_millis(2000),
-            max_payload: None,
-            recovery: None,
+            ..ServeOptions::default()
         });
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
