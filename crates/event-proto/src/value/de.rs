@@ -39,9 +39,35 @@ pub fn from_value_ref<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T> 
     T::deserialize(value)
 }
 
-/// Deserializes a list of event arguments as one sequence (usually a tuple).
+/// Deserializes a list of event arguments as one sequence (usually a tuple); `()` takes an
+/// event without arguments.
 pub(crate) fn from_args<'de, T: Deserialize<'de>>(args: &'de [Value]) -> Result<T> {
-    T::deserialize(SeqDeserializer::<_, Error>::new(args.iter()))
+    T::deserialize(Args(args))
+}
+
+/// Event arguments: a sequence, or the unit when there are none.
+struct Args<'de>(&'de [Value]);
+
+impl<'de> de::Deserializer<'de> for Args<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        SeqDeserializer::<_, Error>::new(self.0.iter()).deserialize_any(visitor)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.0.is_empty() {
+            visitor.visit_unit()
+        } else {
+            self.deserialize_any(visitor)
+        }
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
 }
 
 impl<'de> IntoDeserializer<'de, Error> for &'de Value {
@@ -219,6 +245,8 @@ mod tests {
             from_args::<(u8,)>(&args).is_err(),
             "extra arguments are an error"
         );
+        assert_eq!(from_args::<()>(&[]), Ok(()), "no arguments fit ()");
+        assert!(from_args::<()>(&args).is_err(), "arguments do not fit ()");
     }
 
     #[test]

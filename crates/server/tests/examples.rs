@@ -1,0 +1,90 @@
+//! The examples, run in-process against raw Engine.IO clients: what their top comments promise
+//! is what they do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+#[path = "../examples/auth.rs"]
+#[allow(dead_code)]
+mod auth;
+#[path = "../examples/chat.rs"]
+#[allow(dead_code)]
+mod chat;
+
+use common::*;
+
+/// Waits for the next Socket.IO event (`42[...]`) on `ws`, skipping pings; its JSON array.
+async fn event(ws: &mut Ws) -> serde_json::Value {
+    loop {
+        let text = next_text(ws).await;
+        if let Some(json) = text.strip_prefix("42") {
+            return serde_json::from_str(json).expect("event json");
+        }
+    }
+}
+
+/// Waits for the answer to ack `id` (`43<id>[...]`); its JSON array.
+async fn ack(ws: &mut Ws, id: u32) -> serde_json::Value {
+    let prefix = format!("43{id}");
+    loop {
+        let text = next_text(ws).await;
+        if let Some(json) = text.strip_prefix(&prefix) {
+            return serde_json::from_str(json).expect("ack json");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_nicknames_rooms_and_leaving() {
+    let addr = start(&chat::app()).await;
+    let (mut ada, _) = ws_joined(addr).await;
+    let (mut bob, _) = ws_joined(addr).await;
+    ada.send(r#"421["nick","ada"]"#).await.unwrap();
+    assert_eq!(ack(&mut ada, 1).await, serde_json::json!([true]));
+    ada.send(r#"42["join","lobby"]"#).await.unwrap();
+    assert_eq!(
+        event(&mut ada).await,
+        serde_json::json!(["joined", "ada", "lobby"])
+    );
+    bob.send(r#"42["join","lobby"]"#).await.unwrap();
+    assert_eq!(
+        event(&mut bob).await,
+        serde_json::json!(["joined", "anonymous", "lobby"])
+    );
+    assert_eq!(
+        event(&mut ada).await,
+        serde_json::json!(["joined", "anonymous", "lobby"])
+    );
+    ada.send(r#"42["say","lobby","hello"]"#).await.unwrap();
+    let said = serde_json::json!(["said", "ada", "lobby", "hello"]);
+    assert_eq!(event(&mut ada).await, said);
+    assert_eq!(event(&mut bob).await, said);
+    ada.send(r#"422["rooms"]"#).await.unwrap();
+    assert_eq!(ack(&mut ada, 2).await, serde_json::json!([["lobby"]]));
+    drop(ada);
+    assert_eq!(
+        event(&mut bob).await,
+        serde_json::json!(["left", "ada", "lobby"])
+    );
+}
+
+#[tokio::test]
+async fn auth_admits_a_good_token_and_refuses_a_bad_one() {
+    let addr = start(&auth::app()).await;
+    let (mut ada, reply, _) = join_with_auth(addr, r#"{"token":"token-ada"}"#).await;
+    assert!(reply["sid"].is_string(), "{reply}");
+    ada.send(r#"421["whoami"]"#).await.unwrap();
+    assert_eq!(
+        ack(&mut ada, 1).await,
+        serde_json::json!([{ "user": "ada" }])
+    );
+
+    let mut intruder = ws(addr, None).await;
+    assert!(next_text(&mut intruder).await.starts_with('0'));
+    intruder.send(r#"40{"token":"nope"}"#).await.unwrap();
+    let refused = next_text(&mut intruder).await;
+    let error: serde_json::Value =
+        serde_json::from_str(refused.strip_prefix("44").expect(&refused)).unwrap();
+    assert_eq!(error["message"], "unauthorized");
+    assert_eq!(error["data"]["reason"], "unknown token");
+}
