@@ -7,6 +7,10 @@ mod common;
 #[path = "../examples/auth.rs"]
 #[allow(dead_code)]
 mod auth;
+#[path = "../examples/axum.rs"]
+#[allow(dead_code)]
+#[cfg(feature = "tower")]
+mod axum_app;
 #[path = "../examples/chat.rs"]
 #[allow(dead_code)]
 mod chat;
@@ -87,4 +91,34 @@ async fn auth_admits_a_good_token_and_refuses_a_bad_one() {
         serde_json::from_str(refused.strip_prefix("44").expect(&refused)).unwrap();
     assert_eq!(error["message"], "unauthorized");
     assert_eq!(error["data"]["reason"], "unknown token");
+}
+
+#[cfg(feature = "tower")]
+#[tokio::test]
+async fn axum_routes_answer_beside_socket_io() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum_app::app(axum_app::io());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (status, page) = http_at(addr, "/", "GET", "", b"").await;
+    assert_eq!(status, 200);
+    assert!(text(&page).contains("/socket.io/"), "{}", text(&page));
+    let (status, health) = http_at(addr, "/api/health", "GET", "", b"").await;
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_slice(&health).unwrap();
+    assert_eq!(health, serde_json::json!({ "status": "ok", "sessions": 0 }));
+
+    let (mut ws, _) = ws_joined(addr).await;
+    ws.send(r#"421["ping","hello"]"#).await.unwrap();
+    assert_eq!(ack(&mut ws, 1).await, serde_json::json!(["pong", "hello"]));
+    let (_, health) = http_at(addr, "/api/health", "GET", "", b"").await;
+    let health: serde_json::Value = serde_json::from_slice(&health).unwrap();
+    assert_eq!(health["sessions"], 1);
+    let (status, _) = http_at(addr, "/api/announce", "POST", "", b"news").await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        event(&mut ws).await,
+        serde_json::json!(["announcement", "news"])
+    );
 }
