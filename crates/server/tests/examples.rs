@@ -14,6 +14,9 @@ mod axum_app;
 #[path = "../examples/chat.rs"]
 #[allow(dead_code)]
 mod chat;
+#[path = "../examples/typed.rs"]
+#[allow(dead_code)]
+mod typed;
 
 use common::*;
 
@@ -120,5 +123,50 @@ async fn axum_routes_answer_beside_socket_io() {
     assert_eq!(
         event(&mut ws).await,
         serde_json::json!(["announcement", "news"])
+    );
+}
+
+#[tokio::test]
+async fn typed_payloads_acks_and_broadcasts() {
+    let addr = start(&typed::app()).await;
+    let (mut ada, _) = ws_joined(addr).await;
+    let (mut bob, _) = ws_joined(addr).await;
+    for (ws, id) in [(&mut ada, 1), (&mut bob, 1)] {
+        ws.send(format!(r#"42{id}["join","rust"]"#)).await.unwrap();
+        assert_eq!(ack(ws, id).await, serde_json::json!([true]));
+    }
+
+    ada.send(r#"422["post",{"room":"rust","text":"hi"}]"#)
+        .await
+        .unwrap();
+    let receipt = ack(&mut ada, 2).await;
+    assert_eq!(receipt[0]["id"], 1, "{receipt}");
+    assert!(
+        receipt[0]["at"].as_u64().unwrap() > 1_600_000_000_000,
+        "{receipt}"
+    );
+    assert_eq!(
+        event(&mut bob).await,
+        serde_json::json!(["message", { "id": 1, "room": "rust", "text": "hi" }])
+    );
+
+    // No `text`: dropped before the handler, so ack 3 never comes and nothing is sent; the
+    // next answer Ada gets is ack 4's.
+    ada.send(r#"423["post",{"room":"rust"}]"#).await.unwrap();
+    ada.send(r#"424["try-post",{"room":"rust"}]"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        next_text(&mut ada).await,
+        r#"434[{"error":"missing field `text`"}]"#
+    );
+    ada.send(r#"425["try-post",{"room":"rust","text":"again"}]"#)
+        .await
+        .unwrap();
+    let outcome = ack(&mut ada, 5).await;
+    assert_eq!(outcome[0]["ok"]["id"], 2, "{outcome}");
+    assert_eq!(
+        event(&mut bob).await,
+        serde_json::json!(["message", { "id": 2, "room": "rust", "text": "again" }])
     );
 }
