@@ -24,7 +24,10 @@ async fn main() -> Result<(), wsio_client::Error> {
     let answer: Vec<Value> = client
         .emit_with_ack("echo", &("hello from wsio-client",), Duration::from_secs(5))
         .await?;
-    println!("ack over {}: {answer:?}", client.transport().unwrap_or("?"));
+    println!(
+        "ack over {}: {answer:?}",
+        client.transport().map_or("?", |t| t.as_str())
+    );
     client.disconnect().await;
     Ok(())
 }

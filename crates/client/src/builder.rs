@@ -233,7 +233,7 @@ impl ClientBuilder {
     pub async fn connect(self) -> Result<Client> {
         let timeout = self.config.connect_timeout;
         let client = self.build()?;
-        let ns = client.main().namespace().to_owned();
+        let ns = client.main().ns().to_owned();
         client
             .shared
             .wait_for(timeout, |s| {

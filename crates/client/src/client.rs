@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use event_proto::engine::Transport;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
@@ -53,7 +54,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("url", &self.shared.url.authority)
-            .field("main", &self.main.namespace())
+            .field("main", &self.main.ns())
             .finish()
     }
 }
@@ -124,8 +125,8 @@ impl Client {
         self.shared.lock().engine.is_some()
     }
 
-    /// The transport of the open session: `"polling"` or `"websocket"`.
-    pub fn transport(&self) -> Option<&'static str> {
+    /// The transport of the open session ([`Transport::Polling`] until an upgrade completes).
+    pub fn transport(&self) -> Option<Transport> {
         self.shared.lock().engine.as_ref().map(|e| e.transport)
     }
 
@@ -134,8 +135,9 @@ impl Client {
         self.shared.lock().engine.as_ref().map(|e| e.sid.clone())
     }
 
-    /// Waits until the open session uses `transport` (`"websocket"` after an upgrade).
-    pub async fn wait_transport(&self, transport: &str, timeout: Duration) -> Result<()> {
+    /// Waits until the open session uses `transport` ([`Transport::WebSocket`] after an
+    /// upgrade).
+    pub async fn wait_transport(&self, transport: Transport, timeout: Duration) -> Result<()> {
         let done = self
             .shared
             .wait_for(timeout, |s| {

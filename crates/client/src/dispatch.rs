@@ -50,7 +50,7 @@ impl Dispatch {
             PacketKind::Connect => return Ok(self.on_connect(&packet)),
             PacketKind::Disconnect => {
                 let socket = self.socket(&packet);
-                if self.shared.leave(socket.namespace()) {
+                if self.shared.leave(socket.ns()) {
                     tracing::debug!(ns = %packet.ns, "namespace left: io server disconnect");
                     self.shared.notify();
                     fire_disconnect(&socket, DisconnectReason::IoServerDisconnect);
@@ -240,7 +240,7 @@ fn callbacks<T: Default>(socket: &Socket, pick: impl Fn(&NsCallbacks) -> T) -> T
     let state = socket.shared.lock();
     state
         .namespaces
-        .get(socket.namespace())
+        .get(socket.ns())
         .map(|ns| pick(&ns.callbacks))
         .unwrap_or_default()
 }

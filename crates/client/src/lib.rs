@@ -70,6 +70,7 @@ pub use client::Client;
 pub use config::{Config, Reconnection, Transports};
 pub use error::{Error, Result};
 pub use event_proto::Value;
+pub use event_proto::engine::Transport;
 pub use handler::{Async, HandlerOutput, Plain};
 pub use reason::{ConnectError, DisconnectReason};
 pub use socket::Socket;

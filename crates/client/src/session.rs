@@ -156,7 +156,7 @@ fn opened(shared: &Shared, link: &Link) -> Vec<String> {
         let mut state = shared.lock();
         state.engine = Some(EngineInfo {
             sid: link.sid().to_owned(),
-            transport: link.kind.as_str(),
+            transport: link.kind,
         });
         state.names(|ns| ns.wanted)
     };
@@ -166,7 +166,7 @@ fn opened(shared: &Shared, link: &Link) -> Vec<String> {
 
 fn set_transport(shared: &Shared, link: &Link) {
     if let Some(engine) = shared.lock().engine.as_mut() {
-        engine.transport = link.kind.as_str();
+        engine.transport = link.kind;
     }
     shared.notify();
 }

@@ -35,15 +35,21 @@ impl std::fmt::Debug for Socket {
 }
 
 impl Socket {
-    /// The namespace, such as `/` or `/admin`.
-    pub fn namespace(&self) -> &str {
+    /// The namespace's name, such as `/` or `/admin` (as the server's `Socket::ns`).
+    pub fn ns(&self) -> &str {
         self.ns.as_str()
+    }
+
+    /// The namespace's name: the former name of [`ns`](Self::ns).
+    #[deprecated(note = "renamed `ns`, as on the server's socket")]
+    pub fn namespace(&self) -> &str {
+        self.ns()
     }
 
     /// The socket id the server gave at the last join, if joined once.
     pub fn id(&self) -> Option<String> {
         let state = self.shared.lock();
-        state.namespaces.get(self.namespace())?.sid.clone()
+        state.namespaces.get(self.ns())?.sid.clone()
     }
 
     /// True when the last join recovered the previous session (connection state recovery,
@@ -73,7 +79,7 @@ impl Socket {
         let state = self.shared.lock();
         state
             .namespaces
-            .get(self.namespace())
+            .get(self.ns())
             .is_some_and(|ns| ns.recovered)
     }
 
@@ -82,7 +88,7 @@ impl Socket {
         let state = self.shared.lock();
         state
             .namespaces
-            .get(self.namespace())
+            .get(self.ns())
             .is_some_and(|ns| ns.connected)
     }
 
@@ -162,10 +168,7 @@ impl Socket {
 
     fn with_callbacks(&self, f: impl FnOnce(&mut crate::handler::NsCallbacks)) {
         let mut state = self.shared.lock();
-        let ns = state
-            .namespaces
-            .entry(self.namespace().to_owned())
-            .or_default();
+        let ns = state.namespaces.entry(self.ns().to_owned()).or_default();
         f(&mut ns.callbacks);
     }
 
@@ -195,12 +198,12 @@ impl Socket {
         T: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let (id, rx) = self.shared.register_ack(self.namespace())?;
+        let (id, rx) = self.shared.register_ack(self.ns())?;
         if let Err(e) = self.send(event, args, Some(id), Kind::Event) {
-            self.shared.drop_ack(self.namespace(), id);
+            self.shared.drop_ack(self.ns(), id);
             return Err(e);
         }
-        ack::wait(&self.shared, self.namespace(), id, rx, timeout).await
+        ack::wait(&self.shared, self.ns(), id, rx, timeout).await
     }
 
     fn send<T: Serialize + ?Sized>(
@@ -221,13 +224,13 @@ impl Socket {
     /// Joins the namespace again after the server disconnected it or refused the join (the
     /// auth payload is computed anew). Joining happens by itself at every reconnection.
     pub fn connect(&self) -> Result<()> {
-        self.shared.join(self.namespace(), true)
+        self.shared.join(self.ns(), true)
     }
 
     /// Leaves the namespace: sends `DISCONNECT` and stops rejoining it; the connection stays
     /// open for the other namespaces.
     pub fn disconnect(&self) -> Result<()> {
-        if self.shared.leave(self.namespace()) {
+        if self.shared.leave(self.ns()) {
             let packet = JsonParser.encode(&Packet::disconnect(self.ns.clone()))?;
             self.shared.send_control(Outgoing {
                 ns: self.ns.clone(),
@@ -242,7 +245,7 @@ impl Socket {
 
     /// Waits until the namespace is joined, up to `timeout`.
     pub async fn wait_connected(&self, timeout: Duration) -> Result<()> {
-        let ns = self.namespace().to_owned();
+        let ns = self.ns().to_owned();
         let joined = self
             .shared
             .wait_for(timeout, |s| {

@@ -37,7 +37,7 @@ pub(crate) struct Outgoing {
 #[derive(Debug, Clone)]
 pub(crate) struct EngineInfo {
     pub sid: String,
-    pub transport: &'static str,
+    pub transport: engine::Transport,
 }
 
 /// One namespace.

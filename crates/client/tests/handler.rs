@@ -67,7 +67,7 @@ async fn connect_and_disconnect_handlers_may_be_async() {
             let c = c.clone();
             async move {
                 tokio::task::yield_now().await;
-                c.push(format!("connect {}", socket.namespace()));
+                c.push(format!("connect {}", socket.ns()));
             }
         })
         .on_disconnect(move |_socket, reason| {

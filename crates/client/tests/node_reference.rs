@@ -13,7 +13,7 @@ use common::{Inbox, Proxy, WAIT};
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use wsio_client::{Client, Reconnection, Transports, Value};
+use wsio_client::{Client, Reconnection, Transport, Transports, Value};
 
 /// The reference server on a free loopback port; killed by PID when dropped.
 struct NodeServer {
@@ -93,7 +93,10 @@ async fn contract(url: &str, transports: Transports, expected: &str) {
         .await
         .unwrap();
     if expected == "websocket" {
-        client.wait_transport("websocket", WAIT).await.unwrap();
+        client
+            .wait_transport(Transport::WebSocket, WAIT)
+            .await
+            .unwrap();
     }
     // Events and acks.
     client.emit("echo", &("hi", json!({"n": 1}))).unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{Inbox, Proxy, TestServer, WAIT, fast_reconnection};
 use serde_json::{Value as Json, json};
-use wsio_client::{Client, DisconnectReason, Reconnection, Transports, Value};
+use wsio_client::{Client, DisconnectReason, Reconnection, Transport, Transports, Value};
 
 async fn restart_keeps_namespaces_auth_and_buffered_emits(transports: Transports) {
     let server = TestServer::start().await;
@@ -175,7 +175,7 @@ async fn a_blocked_websocket_falls_back_to_polling() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(client.transport(), Some("polling"));
+    assert_eq!(client.transport(), Some(Transport::Polling));
     for n in 0..20u32 {
         client.emit("echo", &(n,)).unwrap();
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::{Inbox, TestServer, WAIT};
 use serde_json::{Value as Json, json};
-use wsio_client::{Client, DisconnectReason, Error, Transports, Value};
+use wsio_client::{Client, DisconnectReason, Error, Transport, Transports, Value};
 
 async fn connect(
     server: &TestServer,
@@ -39,7 +39,7 @@ async fn events_and_acks(transports: Transports, expected: &str) {
     let (client, echoes) = connect(&server, transports).await;
     if expected == "websocket" {
         client
-            .wait_transport("websocket", WAIT)
+            .wait_transport(Transport::WebSocket, WAIT)
             .await
             .expect("upgraded");
     }
@@ -96,7 +96,7 @@ async fn order_holds_across_the_upgrade() {
         assert_eq!(args, vec![Value::from(serde_json::json!(i))], "at {i}");
     }
     client
-        .wait_transport("websocket", WAIT)
+        .wait_transport(Transport::WebSocket, WAIT)
         .await
         .expect("upgraded");
     client.disconnect().await;
@@ -201,7 +201,7 @@ async fn auth_rejection_is_a_connect_error_with_the_servers_message() {
         .with(move |c| {
             c.socket("/admin")
                 .unwrap()
-                .on_connect_error(move |s, err| e.push((s.namespace().to_owned(), err)));
+                .on_connect_error(move |s, err| e.push((s.ns().to_owned(), err)));
         })
         .connect()
         .await
@@ -216,7 +216,7 @@ async fn auth_rejection_is_a_connect_error_with_the_servers_message() {
     // An unknown namespace is refused with socket.io's message.
     let nowhere = client.socket("/nowhere").unwrap();
     let n = errors.clone();
-    nowhere.on_connect_error(move |s, err| n.push((s.namespace().to_owned(), err)));
+    nowhere.on_connect_error(move |s, err| n.push((s.ns().to_owned(), err)));
     nowhere.connect().unwrap();
     let (ns, err) = errors.next().await;
     assert_eq!(

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use event_proto::engine::{Handshake, Packet};
+use event_proto::engine::{Handshake, Packet, Transport};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use wsio_ws::{MaybeTlsStream, WebSocket, WsWriter};
@@ -31,22 +31,6 @@ const POST_QUEUE: usize = 64;
 /// How long the last polling writes may take when the transport changes or closes.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Which transport carries the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TransportKind {
-    Polling,
-    WebSocket,
-}
-
-impl TransportKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            TransportKind::Polling => "polling",
-            TransportKind::WebSocket => "websocket",
-        }
-    }
-}
-
 enum Out {
     Ws(WsWriter),
     Polling {
@@ -60,7 +44,7 @@ enum Out {
 pub(crate) struct Link {
     shared: Arc<Shared>,
     pub handshake: Handshake,
-    pub kind: TransportKind,
+    pub kind: Transport,
     pub inbound: Inbound,
     out: Out,
     reader: Option<JoinHandle<()>>,
@@ -84,7 +68,7 @@ pub(crate) async fn open(shared: &Arc<Shared>) -> Result<Link> {
         Transports::WebSocket => {
             let mut ws = websocket::open(shared, None).await?;
             let handshake = websocket::read_handshake(&mut ws).await?;
-            let mut link = Link::new(shared, handshake, TransportKind::WebSocket);
+            let mut link = Link::new(shared, handshake, Transport::WebSocket);
             link.attach_ws(ws);
             Ok(link)
         }
@@ -93,7 +77,7 @@ pub(crate) async fn open(shared: &Arc<Shared>) -> Result<Link> {
 }
 
 impl Link {
-    fn new(shared: &Arc<Shared>, handshake: Handshake, kind: TransportKind) -> Link {
+    fn new(shared: &Arc<Shared>, handshake: Handshake, kind: Transport) -> Link {
         let (_, inbound) = mpsc::channel(1);
         Link {
             shared: shared.clone(),
@@ -113,7 +97,7 @@ impl Link {
 
     /// True when the session should try to move to a WebSocket.
     pub(crate) fn wants_upgrade(&self) -> bool {
-        self.kind == TransportKind::Polling
+        self.kind == Transport::Polling
             && self.shared.config.transports == Transports::PollingThenUpgrade
             && self.handshake.upgrades.iter().any(|u| u == "websocket")
     }
@@ -153,7 +137,7 @@ impl Link {
         self.replace_reader(tokio::spawn(websocket::read(reader, tx)));
         self.inbound = rx;
         self.out = Out::Ws(writer);
-        self.kind = TransportKind::WebSocket;
+        self.kind = Transport::WebSocket;
     }
 
     fn replace_reader(&mut self, reader: JoinHandle<()>) {
@@ -189,6 +173,6 @@ impl Link {
         self.replace_reader(reader);
         self.out = polling::spawn_writer(self, &tx);
         self.inbound = rx;
-        self.kind = TransportKind::Polling;
+        self.kind = Transport::Polling;
     }
 }

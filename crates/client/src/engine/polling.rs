@@ -9,10 +9,11 @@ use event_proto::engine::{Handshake, Packet, PayloadBuilder, decode_payload};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{INBOUND_QUEUE, Link, Out, POST_QUEUE, TransportKind};
+use super::{INBOUND_QUEUE, Link, Out, POST_QUEUE};
 use crate::error::{Error, Result};
 use crate::http::HttpConn;
 use crate::state::Shared;
+use event_proto::engine::Transport;
 
 /// Largest answer to a POST (the server says `ok`).
 const MAX_POST_ANSWER: usize = 1024;
@@ -28,7 +29,7 @@ pub(crate) async fn open(shared: &Arc<Shared>) -> Result<Link> {
         Some(open) => Handshake::from_packet(&open)?,
         None => return Err(Error::Protocol(event_proto::Error::InvalidHandshake)),
     };
-    let mut link = Link::new(shared, handshake, TransportKind::Polling);
+    let mut link = Link::new(shared, handshake, Transport::Polling);
     let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
     for packet in packets {
         // The channel is fresh and larger than any sensible first answer; extra packets in

@@ -5,6 +5,7 @@ mod handshake;
 mod packet;
 mod payload;
 mod session;
+mod transport;
 mod upgrade;
 
 pub use crate::message::Message;
@@ -12,4 +13,5 @@ pub use handshake::Handshake;
 pub use packet::{PROBE, Packet, PacketType};
 pub use payload::{PayloadBuilder, SEPARATOR, decode_payload, encode_payload};
 pub use session::{Action, CloseReason, Role, Session};
+pub use transport::{Transport, UnknownTransport};
 pub use upgrade::{UpgradeAction, UpgradeState};
