@@ -14,7 +14,11 @@
 //!   arrived, the session closed (with a [`CloseReason`]).
 //! * Serving: [`Engine::serve`] runs the accept loop (one hyper HTTP/1 connection per TCP
 //!   connection, request heads within [`EngineConfig::header_read_timeout`]);
-//!   [`Engine::handle`] answers one request; [`HttpService`] is a hyper service and, with the
+//!   [`Engine::serve_using`] takes a [`ServeConfig`]: a fallback for other paths, how long
+//!   the drain may take once stopped (sessions closed, queues sent, connections finished)
+//!   and, with the `tls` feature, a `rustls::ServerConfig` for `https://` and `wss://`
+//!   (`Engine::serve_tls`; a Socket.IO server reaches its engine through
+//!   [`Endpoint::engine`]); [`Engine::handle`] answers one request; [`HttpService`] is a hyper service and, with the
 //!   `tower` feature (on by default), [`EngineService`] and [`EngineLayer`] mount an endpoint
 //!   in tower stacks. CORS ([`Cors`]) and an `allow_request` hook ([`AllowRequest`]) guard
 //!   the handshakes.
@@ -114,6 +118,7 @@ pub use error::Error;
 pub use handler::{BoxFuture, SessionHandler};
 pub use outgoing::{Messages, Outgoing, SharedMessages};
 pub use request::RequestInfo;
+pub use serve::ServeConfig;
 pub use service::HttpService;
 pub use session::{Session, Transport};
 pub use sid::Sid;

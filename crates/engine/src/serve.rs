@@ -1,8 +1,10 @@
 //! The accept loop of an engine: one hyper HTTP/1 connection (with upgrades) per TCP
-//! connection.
+//! connection, over TLS when asked, and the drain when it stops.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,11 +13,111 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::accept_loop::accept_until;
 use crate::close_reason::CloseReason;
 use crate::engine::{Engine, Handler};
+
+/// How long [`Engine::serve`] waits, once stopped, for the connections to finish.
+const DEFAULT_DRAIN: Duration = Duration::from_millis(100);
+
+/// How long a TLS handshake may take when no `header_read_timeout` is configured.
+#[cfg(feature = "tls")]
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Answers requests outside the Engine.IO path.
+type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync>;
+
+/// How [`Engine::serve_using`] serves: a fallback for other paths, TLS, and how long the
+/// drain may take once it stops.
+///
+/// ```
+/// use std::time::Duration;
+/// use wsio_engine::ServeConfig;
+///
+/// let serving = ServeConfig::new()
+///     .drain_timeout(Duration::from_secs(5))
+///     .fallback(|_req| http::Response::new(http_body_util::Full::new("ok".into())));
+/// assert_eq!(serving.drain(), Duration::from_secs(5));
+/// ```
+#[derive(Clone)]
+pub struct ServeConfig {
+    fallback: Option<Fallback>,
+    drain_timeout: Duration,
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig::new()
+    }
+}
+
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut debug = f.debug_struct("ServeConfig");
+        debug
+            .field("fallback", &self.fallback.is_some())
+            .field("drain_timeout", &self.drain_timeout);
+        #[cfg(feature = "tls")]
+        debug.field("tls", &self.tls.is_some());
+        debug.finish()
+    }
+}
+
+impl ServeConfig {
+    /// Plain HTTP, 404 outside the Engine.IO path, a 100 ms drain.
+    pub fn new() -> ServeConfig {
+        ServeConfig {
+            fallback: None,
+            drain_timeout: DEFAULT_DRAIN,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// Answers requests outside the Engine.IO path with `fallback` (a page, a health check).
+    pub fn fallback<F>(mut self, fallback: F) -> ServeConfig
+    where
+        F: Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static,
+    {
+        self.fallback = Some(Arc::new(fallback));
+        self
+    }
+
+    /// Once stopped, how long to wait for the connections to finish: every session is closed
+    /// at once (its transport sends what is still queued, then the close), idle keep-alive
+    /// connections are closed, and the serve returns when the last connection (WebSockets
+    /// included) is gone, or when `timeout` has passed. Default 100 ms.
+    pub fn drain_timeout(mut self, timeout: Duration) -> ServeConfig {
+        self.drain_timeout = timeout;
+        self
+    }
+
+    /// The drain timeout.
+    pub fn drain(&self) -> Duration {
+        self.drain_timeout
+    }
+
+    /// Serves HTTPS (and `wss://`) with `config`: each accepted connection does its TLS
+    /// handshake first (within the configured
+    /// [`header_read_timeout`](crate::EngineConfig::header_read_timeout), else 10 s), then
+    /// HTTP/1.1. Set `config.alpn_protocols` to `[b"http/1.1"]` (or leave it empty): HTTP/2
+    /// is not served.
+    ///
+    /// The certificate is the config's: to reload it without a restart, build `config` with a
+    /// [`ResolvesServerCert`](rustls::server::ResolvesServerCert) that swaps its
+    /// certificate; new connections then get the new one.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> ServeConfig {
+        self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
+        self
+    }
+}
 
 impl<H: Handler> Engine<H> {
     /// Serves HTTP on `listener` until `stop` resolves, then closes every session with
@@ -29,7 +131,7 @@ impl<H: Handler> Engine<H> {
         listener: TcpListener,
         stop: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
-        serve(self.clone(), listener, stop, None).await
+        self.serve_using(listener, stop, ServeConfig::new()).await
     }
 
     /// Like [`serve`](Self::serve), answering requests outside the Engine.IO path with
@@ -43,15 +145,82 @@ impl<H: Handler> Engine<H> {
     where
         F: Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static,
     {
-        serve(self.clone(), listener, stop, Some(Arc::new(fallback))).await
+        self.serve_using(listener, stop, ServeConfig::new().fallback(fallback))
+            .await
+    }
+
+    /// Like [`serve`](Self::serve), over TLS with `config` (feature `tls`): `https://`
+    /// polling and `wss://`. A Socket.IO server reaches it through
+    /// [`Endpoint::engine`](crate::Endpoint::engine).
+    ///
+    /// A real server reads its PEM files (`CertificateDer::pem_file_iter`,
+    /// `PrivateKeyDer::from_pem_file`); this example makes a self-signed certificate:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    /// use wsio_engine::{Engine, EngineConfig};
+    /// # struct Quiet;
+    /// # impl wsio_engine::Handler for Quiet {
+    /// #     fn on_open(&self, _: &Arc<wsio_engine::Session>) -> Arc<dyn wsio_engine::SessionHandler> {
+    /// #         Arc::new(Quiet)
+    /// #     }
+    /// # }
+    /// # impl wsio_engine::SessionHandler for Quiet {
+    /// #     fn on_message(&self, _: event_proto::Message) -> wsio_engine::BoxFuture<'_, ()> {
+    /// #         Box::pin(std::future::ready(()))
+    /// #     }
+    /// #     fn on_close(&self, _: wsio_engine::CloseReason) {}
+    /// # }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
+    /// let certs: Vec<CertificateDer<'static>> = vec![made.cert.der().clone()];
+    /// let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()));
+    ///
+    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let mut tls = rustls::ServerConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_no_client_auth()
+    ///     .with_single_cert(certs, key)?;
+    /// tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    ///
+    /// let engine = Engine::new(EngineConfig::default(), Quiet);
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// // Until the future resolves: at once here, on Ctrl-C (`tokio::signal::ctrl_c`) in a
+    /// // real server.
+    /// engine.serve_tls(listener, Arc::new(tls), async {}).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub async fn serve_tls(
+        &self,
+        listener: TcpListener,
+        config: Arc<rustls::ServerConfig>,
+        stop: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        self.serve_using(listener, stop, ServeConfig::new().tls(config))
+            .await
+    }
+
+    /// Serves on `listener` as `serving` says (fallback, TLS, drain timeout) until `stop`
+    /// resolves. Then it stops accepting (the listener is closed), closes every session with
+    /// `server shutting down`, and waits up to the drain timeout for the connections to
+    /// finish.
+    pub async fn serve_using(
+        &self,
+        listener: TcpListener,
+        stop: impl Future<Output = ()>,
+        serving: ServeConfig,
+    ) -> std::io::Result<()> {
+        serve(self.clone(), listener, stop, serving).await
     }
 }
 
-/// Answers requests outside the Engine.IO path.
-type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync>;
-
-/// Serves `engine` on `listener` until `stop` resolves (requests outside its path go to
-/// `fallback`, or get 404), then closes its sessions with `server shutting down`.
+/// Serves `engine` on `listener` until `stop` resolves, then drains.
 ///
 /// Each connection must send every request head within the configured
 /// [`header_read_timeout`](crate::EngineConfig::header_read_timeout), counted from its accept
@@ -60,17 +229,31 @@ async fn serve<H: Handler>(
     engine: Engine<H>,
     listener: TcpListener,
     stop: impl Future<Output = ()>,
-    fallback: Option<Fallback>,
+    serving: ServeConfig,
 ) -> std::io::Result<()> {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(engine.config().header_read_timeout);
     let http = Arc::new(http);
+    let (stopping, stop_signal) = watch::channel(false);
+    let (tracker, _) = watch::channel(());
+    #[cfg(feature = "tls")]
+    let handshake = engine
+        .config()
+        .header_read_timeout
+        .unwrap_or(TLS_HANDSHAKE_TIMEOUT);
     accept_until(&listener, stop, |tcp, peer| {
         let _ = tcp.set_nodelay(true);
         let engine = engine.clone();
-        let fallback = fallback.clone();
+        let fallback = serving.fallback.clone();
         let http = http.clone();
+        let mut stop_signal = stop_signal.clone();
+        let tcp = Tracked {
+            io: tcp,
+            _live: tracker.subscribe(),
+        };
+        #[cfg(feature = "tls")]
+        let tls = serving.tls.clone();
         let span = tracing::debug_span!("connection", remote = %peer);
         let connection = async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
@@ -84,19 +267,120 @@ async fn serve<H: Handler>(
                     Ok::<_, std::convert::Infallible>(response)
                 }
             });
-            if let Err(e) = http
-                .serve_connection(TokioIo::new(tcp), service)
-                .with_upgrades()
-                .await
-            {
-                tracing::debug!(error = %e, "http connection ended with an error");
+            #[cfg(feature = "tls")]
+            if let Some(tls) = tls {
+                let tls = match tokio::time::timeout(handshake, tls.accept(tcp)).await {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!("TLS handshake timed out");
+                        return;
+                    }
+                };
+                run_connection(&http, tls, service, &mut stop_signal).await;
+                return;
             }
+            run_connection(&http, tcp, service, &mut stop_signal).await;
         };
         tokio::spawn(tracing::Instrument::instrument(connection, span));
     })
     .await;
+    // Stop accepting: new connections are refused rather than left in the backlog.
+    drop(listener);
+    let _ = stopping.send(true);
     engine.close_all(CloseReason::ServerShuttingDown);
-    // Let pending polls and WebSocket close frames go out.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Let pending polls and WebSocket close frames go out: wait for the last connection.
+    let live = tracker.receiver_count();
+    if tokio::time::timeout(serving.drain_timeout, tracker.closed())
+        .await
+        .is_err()
+    {
+        tracing::debug!(
+            connections = tracker.receiver_count(),
+            of = live,
+            "drain timed out with connections still open"
+        );
+    }
     Ok(())
+}
+
+/// Serves one connection's HTTP/1.1 requests (and upgrades) with `service`; once
+/// `stop_signal` is tripped, lets the request in flight finish and closes the connection.
+async fn run_connection<S, Svc>(
+    http: &http1::Builder,
+    io: S,
+    service: Svc,
+    stop_signal: &mut watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    Svc: hyper::service::Service<
+            Request<Incoming>,
+            Response = Response<Full<Bytes>>,
+            Error = std::convert::Infallible,
+        >,
+{
+    let connection = http
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        () = async { let _ = stop_signal.wait_for(|stopping| *stopping).await; } => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "http connection ended with an error");
+    }
+}
+
+/// A connection's stream, counted while it exists (upgraded WebSockets hold it too): the
+/// drain waits for every one to be dropped.
+struct Tracked<S> {
+    io: S,
+    _live: watch::Receiver<()>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
 }
