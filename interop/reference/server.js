@@ -3,11 +3,12 @@
 // so every interoperability suite can be checked against the reference implementation.
 //
 //   node server.js [--host H] [--port P] [--ping-interval-ms N] [--ping-timeout-ms N]
-//                  [--max-payload-bytes N] [--recovery-ms N]
+//                  [--max-payload-bytes N] [--recovery-ms N] [--parser json|msgpack]
 //
 // Each option also comes from the environment: WSIO_HOST, WSIO_PORT (or PORT),
 // WSIO_PING_INTERVAL_MS, WSIO_PING_TIMEOUT_MS, WSIO_MAX_PAYLOAD_BYTES, WSIO_RECOVERY_MS
-// (connection state recovery keeping sessions N ms; 0, the default, is off). Command-line arguments
+// (connection state recovery keeping sessions N ms; 0, the default, is off), WSIO_PARSER (json, the
+// default, or msgpack for socket.io-msgpack-parser). Command-line arguments
 // win. Without them the heartbeat uses socket.io's defaults (25 s / 20 s); the suites run it
 // with the contract's test settings (300 ms / 400 ms). Once listening it prints one line,
 // `listening on http://HOST:PORT`, so port 0 (any free port) works too.
@@ -23,6 +24,7 @@ const OPTIONS = {
   "ping-timeout-ms": { env: ["WSIO_PING_TIMEOUT_MS"], fallback: "20000" },
   "max-payload-bytes": { env: ["WSIO_MAX_PAYLOAD_BYTES"], fallback: String(8 * 1024 * 1024) },
   "recovery-ms": { env: ["WSIO_RECOVERY_MS"], fallback: "0" },
+  parser: { env: ["WSIO_PARSER"], fallback: "json" },
 };
 
 function usage(message) {
@@ -60,7 +62,16 @@ function parseOptions(argv, env) {
     pingTimeout: number("ping-timeout-ms"),
     maxHttpBufferSize: number("max-payload-bytes"),
     recoveryMs: number("recovery-ms"),
+    parser: parserOption(values.parser),
   };
+}
+
+/// The socket.io `parser` option for `name`: undefined (the default JSON parser) or the
+/// MessagePack parser.
+function parserOption(name) {
+  if (name === "json") return undefined;
+  if (name === "msgpack") return require("socket.io-msgpack-parser");
+  usage(`--parser must be json or msgpack, not ${name}`);
 }
 
 /// Calls `ack` with `args` when the client asked for an acknowledgement.
@@ -155,6 +166,7 @@ function main() {
     pingInterval: options.pingInterval,
     pingTimeout: options.pingTimeout,
     maxHttpBufferSize: options.maxHttpBufferSize,
+    ...(options.parser ? { parser: options.parser } : {}),
     ...(options.recoveryMs > 0
       ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryMs, skipMiddlewares: true } }
       : {}),

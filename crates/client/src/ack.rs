@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use event_proto::{JsonParser, Parser, Str, Value};
+use event_proto::{Parser, Str, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -40,7 +40,11 @@ impl AckSender {
     /// The answer belongs to the current connection: if it dropped meanwhile, the answer is
     /// dropped too.
     pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<()> {
-        let encoded = JsonParser.encode_ack(&self.ns, self.id, args)?;
+        let encoded = self
+            .shared
+            .config
+            .parser
+            .encode_ack(&self.ns, self.id, args)?;
         self.shared.route(Outgoing {
             ns: self.ns,
             packets: encoded.engine_packets().collect(),

@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use event_proto::AnyParser;
 use serde::de::DeserializeOwned;
 
 use crate::ack::AckSender;
@@ -91,6 +92,12 @@ impl ClientBuilder {
     /// The transports to use. Default [`Transports::PollingThenUpgrade`].
     pub fn transports(mut self, transports: Transports) -> Self {
         self.config.transports = transports;
+        self
+    }
+
+    /// The Socket.IO parser, which must match the server's ([`Config::parser`]).
+    pub fn parser(mut self, parser: AnyParser) -> Self {
+        self.config.parser = parser;
         self
     }
 

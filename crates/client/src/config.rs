@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use event_proto::AnyParser;
+
 /// Which Engine.IO transports the client uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Transports {
@@ -54,6 +56,12 @@ impl Default for Reconnection {
 pub struct Config {
     /// Transports. Default [`Transports::PollingThenUpgrade`].
     pub transports: Transports,
+    /// How Socket.IO packets are written: [`AnyParser::Json`] (the default, what every
+    /// server speaks unless configured otherwise) or [`AnyParser::MsgPack`] (for a server
+    /// using the MessagePack parser; smaller binary payloads, and binary data travels inline
+    /// instead of as separate attachments). It must match the server's parser: with a
+    /// mismatch neither side can decode the other's packets and the connection fails.
+    pub parser: AnyParser,
     /// Engine.IO path on the server. Default `/socket.io/`.
     pub path: String,
     /// Extra query parameters sent with every Engine.IO request. Default none.
@@ -99,6 +107,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             transports: Transports::default(),
+            parser: AnyParser::Json,
             path: "/socket.io/".to_owned(),
             query: Vec::new(),
             headers: Vec::new(),

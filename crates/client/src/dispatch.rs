@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use event_proto::socket::{Packet, PacketKind};
-use event_proto::{Decoder, JsonDecoder, JsonParser, Message, Parser, Value};
+use event_proto::{AnyDecoder, Decoder, Message, Parser, Value};
 
 use crate::ack::AckSender;
 use crate::handler::NsCallbacks;
@@ -15,12 +15,12 @@ use crate::state::{Outgoing, Shared};
 /// The Socket.IO side of one connection.
 pub(crate) struct Dispatch {
     shared: Arc<Shared>,
-    decoder: JsonDecoder,
+    decoder: AnyDecoder,
 }
 
 impl Dispatch {
     pub(crate) fn new(shared: Arc<Shared>) -> Dispatch {
-        let decoder = JsonParser.decoder(shared.config.limits);
+        let decoder = shared.config.parser.decoder(shared.config.limits);
         Dispatch { shared, decoder }
     }
 

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use event_proto::Parser;
 use event_proto::engine::{Action, Role, Session};
 use event_proto::socket::Packet;
-use event_proto::{JsonParser, Parser};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use wsio_ws::{MaybeTlsStream, WebSocket};
@@ -181,7 +181,11 @@ async fn close(shared: &Shared, mut link: Link, outbox: &mut mpsc::Receiver<Outg
     }
     let joined = shared.lock().names(|ns| ns.connected);
     for ns in joined {
-        if let Ok(encoded) = JsonParser.encode(&Packet::disconnect(ns.as_str())) {
+        if let Ok(encoded) = shared
+            .config
+            .parser
+            .encode(&Packet::disconnect(ns.as_str()))
+        {
             for packet in encoded.engine_packets() {
                 if link.send(packet).await.is_err() {
                     return;

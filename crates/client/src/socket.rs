@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use event_proto::socket::Packet;
-use event_proto::{JsonParser, Parser, Str, Value};
+use event_proto::{Parser, Str, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -213,7 +213,11 @@ impl Socket {
         ack: Option<u64>,
         kind: Kind,
     ) -> Result<()> {
-        let encoded = JsonParser.encode_event(&self.ns, event, args, ack)?;
+        let encoded = self
+            .shared
+            .config
+            .parser
+            .encode_event(&self.ns, event, args, ack)?;
         self.shared.route(Outgoing {
             ns: self.ns.clone(),
             packets: encoded.engine_packets().collect(),
@@ -231,7 +235,11 @@ impl Socket {
     /// open for the other namespaces.
     pub fn disconnect(&self) -> Result<()> {
         if self.shared.leave(self.ns()) {
-            let packet = JsonParser.encode(&Packet::disconnect(self.ns.clone()))?;
+            let packet = self
+                .shared
+                .config
+                .parser
+                .encode(&Packet::disconnect(self.ns.clone()))?;
             self.shared.send_control(Outgoing {
                 ns: self.ns.clone(),
                 packets: packet.engine_packets().collect(),

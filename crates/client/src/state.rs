@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use event_proto::engine;
 use event_proto::socket::Packet;
-use event_proto::{JsonParser, Parser, Str, Value};
+use event_proto::{Parser, Str, Value};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::config::Config;
@@ -228,7 +228,10 @@ impl Shared {
                 .unwrap_or_default()
         };
         let auth = recovery_auth(pid, offset, user).map(Value::from);
-        let encoded = JsonParser.encode(&Packet::connect(Str::from(ns), auth))?;
+        let encoded = self
+            .config
+            .parser
+            .encode(&Packet::connect(Str::from(ns), auth))?;
         Ok(Outgoing {
             ns: Str::from(ns),
             packets: encoded.engine_packets().collect(),

@@ -13,7 +13,7 @@ use common::{Inbox, Proxy, WAIT};
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use wsio_client::{Client, Reconnection, Transport, Transports, Value};
+use wsio_client::{AnyParser, Client, Reconnection, Transport, Transports, Value};
 
 /// The reference server on a free loopback port; killed by PID when dropped.
 struct NodeServer {
@@ -76,11 +76,12 @@ async fn node_server_with(extra: &[&str]) -> Option<NodeServer> {
     Some(NodeServer { child, url })
 }
 
-async fn contract(url: &str, transports: Transports, expected: &str) {
+async fn contract(url: &str, parser: AnyParser, transports: Transports, expected: &str) {
     let echoes = Inbox::new();
     let e = echoes.clone();
     let client = Client::builder(url)
         .transports(transports)
+        .parser(parser)
         .namespace("/admin")
         .auth(|ns| (ns == "/admin").then(|| json!({"token": "secret"})))
         .on("echo", move |_s, args: Vec<Value>, _ack| e.push(args))
@@ -138,9 +139,16 @@ async fn against_the_node_reference_server() {
     let Some(server) = node_server().await else {
         return;
     };
-    contract(&server.url, Transports::WebSocket, "websocket").await;
-    contract(&server.url, Transports::Polling, "polling").await;
-    contract(&server.url, Transports::PollingThenUpgrade, "websocket").await;
+    let json = AnyParser::Json;
+    contract(&server.url, json, Transports::WebSocket, "websocket").await;
+    contract(&server.url, json, Transports::Polling, "polling").await;
+    contract(
+        &server.url,
+        json,
+        Transports::PollingThenUpgrade,
+        "websocket",
+    )
+    .await;
 
     // Refused joins carry the server's message and data.
     let errors = Inbox::new();
@@ -168,6 +176,25 @@ async fn against_the_node_reference_server() {
     let (me,): (Json,) = client.emit_with_ack("whoami", &(), WAIT).await.unwrap();
     assert_eq!(me["namespace"], "/");
     client.disconnect().await;
+}
+
+/// The same contract with both ends on the MessagePack parser (`socket.io-msgpack-parser`):
+/// binary payloads travel inline, and over polling as base64 `b` messages.
+#[tokio::test]
+async fn msgpack_against_the_node_reference_server() {
+    let Some(server) = node_server_with(&["--parser", "msgpack"]).await else {
+        return;
+    };
+    let msgpack = AnyParser::MsgPack;
+    contract(&server.url, msgpack, Transports::WebSocket, "websocket").await;
+    contract(&server.url, msgpack, Transports::Polling, "polling").await;
+    contract(
+        &server.url,
+        msgpack,
+        Transports::PollingThenUpgrade,
+        "websocket",
+    )
+    .await;
 }
 
 #[tokio::test]

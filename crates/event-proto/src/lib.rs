@@ -26,7 +26,7 @@
 //!   resulting [`Encoded`] is cheap to clone, so a broadcast is encoded once.
 //!   [`MsgPackParser`] is the MessagePack alternative, wire-compatible with
 //!   `socket.io-msgpack-parser`: one binary message per packet, binary data inline (see
-//!   [`msgpack`]).
+//!   [`msgpack`]). [`AnyParser`] picks one of the two at run time, from configuration.
 //!
 //! # Example
 //!
@@ -58,6 +58,7 @@
 
 #![forbid(unsafe_code)]
 
+mod any_parser;
 pub mod engine;
 mod error;
 mod json;
@@ -69,6 +70,7 @@ pub mod socket;
 mod text;
 pub mod value;
 
+pub use any_parser::{AnyDecoder, AnyParser, UnknownParser};
 pub use error::{Error, Result};
 pub use json::{JsonDecoder, JsonParser};
 pub use limits::Limits;
