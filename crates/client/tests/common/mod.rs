@@ -1,5 +1,5 @@
-//! Test helpers: the `wsio serve --test-events` application in-process, a TCP proxy that can
-//! cut, freeze or refuse connections, and event collectors.
+//! Test helpers: the test server (`server.rs`), a TCP proxy that can cut, freeze or refuse
+//! connections, and event collectors.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
@@ -9,74 +9,16 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use wsio_cli::serve::{ServeOptions, server};
 use wsio_client::Reconnection;
+
+mod server;
+#[allow(unused_imports)]
+pub use server::TestServer;
 
 /// Every wait in the tests is bounded by this.
 pub const WAIT: Duration = Duration::from_secs(10);
-
-/// The test contract server, served on 127.0.0.1.
-pub struct TestServer {
-    pub addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
-}
-
-impl TestServer {
-    /// On an ephemeral port.
-    pub async fn start() -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        TestServer::serve(listener)
-    }
-
-    /// On `addr` again (after a stop), retrying while the port is still busy.
-    pub async fn start_on(addr: SocketAddr) -> TestServer {
-        for _ in 0..100 {
-            if let Ok(listener) = TcpListener::bind(addr).await {
-                return TestServer::serve(listener);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("port {addr} stayed busy");
-    }
-
-    fn serve(listener: TcpListener) -> TestServer {
-        let addr = listener.local_addr().expect("addr");
-        let io = server(&ServeOptions {
-            test_events: true,
-            ping_interval: Duration::from_millis(300),
-            ping_timeout: Duration::from_millis(2000),
-            ..ServeOptions::default()
-        });
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = io
-                .serve(listener, async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        TestServer {
-            addr,
-            stop: Some(tx),
-            task,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Stops listening and closes every session.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let _ = tokio::time::timeout(WAIT, &mut self.task).await;
-    }
-}
 
 /// Fast reconnection for tests.
 pub fn fast_reconnection() -> Reconnection {
