@@ -15,12 +15,14 @@
 //! ack 3: 3
 //! disconnected: transport close (will reconnect: true)
 //! reconnection attempt 1
-//! connect error: Connection refused (os error 111)
+//! connect error: I/O: Connection refused (os error 111)
 //! reconnection attempt 2
 //! reconnected after 2 attempts
 //! connected to /
 //! ack 4: 4
 //! ```
+//!
+//! (`ack 4` is for the emit made while the server was away.)
 
 use std::sync::Arc;
 use std::time::Duration;
