@@ -2,7 +2,7 @@
 //! `echo` and prints the answer.
 //!
 //! ```sh
-//! cargo run --release -p wsio-server --bin wsio -- serve &
+//! cargo run --release -p wsio-cli -- serve &
 //! cargo run -p wsio-client --example echo -- http://127.0.0.1:3000
 //! ```
 
