@@ -1,0 +1,388 @@
+//! [`Observer`]: an adapter decorator that reports room joins and leaves, new sockets and
+//! direct emits to the admin namespace, in every namespace of a server.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use event_proto::{Encoded, Value};
+use tokio::sync::mpsc;
+use wsio_server::adapter::{
+    AckReceiver, AttachSession, RestoredSession, SessionState, decode_event,
+};
+use wsio_server::engine::Sid;
+use wsio_server::{
+    Adapter, AdapterContext, AdapterFactory, BoxFuture, BroadcastOptions, Config, RemoteSocket,
+    Result, Room, Socket,
+};
+
+/// What the observed adapters tell the instrumentation, in the order it happened.
+#[derive(Debug)]
+pub(crate) enum Report {
+    /// Socket `sid` of `ns` joined `rooms` (only those it was not in); `connected` when one
+    /// of them is its own id room: the socket has just joined the namespace.
+    Joined {
+        ns: Arc<str>,
+        sid: Sid,
+        rooms: Vec<Room>,
+        connected: bool,
+        at: SystemTime,
+    },
+    /// Socket `sid` of `ns` left `rooms` (only those it was in).
+    Left {
+        ns: Arc<str>,
+        sid: Sid,
+        rooms: Vec<Room>,
+        at: SystemTime,
+    },
+    /// Socket `sid` of `ns` was sent `data` (`[event, ...args]`) by a direct emit.
+    Sent {
+        ns: Arc<str>,
+        sid: Sid,
+        data: Vec<Value>,
+        at: SystemTime,
+    },
+    /// Socket `sid` of `ns` left the namespace for `reason`.
+    Disconnected {
+        ns: Arc<str>,
+        sid: Sid,
+        reason: &'static str,
+        at: SystemTime,
+    },
+}
+
+/// Where the observed adapters send their reports once a server is instrumented.
+#[derive(Debug)]
+pub(crate) struct Sink {
+    pub(crate) tx: mpsc::Sender<Report>,
+    /// The admin namespace: its sockets' emits are not reported.
+    pub(crate) admin_ns: String,
+}
+
+impl Sink {
+    /// Queues `report`; drops it (with a debug log) when the instrumentation lags behind.
+    pub(crate) fn send(&self, report: Report) {
+        if let Err(e) = self.tx.try_send(report) {
+            tracing::debug!(error = %e, "admin UI report dropped");
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    sink: OnceLock<Sink>,
+    /// Names of the namespaces whose adapter this observer made.
+    equipped: Mutex<Vec<String>>,
+}
+
+/// Watches every namespace of a server through its adapters, for
+/// [`instrument`](crate::instrument): which sockets join and leave which rooms (a socket
+/// joins the room named after its id when it connects, and leaves every room when it
+/// disconnects), and, in [`Mode::Development`](crate::Mode::Development), what the server
+/// emits to each socket.
+///
+/// It works by wrapping the server's [`AdapterFactory`]: install it into the
+/// [`Config`] *before* [`Server::new`](wsio_server::Server::new), then hand it to
+/// [`AdminUiOptions::observer`](crate::AdminUiOptions::observer). Every adapter it makes
+/// forwards each call to the adapter the configuration had (the in-memory one by default,
+/// or a cluster adapter such as Redis), so rooms, broadcasts and cluster operations behave
+/// exactly as without it. Until a server is instrumented it reports nothing and costs one
+/// atomic load per room operation.
+///
+/// ```
+/// use wsio_admin_ui::Observer;
+/// use wsio_server::{Config, Server};
+///
+/// let observer = Observer::new();
+/// let mut config = Config::default();
+/// observer.install(&mut config);
+/// let io = Server::new(config);
+/// # drop(io);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Observer(Arc<Shared>);
+
+impl Observer {
+    /// An observer not yet installed.
+    pub fn new() -> Observer {
+        Observer::default()
+    }
+
+    /// Wraps `config`'s adapter factory (or the default in-memory adapter when it has none)
+    /// so that every namespace's adapter reports to this observer.
+    pub fn install(&self, config: &mut Config) {
+        config.adapter = Some(self.wrap(config.adapter.take()));
+    }
+
+    /// An adapter factory making `inner`'s adapters (the in-memory
+    /// [`LocalAdapter`](wsio_server::LocalAdapter) when `None`), each wrapped in a
+    /// forwarding adapter that reports to this observer.
+    pub fn wrap(&self, inner: Option<AdapterFactory>) -> AdapterFactory {
+        let shared = self.0.clone();
+        Arc::new(move |ctx: &AdapterContext| -> Arc<dyn Adapter> {
+            let adapter: Arc<dyn Adapter> = match &inner {
+                Some(factory) => factory(ctx),
+                None => Arc::new(ctx.local_adapter()),
+            };
+            if let Ok(mut equipped) = shared.equipped.lock() {
+                equipped.push(ctx.name().to_owned());
+            }
+            Arc::new(Observed {
+                inner: adapter,
+                ns: Arc::from(ctx.name()),
+                shared: shared.clone(),
+            })
+        })
+    }
+
+    /// True when this observer made the adapter of namespace `name`.
+    pub(crate) fn equipped(&self, name: &str) -> bool {
+        self.0
+            .equipped
+            .lock()
+            .is_ok_and(|names| names.iter().any(|n| n == name))
+    }
+
+    /// Starts reporting into `sink`; `false` when this observer already reports elsewhere.
+    pub(crate) fn attach(&self, sink: Sink) -> bool {
+        self.0.sink.set(sink).is_ok()
+    }
+}
+
+/// The adapter of one namespace: forwards every call to `inner` and reports what changed.
+struct Observed {
+    inner: Arc<dyn Adapter>,
+    ns: Arc<str>,
+    shared: Arc<Shared>,
+}
+
+impl Observed {
+    fn sink(&self) -> Option<&Sink> {
+        self.shared.sink.get()
+    }
+}
+
+impl Adapter for Observed {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+        let Some(sink) = self.sink() else {
+            return self.inner.add_all(sid, rooms);
+        };
+        Box::pin(async move {
+            let before = self.inner.socket_rooms(sid.clone()).await?;
+            let added = new_rooms(&before, &rooms);
+            self.inner.add_all(sid.clone(), rooms).await?;
+            self.report_joined(sink, sid, added);
+            Ok(())
+        })
+    }
+
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+        let Some(sink) = self.sink() else {
+            return self.inner.del(sid, rooms);
+        };
+        Box::pin(async move {
+            let before = self.inner.socket_rooms(sid.clone()).await?;
+            let removed = held_rooms(&before, &rooms);
+            self.inner.del(sid.clone(), rooms).await?;
+            self.report_left(sink, sid, removed);
+            Ok(())
+        })
+    }
+
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<()>> {
+        let Some(sink) = self.sink() else {
+            return self.inner.del_all(sid);
+        };
+        Box::pin(async move {
+            let before = self.inner.socket_rooms(sid.clone()).await?;
+            self.inner.del_all(sid.clone()).await?;
+            self.report_left(sink, sid, before);
+            Ok(())
+        })
+    }
+
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>>> {
+        self.inner.socket_rooms(sid)
+    }
+
+    fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
+        self.inner.broadcast(packet, opts)
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: Encoded,
+        ack_id: u64,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
+        self.inner.broadcast_with_ack(packet, ack_id, opts)
+    }
+
+    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>> {
+        self.inner.fetch_sockets(opts)
+    }
+
+    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+        let Some(sink) = self.sink() else {
+            return self.inner.add_sockets(opts, rooms);
+        };
+        Box::pin(async move {
+            let before = self.local_sockets(&opts).await;
+            self.inner.add_sockets(opts, rooms.clone()).await?;
+            for socket in before {
+                let added = new_rooms(&socket.rooms, &rooms);
+                self.report_joined(sink, socket.id, added);
+            }
+            Ok(())
+        })
+    }
+
+    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+        let Some(sink) = self.sink() else {
+            return self.inner.del_sockets(opts, rooms);
+        };
+        Box::pin(async move {
+            let before = self.local_sockets(&opts).await;
+            self.inner.del_sockets(opts, rooms.clone()).await?;
+            for socket in before {
+                let removed = held_rooms(&socket.rooms, &rooms);
+                self.report_left(sink, socket.id, removed);
+            }
+            Ok(())
+        })
+    }
+
+    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>> {
+        self.inner.disconnect_sockets(opts, close)
+    }
+
+    fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
+        if let Some(sink) = self.sink()
+            && *self.ns != *sink.admin_ns
+            && let Ok(data) = decode_event(&packet)
+        {
+            sink.send(Report::Sent {
+                ns: self.ns.clone(),
+                sid: socket.id().clone(),
+                data,
+                at: SystemTime::now(),
+            });
+        }
+        self.inner.emit_direct(socket, packet)
+    }
+
+    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>>> {
+        self.inner.all_rooms()
+    }
+
+    fn server_count(&self) -> BoxFuture<'_, Result<usize>> {
+        self.inner.server_count()
+    }
+
+    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, Result<()>> {
+        self.inner.server_side_emit(data)
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        data: Vec<Value>,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<Vec<Value>>> {
+        self.inner.server_side_emit_with_ack(data, timeout)
+    }
+
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<()>> {
+        self.inner.persist_session(session)
+    }
+
+    fn restore_session_with(
+        &self,
+        pid: String,
+        offset: String,
+        attach: AttachSession,
+    ) -> BoxFuture<'_, Result<bool>> {
+        let Some(sink) = self.sink() else {
+            return self.inner.restore_session_with(pid, offset, attach);
+        };
+        // A recovered socket is back in its rooms without a join: report them as joined.
+        let tx = sink.tx.clone();
+        let ns = self.ns.clone();
+        let attach: AttachSession = Box::new(move |session: RestoredSession| {
+            let sid = session.state.sid.clone();
+            let rooms = session.state.rooms_to_rejoin();
+            attach(session);
+            let report = Report::Joined {
+                ns,
+                sid,
+                rooms,
+                connected: true,
+                at: SystemTime::now(),
+            };
+            if let Err(e) = tx.try_send(report) {
+                tracing::debug!(error = %e, "admin UI report dropped");
+            }
+        });
+        self.inner.restore_session_with(pid, offset, attach)
+    }
+
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>>> {
+        self.inner.restore_session(pid, offset)
+    }
+}
+
+impl Observed {
+    /// The sockets of this server that `opts` addresses, with their rooms.
+    async fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<RemoteSocket> {
+        let mut local = opts.clone();
+        local.flags.local = true;
+        self.inner.fetch_sockets(local).await.unwrap_or_default()
+    }
+
+    fn report_joined(&self, sink: &Sink, sid: Sid, rooms: Vec<Room>) {
+        if !rooms.is_empty() {
+            let connected = rooms.iter().any(|room| room == sid.as_str());
+            sink.send(Report::Joined {
+                ns: self.ns.clone(),
+                sid,
+                rooms,
+                connected,
+                at: SystemTime::now(),
+            });
+        }
+    }
+
+    fn report_left(&self, sink: &Sink, sid: Sid, rooms: Vec<Room>) {
+        if !rooms.is_empty() {
+            sink.send(Report::Left {
+                ns: self.ns.clone(),
+                sid,
+                rooms,
+                at: SystemTime::now(),
+            });
+        }
+    }
+}
+
+/// The rooms of `rooms` not in `before`, each once: what a join adds.
+fn new_rooms(before: &[Room], rooms: &[Room]) -> Vec<Room> {
+    rooms_where(before, rooms, false)
+}
+
+/// The rooms of `rooms` in `before`, each once: what a leave removes.
+fn held_rooms(before: &[Room], rooms: &[Room]) -> Vec<Room> {
+    rooms_where(before, rooms, true)
+}
+
+/// The rooms of `rooms` whose membership in `before` is `member`, each once.
+fn rooms_where(before: &[Room], rooms: &[Room], member: bool) -> Vec<Room> {
+    let mut picked: Vec<Room> = Vec::with_capacity(rooms.len());
+    for room in rooms {
+        if before.contains(room) == member && !picked.contains(room) {
+            picked.push(room.clone());
+        }
+    }
+    picked
+}
