@@ -1,10 +1,14 @@
 //! The command line of `wsio`: subcommands, flags, their defaults and environment variables.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use wsio_cli::cluster::{AdapterKind, ClusterOptions};
 use wsio_cli::serve::ServeOptions;
+use wsio_cli::tls::TlsFiles;
+use wsio_server::Cors;
 
 /// wsio: real-time web messaging — a Socket.IO server (Engine.IO v4, Socket.IO v5) with its
 /// chat demo, an Engine.IO echo and a raw WebSocket echo.
@@ -23,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Socket.IO server with a chat demo at / (Socket.IO at /socket.io/).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Engine.IO-only echo server at /engine.io/ (what the engine.io-protocol suite drives).
     EngineEcho(EngineEchoArgs),
     /// Raw WebSocket echo server (what the Autobahn suite drives), on port 9001 by default.
@@ -98,7 +102,8 @@ pub struct EngineArgs {
         long,
         env = "WSIO_PING_INTERVAL_MS",
         default_value_t = 25_000,
-        value_name = "MS"
+        value_name = "MS",
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub ping_interval_ms: u64,
     /// Heartbeat: how long a pong may take before the session is dropped, in milliseconds.
@@ -106,12 +111,13 @@ pub struct EngineArgs {
         long,
         env = "WSIO_PING_TIMEOUT_MS",
         default_value_t = 20_000,
-        value_name = "MS"
+        value_name = "MS",
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub ping_timeout_ms: u64,
     /// Largest message or polling body accepted, in bytes (`maxHttpBufferSize`). Default
     /// 1,000,000; 8 MiB with --test-events.
-    #[arg(long, env = "WSIO_MAX_PAYLOAD_BYTES", value_name = "BYTES")]
+    #[arg(long, env = "WSIO_MAX_PAYLOAD_BYTES", value_name = "BYTES", value_parser = positive_usize)]
     pub max_payload_bytes: Option<usize>,
 }
 
@@ -140,6 +146,155 @@ pub struct ServeArgs {
     /// Off when not given.
     #[arg(long, env = "WSIO_METRICS_PATH", value_name = "PATH")]
     pub metrics_path: Option<String>,
+    /// Socket.IO settings an operator tunes.
+    #[command(flatten)]
+    pub socket_io: SocketIoArgs,
+    /// TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// The cluster: the adapter and its Redis.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Once SIGTERM or Ctrl-C came (/healthz then answers 503, new connections are refused
+    /// and every session is closed so its client reconnects elsewhere), how long to wait for
+    /// the sessions' queues to be sent and their connections to close before exiting, in
+    /// milliseconds.
+    #[arg(
+        long,
+        env = "WSIO_DRAIN_TIMEOUT_MS",
+        visible_alias = "drain-timeout",
+        default_value_t = 10_000,
+        value_name = "MS"
+    )]
+    pub drain_timeout_ms: u64,
+}
+
+/// The Socket.IO endpoint's settings of `wsio serve`.
+#[derive(Debug, Args)]
+pub struct SocketIoArgs {
+    /// The HTTP path of the Socket.IO endpoint (the clients' `path` option). The demo page
+    /// at / expects the default.
+    #[arg(long, env = "WSIO_PATH", default_value = "/socket.io/", value_parser = endpoint_path)]
+    pub path: String,
+    /// Packets that may wait for one client's transport; when full, the client is
+    /// disconnected as a slow consumer (volatile packets are dropped instead).
+    #[arg(long, env = "WSIO_QUEUE_CAPACITY", default_value_t = 1024, value_name = "PACKETS", value_parser = positive_usize)]
+    pub queue_capacity: usize,
+    /// Compress WebSocket messages (permessage-deflate) when the client offers it; costs
+    /// about 300 KiB of memory per compressing connection. Off by default.
+    #[arg(long, env = "WSIO_DEFLATE")]
+    pub deflate: bool,
+    /// An origin browsers may reach the server from, such as `https://app.example.com`;
+    /// repeat the flag or separate origins with commas. Default: every origin (the request's
+    /// Origin is echoed back).
+    #[arg(long = "cors-origin", env = "WSIO_CORS_ORIGINS", value_name = "ORIGIN", value_delimiter = ',', value_parser = origin)]
+    pub cors_origins: Vec<String>,
+    /// Let browsers send cookies and HTTP authentication cross-origin
+    /// (`Access-Control-Allow-Credentials: true`). Off by default.
+    #[arg(long, env = "WSIO_CORS_CREDENTIALS")]
+    pub cors_credentials: bool,
+    /// How long a client has, once its Engine.IO session is open, to join a namespace, in
+    /// milliseconds.
+    #[arg(long, env = "WSIO_CONNECT_TIMEOUT_MS", default_value_t = 45_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout_ms: u64,
+    /// How long a polling client may take to finish its upgrade to WebSocket, in
+    /// milliseconds.
+    #[arg(long, env = "WSIO_UPGRADE_TIMEOUT_MS", default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub upgrade_timeout_ms: u64,
+    /// How long a connection may take to send a request head (from its accept, and after
+    /// each response while it stays idle) and, over TLS, to finish its handshake, in
+    /// milliseconds; 0: no deadline.
+    #[arg(
+        long,
+        env = "WSIO_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000,
+        value_name = "MS"
+    )]
+    pub header_read_timeout_ms: u64,
+}
+
+/// TLS of `wsio serve`.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS and wss:// (HTTP/1.1) with this certificate chain, a PEM file with the
+    /// server's certificate first. Needs --tls-key. Read at start-up and again on SIGHUP.
+    /// Off (plain HTTP) when not given.
+    #[arg(long, env = "WSIO_TLS_CERT", value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert, a PEM file (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "WSIO_TLS_KEY", value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// The cluster settings of `wsio serve`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// How the servers of a cluster reach each other's clients: `local` (one server),
+    /// `redis` (pub/sub, as @socket.io/redis-adapter), `redis-sharded` (Redis 7 sharded
+    /// pub/sub, as its createShardedAdapter) or `redis-streams` (as
+    /// @socket.io/redis-streams-adapter, with --recovery-ms across servers).
+    #[arg(long, env = "WSIO_ADAPTER", value_enum, default_value_t = AdapterKind::Local)]
+    pub adapter: AdapterKind,
+    /// The Redis server of the Redis adapters, `redis://[user:password@]host:port[/db]`.
+    #[arg(
+        long,
+        env = "WSIO_REDIS",
+        value_name = "URL",
+        required_if_eq_any = [("adapter", "redis"), ("adapter", "redis-sharded"), ("adapter", "redis-streams")]
+    )]
+    pub redis: Option<String>,
+    /// Prefix of the Redis channels (and of the stream's name); the same on every server of
+    /// the cluster, Node ones included.
+    #[arg(long, env = "WSIO_REDIS_KEY_PREFIX", default_value = "socket.io", value_name = "PREFIX", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub redis_key_prefix: String,
+    /// How long requests to the other servers (fetching sockets, server-side emits with
+    /// acks) wait for their answers, in milliseconds.
+    #[arg(
+        long,
+        env = "WSIO_REDIS_REQUEST_TIMEOUT_MS",
+        visible_alias = "redis-request-timeout",
+        default_value_t = 5_000,
+        value_name = "MS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub redis_request_timeout_ms: u64,
+}
+
+/// A number of at least 1.
+fn positive_usize(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// An endpoint path: begins with `/`, no query; given a trailing `/` when it has none.
+fn endpoint_path(text: &str) -> Result<String, String> {
+    if !text.starts_with('/') || text.contains(['?', '#', ' ']) {
+        return Err("a path such as /socket.io/: begins with /, without ? or #".to_owned());
+    }
+    Ok(if text.ends_with('/') {
+        text.to_owned()
+    } else {
+        format!("{text}/")
+    })
+}
+
+/// A browser origin: `http://` or `https://`, a host, maybe a port, nothing after.
+fn origin(text: &str) -> Result<String, String> {
+    let host = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ', '*']) => {
+            Ok(text.to_owned())
+        }
+        _ => Err(
+            "an origin such as https://app.example.com (scheme and host, maybe a port, no path)"
+                .to_owned(),
+        ),
+    }
 }
 
 /// `wsio engine-echo`.
@@ -156,10 +311,35 @@ pub struct EngineEchoArgs {
 impl ServeArgs {
     /// The application's options.
     pub fn options(&self) -> ServeOptions {
+        let socket_io = &self.socket_io;
         ServeOptions {
             test_events: self.test_events,
+            path: socket_io.path.clone(),
+            queue_capacity: socket_io.queue_capacity,
+            deflate: socket_io.deflate,
+            cors: Cors {
+                origins: socket_io.cors_origins.clone(),
+                credentials: socket_io.cors_credentials,
+            },
+            connect_timeout: Duration::from_millis(socket_io.connect_timeout_ms),
+            upgrade_timeout: Duration::from_millis(socket_io.upgrade_timeout_ms),
+            header_read_timeout: (socket_io.header_read_timeout_ms > 0)
+                .then(|| Duration::from_millis(socket_io.header_read_timeout_ms)),
             recovery: self.recovery_ms.map(Duration::from_millis),
             metrics_path: self.metrics_path.clone(),
+            tls: self
+                .tls
+                .tls_cert
+                .clone()
+                .zip(self.tls.tls_key.clone())
+                .map(|(cert, key)| TlsFiles { cert, key }),
+            cluster: ClusterOptions {
+                adapter: self.cluster.adapter,
+                redis_url: self.cluster.redis.clone(),
+                key_prefix: self.cluster.redis_key_prefix.clone(),
+                request_timeout: Duration::from_millis(self.cluster.redis_request_timeout_ms),
+            },
+            drain_timeout: Duration::from_millis(self.drain_timeout_ms),
             ..self.engine.options()
         }
     }
@@ -242,6 +422,143 @@ mod tests {
         assert_eq!(options.recovery, Some(Duration::from_secs(2)));
         assert_eq!(cli.log.log.as_deref(), Some("debug"));
         assert_eq!(cli.log.log_format, LogFormat::Human);
+    }
+
+    fn serve_args(args: &[&str]) -> ServeArgs {
+        let mut all = vec!["serve"];
+        all.extend_from_slice(args);
+        match parse(&all).expect("parses").command {
+            Command::Serve(serve) => *serve,
+            _ => panic!("not serve"),
+        }
+    }
+
+    #[test]
+    fn serve_defaults_match_the_server_defaults() {
+        let options = serve_args(&[]).options();
+        assert_eq!(options, ServeOptions::default());
+        assert_eq!(options.path, "/socket.io/");
+        assert_eq!(options.queue_capacity, 1024);
+        assert_eq!(options.cors, Cors::any());
+        assert_eq!(options.connect_timeout, Duration::from_secs(45));
+        assert_eq!(options.header_read_timeout, Some(Duration::from_secs(10)));
+        assert_eq!(options.drain_timeout, Duration::from_secs(10));
+        assert_eq!(options.cluster.adapter, AdapterKind::Local);
+        assert_eq!(options.cluster.key_prefix, "socket.io");
+        assert_eq!(options.tls, None);
+    }
+
+    #[test]
+    fn serve_takes_the_operator_flags() {
+        let options = serve_args(&[
+            "--path",
+            "/rt",
+            "--queue-capacity",
+            "64",
+            "--deflate",
+            "--cors-origin",
+            "https://a.example,https://b.example:8443",
+            "--cors-origin",
+            "http://c.example",
+            "--cors-credentials",
+            "--connect-timeout-ms",
+            "5000",
+            "--upgrade-timeout-ms",
+            "3000",
+            "--header-read-timeout-ms",
+            "0",
+            "--max-payload-bytes",
+            "4096",
+            "--drain-timeout",
+            "2500",
+            "--tls-cert",
+            "cert.pem",
+            "--tls-key",
+            "key.pem",
+            "--adapter",
+            "redis-streams",
+            "--redis",
+            "redis://127.0.0.1:6379/2",
+            "--redis-key-prefix",
+            "chat",
+            "--redis-request-timeout",
+            "750",
+        ])
+        .options();
+        assert_eq!(options.path, "/rt/");
+        assert_eq!(options.queue_capacity, 64);
+        assert!(options.deflate);
+        assert_eq!(
+            options.cors,
+            Cors {
+                origins: vec![
+                    "https://a.example".to_owned(),
+                    "https://b.example:8443".to_owned(),
+                    "http://c.example".to_owned(),
+                ],
+                credentials: true,
+            }
+        );
+        assert_eq!(options.connect_timeout, Duration::from_secs(5));
+        assert_eq!(options.upgrade_timeout, Duration::from_secs(3));
+        assert_eq!(options.header_read_timeout, None);
+        assert_eq!(options.max_payload, Some(4096));
+        assert_eq!(options.drain_timeout, Duration::from_millis(2500));
+        assert_eq!(
+            options.tls,
+            Some(TlsFiles {
+                cert: "cert.pem".into(),
+                key: "key.pem".into(),
+            })
+        );
+        assert_eq!(options.cluster.adapter, AdapterKind::RedisStreams);
+        assert_eq!(
+            options.cluster.redis_url.as_deref(),
+            Some("redis://127.0.0.1:6379/2")
+        );
+        assert_eq!(options.cluster.key_prefix, "chat");
+        assert_eq!(options.cluster.request_timeout, Duration::from_millis(750));
+
+        let config = wsio_cli::serve::config(&options);
+        assert_eq!(config.path, "/rt/");
+        assert_eq!(config.queue_capacity, 64);
+        assert!(config.deflate.is_some());
+        assert_eq!(config.cors, Some(options.cors.clone()));
+        assert_eq!(config.connect_timeout, Duration::from_secs(5));
+        assert_eq!(config.upgrade_timeout, Duration::from_secs(3));
+        assert_eq!(config.header_read_timeout, None);
+        assert_eq!(config.max_payload, 4096);
+    }
+
+    #[test]
+    fn bad_operator_values_say_what_is_wrong() {
+        let refused = |args: &[&str], expected: &str| {
+            let mut all = vec!["serve"];
+            all.extend_from_slice(args);
+            let error = parse(&all).expect_err("refused").to_string();
+            assert!(error.contains(expected), "{args:?}: {error}");
+        };
+        refused(&["--queue-capacity", "0"], "at least 1");
+        refused(&["--queue-capacity", "many"], "--queue-capacity");
+        refused(&["--max-payload-bytes", "0"], "at least 1");
+        refused(&["--path", "socket.io"], "begins with /");
+        refused(&["--path", "/a?b"], "without ? or #");
+        refused(&["--cors-origin", "example.com"], "an origin such as");
+        refused(&["--cors-origin", "https://example.com/app"], "no path");
+        refused(&["--cors-origin", "*"], "an origin such as");
+        refused(&["--ping-interval-ms", "0"], "--ping-interval-ms");
+        refused(&["--connect-timeout-ms", "0"], "--connect-timeout-ms");
+        refused(&["--drain-timeout-ms", "soon"], "soon");
+        refused(&["--adapter", "kafka"], "kafka");
+        refused(&["--adapter", "redis"], "--redis <URL>");
+        refused(&["--adapter", "redis-sharded"], "--redis <URL>");
+        refused(
+            &["--redis-request-timeout-ms", "0"],
+            "--redis-request-timeout-ms",
+        );
+        refused(&["--redis-key-prefix", ""], "--redis-key-prefix");
+        refused(&["--tls-cert", "cert.pem"], "--tls-key");
+        refused(&["--tls-key", "key.pem"], "--tls-cert");
     }
 
     #[test]

@@ -8,10 +8,14 @@
 //! * [`engine_echo`]: `wsio engine-echo`, an Engine.IO-only echo at `/engine.io/`, the server
 //!   the official engine.io-protocol test suite drives.
 //! * [`ws_echo`]: `wsio echo`, a raw WebSocket echo server, the one Autobahn tests.
+//! * [`tls`] and [`cluster`]: what `wsio serve` needs behind a load balancer, its
+//!   certificate (`--tls-cert`, `--tls-key`, read again on `SIGHUP`) and its adapter
+//!   (`--adapter`, `--redis`); [`serve`] documents the drain on SIGTERM.
 //!
 //! The binary allocates with jemalloc (default feature `jemalloc`); the libraries it is built
 //! on set no global allocator.
 
+pub mod cluster;
 pub mod demo;
 pub mod engine_echo;
 pub mod metrics;
@@ -19,4 +23,5 @@ mod page;
 pub mod serve;
 mod shutdown;
 pub mod suite;
+pub mod tls;
 pub mod ws_echo;

@@ -62,12 +62,33 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_serve(addr: &Bind, options: &ServeOptions) -> ExitCode {
-    run_listener(
-        addr,
-        "wsio serve listening on http://{}/ (Socket.IO at /socket.io/)",
-        |listener, stop| async move { wsio_cli::serve::run(listener, options, stop).await },
-    )
+fn run_serve(bind: &Bind, options: &ServeOptions) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    runtime.block_on(async {
+        let Some(listener) = listen(bind) else {
+            return ExitCode::FAILURE;
+        };
+        // The certificate and Redis first: the banner means the server takes clients.
+        let prepared = match wsio_cli::serve::prepare(options).await {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start");
+                eprintln!("wsio: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let scheme = if prepared.is_tls() { "https" } else { "http" };
+        announce(
+            &listener,
+            &format!(
+                "wsio serve listening on {scheme}://{{}}/ (Socket.IO at {})",
+                options.path
+            ),
+        );
+        exit_code(prepared.run(listener, Box::pin(shutdown_signal())).await)
+    })
 }
 
 fn run_suite(addr: &Bind, options: &ServeOptions) -> ExitCode {
@@ -94,44 +115,86 @@ fn run_echo(addr: &Bind) -> ExitCode {
 }
 
 /// Starts a runtime, binds `addr`, prints `banner` (its `{}` replaced by the bound address)
-/// and runs `serve` until Ctrl-C.
+/// and runs `serve` until SIGTERM or Ctrl-C.
 fn run_listener<'a, F, Fut>(bind: &Bind, banner: &str, serve: F) -> ExitCode
 where
     F: FnOnce(tokio::net::TcpListener, std::pin::Pin<Box<dyn Future<Output = ()> + 'a>>) -> Fut,
     Fut: Future<Output = std::io::Result<()>> + 'a,
 {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wsio: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     runtime.block_on(async {
-        let addr = bind.addr;
-        let listener = match bind.listen() {
-            Ok(listener) => listener,
-            Err(e) => {
-                tracing::error!(%addr, error = %e, "cannot listen");
-                eprintln!("wsio: cannot listen on {addr}: {e}");
-                return ExitCode::FAILURE;
-            }
+        let Some(listener) = listen(bind) else {
+            return ExitCode::FAILURE;
         };
-        let local = listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        println!("{}", banner.replace("{}", &local));
-        tracing::info!(address = %local, "listening");
-        let stop = Box::pin(async {
-            let _ = tokio::signal::ctrl_c().await;
-        });
-        match serve(listener, stop).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("wsio: {e}");
-                ExitCode::FAILURE
-            }
-        }
+        announce(&listener, banner);
+        exit_code(serve(listener, Box::pin(shutdown_signal())).await)
     })
+}
+
+/// A multi-threaded tokio runtime, or `None` after saying why not.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Runtime::new() {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("wsio: cannot start the runtime: {e}");
+            None
+        }
+    }
+}
+
+/// Binds and listens on `bind`, or `None` after saying why not. Call within the runtime.
+fn listen(bind: &Bind) -> Option<tokio::net::TcpListener> {
+    let addr = bind.addr;
+    match bind.listen() {
+        Ok(listener) => Some(listener),
+        Err(e) => {
+            tracing::error!(%addr, error = %e, "cannot listen");
+            eprintln!("wsio: cannot listen on {addr}: {e}");
+            None
+        }
+    }
+}
+
+/// Prints `banner`, its `{}` replaced by the address `listener` is bound to.
+fn announce(listener: &tokio::net::TcpListener, banner: &str) {
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    println!("{}", banner.replace("{}", &local));
+    tracing::info!(address = %local, "listening");
+}
+
+/// Exit 0 when the server stopped as asked, 1 after saying what failed.
+fn exit_code(result: std::io::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wsio: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what orchestrators send to stop a
+/// process), saying which.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => tracing::info!(signal = "SIGINT", "stopping"),
+                    _ = terminate.recv() => tracing::info!(signal = "SIGTERM", "stopping"),
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "SIGTERM cannot be watched; Ctrl-C only"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!(signal = "SIGINT", "stopping");
 }

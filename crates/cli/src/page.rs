@@ -7,14 +7,22 @@ use http_body_util::Full;
 /// A self-contained page with a hand-written Socket.IO client over the browser's WebSocket.
 const PAGE: &str = include_str!("page.html");
 
-/// `GET /healthz`: 200 `ok` while the server accepts connections (once it stops, it accepts
-/// none, so a load balancer's next probe fails and it sends clients elsewhere).
+/// `GET /healthz`: 200 `ok` while the server takes clients (once it drains, [`draining`]).
 pub(crate) fn healthy() -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    response
+}
+
+/// `GET /healthz` while the server drains: 503 `draining`, so a load balancer stops sending
+/// clients here.
+pub(crate) fn draining() -> Response<Full<Bytes>> {
+    let mut response = healthy();
+    *response.body_mut() = Full::new(Bytes::from_static(b"draining"));
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     response
 }
 

@@ -1,16 +1,32 @@
 //! `wsio serve`: options and the run loop.
+//!
+//! Behind a load balancer: `/healthz` answers 200 `ok` while the server takes clients. When
+//! `stop` resolves (SIGTERM or Ctrl-C for the binary), the server drains: `/healthz` answers
+//! 503 `draining` and new Engine.IO handshakes are refused, the listener is closed (new
+//! connections are refused, so reconnecting clients go to another server), every session is
+//! closed with `server shutting down` after its queue is sent (Socket.IO clients see a
+//! `transport close` disconnect and reconnect), and the run returns once every connection
+//! is gone or [`ServeOptions::drain_timeout`] has passed.
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use wsio_server::{Config, Cors, RecoveryConfig, Server};
+use wsio_engine::{Endpoint, ServeConfig};
+use wsio_server::{AdapterFactory, Config, Cors, RecoveryConfig, Server};
+
+use crate::cluster::ClusterOptions;
+use crate::tls::{CertStore, TlsFiles};
 
 /// Options of `wsio serve`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeOptions {
     /// Add the interop test contract (`join`, `rooms`, `/admin`, ...). Default off.
     pub test_events: bool,
+    /// The HTTP path of the Socket.IO endpoint. Default `/socket.io/`.
+    pub path: String,
     /// Heartbeat interval. Default 25 s.
     pub ping_interval: Duration,
     /// Heartbeat timeout. Default 20 s.
@@ -18,26 +34,61 @@ pub struct ServeOptions {
     /// `maxPayload`, in bytes. Default 1,000,000; with `test_events` and no explicit value,
     /// 8 MiB (what the reference test server uses, so 1 MiB messages fit).
     pub max_payload: Option<usize>,
+    /// Packets that may wait for one session's transport before it is closed as a slow
+    /// consumer. Default 1024.
+    pub queue_capacity: usize,
+    /// permessage-deflate on WebSocket transports. Default off.
+    pub deflate: bool,
+    /// Which origins browsers may reach the server from, and with which credentials.
+    /// Default every origin, without credentials.
+    pub cors: Cors,
+    /// How long a client has to join a namespace once its session is open. Default 45 s.
+    pub connect_timeout: Duration,
+    /// How long a polling session may take to finish a WebSocket upgrade. Default 10 s.
+    pub upgrade_timeout: Duration,
+    /// How long a connection may take to send a request head (and, over TLS, its
+    /// handshake). Default 10 s; `None`: no deadline.
+    pub header_read_timeout: Option<Duration>,
     /// Connection state recovery, keeping sessions this long. Default `None` (off).
     pub recovery: Option<Duration>,
     /// Where the server's figures are served in the Prometheus text format, such as
     /// `/metrics`. Default `None` (not served).
     pub metrics_path: Option<String>,
+    /// HTTPS and `wss://` with this certificate and key. Default `None` (plain HTTP).
+    pub tls: Option<TlsFiles>,
+    /// The adapter and its Redis settings. Default in memory.
+    pub cluster: ClusterOptions,
+    /// Once stopped, how long to wait for the sessions' queues to be sent and their
+    /// connections to close. Default 10 s.
+    pub drain_timeout: Duration,
 }
 
 /// The `maxPayload` of the test contract when none is given.
 pub const TEST_MAX_PAYLOAD: usize = 8 * 1024 * 1024;
+
+/// The drain timeout when none is given.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for ServeOptions {
     fn default() -> Self {
         let config = Config::default();
         ServeOptions {
             test_events: false,
+            path: config.path,
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,
             max_payload: None,
+            queue_capacity: config.queue_capacity,
+            deflate: false,
+            cors: Cors::any(),
+            connect_timeout: config.connect_timeout,
+            upgrade_timeout: config.upgrade_timeout,
+            header_read_timeout: config.header_read_timeout,
             recovery: None,
             metrics_path: None,
+            tls: None,
+            cluster: ClusterOptions::default(),
+            drain_timeout: DRAIN_TIMEOUT,
         }
     }
 }
@@ -49,12 +100,18 @@ pub fn server(options: &ServeOptions) -> Server {
     io
 }
 
-/// The server settings for `options`: their heartbeat and `maxPayload`, CORS for any origin.
+/// The server settings for `options` (in-memory adapter, every handshake allowed).
 pub fn config(options: &ServeOptions) -> Config {
     let config = Config {
+        path: options.path.clone(),
         ping_interval: options.ping_interval,
         ping_timeout: options.ping_timeout,
-        cors: Some(Cors::any()),
+        queue_capacity: options.queue_capacity,
+        deflate: options.deflate.then(ws_handshake::DeflatePolicy::default),
+        cors: Some(options.cors.clone()),
+        connect_timeout: options.connect_timeout,
+        upgrade_timeout: options.upgrade_timeout,
+        header_read_timeout: options.header_read_timeout,
         connection_state_recovery: options.recovery.map(|duration| RecoveryConfig {
             max_disconnection_duration: duration,
             ..RecoveryConfig::default()
@@ -77,25 +134,146 @@ pub fn config(options: &ServeOptions) -> Config {
     }
 }
 
+/// Whether the server takes clients: false once it drains.
+#[derive(Debug, Clone, Default)]
+struct Readiness(Arc<AtomicBool>);
+
+impl Readiness {
+    fn draining(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn drain(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What can fail before the server takes clients, done: the certificate read (and watched
+/// for `SIGHUP`), the adapter connected. [`Prepared::run`] then serves.
+pub struct Prepared {
+    options: ServeOptions,
+    adapter: Option<AdapterFactory>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("options", &self.options)
+            .field("adapter", &self.adapter.is_some())
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+/// Reads the certificate of `options` (reading it again on each `SIGHUP`) and connects their
+/// adapter to Redis. Fails with what went wrong: a file, a key, Redis out of reach.
+pub async fn prepare(options: &ServeOptions) -> std::io::Result<Prepared> {
+    let failed = |message: String| std::io::Error::other(message);
+    let tls = match &options.tls {
+        Some(files) => {
+            let store = CertStore::load(files.clone()).map_err(failed)?;
+            crate::tls::reload_on_sighup(store.clone())?;
+            Some(store.server_config().map_err(failed)?)
+        }
+        None => None,
+    };
+    let adapter = options.cluster.connect().await.map_err(failed)?;
+    Ok(Prepared {
+        options: options.clone(),
+        adapter,
+        tls,
+    })
+}
+
 /// Serves the demo (and its page at `/`, and `/healthz` for load balancers) on `listener`
-/// until `stop` resolves.
+/// until `stop` resolves, then drains (see the module's documentation).
 pub async fn run(
     listener: TcpListener,
     options: &ServeOptions,
     stop: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let io = server(options);
-    let metrics = options.metrics_path.clone().map(|path| (path, io.clone()));
-    io.serve_with(listener, stop, move |req| match req.uri().path() {
-        "/healthz" => super::page::healthy(),
-        path if metrics.as_ref().is_some_and(|(at, _)| at == path) => {
-            let text = metrics
-                .as_ref()
-                .map(|(_, io)| super::metrics::render(&io.stats()))
-                .unwrap_or_default();
-            super::page::metrics(text)
+    prepare(options).await?.run(listener, stop).await
+}
+
+impl Prepared {
+    /// True when serving HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Serves on `listener` until `stop` resolves, then drains (see the module's
+    /// documentation).
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        stop: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let Prepared {
+            options,
+            adapter,
+            tls,
+        } = self;
+        let readiness = Readiness::default();
+        let refusing = readiness.clone();
+        let io = Server::new(Config {
+            adapter,
+            allow_request: Some(Arc::new(move |_request| {
+                if refusing.draining() {
+                    Err("server shutting down".to_owned())
+                } else {
+                    Ok(())
+                }
+            })),
+            ..config(&options)
+        });
+        super::demo::install(&io, options.test_events);
+        let metrics = options.metrics_path.clone().map(|path| (path, io.clone()));
+        let probed = readiness.clone();
+        let mut serving = ServeConfig::new()
+            .drain_timeout(options.drain_timeout)
+            .fallback(move |req| match req.uri().path() {
+                "/healthz" if probed.draining() => super::page::draining(),
+                "/healthz" => super::page::healthy(),
+                path if metrics.as_ref().is_some_and(|(at, _)| at == path) => {
+                    let text = metrics
+                        .as_ref()
+                        .map(|(_, io)| super::metrics::render(&io.stats()))
+                        .unwrap_or_default();
+                    super::page::metrics(text)
+                }
+                path => super::page::respond(path),
+            });
+        if let Some(tls) = tls {
+            serving = serving.tls(tls);
         }
-        path => super::page::respond(path),
-    })
-    .await
+        let started = std::sync::OnceLock::new();
+        let draining = async {
+            stop.await;
+            readiness.drain();
+            let _ = started.set(Instant::now());
+            tracing::info!(
+                sessions = io.session_count(),
+                drain_timeout_ms = millis(options.drain_timeout),
+                "draining: /healthz answers 503, new connections are refused, sessions are closing"
+            );
+        };
+        io.engine().serve_using(listener, draining, serving).await?;
+        if let Some(started) = started.get() {
+            let took = started.elapsed();
+            if took >= options.drain_timeout {
+                tracing::warn!(
+                    took_ms = millis(took),
+                    "drain timed out with connections still open"
+                );
+            } else {
+                tracing::info!(took_ms = millis(took), "drained");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

@@ -9,6 +9,17 @@ use std::time::Duration;
 
 /// `wsio serve` on a free port with `args`; returns the process and its port.
 pub fn serve(args: &[&str]) -> (Child, u16) {
+    let (child, url) = serve_url(args);
+    let port = url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no plain HTTP port in {url:?}"));
+    (child, port)
+}
+
+/// `wsio serve` on a free port with `args`; returns the process and the URL of its banner
+/// (`http://127.0.0.1:<port>` or `https://...`, without the trailing slash).
+pub fn serve_url(args: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsio"))
         .args(["serve", "--port", "0"])
         .args(args)
@@ -20,13 +31,41 @@ pub fn serve(args: &[&str]) -> (Child, u16) {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut banner)
         .expect("banner");
-    let port = banner
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {banner:?}"));
-    (child, port)
+    let url = banner
+        .split_whitespace()
+        .find(|word| word.starts_with("http://") || word.starts_with("https://"))
+        .map(|url| url.trim_end_matches('/').to_owned());
+    match url {
+        Some(url) => (child, url),
+        None => {
+            let log = stop(child);
+            panic!("no URL in {banner:?}; log: {log}")
+        }
+    }
+}
+
+/// Sends `signal` (`TERM`, `HUP`, ...) to `child` by its pid.
+pub fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {}", child.id());
+}
+
+/// Waits up to `limit` for `child` to exit; its status, or `None` when it still runs.
+pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// One HTTP/1.1 GET of `path`; the whole answer.
