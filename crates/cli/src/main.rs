@@ -3,8 +3,14 @@
 //!
 //! ```text
 //! wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite]
-//!            [--ping-interval-ms N] [--ping-timeout-ms N] [--max-payload-bytes N]
-//!            [--recovery-ms N]                      Socket.IO server with a chat demo
+//!            [--path /socket.io/] [--ping-interval-ms N] [--ping-timeout-ms N]
+//!            [--max-payload-bytes N] [--queue-capacity N] [--deflate]
+//!            [--cors-origin ORIGIN]... [--cors-credentials] [--connect-timeout-ms N]
+//!            [--upgrade-timeout-ms N] [--header-read-timeout-ms N] [--recovery-ms N]
+//!            [--metrics-path PATH] [--tls-cert PEM --tls-key PEM]
+//!            [--adapter local|redis|redis-sharded|redis-streams] [--redis URL]
+//!            [--redis-key-prefix P] [--redis-request-timeout-ms N]
+//!            [--drain-timeout-ms N]                 Socket.IO server with a chat demo
 //! wsio engine-echo [--host 127.0.0.1] [--port 3000] [--ping-interval-ms N] ...
 //!                                                   Engine.IO echo server at /engine.io/
 //! wsio echo [--host 127.0.0.1] [--port 9001]        raw WebSocket echo server
@@ -14,8 +20,12 @@
 //! `--test-events` adds the interop test contract (`interop/README.md`) to the demo;
 //! `--recovery-ms N` turns connection state recovery on, keeping sessions for N ms;
 //! `--protocol-suite` serves the application of the official socket.io-protocol test suite
-//! instead of the demo. The log goes to standard error; the banner with the bound address to
-//! standard output.
+//! instead of the demo. `--tls-cert`/`--tls-key` serve HTTPS and `wss://` (the files are read
+//! again on SIGHUP); `--adapter` joins a Redis cluster. On SIGTERM or Ctrl-C, `serve` drains:
+//! `/healthz` answers 503, the listener closes, every session is closed so its client
+//! reconnects elsewhere, and the process exits 0 once the connections are gone (at most
+//! `--drain-timeout-ms`). The log goes to standard error; the banner with the bound address
+//! (printed once the certificate is read and Redis reached) to standard output.
 
 mod args;
 mod logging;
