@@ -62,7 +62,9 @@ impl ClusterOptions {
             .redis_url
             .as_deref()
             .ok_or("the Redis adapters need --redis URL")?;
-        let failed = |e: &dyn std::fmt::Display| format!("cannot reach Redis at {url}: {e}");
+        let failed = |e: &dyn std::fmt::Display| {
+            format!("cannot reach Redis at {}: {e}", without_password(url))
+        };
         let factory = match self.adapter {
             AdapterKind::Local => return Ok(None),
             AdapterKind::Redis => {
@@ -101,5 +103,43 @@ impl ClusterOptions {
             }
         };
         Ok(Some(factory))
+    }
+}
+
+/// `url` with the password of its user information (`redis://user:secret@host`) masked, for
+/// messages and logs.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info
+                .split_once(':')
+                .map_or(user_info, |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            without_password("redis://app:s3cret@10.0.0.5:6379/2"),
+            "redis://app:***@10.0.0.5:6379/2"
+        );
+        assert_eq!(
+            without_password("rediss://:s3cret@cache:6380"),
+            "rediss://:***@cache:6380"
+        );
+        assert_eq!(
+            without_password("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
     }
 }
