@@ -74,7 +74,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// The Chromium binary, installed with apt-get if missing. `Err` only when it cannot be
 /// installed: the reason, for the skip message.
-fn ensure_chromium() -> Result<PathBuf, String> {
+pub(crate) fn ensure_chromium() -> Result<PathBuf, String> {
     let path = PathBuf::from(CHROMIUM);
     if path.is_file() {
         return Ok(path);

@@ -14,12 +14,15 @@
 //!   end-to-end load benchmark against peer servers; writes `docs/benchmarks.md` and `.svg`.
 //! * `cargo xtask browser` — headless Chromium's WebSocket against `wsio echo` (text, binary,
 //!   close), with `interop/browser/echo.html`; installs Debian's chromium if missing.
+//! * `cargo xtask admin-ui [--screenshot PATH]` — the Socket.IO Admin UI (`@socket.io/admin-ui`)
+//!   in headless Chromium against wsio-admin-ui's example and against Node's `instrument()`.
 //! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
 //! * `cargo xtask interop [--against reference|wsio] [--js-only|--py-only]` — the Socket.IO
 //!   suites of `interop/js` and `interop/py` against a server implementing the test contract.
 //! * `cargo xtask redis` — mixed clusters over Redis (`interop/redis`): Node socket.io with
 //!   `@socket.io/redis-adapter` next to wsio nodes; installs `redis-server` when missing.
 
+mod admin_ui;
 mod autobahn;
 mod autobahn_run;
 mod bench_load;
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Some("autobahn-install") => autobahn::install().map(|_| ()),
         Some("autobahn") => autobahn_run::run(&rest),
         Some("browser") => browser::run(&rest),
+        Some("admin-ui") => admin_ui::run(&rest),
         Some("interop") => interop::run(&rest),
         Some("redis") => redis_cluster::run(&rest),
         _ => {
@@ -65,8 +69,8 @@ fn main() -> ExitCode {
 ///
 /// Then the conformance gates: the Autobahn TestSuite without its compression cases, both
 /// directions (`cargo xtask autobahn` runs them all), then headless Chromium against
-/// `wsio echo` (`cargo xtask browser`), and a one-minute smoke run of `cargo xtask bench-load
-/// --quick`. `--unit` stops after `cargo test`; other arguments are passed to `cargo test`.
+/// `wsio echo` (`cargo xtask browser`) and the Admin UI (`cargo xtask admin-ui`), and a
+/// one-minute smoke run of `cargo xtask bench-load --quick`. `--unit` stops after `cargo test`; other arguments are passed to `cargo test`.
 fn test(extra: &[String]) -> Result<(), String> {
     let unit_only = extra.iter().any(|a| a == "--unit");
     let mut args = vec!["test", "--workspace"];
@@ -100,6 +104,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     }
     autobahn_run::run(&["--quick".to_owned()])?;
     browser::run(&[])?;
+    admin_ui::run(&[])?;
     interop::run(&["--against".to_owned(), "wsio".to_owned()])?;
     // A smoke run of the load benchmark, so that its harness keeps working; no figure is judged.
     bench_load::run(&["--quick".to_owned(), "--no-write".to_owned()])?;

@@ -1,0 +1,47 @@
+// Node's socket.io 4.8 with the official instrumentation of @socket.io/admin-ui, the same
+// application as wsio-admin-ui's `admin_ui` example: a client of `/` whose `auth` carries a
+// `name` keeps it as its data, and joins the `room` it names. The reference the browser check
+// (e2e.js) is run against, to show that it tells a working server.
+//
+//   node node-server.js --port 3001 --cors-origin http://127.0.0.1:8080 \
+//     --auth admin:changeit --server-id node-reference
+
+"use strict";
+
+const { Server } = require("socket.io");
+const { instrument } = require("@socket.io/admin-ui");
+const bcrypt = require("bcryptjs");
+
+function options(argv) {
+  const opts = { port: 3000, origins: [], auth: null, serverId: undefined };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [name, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new Error(`${name} needs a value`);
+    if (name === "--port") opts.port = Number(value);
+    else if (name === "--cors-origin") opts.origins.push(value);
+    else if (name === "--auth") opts.auth = value;
+    else if (name === "--server-id") opts.serverId = value;
+    else throw new Error(`unknown option ${name}`);
+  }
+  return opts;
+}
+
+const opts = options(process.argv.slice(2));
+const io = new Server(opts.port, {
+  cors: { origin: opts.origins, credentials: true },
+});
+io.on("connection", (socket) => {
+  const { name, room } = socket.handshake.auth;
+  if (name) socket.data.name = name;
+  if (room) socket.join(room);
+  socket.emit("welcome", socket.id);
+});
+
+let auth = false;
+if (opts.auth) {
+  const [username, password] = opts.auth.split(":");
+  auth = { type: "basic", username, password: bcrypt.hashSync(password, 4) };
+}
+instrument(io, { auth, mode: "development", serverId: opts.serverId });
+console.log(`listening on http://127.0.0.1:${opts.port}`);
+process.on("SIGTERM", () => io.close(() => process.exit(0)));

@@ -1,0 +1,117 @@
+//! `cargo xtask admin-ui [--screenshot PATH]`: the Socket.IO Admin UI of the npm package
+//! `@socket.io/admin-ui`, in headless Chromium, against wsio.
+//!
+//! `interop/admin-ui/e2e.js` (puppeteer-core driving Debian's Chromium) serves the package's
+//! prebuilt UI on loopback, connects three `socket.io-client` users, logs in through the UI's
+//! form, and checks that the page shows the server, the users' sockets and their rooms, and
+//! that a disconnect clicked in the UI reaches its user as `io server disconnect`. It runs
+//! twice: against wsio-admin-ui's `admin_ui` example (basic auth, CORS for the UI's origin),
+//! then against Node's socket.io with the official `instrument()`
+//! (`interop/admin-ui/node-server.js`), which shows that the check tells a working server.
+//! `--screenshot PATH` keeps the page as seen against wsio (the Sockets view); by default it
+//! goes to `target/admin-ui/wsio.png`.
+//!
+//! Chromium is found or installed as for `cargo xtask browser`; only when it cannot be
+//! installed is the check skipped, with the reason.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::Instant;
+
+use crate::autobahn_run::{free_port, stop, wait_for_port};
+use crate::{browser, cmd, interop_setup};
+
+/// The UI's credentials in both runs.
+const AUTH: &str = "admin:changeit";
+
+/// Runs the check.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let root = cmd::root();
+    let mut screenshot = cmd::target_dir().join("admin-ui/wsio.png");
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--screenshot" => {
+                let path = rest.next().ok_or("admin-ui: --screenshot needs a path")?;
+                screenshot = root.join(path);
+            }
+            other => return Err(format!("admin-ui: unexpected argument {other:?}")),
+        }
+    }
+    let start = Instant::now();
+    let chromium = match browser::ensure_chromium() {
+        Ok(path) => path,
+        Err(reason) => {
+            println!("xtask admin-ui: skipped: chromium cannot be installed here: {reason}");
+            return Ok(());
+        }
+    };
+    let dir = root.join("interop/admin-ui");
+    interop_setup::npm_ci(&dir)?;
+    cmd::cargo(&["build", "-p", "wsio-admin-ui", "--example", "admin_ui"])?;
+    let prepared = start.elapsed();
+
+    let wsio = |port: u16, ui_port: u16| {
+        let mut command = Command::new(cmd::target_dir().join("debug/examples/admin_ui"));
+        command.args(["--port", &port.to_string()]);
+        command.args(["--cors-origin", &format!("http://127.0.0.1:{ui_port}")]);
+        command.args(["--auth", AUTH, "--bcrypt-cost", "4"]);
+        command.args(["--server-id", "wsio-example"]);
+        command
+    };
+    check(
+        &dir,
+        &chromium,
+        "wsio",
+        "wsio-example",
+        wsio,
+        Some(&screenshot),
+    )?;
+    let node = |port: u16, ui_port: u16| {
+        let mut command = Command::new("node");
+        command.current_dir(&dir).arg("node-server.js");
+        command.args(["--port", &port.to_string()]);
+        command.args(["--cors-origin", &format!("http://127.0.0.1:{ui_port}")]);
+        command.args(["--auth", AUTH, "--server-id", "node-reference"]);
+        command
+    };
+    check(&dir, &chromium, "node", "node-reference", node, None)?;
+    println!(
+        "xtask admin-ui: passed against wsio and Node (prepared {:.1}s, total {:.1}s); \
+         screenshot {}",
+        prepared.as_secs_f64(),
+        start.elapsed().as_secs_f64(),
+        screenshot.display()
+    );
+    Ok(())
+}
+
+/// Starts the server `server(port, ui_port)` makes, runs `e2e.js` against it, stops it.
+fn check(
+    dir: &Path,
+    chromium: &Path,
+    label: &str,
+    server_id: &str,
+    server: impl Fn(u16, u16) -> Command,
+    screenshot: Option<&PathBuf>,
+) -> Result<(), String> {
+    let (port, ui_port) = (free_port()?, free_port()?);
+    let mut child: Child = server(port, ui_port)
+        .spawn()
+        .map_err(|e| format!("admin-ui: cannot start the {label} server: {e}"))?;
+    wait_for_port(port, &mut child)?;
+    let mut e2e = Command::new("node");
+    e2e.current_dir(dir)
+        .arg("e2e.js")
+        .args(["--server", &format!("http://127.0.0.1:{port}")])
+        .args(["--ui-port", &ui_port.to_string()])
+        .arg("--chromium")
+        .arg(chromium)
+        .args(["--server-id", server_id, "--auth", AUTH, "--label", label]);
+    if let Some(path) = screenshot {
+        e2e.arg("--screenshot").arg(path);
+    }
+    let outcome = cmd::run(&mut e2e);
+    stop(&mut child);
+    outcome.map_err(|e| format!("admin-ui against {label}: {e}"))
+}
