@@ -71,19 +71,28 @@ impl App {
         format!("http://{}{ns}", self.addr)
     }
 
-    /// A user of `/`, reporting its disconnect reasons.
-    async fn user(&self) -> (Client, String, mpsc::UnboundedReceiver<DisconnectReason>) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    /// A user of `/`, reporting its disconnect reasons and the events it receives.
+    async fn user(&self) -> User {
+        let (tx, reasons) = mpsc::unbounded_channel();
+        let (events_tx, events) = mpsc::unbounded_channel();
         let client = Client::builder(self.url("/"))
             .reconnection(no_reconnection())
             .on_disconnect(move |_s, reason| {
                 let _ = tx.send(reason);
             })
+            .on_any(move |_s, event, args| {
+                let _ = events_tx.send((event.to_owned(), json_args(args)));
+            })
             .connect()
             .await
             .expect("user connects");
         let id = client.main().id().expect("socket id");
-        (client, id, rx)
+        User {
+            client,
+            id,
+            reasons,
+            events: Events(events),
+        }
     }
 
     /// A client of the admin namespace with `auth`, and every event it receives.
@@ -93,11 +102,7 @@ impl App {
             .reconnection(no_reconnection())
             .auth(move |_| auth.clone())
             .on_any(move |_s, event, args| {
-                let args: Vec<Json> = args
-                    .iter()
-                    .map(|a| serde_json::to_value(a).expect("JSON argument"))
-                    .collect();
-                let _ = tx.send((event.to_owned(), args));
+                let _ = tx.send((event.to_owned(), json_args(args)));
             })
             .connect()
             .await?;
@@ -110,6 +115,20 @@ impl App {
         }
         self.admin.stop();
     }
+}
+
+/// A user of `/`.
+struct User {
+    client: Client,
+    id: String,
+    reasons: mpsc::UnboundedReceiver<DisconnectReason>,
+    events: Events,
+}
+
+fn json_args(args: &[wsio_client::Value]) -> Vec<Json> {
+    args.iter()
+        .map(|a| serde_json::to_value(a).expect("JSON argument"))
+        .collect()
 }
 
 fn no_reconnection() -> Reconnection {
@@ -171,7 +190,11 @@ fn is_date(value: &Json) -> bool {
 #[tokio::test]
 async fn the_ui_gets_the_config_the_sockets_and_the_stats() {
     let app = App::start(AdminUiOptions::default()).await;
-    let (user, user_id, _reasons) = app.user().await;
+    let User {
+        client: user,
+        id: user_id,
+        ..
+    } = app.user().await;
     let (admin, mut events) = app.admin_client(None).await.expect("admin connects");
 
     let config = events.expect("config", |_| true).await;
@@ -263,7 +286,9 @@ async fn sockets_and_rooms_are_reported_as_they_change() {
     let (_admin, mut events) = app.admin_client(None).await.expect("admin connects");
     events.expect("all_sockets", |_| true).await;
 
-    let (user, id, _reasons) = app.user().await;
+    let User {
+        client: user, id, ..
+    } = app.user().await;
     let joined = events
         .expect("room_joined", |a| a[0] == "/" && a[2] == id.as_str())
         .await;
@@ -372,8 +397,13 @@ async fn the_ui_disconnects_a_socket_and_makes_sockets_join_and_leave_rooms() {
     let app = App::start(AdminUiOptions::default()).await;
     let (admin, mut events) = app.admin_client(None).await.expect("admin connects");
     events.expect("all_sockets", |_| true).await;
-    let (_user, id, mut reasons) = app.user().await;
-    let (_other, other_id, _) = app.user().await;
+    let User {
+        client: _user,
+        id,
+        mut reasons,
+        ..
+    } = app.user().await;
+    let mut other = app.user().await;
 
     // join(nsp, room, filter): the socket named by the filter joins; the others do not.
     admin.emit("join", &("/", "vip", id.as_str())).unwrap();
@@ -387,8 +417,13 @@ async fn the_ui_disconnects_a_socket_and_makes_sockets_join_and_leave_rooms() {
 
     // emit(nsp, filter, event, ...args) reaches the addressed socket.
     admin
-        .emit("emit", &("/", other_id.as_str(), "notice", "from the UI"))
+        .emit(
+            "emit",
+            &("/", other.id.as_str(), "notice", "from the UI", 7),
+        )
         .unwrap();
+    let notice = other.events.expect("notice", |_| true).await;
+    assert_eq!(notice, [json!("from the UI"), json!(7)]);
 
     // What the Sockets view sends for a socket row's disconnect button.
     admin
@@ -410,7 +445,12 @@ async fn read_only_mode_offers_no_action_and_serves_none() {
         ..AdminUiOptions::default()
     })
     .await;
-    let (_user, id, mut reasons) = app.user().await;
+    let User {
+        client: _user,
+        id,
+        mut reasons,
+        ..
+    } = app.user().await;
     let (admin, mut events) = app.admin_client(None).await.expect("admin connects");
     let config = events.expect("config", |_| true).await;
     assert_eq!(features(&config), ["AGGREGATED_EVENTS", "ALL_EVENTS"]);
@@ -442,7 +482,7 @@ async fn production_mode_sends_the_stats_only() {
     let config = events.expect("config", |_| true).await;
     assert!(!features(&config).contains(&"ALL_EVENTS".to_owned()));
     events.expect("server_stats", |_| true).await;
-    let (_user, _id, _) = app.user().await;
+    let _user = app.user().await;
     let seen = events.collect(Duration::from_millis(500)).await;
     assert!(
         seen.iter().all(|(name, _)| name == "server_stats"),
