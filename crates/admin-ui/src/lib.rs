@@ -99,6 +99,10 @@
 //!   [`stats_interval`](AdminUiOptions::stats_interval) rather than when they happen.
 //! * Sockets on other servers have no Engine.IO client id or transport unless their server
 //!   stores them in the socket's data under `_admin`, as Node's instrumentation does.
+//! * Joins and leaves that a cluster adapter carries out for another server's request
+//!   (`sockets_join` started elsewhere) do not pass through the observer: not reported.
+//! * Live events wait in a bounded queue (4,096); a burst beyond it is dropped, with a debug
+//!   log.
 
 mod admin;
 mod live;

@@ -157,12 +157,11 @@ async fn find_local(io: &Server, ns: &str, sid: &Sid) -> Option<RemoteSocket> {
 }
 
 /// Emits `socket_updated` for every watched socket whose transport or data changed.
+/// Sockets that left are forgotten here too, in case their departure report was dropped.
 async fn poll_changes(admin: &Namespace, tracked: &mut HashMap<(Arc<str>, Sid), Tracked>) {
+    tracked.retain(|_, watched| watched.socket.connected());
     let mut updates = Vec::new();
     for ((ns, sid), watched) in tracked.iter_mut() {
-        if !watched.socket.connected() {
-            continue;
-        }
         let transport = watched.socket.transport();
         if transport != watched.transport {
             watched.transport = transport;
