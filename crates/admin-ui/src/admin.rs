@@ -189,7 +189,7 @@ fn text(args: &[Value], i: usize) -> Option<&str> {
         .filter(|text| !text.is_empty())
 }
 
-fn log_failure(action: &str, outcome: wsio_server::Result<()>) {
+fn log_failure<E: std::fmt::Display>(action: &str, outcome: Result<(), E>) {
     if let Err(e) = outcome {
         tracing::debug!(action, error = %e, "admin UI action failed");
     }

@@ -12,8 +12,15 @@ use wsio_server::adapter::{
 use wsio_server::engine::Sid;
 use wsio_server::{
     Adapter, AdapterContext, AdapterFactory, BoxFuture, BroadcastOptions, Config, RemoteSocket,
-    Result, Room, Socket,
+    Room, Socket,
 };
+
+/// What the [`Adapter`] methods return; the forwarding below names no error type itself.
+type AdapterResult<T> = wsio_server::Result<T>;
+/// What [`Adapter::emit_direct`] returns.
+type EmitResult = wsio_server::Result<()>;
+/// The socket [`Adapter::emit_direct`] sends to; only its id is read here.
+type Recipient = Socket;
 
 /// What the observed adapters tell the instrumentation, in the order it happened.
 #[derive(Debug)]
@@ -162,7 +169,7 @@ impl Observed {
 }
 
 impl Adapter for Observed {
-    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, AdapterResult<()>> {
         let Some(sink) = self.sink() else {
             return self.inner.add_all(sid, rooms);
         };
@@ -175,7 +182,7 @@ impl Adapter for Observed {
         })
     }
 
-    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, AdapterResult<()>> {
         let Some(sink) = self.sink() else {
             return self.inner.del(sid, rooms);
         };
@@ -188,7 +195,7 @@ impl Adapter for Observed {
         })
     }
 
-    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<()>> {
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, AdapterResult<()>> {
         let Some(sink) = self.sink() else {
             return self.inner.del_all(sid);
         };
@@ -200,11 +207,15 @@ impl Adapter for Observed {
         })
     }
 
-    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>>> {
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         self.inner.socket_rooms(sid)
     }
 
-    fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
+    fn broadcast(
+        &self,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         self.inner.broadcast(packet, opts)
     }
 
@@ -213,15 +224,22 @@ impl Adapter for Observed {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
+    ) -> BoxFuture<'_, AdapterResult<Vec<AckReceiver>>> {
         self.inner.broadcast_with_ack(packet, ack_id, opts)
     }
 
-    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>> {
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, AdapterResult<Vec<RemoteSocket>>> {
         self.inner.fetch_sockets(opts)
     }
 
-    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         let Some(sink) = self.sink() else {
             return self.inner.add_sockets(opts, rooms);
         };
@@ -236,7 +254,11 @@ impl Adapter for Observed {
         })
     }
 
-    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         let Some(sink) = self.sink() else {
             return self.inner.del_sockets(opts, rooms);
         };
@@ -251,11 +273,15 @@ impl Adapter for Observed {
         })
     }
 
-    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>> {
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         self.inner.disconnect_sockets(opts, close)
     }
 
-    fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
+    fn emit_direct(&self, socket: &Recipient, packet: Encoded) -> EmitResult {
         if let Some(sink) = self.sink()
             && *self.ns != *sink.admin_ns
             && let Ok(data) = decode_event(&packet)
@@ -270,15 +296,15 @@ impl Adapter for Observed {
         self.inner.emit_direct(socket, packet)
     }
 
-    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>>> {
+    fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         self.inner.all_rooms()
     }
 
-    fn server_count(&self) -> BoxFuture<'_, Result<usize>> {
+    fn server_count(&self) -> BoxFuture<'_, AdapterResult<usize>> {
         self.inner.server_count()
     }
 
-    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, Result<()>> {
+    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, AdapterResult<()>> {
         self.inner.server_side_emit(data)
     }
 
@@ -286,11 +312,11 @@ impl Adapter for Observed {
         &self,
         data: Vec<Value>,
         timeout: Duration,
-    ) -> BoxFuture<'_, Result<Vec<Value>>> {
+    ) -> BoxFuture<'_, AdapterResult<Vec<Value>>> {
         self.inner.server_side_emit_with_ack(data, timeout)
     }
 
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<()>> {
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, AdapterResult<()>> {
         self.inner.persist_session(session)
     }
 
@@ -299,7 +325,7 @@ impl Adapter for Observed {
         pid: String,
         offset: String,
         attach: AttachSession,
-    ) -> BoxFuture<'_, Result<bool>> {
+    ) -> BoxFuture<'_, AdapterResult<bool>> {
         let Some(sink) = self.sink() else {
             return self.inner.restore_session_with(pid, offset, attach);
         };
@@ -328,7 +354,7 @@ impl Adapter for Observed {
         &self,
         pid: String,
         offset: String,
-    ) -> BoxFuture<'_, Result<Option<RestoredSession>>> {
+    ) -> BoxFuture<'_, AdapterResult<Option<RestoredSession>>> {
         self.inner.restore_session(pid, offset)
     }
 }
