@@ -25,6 +25,12 @@ WAIT = 5.0
 
 TRANSPORTS = ["websocket", "polling"]
 
+#: The Socket.IO parser of the server under test, from ``WSIO_PARSER``: ``json`` (the default)
+#: or ``msgpack`` (python-socketio's ``serializer='msgpack'``).
+PARSER = os.environ.get("WSIO_PARSER", "json")
+if PARSER not in ("json", "msgpack"):
+    raise RuntimeError(f"WSIO_PARSER must be json or msgpack, not {PARSER}")
+
 ADMIN_AUTH = {"token": "secret"}
 
 
@@ -78,7 +84,9 @@ class Clients:
 
     def new(self):
         """A client that is not connected yet, so handlers can be added before it connects."""
-        client = socketio.AsyncClient(reconnection=False)
+        client = socketio.AsyncClient(
+            reconnection=False, serializer="msgpack" if PARSER == "msgpack" else "default"
+        )
         self.opened.append(client)
         return client
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from helpers import TRANSPORTS, Recorder, call_all, run
+from helpers import PARSER, TRANSPORTS, Recorder, call_all, run
 
 UNICODE = [
     "héllo wörld",
@@ -31,7 +31,9 @@ CASES = {
     "empty-string": ("",),
     "long-string": ("a" * 10000,),
     "integers": (0, -1, 42, 2**53 - 1),
-    "floats": (3.14159, -2.5e-8, 1e21),
+    # Node's socket.io-msgpack-parser writes integral floats as integers and wraps those beyond
+    # 2^64, so 1e21 only round-trips through JSON.
+    "floats": (3.14159, -2.5e-8, 1e21) if PARSER == "json" else (3.14159, -2.5e-8, 1e15),
     "booleans-and-null": (True, False, None),
     "nested-objects-and-arrays": (NESTED, [NESTED, [NESTED]]),
     "several-arguments": (1, "two", {"three": 3}, [4], None, True),

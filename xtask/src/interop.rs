@@ -1,7 +1,10 @@
-//! `cargo xtask interop [--against reference|wsio] [--js-only|--py-only]`: the Socket.IO
-//! interoperability suites (`interop/js` with socket.io-client, `interop/py` with
+//! `cargo xtask interop [--against reference|wsio] [--parser json|msgpack] [--js-only|--py-only]`:
+//! the Socket.IO interoperability suites (`interop/js` with socket.io-client, `interop/py` with
 //! python-socketio) against a server implementing the test contract of `interop/README.md`.
 //!
+//! * `--parser msgpack` runs server and clients on the MessagePack parser (the server gets
+//!   `--parser msgpack`, the suites `WSIO_PARSER=msgpack`); `json`, the default, is the usual
+//!   one.
 //! * `--against reference` (the default): Node's socket.io in `interop/reference/server.js`.
 //! * `--against wsio`: `wsio serve --test-events`, built in release mode first.
 //!
@@ -46,6 +49,8 @@ impl Against {
 #[derive(Debug, PartialEq, Eq)]
 struct Options {
     against: Against,
+    /// `json` or `msgpack`.
+    parser: &'static str,
     js: bool,
     py: bool,
 }
@@ -53,6 +58,7 @@ struct Options {
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
         against: Against::Reference,
+        parser: "json",
         js: true,
         py: true,
     };
@@ -70,13 +76,25 @@ fn parse(args: &[String]) -> Result<Options, String> {
             };
             continue;
         }
+        let parser = match arg.as_str() {
+            "--parser" => Some(args.next().map(String::as_str).unwrap_or("")),
+            other => other.strip_prefix("--parser="),
+        };
+        if let Some(value) = parser {
+            options.parser = match value {
+                "json" => "json",
+                "msgpack" => "msgpack",
+                _ => return Err(format!("--parser takes json or msgpack, not {value:?}")),
+            };
+            continue;
+        }
         match arg.as_str() {
             "--js-only" => options.py = false,
             "--py-only" => options.js = false,
             _ => {
                 return Err(format!(
                     "unknown argument {arg:?}; usage: cargo xtask interop \
-                     [--against reference|wsio] [--js-only|--py-only]"
+                     [--against reference|wsio] [--parser json|msgpack] [--js-only|--py-only]"
                 ));
             }
         }
@@ -129,9 +147,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
 
     let port = free_port()?;
-    let log = out.join(format!("{}-server.log", options.against.name()));
-    let server =
-        Server::start(server_command(options.against, &root, port), &log)?.wait_for_port(port)?;
+    let log = out.join(format!(
+        "{}-{}-server.log",
+        options.against.name(),
+        options.parser
+    ));
+    let server = Server::start(server_command(&options, &root, port), &log)?.wait_for_port(port)?;
     let url = format!("http://127.0.0.1:{port}");
     eprintln!(
         "xtask: {} server on {url} (log: {})",
@@ -141,8 +162,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // A second server with connection state recovery on, for the suites' recovery tests.
     let recovery = if options.js {
         let port = free_port()?;
-        let log = out.join(format!("{}-recovery-server.log", options.against.name()));
-        let mut command = server_command(options.against, &root, port);
+        let log = out.join(format!(
+            "{}-{}-recovery-server.log",
+            options.against.name(),
+            options.parser
+        ));
+        let mut command = server_command(&options, &root, port);
         command.args(["--recovery-ms", RECOVERY_MS]);
         let server = Server::start(command, &log)?.wait_for_port(port)?;
         Some((server, format!("http://127.0.0.1:{port}")))
@@ -154,12 +179,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if options.js {
         let begun = Instant::now();
         let recovery_url = recovery.as_ref().map(|(_, url)| url.as_str());
-        let outcome = run_js(&root, &url, recovery_url);
+        let outcome = run_js(&root, options.parser, &url, recovery_url);
         results.push(("js", outcome, begun.elapsed()));
     }
     if let Some(python) = python {
         let begun = Instant::now();
-        let outcome = run_py(&root, &python, &url, &out.join("py-junit.xml"));
+        let outcome = run_py(
+            &root,
+            options.parser,
+            &python,
+            &url,
+            &out.join("py-junit.xml"),
+        );
         results.push(("py", outcome, begun.elapsed()));
     }
     drop(server);
@@ -215,9 +246,9 @@ fn report(
     }
 }
 
-fn server_command(against: Against, root: &Path, port: u16) -> Command {
+fn server_command(options: &Options, root: &Path, port: u16) -> Command {
     let port = port.to_string();
-    let mut command = match against {
+    let mut command = match options.against {
         Against::Reference => {
             let mut command = Command::new("node");
             command.arg(root.join("interop/reference/server.js"));
@@ -234,13 +265,22 @@ fn server_command(against: Against, root: &Path, port: u16) -> Command {
         .args(["--ping-interval-ms", PING_INTERVAL_MS])
         .args(["--ping-timeout-ms", PING_TIMEOUT_MS])
         .current_dir(root);
+    if options.parser != "json" {
+        command.args(["--parser", options.parser]);
+    }
     command
 }
 
 /// The socket.io-client suite on Node's test runner (TAP report), its output copied to the
 /// terminal and kept for the counts.
-fn run_js(root: &Path, url: &str, recovery_url: Option<&str>) -> Result<Counts, String> {
+fn run_js(
+    root: &Path,
+    parser: &str,
+    url: &str,
+    recovery_url: Option<&str>,
+) -> Result<Counts, String> {
     let mut command = Command::new("node");
+    command.env("WSIO_PARSER", parser);
     if let Some(recovery_url) = recovery_url {
         command
             .env("WSIO_RECOVERY_URL", recovery_url)
@@ -257,10 +297,17 @@ fn run_js(root: &Path, url: &str, recovery_url: Option<&str>) -> Result<Counts, 
 }
 
 /// The python-socketio suite on pytest, with a JUnit XML copy in `junit` for the counts.
-fn run_py(root: &Path, python: &Path, url: &str, junit: &Path) -> Result<Counts, String> {
+fn run_py(
+    root: &Path,
+    parser: &str,
+    python: &Path,
+    url: &str,
+    junit: &Path,
+) -> Result<Counts, String> {
     let _ = std::fs::remove_file(junit);
     let mut command = Command::new(python);
     command
+        .env("WSIO_PARSER", parser)
         .args(["-m", "pytest", "-q"])
         .arg(format!("--junitxml={}", junit.display()))
         .env("WSIO_URL", url)
@@ -436,10 +483,15 @@ mod tests {
             wsio,
             Options {
                 against: Against::Wsio,
+                parser: "json",
                 js: false,
                 py: true
             }
         );
+        let msgpack = parse(&strings(&["--parser", "msgpack"])).expect("msgpack");
+        assert_eq!(msgpack.parser, "msgpack");
+        assert_eq!(parse(&strings(&["--parser=json"])).unwrap().parser, "json");
+        assert!(parse(&strings(&["--parser", "cbor"])).is_err());
         let eq = parse(&strings(&["--against=reference", "--js-only"])).expect("equals form");
         assert_eq!(
             (eq.against, eq.js, eq.py),

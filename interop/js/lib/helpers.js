@@ -13,9 +13,19 @@ if (!URL) {
 /// Upper bound for any single wait on the server.
 const WAIT_MS = 5000;
 
+/// The Socket.IO parser the server under test uses: `json` (the default) or `msgpack`
+/// (`socket.io-msgpack-parser`), from `WSIO_PARSER`.
+const PARSER = process.env.WSIO_PARSER || "json";
+if (PARSER !== "json" && PARSER !== "msgpack") {
+  throw new Error(`WSIO_PARSER must be json or msgpack, not ${PARSER}`);
+}
+
+/// The client option selecting the server's parser (none for JSON).
+const PARSER_OPTIONS = PARSER === "msgpack" ? { parser: require("socket.io-msgpack-parser") } : {};
+
 /// Options shared by every client: no reconnection (a broken server must fail the test), no
-/// connection sharing between tests.
-const BASE_OPTIONS = { reconnection: false, forceNew: true, timeout: WAIT_MS };
+/// connection sharing between tests, and the server's parser.
+const BASE_OPTIONS = { reconnection: false, forceNew: true, timeout: WAIT_MS, ...PARSER_OPTIONS };
 
 const opened = new Set();
 
@@ -117,6 +127,8 @@ function unique(prefix) {
 }
 
 module.exports = {
+  PARSER,
+  PARSER_OPTIONS,
   URL,
   WAIT_MS,
   ack,

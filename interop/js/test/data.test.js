@@ -4,7 +4,7 @@
 const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
-const { WAIT_MS, ack, connect, once } = require("../lib/helpers");
+const { PARSER, WAIT_MS, ack, connect, once } = require("../lib/helpers");
 
 /// Every Buffer-like value (Buffer, ArrayBuffer, typed array) turned into a Buffer, recursively,
 /// so received binary compares equal to what was sent whatever type the client decoded it to.
@@ -59,7 +59,10 @@ for (const transport of ["websocket", "polling"]) {
 
     test("numbers, booleans and null", { timeout: 10000 }, async () => {
       const client = await open();
-      for (const value of [0, -1, 42, 3.14159, -2.5e-8, 1e21, Number.MAX_SAFE_INTEGER, true, false, null]) {
+      // socket.io-msgpack-parser writes integral numbers as MessagePack integers and wraps
+      // those beyond 2^64 (1e21 comes back as 3875820019684212700, from Node's own server too).
+      const large = PARSER === "msgpack" ? [] : [1e21];
+      for (const value of [0, -1, 42, 3.14159, -2.5e-8, ...large, Number.MAX_SAFE_INTEGER, true, false, null]) {
         await assertEchoes(client, value);
       }
     });

@@ -22,7 +22,8 @@ const {
 function clientProcess(room, transport) {
   const program = `
     const { io } = require("socket.io-client");
-    const client = io(process.env.WSIO_URL, { transports: [process.env.TRANSPORT], reconnection: false });
+    const parser = process.env.WSIO_PARSER === "msgpack" ? { parser: require("socket.io-msgpack-parser") } : {};
+    const client = io(process.env.WSIO_URL, { transports: [process.env.TRANSPORT], reconnection: false, ...parser });
     client.on("connect", () => {
       client.emit("join", process.env.ROOM, () => process.stdout.write(client.id + "\\n"));
     });

@@ -5,7 +5,7 @@
 const { test, afterEach } = require("node:test");
 const assert = require("node:assert/strict");
 const { io } = require("socket.io-client");
-const { WAIT_MS, once, unique, withTimeout } = require("../lib/helpers");
+const { PARSER_OPTIONS, WAIT_MS, once, unique, withTimeout } = require("../lib/helpers");
 
 const RECOVERY_URL = process.env.WSIO_RECOVERY_URL;
 const skip = RECOVERY_URL ? false : "WSIO_RECOVERY_URL is not set";
@@ -27,6 +27,7 @@ function client(transports, delay = 300) {
     reconnectionDelayMax: delay,
     randomizationFactor: 0,
     timeout: WAIT_MS,
+    ...PARSER_OPTIONS,
   });
   clients.add(c);
   return c;
