@@ -4,7 +4,9 @@
 //! `interop/admin-ui/e2e.js` (puppeteer-core driving Debian's Chromium) serves the package's
 //! prebuilt UI on loopback, connects three `socket.io-client` users, logs in through the UI's
 //! form, and checks that the page shows the server, the users' sockets and their rooms, and
-//! that a disconnect clicked in the UI reaches its user as `io server disconnect`. It runs
+//! that a disconnect clicked in the UI reaches its user as `io server disconnect`; against
+//! wsio also that a reload logs in again with the session id alone (Node's instrumentation
+//! sends the id before the UI listens for it: see `e2e.js`). It runs
 //! twice: against wsio-admin-ui's `admin_ui` example (basic auth, CORS for the UI's origin),
 //! then against Node's socket.io with the official `instrument()`
 //! (`interop/admin-ui/node-server.js`), which shows that the check tells a working server.
@@ -66,6 +68,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "wsio-example",
         wsio,
         Some(&screenshot),
+        true,
     )?;
     let node = |port: u16, ui_port: u16| {
         let mut command = Command::new("node");
@@ -75,7 +78,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         command.args(["--auth", AUTH, "--server-id", "node-reference"]);
         command
     };
-    check(&dir, &chromium, "node", "node-reference", node, None)?;
+    check(&dir, &chromium, "node", "node-reference", node, None, false)?;
     println!(
         "xtask admin-ui: passed against wsio and Node (prepared {:.1}s, total {:.1}s); \
          screenshot {}",
@@ -86,7 +89,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Starts the server `server(port, ui_port)` makes, runs `e2e.js` against it, stops it.
+/// Starts the server `server(port, ui_port)` makes, runs `e2e.js` against it (with its reload
+/// step when `reload`), stops it.
 fn check(
     dir: &Path,
     chromium: &Path,
@@ -94,6 +98,7 @@ fn check(
     server_id: &str,
     server: impl Fn(u16, u16) -> Command,
     screenshot: Option<&PathBuf>,
+    reload: bool,
 ) -> Result<(), String> {
     let (port, ui_port) = (free_port()?, free_port()?);
     let mut child: Child = server(port, ui_port)
@@ -110,6 +115,9 @@ fn check(
         .args(["--server-id", server_id, "--auth", AUTH, "--label", label]);
     if let Some(path) = screenshot {
         e2e.arg("--screenshot").arg(path);
+    }
+    if reload {
+        e2e.args(["--reload", "yes"]);
     }
     let outcome = cmd::run(&mut e2e);
     stop(&mut child);
