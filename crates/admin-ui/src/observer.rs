@@ -174,7 +174,7 @@ impl Adapter for Observed {
             return self.inner.add_all(sid, rooms);
         };
         Box::pin(async move {
-            let before = self.inner.socket_rooms(sid.clone()).await?;
+            let before = self.rooms_of(&sid).await;
             let added = new_rooms(&before, &rooms);
             self.inner.add_all(sid.clone(), rooms).await?;
             self.report_joined(sink, sid, added);
@@ -187,7 +187,7 @@ impl Adapter for Observed {
             return self.inner.del(sid, rooms);
         };
         Box::pin(async move {
-            let before = self.inner.socket_rooms(sid.clone()).await?;
+            let before = self.rooms_of(&sid).await;
             let removed = held_rooms(&before, &rooms);
             self.inner.del(sid.clone(), rooms).await?;
             self.report_left(sink, sid, removed);
@@ -200,7 +200,7 @@ impl Adapter for Observed {
             return self.inner.del_all(sid);
         };
         Box::pin(async move {
-            let before = self.inner.socket_rooms(sid.clone()).await?;
+            let before = self.rooms_of(&sid).await;
             self.inner.del_all(sid.clone()).await?;
             self.report_left(sink, sid, before);
             Ok(())
@@ -360,6 +360,15 @@ impl Adapter for Observed {
 }
 
 impl Observed {
+    /// The rooms socket `sid` is in; none when the adapter cannot tell (watching never fails
+    /// the operation it watches).
+    async fn rooms_of(&self, sid: &Sid) -> Vec<Room> {
+        self.inner
+            .socket_rooms(sid.clone())
+            .await
+            .unwrap_or_default()
+    }
+
     /// The sockets of this server that `opts` addresses, with their rooms.
     async fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<RemoteSocket> {
         let mut local = opts.clone();
@@ -411,4 +420,22 @@ fn rooms_where(before: &[Room], rooms: &[Room], member: bool) -> Vec<Room> {
         }
     }
     picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rooms(names: &[&str]) -> Vec<Room> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    #[test]
+    fn joins_report_new_rooms_and_leaves_held_ones_each_once() {
+        let before = rooms(&["me", "red"]);
+        let asked = rooms(&["red", "blue", "blue", "green"]);
+        assert_eq!(new_rooms(&before, &asked), rooms(&["blue", "green"]));
+        assert_eq!(held_rooms(&before, &asked), rooms(&["red"]));
+        assert!(new_rooms(&before, &rooms(&["me"])).is_empty());
+    }
 }
