@@ -68,6 +68,10 @@ pub enum Error {
     /// An extension (such as permessage-deflate) could not transform the data.
     #[error("extension failure: {0}")]
     Extension(&'static str),
+    /// A message was given to send after the closing handshake began (the caller's mistake,
+    /// not the peer's): nothing was queued.
+    #[error("the connection is closing and sends no more messages")]
+    NotOpen,
     /// The transport failed (only from the tokio-util codec adapters, which must carry I/O
     /// errors). Not the peer's protocol fault: no close frame can be sent.
     #[error("I/O error: {0}")]
@@ -89,7 +93,7 @@ impl Error {
             | Error::TooManyFragments { .. } => CloseCode::MESSAGE_TOO_BIG,
             Error::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
             Error::Extension(_) => CloseCode::INVALID_PAYLOAD,
-            Error::Io(_) => CloseCode::ABNORMAL,
+            Error::Io(_) | Error::NotOpen => CloseCode::ABNORMAL,
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }

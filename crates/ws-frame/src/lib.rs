@@ -36,6 +36,7 @@ mod assembler;
 mod close;
 #[cfg(feature = "codec")]
 mod codec;
+mod connection;
 mod decoder;
 #[cfg(feature = "deflate")]
 mod deflate;
@@ -49,6 +50,7 @@ mod mask;
 mod mask_keys;
 mod message;
 mod opcode;
+mod outgoing;
 mod role;
 mod utf8;
 
@@ -56,6 +58,7 @@ pub use assembler::MessageAssembler;
 pub use close::{CloseCode, CloseFrame, MAX_CLOSE_REASON};
 #[cfg(feature = "codec")]
 pub use codec::FrameCodec;
+pub use connection::{Connection, ConnectionConfig, Event, State};
 pub use decoder::FrameDecoder;
 #[cfg(feature = "deflate")]
 pub use deflate::{DeflateConfig, PerMessageDeflate};
@@ -69,5 +72,6 @@ pub use mask::{apply_mask, apply_mask_at, apply_mask_bytewise};
 pub use mask_keys::MaskKeys;
 pub use message::Message;
 pub use opcode::OpCode;
+pub use outgoing::{Outgoing, ZERO_COPY_MIN};
 pub use role::Role;
 pub use utf8::Utf8Bytes;

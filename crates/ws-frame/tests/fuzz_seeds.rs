@@ -9,6 +9,9 @@ mod frame_decode;
 #[path = "../../../fuzz/bodies/message_assembly.rs"]
 mod message_assembly;
 
+#[path = "../../../fuzz/bodies/connection.rs"]
+mod connection;
+
 #[test]
 fn frame_decode_server_seeds() {
     replay::replay("frame_decode_server", frame_decode::run_server);
@@ -22,4 +25,9 @@ fn frame_decode_client_seeds() {
 #[test]
 fn message_assembly_seeds() {
     replay::replay("message_assembly", message_assembly::run);
+}
+
+#[test]
+fn connection_seeds() {
+    replay::replay("connection", connection::run);
 }
