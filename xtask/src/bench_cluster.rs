@@ -458,6 +458,7 @@ fn outcome(json: &str, first: &[Sample], last: &[Sample]) -> Rep {
                 (number("fanout_timeouts") > 0.0)
                     .then(|| "a broadcast did not reach every receiver within 2 s".to_owned())
             }),
+            ..Outcome::default()
         },
         redis_share: share(delta(0)),
     }

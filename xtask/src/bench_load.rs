@@ -241,7 +241,17 @@ fn progress(scenario: &Scenario, outcome: &Outcome) -> String {
         .as_deref()
         .map(|e| format!(", error: {e}"))
         .unwrap_or_default();
-    if scenario.idle {
+    if scenario.storm {
+        format!(
+            "{:.0} connects/s, {:.0} connects/CPU-s, p50 {:.0} µs, p99 {:.0} µs, RSS {:.1} MiB settled, errors {:.0}{error}",
+            outcome.msgs_per_s,
+            outcome.msgs_per_cpu_s,
+            outcome.p50_us,
+            outcome.p99_us,
+            outcome.rss_settled / (1024.0 * 1024.0),
+            outcome.errors
+        )
+    } else if scenario.idle {
         format!(
             "{:.0} conns, {:.0} B RSS each{error}",
             outcome.connected, outcome.rss_per_conn
@@ -290,6 +300,8 @@ fn median(outcomes: &[Outcome]) -> Outcome {
         connected: of(|o| o.connected),
         rss_per_conn: of(|o| o.rss_per_conn),
         rss_end: of(|o| o.rss_end),
+        rss_start: of(|o| o.rss_start),
+        rss_settled: of(|o| o.rss_settled),
         errors: worst.map_or(0.0, |o| o.errors),
         error: worst.and_then(|o| o.error.clone()),
     }

@@ -36,6 +36,9 @@ pub struct Scenario {
     pub size: usize,
     /// Whether it measures memory per connection rather than throughput.
     pub idle: bool,
+    /// Whether it counts connects (clients connecting, joining and leaving in a loop) rather
+    /// than messages, and reads the server's memory once they have stopped.
+    pub storm: bool,
     /// More load generator arguments.
     pub extra: &'static [&'static str],
     /// Whether it runs only when `--scenarios` names it exactly (slow or large).
@@ -104,6 +107,7 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         conns,
         size,
         idle,
+        storm: false,
         extra: &[],
         on_demand: false,
     };
@@ -136,6 +140,27 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             false,
         ),
         s("sio-idle", Kind::SocketIo, "sio-idle", idle_conns, 0, true),
+        // sio-echo-64B over HTTP long-polling, without an upgrade.
+        s(
+            "sio-polling-echo",
+            Kind::SocketIo,
+            "sio-polling-echo",
+            if quick { 16 } else { 64 },
+            64,
+            false,
+        ),
+        // Clients connecting, joining the main namespace and leaving, over and over.
+        Scenario {
+            storm: true,
+            ..s(
+                "sio-connect-storm",
+                Kind::SocketIo,
+                "sio-connect-storm",
+                if quick { 200 } else { 1_000 },
+                0,
+                false,
+            )
+        },
         // Many connections held at once, each receiving one broadcast a second.
         Scenario {
             extra: &["--senders", "1", "--interval-ms", "1000"],

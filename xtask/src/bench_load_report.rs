@@ -128,6 +128,11 @@ fn find<'a>(rows: &'a [Row], scenario: &str, server: &str) -> Option<&'a Row> {
         .find(|r| r.scenario.name == scenario && r.server == server)
 }
 
+/// A figure of the baseline server's row in `row`'s scenario.
+fn baseline_figure(rows: &[Row], row: &Row, figure: fn(&Outcome) -> f64) -> Option<f64> {
+    find(rows, row.scenario.name, baseline(row.scenario.kind)).map(|b| figure(&b.outcome))
+}
+
 /// `value / base`, formatted, or `–`.
 fn ratio(value: f64, base: Option<f64>) -> String {
     match base {
@@ -192,6 +197,7 @@ pub fn markdown(rows: &[Row], env: &Environment, notes: &str) -> String {
     throughput_table(&mut md, rows);
     cpu_split_table(&mut md, rows);
     idle_table(&mut md, rows);
+    storm_table(&mut md, rows);
     scale_table(&mut md, rows);
     targets_table(&mut md, rows);
     servers_section(&mut md);
@@ -209,10 +215,9 @@ fn throughput_table(md: &mut String, rows: &[Row]) {
     md.push_str("## Throughput and latency\n\n");
     md.push_str("| Scenario | Server | msgs/s | msgs per server CPU-s | vs baseline | p50 µs | p99 µs | p99.9 µs | server CPU | errors |\n");
     md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for row in rows.iter().filter(|r| !r.scenario.idle) {
+    for row in rows.iter().filter(|r| throughput(&r.scenario)) {
         let o = &row.outcome;
-        let base = find(rows, row.scenario.name, baseline(row.scenario.kind))
-            .map(|b| b.outcome.msgs_per_cpu_s);
+        let base = baseline_figure(rows, row, |o| o.msgs_per_cpu_s);
         let cpu = if o.cpu_share > 0.0 {
             format!("{:.0}%", o.cpu_share * 100.0)
         } else {
@@ -234,7 +239,11 @@ fn throughput_table(md: &mut String, rows: &[Row]) {
             errors(o),
         );
     }
-    md.push_str("\n`sio-broadcast` counts deliveries: one `broadcast` from a sender is one message per receiver.\n\n");
+    md.push_str(
+        "\n`sio-broadcast` counts deliveries: one `broadcast` from a sender is one message per receiver. \
+         `sio-polling-echo` is `sio-echo-64B` over HTTP long-polling without an upgrade: each socket `POST`s its \
+         `echo` while a `GET` on a second keep-alive connection waits for the answer; a message is one round trip.\n\n",
+    );
 }
 
 /// Throughput scenarios: each server's CPU per message, split into user space and kernel.
@@ -242,7 +251,7 @@ fn cpu_split_table(md: &mut String, rows: &[Row]) {
     let measured: Vec<&Row> = rows
         .iter()
         .filter(|r| {
-            !r.scenario.idle && r.outcome.user_us_per_msg + r.outcome.kernel_us_per_msg > 0.0
+            throughput(&r.scenario) && r.outcome.user_us_per_msg + r.outcome.kernel_us_per_msg > 0.0
         })
         .collect();
     if measured.is_empty() {
@@ -278,7 +287,51 @@ fn cpu_split_table(md: &mut String, rows: &[Row]) {
     md.push('\n');
 }
 
-/// Idle scenarios: memory per connection.
+/// Whether `scenario` counts messages (the throughput table, the CPU split and the chart).
+fn throughput(scenario: &Scenario) -> bool {
+    !scenario.idle && !scenario.storm
+}
+
+/// Storm scenarios: connects per server CPU-second, their latency, and the memory left after.
+fn storm_table(md: &mut String, rows: &[Row]) {
+    if !rows.iter().any(|r| r.scenario.storm) {
+        return;
+    }
+    md.push_str("## Reconnection storm\n\n");
+    md.push_str(
+        "`sio-connect-storm`: every client connects over the websocket transport, joins the main namespace \
+         (`0{...}`, `40`, `40{...}`), leaves at once (`41` and a WebSocket close, whose answer it awaits) and \
+         connects again. A connect counts when its `40{...}` arrives inside the window; its latency runs from the \
+         TCP connect to that packet; the server's CPU per connect includes its disconnect. RSS is read when the \
+         window opens (clients storming) and again once they have stopped and the server was left alone for up \
+         to 2 s.\n\n",
+    );
+    md.push_str("| Scenario | Server | connects/s | connects per server CPU-s | vs baseline | p50 µs | p99 µs | server CPU µs per connect (user + kernel) | RSS in the storm | RSS settled | errors |\n");
+    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for row in rows.iter().filter(|r| r.scenario.storm) {
+        let o = &row.outcome;
+        let base = baseline_figure(rows, row, |o| o.msgs_per_cpu_s);
+        let _ = writeln!(
+            md,
+            "| {} ({} clients) | {} | {} | {} | {} | {:.0} | {:.0} | {:.1} + {:.1} | {:.1} MiB | {:.1} MiB | {} |",
+            row.scenario.name,
+            row.scenario.conns,
+            bold_if_ours(row.server),
+            count(o.msgs_per_s),
+            count(o.msgs_per_cpu_s),
+            ratio(o.msgs_per_cpu_s, base),
+            o.p50_us,
+            o.p99_us,
+            o.user_us_per_msg,
+            o.kernel_us_per_msg,
+            o.rss_start / (1024.0 * 1024.0),
+            o.rss_settled / (1024.0 * 1024.0),
+            errors(o),
+        );
+    }
+    md.push('\n');
+}
+
 /// Scenarios that hold many connections under a steady load: what it costs to hold them.
 fn scale_table(md: &mut String, rows: &[Row]) {
     if !rows.iter().any(|r| r.scenario.on_demand) {
@@ -310,6 +363,7 @@ fn scale_table(md: &mut String, rows: &[Row]) {
     md.push('\n');
 }
 
+/// Idle scenarios: memory per connection.
 fn idle_table(md: &mut String, rows: &[Row]) {
     if !rows.iter().any(|r| r.scenario.idle) {
         return;
@@ -319,8 +373,7 @@ fn idle_table(md: &mut String, rows: &[Row]) {
     md.push_str("|---|---|---:|---:|---:|---:|---:|\n");
     for row in rows.iter().filter(|r| r.scenario.idle) {
         let o = &row.outcome;
-        let base = find(rows, row.scenario.name, baseline(row.scenario.kind))
-            .map(|b| b.outcome.rss_per_conn);
+        let base = baseline_figure(rows, row, |o| o.rss_per_conn);
         let _ = writeln!(
             md,
             "| {} | {} | {} | {:.1} KiB | {} | {:.1} MiB | {} |",
@@ -414,7 +467,8 @@ fn servers_section(md: &mut String) {
          - **node-socket.io**: `interop/reference/server.js`, socket.io 4.8.4, default heartbeat.\n\n\
          All servers run a multi-threaded tokio runtime (or Node's event loop) and set TCP_NODELAY; pinned to one \
          core, tokio starts one worker. The load generator is a single-threaded tokio client built on `wsio-ws` \
-         (no permessage-deflate offered), spreading its connections over 200 loopback source addresses.\n\n",
+         (no permessage-deflate offered) and, for long-polling, on hyper 1's HTTP/1.1 client, spreading its \
+         connections over 200 loopback source addresses.\n\n",
     );
 }
 
@@ -454,7 +508,7 @@ pub fn svg(rows: &[Row]) -> String {
     let mut body = String::new();
     let mut y = 40.0;
     let mut scenarios: Vec<&Scenario> = Vec::new();
-    for row in rows.iter().filter(|r| !r.scenario.idle) {
+    for row in rows.iter().filter(|r| throughput(&r.scenario)) {
         if !scenarios.iter().any(|s| s.name == row.scenario.name) {
             scenarios.push(&row.scenario);
         }

@@ -1,5 +1,6 @@
 //! One run: start a server pinned to core 0, drive it with the load generator pinned to
-//! core 1, read the server's counters at the window's edges, stop the server.
+//! core 1, read the server's counters at the window's edges (and, for a storm, once it has
+//! settled), stop the server.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -70,6 +71,11 @@ pub struct Outcome {
     pub rss_per_conn: f64,
     /// Server RSS at the window's end, bytes.
     pub rss_end: f64,
+    /// Server RSS at the window's start, bytes.
+    pub rss_start: f64,
+    /// Storm scenarios: server RSS once the clients have stopped and the server was left
+    /// alone for a while (the load generator's `settled`), bytes.
+    pub rss_settled: f64,
     /// Errors reported by the load generator.
     pub errors: f64,
     /// The first error's description.
@@ -197,7 +203,7 @@ fn drive(
         let _ = loadgen.kill();
         return failed("no pipes to the load generator".to_owned());
     };
-    let (mut first, mut last, mut json) = (None, None, None);
+    let (mut first, mut last, mut settled, mut json) = (None, None, None, None);
     for line in BufReader::new(stdout).lines().take(100) {
         let Ok(line) = line else { break };
         match line.trim() {
@@ -209,6 +215,10 @@ fn drive(
                 last = procfs::sample(pid, launcher.ticks);
                 let _ = writeln!(stdin, "go");
             }
+            "settled" => {
+                settled = procfs::sample(pid, launcher.ticks);
+                let _ = writeln!(stdin, "go");
+            }
             text if text.starts_with('{') => json = Some(text.to_owned()),
             _ => {}
         }
@@ -216,7 +226,16 @@ fn drive(
     done.store(true, Ordering::Release);
     let _ = loadgen.wait();
     match (json, first, last) {
-        (Some(json), Some(first), Some(last)) => outcome(&json, scenario, first, last),
+        (Some(json), Some(first), Some(last)) => {
+            let mut outcome = outcome(&json, scenario, first, last);
+            if let Some(settled) = settled {
+                outcome.rss_settled = settled.rss as f64;
+            } else if scenario.storm {
+                outcome.errors += 1.0;
+                outcome.error.get_or_insert("no settled reading".to_owned());
+            }
+            outcome
+        }
         (Some(json), _, _) => {
             let mut outcome = failed("the server exited during the run".to_owned());
             outcome.error = Some(format!(
@@ -280,6 +299,8 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
             0.0
         },
         rss_end: last.rss as f64,
+        rss_start: first.rss as f64,
+        rss_settled: 0.0,
         errors: number("errors"),
         error: json_string(json, "error"),
     }

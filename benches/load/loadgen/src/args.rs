@@ -1,7 +1,7 @@
 //! Command-line options of the load generator.
 
 /// The usage line printed on bad arguments.
-pub const USAGE: &str = "usage: loadgen ws-echo|idle|sio-echo|sio-idle|sio-broadcast [--host H] [--port P] \
+pub const USAGE: &str = "usage: loadgen ws-echo|idle|sio-echo|sio-idle|sio-broadcast|sio-polling-echo|sio-connect-storm [--host H] [--port P] \
 [--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K] [--interval-ms MS]";
 
 /// What to run, against which server, how hard and how long.
@@ -13,7 +13,7 @@ pub struct Options {
     pub host: String,
     /// The server's port.
     pub port: u16,
-    /// Connections (for `sio-broadcast`: receivers).
+    /// Connections (for `sio-broadcast`: receivers; for `sio-connect-storm`: clients).
     pub conns: usize,
     /// Payload bytes per message.
     pub size: usize,

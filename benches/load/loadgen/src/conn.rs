@@ -1,4 +1,4 @@
-//! Opening WebSocket connections from spread-out loopback source addresses.
+//! Opening TCP and WebSocket connections from spread-out loopback source addresses.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
@@ -36,22 +36,29 @@ fn source(index: usize) -> Ipv4Addr {
     Ipv4Addr::new(127, run, 0, 2 + (index % 200) as u8)
 }
 
+/// Opens TCP connection `index` to `host:port` from its loopback source address, with
+/// TCP_NODELAY set. Errors are described, never raised.
+pub async fn tcp(host: &str, port: u16, index: usize) -> Result<TcpStream, String> {
+    let ip: Ipv4Addr = host
+        .parse()
+        .map_err(|_| format!("{host} is not an IPv4 address"))?;
+    let socket = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
+    socket
+        .bind(SocketAddr::V4(SocketAddrV4::new(source(index), 0)))
+        .map_err(|e| format!("bind {}: {e}", source(index)))?;
+    let tcp = socket
+        .connect(SocketAddr::V4(SocketAddrV4::new(ip, port)))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let _ = tcp.set_nodelay(true);
+    Ok(tcp)
+}
+
 /// Opens connection `index` to `host:port` and performs the WebSocket handshake for `target`
 /// (a path with query). Errors are described, never raised.
 pub async fn open(host: &str, port: u16, target: &str, index: usize) -> Result<Ws, String> {
     let attempt = async {
-        let ip: Ipv4Addr = host
-            .parse()
-            .map_err(|_| format!("{host} is not an IPv4 address"))?;
-        let socket = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
-        socket
-            .bind(SocketAddr::V4(SocketAddrV4::new(source(index), 0)))
-            .map_err(|e| format!("bind {}: {e}", source(index)))?;
-        let tcp = socket
-            .connect(SocketAddr::V4(SocketAddrV4::new(ip, port)))
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        let _ = tcp.set_nodelay(true);
+        let tcp = tcp(host, port, index).await?;
         let url =
             WsUrl::parse(&format!("ws://{host}:{port}{target}")).map_err(|e| e.to_string())?;
         wsio_ws::connect_on(tcp, &url, config(), &[])
@@ -64,12 +71,14 @@ pub async fn open(host: &str, port: u16, target: &str, index: usize) -> Result<W
 }
 
 /// Opens `count` connections with at most [`CONNECT_CONCURRENCY`] handshakes in flight, each
-/// prepared by `setup` (for Socket.IO: the Engine.IO and namespace handshakes). Returns the
+/// prepared by `setup` (for Socket.IO: the Engine.IO and namespace handshakes; for
+/// long-polling: a pair of HTTP connections and the handshakes over them). Returns the
 /// connections that succeeded and the failures' count and first message.
-pub async fn open_many<F, Fut>(count: usize, setup: F) -> (Vec<Ws>, usize, Option<String>)
+pub async fn open_many<T, F, Fut>(count: usize, setup: F) -> (Vec<T>, usize, Option<String>)
 where
+    T: Send + 'static,
     F: Fn(usize) -> Fut,
-    Fut: Future<Output = Result<Ws, String>> + Send + 'static,
+    Fut: Future<Output = Result<T, String>> + Send + 'static,
 {
     let gate = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
     let mut tasks = Vec::with_capacity(count);

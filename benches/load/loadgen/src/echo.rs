@@ -1,5 +1,5 @@
-//! The closed-loop echo driver shared by `ws-echo` and `sio-echo`: N connections, one message
-//! in flight on each, counted inside the window.
+//! The closed-loop echo driver shared by `ws-echo`, `sio-echo` and `sio-polling-echo`: N
+//! connections, one message in flight on each, counted inside the window.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,22 +7,22 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::args::Options;
-use crate::conn::{self, Ws};
+use crate::conn;
 use crate::phase::{self, MEASURE, Phase, STOP};
 use crate::report::{self, Tally};
 
 /// How long one round trip may take before the connection counts as stalled.
 const ROUND_TRIP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One message out and its echo back, checked.
-pub trait Exchange: Send + 'static {
-    /// Sends the message on `ws` and waits for the matching echo; describes any mismatch.
-    fn trip<'a>(&'a self, ws: &'a mut Ws) -> impl Future<Output = Result<(), String>> + Send + 'a;
+/// One message out and its echo back over a connection `C`, checked.
+pub trait Exchange<C>: Send + 'static {
+    /// Sends the message on `conn` and waits for the matching echo; describes any mismatch.
+    fn trip<'a>(&'a self, conn: &'a mut C) -> impl Future<Output = Result<(), String>> + Send + 'a;
 }
 
 /// Opens `options.conns` connections with `open`, gives connection `i` the exchange
 /// `exchange(i)`, runs the window and returns the scenario's JSON line.
-pub async fn run<O, OF, E>(
+pub async fn run<C, O, OF, E>(
     options: &Options,
     scenario: &str,
     open: O,
@@ -30,8 +30,9 @@ pub async fn run<O, OF, E>(
 ) -> String
 where
     O: Fn(usize) -> OF,
-    OF: Future<Output = Result<Ws, String>> + Send + 'static,
-    E: Exchange,
+    C: Send + 'static,
+    OF: Future<Output = Result<C, String>> + Send + 'static,
+    E: Exchange<C>,
 {
     let (conns, failed, connect_error) = conn::open_many(options.conns, open).await;
     if conns.is_empty() {
@@ -64,12 +65,12 @@ where
 
 /// Runs `exchange` over and over until the phase is [`STOP`], counting the round trips that
 /// both start and end inside the window.
-async fn echo_loop<E: Exchange>(mut ws: Ws, exchange: E, phase: Arc<Phase>) -> Tally {
+async fn echo_loop<C, E: Exchange<C>>(mut conn: C, exchange: E, phase: Arc<Phase>) -> Tally {
     let mut tally = Tally::new();
     while phase.get() != STOP {
         let counted = phase.get() == MEASURE;
         let sent = Instant::now();
-        match tokio::time::timeout(ROUND_TRIP_TIMEOUT, exchange.trip(&mut ws)).await {
+        match tokio::time::timeout(ROUND_TRIP_TIMEOUT, exchange.trip(&mut conn)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 tally.error(e);

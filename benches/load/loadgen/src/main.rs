@@ -6,7 +6,10 @@
 //! ```
 //!
 //! Scenarios: `ws-echo`, `idle`, `sio-echo`, `sio-idle`, `sio-broadcast`,
-//! `sio-cluster-broadcast` (`sio-broadcast` over two nodes on `--port` and `--port + 1`). Each one talks to the
+//! `sio-cluster-broadcast` (`sio-broadcast` over two nodes on `--port` and `--port + 1`),
+//! `sio-polling-echo` (`sio-echo` over HTTP long-polling) and `sio-connect-storm` (clients
+//! connecting, joining and leaving in a loop; a third marker, `settled`, follows `end` once the
+//! storm is over). Each one talks to the
 //! runner over stdin/stdout: it prints `start` when its measurement window opens and `end` when
 //! it closes, and waits for one line on stdin after each, so that the runner can read the
 //! server's CPU time and memory at exactly those moments. Then it prints one JSON line with the
@@ -18,10 +21,13 @@ mod conn;
 mod echo;
 mod idle;
 mod phase;
+mod polling;
 mod report;
 mod sio;
 mod sio_broadcast;
+mod sio_connect_storm;
 mod sio_echo;
+mod sio_polling_echo;
 mod ws_echo;
 
 use std::process::ExitCode;
@@ -41,6 +47,8 @@ async fn main() -> ExitCode {
         "sio-idle" => idle::run(&options, true).await,
         "sio-echo" => sio_echo::run(&options).await,
         "sio-broadcast" => sio_broadcast::run(&options).await,
+        "sio-polling-echo" => sio_polling_echo::run(&options).await,
+        "sio-connect-storm" => sio_connect_storm::run(&options).await,
         // Two nodes of a cluster, on --port and --port + 1.
         "sio-cluster-broadcast" => sio_broadcast::run_on(&options, 2).await,
         other => {

@@ -22,7 +22,7 @@ pub async fn run(options: &Options) -> String {
 
 /// `42["echo","<payload>"]` with `size` letters that differ per socket (no JSON escapes, so
 /// the server's re-encoding is byte-identical).
-fn packet(index: usize, size: usize) -> String {
+pub fn packet(index: usize, size: usize) -> String {
     let payload: String = (0..size)
         .map(|i| (b'a' + ((i + index) % 26) as u8) as char)
         .collect();
@@ -32,7 +32,7 @@ fn packet(index: usize, size: usize) -> String {
 /// An `echo` event, answered by an `echo` event with the same argument.
 struct SioEcho(String);
 
-impl Exchange for SioEcho {
+impl Exchange<Ws> for SioEcho {
     async fn trip(&self, ws: &mut Ws) -> Result<(), String> {
         ws.send(self.0.clone())
             .await

@@ -33,7 +33,7 @@ fn payload(index: usize, size: usize) -> Bytes {
 /// A binary message, echoed unchanged.
 struct BinaryEcho(Bytes);
 
-impl Exchange for BinaryEcho {
+impl Exchange<Ws> for BinaryEcho {
     async fn trip(&self, ws: &mut Ws) -> Result<(), String> {
         let payload = &self.0;
         ws.send(Message::Binary(payload.clone()))
