@@ -14,8 +14,8 @@ use tracing::debug;
 use wsio_adapter_redis::convert::{encode_for_clients, local_options, wire_options};
 use wsio_adapter_redis::wire::msgpack;
 use wsio_server::adapter::{
-    AckReceiver, RemoteSocket, RestoredSession, SessionState, addressed_to, decode_event,
-    encode_event, with_offset,
+    AckReceiver, Recipient, RemoteSocket, RestoredSession, SessionState, addressed_to,
+    decode_event, encode_event, with_offset,
 };
 use wsio_server::engine::Sid;
 use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, RecoveryConfig, Room};
@@ -174,11 +174,7 @@ impl NsState {
         Ok(())
     }
 
-    fn emit_direct(
-        self: &Arc<Self>,
-        socket: &wsio_server::Socket,
-        packet: Encoded,
-    ) -> ServerResult<()> {
+    fn emit_direct(self: &Arc<Self>, socket: &dyn Recipient, packet: Encoded) -> ServerResult<()> {
         if self.recovery.is_none() {
             return self.core.local.emit_direct(socket, packet);
         }
@@ -451,7 +447,7 @@ impl Adapter for StreamsAdapter {
         })
     }
 
-    fn emit_direct(&self, socket: &wsio_server::Socket, packet: Encoded) -> ServerResult<()> {
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> ServerResult<()> {
         self.ns.emit_direct(socket, packet)
     }
 

@@ -10,7 +10,7 @@ use event_proto::{Encoded, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
-use wsio_server::adapter::{AckReceiver, RemoteSocket, ServerSideAck, decode_event};
+use wsio_server::adapter::{AckReceiver, Recipient, RemoteSocket, ServerSideAck, decode_event};
 use wsio_server::engine::Sid;
 use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, Room};
 
@@ -605,7 +605,7 @@ impl Adapter for RedisAdapter {
         self.ns.local.disconnect_sockets(opts, close)
     }
 
-    fn emit_direct(&self, socket: &wsio_server::Socket, packet: Encoded) -> ServerResult<()> {
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> ServerResult<()> {
         self.ns.local.emit_direct(socket, packet)
     }
 

@@ -1,7 +1,7 @@
-//! The [`Adapter`] trait behind every room, broadcast and fetch operation, and the in-memory
-//! [`LocalAdapter`].
+//! The [`Adapter`] trait behind every room, broadcast and fetch operation, and the types its
+//! methods exchange. The in-memory [`LocalAdapter`](crate::LocalAdapter) and the
+//! [`AdapterFactory`](crate::AdapterFactory) that equips each namespace are at the crate root.
 
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use event_proto::{Encoded, Value};
@@ -10,12 +10,9 @@ pub use crate::ack::AckReceiver;
 pub use crate::addressing::{BroadcastFlags, BroadcastOptions, IntoRooms, Room};
 use crate::error::Result;
 pub use crate::event_codec::{decode_event, encode_event, with_offset};
-pub use crate::local_adapter::LocalAdapter;
-use crate::namespace::NsInner;
 pub use crate::recovery::{RecoveryConfig, RestoredSession, SessionState, addressed_to};
 pub use crate::remote::RemoteSocket;
 pub use crate::server_side::ServerSideAck;
-use crate::socket::Socket;
 use crate::sync::BoxFuture;
 use wsio_engine::Sid;
 
@@ -23,10 +20,21 @@ use wsio_engine::Sid;
 /// socket and queues the missed packets (and the CONNECT reply) for the client.
 pub type AttachSession = Box<dyn FnOnce(RestoredSession) + Send>;
 
+/// A socket of this server that [`Adapter::emit_direct`] sends a packet to: a
+/// [`Socket`](crate::Socket), seen only as far as an adapter needs it.
+pub trait Recipient {
+    /// The socket id (the socket's own room).
+    fn id(&self) -> &Sid;
+    /// Queues `packet` as is for the socket's transport. Fails when the socket has left
+    /// ([`Error::Closed`](crate::Error::Closed)) or its queue is full.
+    fn send(&self, packet: Encoded) -> Result<()>;
+}
+
 /// Room membership and delivery for one namespace.
 ///
 /// Every method that may cross servers is async so that an adapter spanning several servers
-/// (Redis, a message bus) can do I/O; the in-memory [`LocalAdapter`] completes at once.
+/// (Redis, a message bus) can do I/O; the in-memory [`LocalAdapter`](crate::LocalAdapter)
+/// completes at once.
 /// Packets arrive encoded once ([`Encoded`] clones share their bytes). The methods with a
 /// default body are optional: the defaults describe a single server without recovery.
 pub trait Adapter: Send + Sync + 'static {
@@ -61,9 +69,9 @@ pub trait Adapter: Send + Sync + 'static {
     /// Sends `packet`, an event without ack id, to the local socket `socket` alone (a direct
     /// `socket.emit`). Adapters that keep packets for connection state recovery record it
     /// here, so this runs synchronously to keep a socket's packets in order. Default: send
-    /// as is.
-    fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
-        socket.push(packet, false)
+    /// as is ([`Recipient::send`]).
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> Result<()> {
+        socket.send(packet)
     }
 
     /// Every room with at least one member, on every server. Default: none known.
@@ -109,7 +117,8 @@ pub trait Adapter: Send + Sync + 'static {
     /// and sends the missed packets. Returns `false` (and never calls `attach`) when the
     /// session cannot be restored.
     ///
-    /// An adapter that records and delivers packets under one lock (the [`LocalAdapter`])
+    /// An adapter that records and delivers packets under one lock (the
+    /// [`LocalAdapter`](crate::LocalAdapter))
     /// runs all of this under that lock, so that no packet is lost or sent twice, nor
     /// overtakes the replay, while the socket comes back. The default does the steps in turn.
     fn restore_session_with(
@@ -138,63 +147,5 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<Option<RestoredSession>>> {
         drop((pid, offset));
         Box::pin(async { Ok(None) })
-    }
-}
-
-/// Chooses the [`Adapter`] of each namespace, once, when the namespace is created
-/// ([`Config::adapter`](crate::Config::adapter)).
-///
-/// ```
-/// use std::sync::Arc;
-/// use wsio_server::{Adapter, AdapterContext, Config, Server};
-///
-/// let config = Config {
-///     // What a cluster adapter would do: wrap the local one, here for every namespace.
-///     adapter: Some(Arc::new(|ctx: &AdapterContext| -> Arc<dyn Adapter> {
-///         Arc::new(ctx.local_adapter())
-///     })),
-///     ..Config::default()
-/// };
-/// let io = Server::new(config);
-/// io.ns("/", |_socket| {});
-/// ```
-pub type AdapterFactory = Arc<dyn Fn(&AdapterContext) -> Arc<dyn Adapter> + Send + Sync>;
-
-/// What an [`AdapterFactory`] learns about the namespace it equips.
-#[derive(Debug)]
-pub struct AdapterContext {
-    name: String,
-    ns: Weak<NsInner>,
-    recovery: Option<RecoveryConfig>,
-}
-
-impl AdapterContext {
-    pub(crate) fn new(
-        name: &str,
-        ns: Weak<NsInner>,
-        recovery: Option<RecoveryConfig>,
-    ) -> AdapterContext {
-        AdapterContext {
-            name: name.to_owned(),
-            ns,
-            recovery,
-        }
-    }
-
-    /// The namespace's name (`/`, `/admin`, ...).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The server's connection state recovery settings, when recovery is on.
-    pub fn recovery(&self) -> Option<RecoveryConfig> {
-        self.recovery
-    }
-
-    /// A fresh in-memory adapter delivering to this namespace's sockets on this server:
-    /// what an adapter spanning several servers wraps for its local deliveries. With
-    /// recovery on, it keeps sessions and packets in memory, like the default adapter.
-    pub fn local_adapter(&self) -> LocalAdapter {
-        LocalAdapter::new(self.ns.clone(), self.recovery)
     }
 }

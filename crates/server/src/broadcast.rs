@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::addressing::{BroadcastOptions, IntoRooms};
 use crate::error::{Error, Result};
 use crate::namespace::{Namespace, NsInner, NsSetup};
+use crate::ns_core::NsCore;
 use crate::remote::RemoteSocket;
 use crate::server::Server;
 use crate::socket::Socket;
@@ -17,7 +18,7 @@ use crate::socket::Socket;
 /// and [`Socket`](crate::Socket) methods; every packet is encoded once and shared by all recipients.
 #[derive(Debug, Clone)]
 pub struct BroadcastOperator {
-    ns: Arc<NsInner>,
+    ns: Arc<NsCore>,
     opts: BroadcastOptions,
     timeout: Option<Duration>,
 }
@@ -26,7 +27,7 @@ pub struct BroadcastOperator {
 pub const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl BroadcastOperator {
-    pub(crate) fn new(ns: Arc<NsInner>) -> BroadcastOperator {
+    pub(crate) fn new(ns: Arc<NsCore>) -> BroadcastOperator {
         BroadcastOperator {
             ns,
             opts: BroadcastOptions::default(),
@@ -154,7 +155,7 @@ impl BroadcastOperator {
 impl Namespace {
     /// An operator addressing every socket of the namespace.
     pub fn broadcast(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.0.clone())
+        BroadcastOperator::new(self.0.core.clone())
     }
 
     /// An operator addressing the sockets in `rooms` (one room or several).
@@ -288,10 +289,12 @@ impl Server {
 
     /// Namespace `/`, or an empty namespace of that name (with an in-memory adapter, known to
     /// no one) when it is not declared.
-    fn main_or_empty(&self) -> Arc<NsInner> {
+    fn main_or_empty(&self) -> Arc<NsCore> {
         match self.of("/") {
-            Some(ns) => ns.0,
-            None => NsInner::new("/", NsSetup::new(Arc::new(|_socket| {})), None, None),
+            Some(ns) => ns.0.core.clone(),
+            None => NsInner::new("/", NsSetup::new(Arc::new(|_socket| {})), None, None)
+                .core
+                .clone(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use wsio_engine::{AllowRequest, Cors, EngineConfig};
 
-use crate::adapter::AdapterFactory;
+use crate::adapter_factory::AdapterFactory;
 use crate::recovery::RecoveryConfig;
 
 /// Settings of a [`Server`](crate::Server): those of its Engine.IO endpoint (the fields that

@@ -19,6 +19,7 @@
 
 mod ack;
 pub mod adapter;
+mod adapter_factory;
 mod addressing;
 mod broadcast;
 mod client;
@@ -30,7 +31,9 @@ mod fanout_wake;
 mod handler;
 mod local_adapter;
 mod namespace;
+mod ns_core;
 mod outgoing;
+mod prepared;
 mod reason;
 mod recovery;
 mod remote;
@@ -47,13 +50,15 @@ pub mod engine {
 }
 
 pub use adapter::{
-    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, IntoRooms,
-    LocalAdapter, RecoveryConfig, RemoteSocket, RestoredSession, Room, ServerSideAck, SessionState,
+    Adapter, BroadcastFlags, BroadcastOptions, IntoRooms, RecoveryConfig, RemoteSocket,
+    RestoredSession, Room, ServerSideAck, SessionState,
 };
+pub use adapter_factory::{AdapterContext, AdapterFactory};
 pub use broadcast::{BroadcastOperator, DEFAULT_ACK_TIMEOUT};
 pub use config::Config;
 pub use error::{Error, Result};
 pub use handler::{Async, HandlerOutput, Plain};
+pub use local_adapter::LocalAdapter;
 pub use namespace::{ConnectError, ConnectRequest, DynamicNamespace, Namespace};
 pub use reason::DisconnectReason;
 pub use server::{Server, SocketIo};

@@ -1,22 +1,33 @@
 //! The in-memory [`LocalAdapter`]: rooms of one namespace on this server.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, RwLock, Weak};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, Weak};
 use std::time::Instant;
 
 use event_proto::{Encoded, Value};
 use wsio_engine::{Outgoing, Sid};
 
-use crate::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Room};
+use crate::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Recipient, Room};
 use crate::error::Result;
 use crate::fanout_wake;
-use crate::namespace::NsInner;
 use crate::outgoing;
 use crate::recovery::{RecoveryConfig, RestoredSession, SessionState, SessionStore};
 use crate::remote::RemoteSocket;
 use crate::server_side::ServerSideAck;
 use crate::socket::Socket;
 use crate::sync::{BoxFuture, lock, read, write};
+
+/// What the in-memory adapter reaches of its namespace on this server: the connected
+/// sockets, acknowledgement ids and server-side handlers. The namespace's state implements
+/// it; the adapter holds it weakly, as the namespace holds the adapter.
+pub(crate) trait LocalSockets: Send + Sync {
+    /// The connected sockets by id, read-locked while the guard lives.
+    fn sockets(&self) -> RwLockReadGuard<'_, HashMap<Sid, Socket>>;
+    /// A fresh acknowledgement id, unique within the namespace.
+    fn next_ack_id(&self) -> u64;
+    /// Runs the server-side handler of `data[0]` with the remaining values.
+    fn dispatch_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>);
+}
 
 /// The in-memory adapter: rooms are two maps guarded by locks that are never held across a
 /// send. Memory: one entry per (socket, room) pair in each direction; with connection state
@@ -27,14 +38,17 @@ use crate::sync::{BoxFuture, lock, read, write};
 /// public methods to act on this server's sockets.
 #[derive(Debug)]
 pub struct LocalAdapter {
-    ns: Weak<NsInner>,
+    ns: Weak<dyn LocalSockets>,
     rooms: RwLock<HashMap<Room, HashSet<Sid>>>,
     by_socket: RwLock<HashMap<Sid, HashSet<Room>>>,
     store: Option<Mutex<SessionStore>>,
 }
 
 impl LocalAdapter {
-    pub(crate) fn new(ns: Weak<NsInner>, recovery: Option<RecoveryConfig>) -> LocalAdapter {
+    pub(crate) fn new(
+        ns: Weak<dyn LocalSockets>,
+        recovery: Option<RecoveryConfig>,
+    ) -> LocalAdapter {
         LocalAdapter {
             ns,
             rooms: RwLock::new(HashMap::new()),
@@ -64,7 +78,7 @@ impl LocalAdapter {
             .into_iter()
             .map(|socket| {
                 let rooms = self.rooms_of(socket.id());
-                RemoteSocket::of_local(socket, rooms)
+                socket.describe(rooms)
             })
             .collect()
     }
@@ -84,7 +98,7 @@ impl LocalAdapter {
     /// by another server; `ack` receives the handler's answer when the emitter wants one.
     pub fn emit_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
         if let Some(ns) = self.ns.upgrade() {
-            ns.server_side.dispatch(data, ack);
+            ns.dispatch_server_side(data, ack);
         }
     }
 
@@ -119,7 +133,7 @@ impl LocalAdapter {
                 .filter_map(|room| rooms.get(room))
                 .flatten(),
         );
-        let sockets = read(&ns.sockets);
+        let sockets = ns.sockets();
         if opts.rooms.is_empty() {
             let mut matching = Vec::with_capacity(sockets.len());
             matching.extend(
@@ -284,7 +298,7 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(()) })
     }
 
-    fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> Result<()> {
         match &self.store {
             Some(store) => {
                 let opts = BroadcastOptions {
@@ -293,9 +307,9 @@ impl Adapter for LocalAdapter {
                 };
                 let mut store = lock(store);
                 let packet = store.record(&packet, &opts, Instant::now());
-                socket.push(packet, false)
+                socket.send(packet)
             }
-            None => socket.push(packet, false),
+            None => socket.send(packet),
         }
     }
 

@@ -3,13 +3,16 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, Weak};
 
-use event_proto::{Str, Value};
+use event_proto::Value;
 use wsio_engine::{RequestInfo, Sid};
 
-use crate::adapter::{Adapter, AdapterContext, AdapterFactory, LocalAdapter, Room};
+use crate::adapter::Room;
+use crate::adapter_factory::{AdapterContext, AdapterFactory};
+use crate::local_adapter::{LocalAdapter, LocalSockets};
+use crate::ns_core::{NsCore, SocketRegistry};
+use crate::prepared::Prepared;
 use crate::recovery::RecoveryConfig;
 use crate::server_side::{ServerSideAck, ServerSideHandlers};
 use crate::socket::Socket;
@@ -100,25 +103,6 @@ impl ConnectRequest {
     }
 }
 
-/// The extensions of a socket, by type.
-pub(crate) type Extensions = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
-
-/// What the middlewares of one connection attempt set for its socket.
-#[derive(Default)]
-pub(crate) struct Prepared {
-    pub(crate) data: Option<Value>,
-    pub(crate) extensions: Extensions,
-}
-
-impl std::fmt::Debug for Prepared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Prepared")
-            .field("data", &self.data)
-            .field("extensions", &self.extensions.len())
-            .finish()
-    }
-}
-
 /// A middleware's refusal, sent to the client as CONNECT_ERROR `{message, data}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectError {
@@ -180,20 +164,20 @@ impl NsSetup {
     }
 }
 
+/// A namespace's state: its core (name, adapter, acknowledgement ids), the connected
+/// sockets, and what runs for them.
 pub(crate) struct NsInner {
-    pub(crate) name: Str,
+    pub(crate) core: Arc<NsCore>,
     pub(crate) setup: Arc<NsSetup>,
     pub(crate) sockets: RwLock<HashMap<Sid, Socket>>,
-    pub(crate) adapter: Arc<dyn Adapter>,
     pub(crate) server_side: ServerSideHandlers,
     pub(crate) recovery: Option<RecoveryConfig>,
-    next_ack: AtomicU64,
 }
 
 impl std::fmt::Debug for NsInner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Namespace")
-            .field("name", &self.name)
+            .field("name", &self.core.name)
             .finish()
     }
 }
@@ -206,23 +190,56 @@ impl NsInner {
         adapter: Option<&AdapterFactory>,
         recovery: Option<RecoveryConfig>,
     ) -> Arc<NsInner> {
-        Arc::new_cyclic(|weak| NsInner {
-            name: Str::from(name),
-            setup,
-            sockets: RwLock::new(HashMap::new()),
-            adapter: match adapter {
-                Some(factory) => factory(&AdapterContext::new(name, weak.clone(), recovery)),
-                None => Arc::new(LocalAdapter::new(weak.clone(), recovery)),
-            },
-            server_side: ServerSideHandlers::default(),
-            recovery,
-            next_ack: AtomicU64::new(0),
+        Arc::new_cyclic(|weak: &Weak<NsInner>| {
+            let sockets: Weak<dyn LocalSockets> = weak.clone();
+            let adapter = match adapter {
+                Some(factory) => factory(&AdapterContext::new(name, sockets, recovery)),
+                None => Arc::new(LocalAdapter::new(sockets, recovery)),
+            };
+            NsInner {
+                core: NsCore::new(name, adapter),
+                setup,
+                sockets: RwLock::new(HashMap::new()),
+                server_side: ServerSideHandlers::default(),
+                recovery,
+            }
         })
     }
+}
 
-    /// A fresh acknowledgement id, unique within the namespace.
-    pub(crate) fn next_ack_id(&self) -> u64 {
-        self.next_ack.fetch_add(1, Ordering::Relaxed)
+impl SocketRegistry for NsInner {
+    fn core(&self) -> &Arc<NsCore> {
+        &self.core
+    }
+
+    fn forget(&self, sid: &Sid) {
+        write(&self.sockets).remove(sid);
+    }
+}
+
+impl LocalSockets for NsInner {
+    fn sockets(&self) -> RwLockReadGuard<'_, HashMap<Sid, Socket>> {
+        read(&self.sockets)
+    }
+
+    fn next_ack_id(&self) -> u64 {
+        self.core.next_ack_id()
+    }
+
+    fn dispatch_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
+        self.server_side.dispatch(data, ack);
+    }
+}
+
+impl Socket {
+    /// The namespace the socket is in.
+    pub fn namespace(&self) -> Namespace {
+        let registry: Arc<dyn Any + Send + Sync> = self.0.registry.clone();
+        match registry.downcast::<NsInner>() {
+            Ok(ns) => Namespace(ns),
+            // Sockets are only ever registered in a namespace's state (`NsInner`).
+            Err(_) => unreachable!("a socket's registry is its namespace"),
+        }
     }
 }
 
@@ -233,7 +250,7 @@ pub struct Namespace(pub(crate) Arc<NsInner>);
 impl Namespace {
     /// The namespace's name, e.g. `/admin`.
     pub fn name(&self) -> &str {
-        self.0.name.as_str()
+        self.0.core.name.as_str()
     }
 
     /// Adds a connect middleware: it sees the CONNECT payload and the handshake, may set the
@@ -288,7 +305,7 @@ impl Namespace {
         args: &T,
     ) -> crate::Result<()> {
         let data = server_side_data(event, args)?;
-        self.0.adapter.server_side_emit(data).await
+        self.0.core.adapter.server_side_emit(data).await
     }
 
     /// Like [`server_side_emit`](Self::server_side_emit), and waits up to `timeout` for one
@@ -316,6 +333,7 @@ impl Namespace {
     ) -> crate::Result<Vec<Value>> {
         let data = server_side_data(event, args)?;
         self.0
+            .core
             .adapter
             .server_side_emit_with_ack(data, timeout)
             .await
@@ -323,12 +341,12 @@ impl Namespace {
 
     /// How many servers share this namespace, this one included.
     pub async fn server_count(&self) -> crate::Result<usize> {
-        self.0.adapter.server_count().await
+        self.0.core.adapter.server_count().await
     }
 
     /// Every room with at least one member, on every server of the cluster.
     pub async fn all_rooms(&self) -> crate::Result<Vec<Room>> {
-        self.0.adapter.all_rooms().await
+        self.0.core.adapter.all_rooms().await
     }
 }
 

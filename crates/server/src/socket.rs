@@ -14,13 +14,16 @@ use tokio::sync::oneshot;
 use wsio_engine::{CloseReason, Outgoing, RequestInfo, Session, Sid, Transport};
 
 use crate::ack::{self, AckReceiver};
+use crate::adapter::Recipient;
 use crate::addressing::{IntoRooms, Room};
 use crate::error::{Error, Result};
 use crate::handler::HandlerOutput;
-use crate::namespace::NsInner;
+use crate::ns_core::{NsCore, SocketRegistry};
 use crate::outgoing;
+use crate::prepared::{Extensions, Prepared};
 use crate::reason::DisconnectReason;
 use crate::recovery::SessionState;
+use crate::remote::{RemoteSocket, handshake_value};
 use crate::sync::{lock, read, write};
 
 type EventHandler = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
@@ -29,12 +32,14 @@ type CloseHandler = Box<dyn FnOnce(Socket, DisconnectReason) + Send>;
 
 pub(crate) struct SocketInner {
     pub(crate) id: Sid,
-    pub(crate) ns: Arc<NsInner>,
+    pub(crate) ns: Arc<NsCore>,
+    pub(crate) registry: Arc<dyn SocketRegistry>,
     session: Arc<Session>,
     client: Weak<dyn Connection>,
     auth: Value,
     pid: Option<String>,
     recovered: bool,
+    /// When the socket joined the namespace (kept across recoveries only by the client).
     issued: SystemTime,
     data: Mutex<Value>,
     handlers: RwLock<HashMap<String, EventHandler>>,
@@ -43,7 +48,7 @@ pub(crate) struct SocketInner {
     on_disconnect: Mutex<Vec<CloseHandler>>,
     acks: Mutex<HashMap<u64, oneshot::Sender<Vec<Value>>>>,
     connected: AtomicBool,
-    extensions: Mutex<crate::namespace::Extensions>,
+    extensions: Mutex<Extensions>,
 }
 
 /// One client connected to one namespace. Cheap to clone; all clones are the same socket.
@@ -111,7 +116,7 @@ impl SocketIdentity {
 
 impl Socket {
     pub(crate) fn new(
-        ns: Arc<NsInner>,
+        registry: Arc<dyn SocketRegistry>,
         session: Arc<Session>,
         client: Weak<dyn Connection>,
         auth: Value,
@@ -119,7 +124,8 @@ impl Socket {
     ) -> Self {
         Socket(Arc::new(SocketInner {
             id: identity.id,
-            ns,
+            ns: registry.core().clone(),
+            registry,
             session,
             client,
             auth,
@@ -145,11 +151,6 @@ impl Socket {
     /// The namespace name.
     pub fn ns(&self) -> &str {
         self.0.ns.name.as_str()
-    }
-
-    /// The namespace the socket is in.
-    pub fn namespace(&self) -> crate::namespace::Namespace {
-        crate::namespace::Namespace(self.0.ns.clone())
     }
 
     /// The id of the underlying Engine.IO session (shared by the client's namespaces).
@@ -194,11 +195,6 @@ impl Socket {
         self.0.pid.as_deref()
     }
 
-    /// When the socket joined the namespace (kept across recoveries only by the client).
-    pub(crate) fn issued(&self) -> SystemTime {
-        self.0.issued
-    }
-
     /// Replaces the socket's serializable data: what
     /// [`fetch_sockets`](crate::BroadcastOperator::fetch_sockets) reports to any server of a
     /// cluster, and what connection state recovery gives back (the reference's
@@ -234,7 +230,7 @@ impl Socket {
     }
 
     /// Gives the socket what its connect middlewares set.
-    pub(crate) fn apply(&self, prepared: crate::namespace::Prepared) {
+    pub(crate) fn apply(&self, prepared: Prepared) {
         if let Some(data) = prepared.data {
             *lock(&self.0.data) = data;
         }
@@ -455,6 +451,18 @@ impl Socket {
         }
     }
 
+    /// The socket as [`fetch_sockets`](crate::BroadcastOperator::fetch_sockets) reports
+    /// it, in `rooms`.
+    pub(crate) fn describe(&self, rooms: Vec<Room>) -> RemoteSocket {
+        RemoteSocket::with_local(
+            self.0.id.clone(),
+            handshake_value(self.handshake(), self.auth(), self.0.issued),
+            rooms,
+            self.data_value(),
+            Arc::new(self.clone()),
+        )
+    }
+
     /// Registers a pending acknowledgement.
     pub(crate) fn expect_ack(&self, id: u64) -> AckReceiver {
         let (tx, rx) = oneshot::channel();
@@ -511,7 +519,7 @@ impl Socket {
         for hook in disconnecting {
             hook(self.clone(), reason);
         }
-        write(&self.0.ns.sockets).remove(&self.0.id);
+        self.0.registry.forget(&self.0.id);
         if let Some(client) = self.0.client.upgrade() {
             client.forget(&self.0.ns.name);
         }
@@ -542,5 +550,22 @@ impl Socket {
         for hook in disconnect {
             hook(self.clone(), reason);
         }
+    }
+}
+
+impl Recipient for Socket {
+    fn id(&self) -> &Sid {
+        &self.0.id
+    }
+
+    fn send(&self, packet: Encoded) -> Result<()> {
+        self.push(packet, false)
+    }
+}
+
+impl RemoteSocket {
+    /// The socket itself when it is connected to this server.
+    pub fn local(&self) -> Option<&Socket> {
+        self.local_handle()?.downcast_ref::<Socket>()
     }
 }

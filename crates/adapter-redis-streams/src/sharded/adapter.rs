@@ -7,7 +7,7 @@ use event_proto::{Encoded, Value};
 use tracing::debug;
 use wsio_adapter_redis::convert::{encode_for_clients, local_options, wire_options};
 use wsio_server::adapter::{
-    AckReceiver, RemoteSocket, RestoredSession, SessionState, decode_event,
+    AckReceiver, Recipient, RemoteSocket, RestoredSession, SessionState, decode_event,
 };
 use wsio_server::engine::Sid;
 use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, Room};
@@ -259,7 +259,7 @@ impl Adapter for ShardedAdapter {
         })
     }
 
-    fn emit_direct(&self, socket: &wsio_server::Socket, packet: Encoded) -> ServerResult<()> {
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> ServerResult<()> {
         self.ns.local().emit_direct(socket, packet)
     }
 
