@@ -8,7 +8,7 @@ use event_proto::{Encoded, Value};
 use wsio_engine::{Outgoing, Sid};
 
 use crate::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Recipient, Room};
-use crate::error::Result;
+use crate::error::{AdapterError, EmitError};
 use crate::fanout_wake;
 use crate::outgoing;
 use crate::recovery::{RecoveryConfig, RestoredSession, SessionState, SessionStore};
@@ -206,17 +206,17 @@ impl LocalAdapter {
 }
 
 impl Adapter for LocalAdapter {
-    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.add_now(&sid, &rooms);
         Box::pin(async { Ok(()) })
     }
 
-    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.del_now(&sid, &rooms);
         Box::pin(async { Ok(()) })
     }
 
-    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<()>> {
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<(), AdapterError>> {
         let rooms: Vec<Room> = read(&self.by_socket)
             .get(&sid)
             .map(|set| set.iter().cloned().collect())
@@ -225,12 +225,16 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(()) })
     }
 
-    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>>> {
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         let rooms = self.rooms_of(&sid);
         Box::pin(async { Ok(rooms) })
     }
 
-    fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
+    fn broadcast(
+        &self,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         match &self.store {
             Some(store) if !opts.flags.volatile => {
                 // Recorded and delivered under one lock, so that a session being restored
@@ -249,7 +253,7 @@ impl Adapter for LocalAdapter {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
+    ) -> BoxFuture<'_, Result<Vec<AckReceiver>, AdapterError>> {
         let volatile = opts.flags.volatile;
         let shared = outgoing::shared(packet);
         let recipients = self.matching(&opts);
@@ -268,26 +272,41 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(receivers) })
     }
 
-    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>> {
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<RemoteSocket>, AdapterError>> {
         let sockets = self.local_sockets(&opts);
         Box::pin(async { Ok(sockets) })
     }
 
-    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         for socket in self.matching(&opts) {
             self.add_now(socket.id(), &rooms);
         }
         Box::pin(async { Ok(()) })
     }
 
-    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         for socket in self.matching(&opts) {
             self.del_now(socket.id(), &rooms);
         }
         Box::pin(async { Ok(()) })
     }
 
-    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>> {
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         for socket in self.matching(&opts) {
             if close {
                 socket.disconnect_and_close();
@@ -298,7 +317,7 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(()) })
     }
 
-    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> Result<()> {
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> Result<(), EmitError> {
         match &self.store {
             Some(store) => {
                 let opts = BroadcastOptions {
@@ -318,7 +337,7 @@ impl Adapter for LocalAdapter {
         pid: String,
         offset: String,
         attach: AttachSession,
-    ) -> BoxFuture<'_, Result<bool>> {
+    ) -> BoxFuture<'_, Result<bool, AdapterError>> {
         let restored = self.store.as_ref().is_some_and(|store| {
             // Recording and delivering take this lock too: nothing is sent to the rooms
             // between the snapshot of missed packets and the socket's return.
@@ -333,12 +352,12 @@ impl Adapter for LocalAdapter {
         Box::pin(async move { Ok(restored) })
     }
 
-    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>>> {
+    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         let rooms = self.local_rooms();
         Box::pin(async { Ok(rooms) })
     }
 
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<()>> {
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<(), AdapterError>> {
         if let Some(store) = &self.store {
             lock(store).persist(session, Instant::now());
         }
@@ -349,7 +368,7 @@ impl Adapter for LocalAdapter {
         &self,
         pid: String,
         offset: String,
-    ) -> BoxFuture<'_, Result<Option<RestoredSession>>> {
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
         let restored = self
             .store
             .as_ref()

@@ -10,6 +10,7 @@ use wsio_engine::{RequestInfo, Sid};
 
 use crate::adapter::Room;
 use crate::adapter_factory::{AdapterContext, AdapterFactory};
+use crate::error::{AckError, AdapterError, BroadcastError, EmitError};
 use crate::local_adapter::{LocalAdapter, LocalSockets};
 use crate::ns_core::{NsCore, SocketRegistry};
 use crate::prepared::Prepared;
@@ -68,7 +69,10 @@ impl ConnectRequest {
     /// Sets the data of the socket this attempt admits (see
     /// [`Socket::set_data`](crate::Socket::set_data)); on a recovered session, it replaces
     /// the restored data.
-    pub fn set_data<T: serde::Serialize + ?Sized>(&self, data: &T) -> crate::Result<()> {
+    pub fn set_data<T: serde::Serialize + ?Sized>(
+        &self,
+        data: &T,
+    ) -> Result<(), event_proto::Error> {
         let value = event_proto::value::to_value(data)?;
         lock(&self.prepared).data = Some(value);
         Ok(())
@@ -303,15 +307,15 @@ impl Namespace {
         &self,
         event: &str,
         args: &T,
-    ) -> crate::Result<()> {
-        let data = server_side_data(event, args)?;
-        self.0.core.adapter.server_side_emit(data).await
+    ) -> Result<(), BroadcastError> {
+        let data = server_side_data(event, args).map_err(BroadcastError::Encode)?;
+        Ok(self.0.core.adapter.server_side_emit(data).await?)
     }
 
     /// Like [`server_side_emit`](Self::server_side_emit), and waits up to `timeout` for one
     /// answer per other server (the first argument each acknowledged with). When a server
     /// did not answer in time it fails with
-    /// [`Error::AcksTimedOut`](crate::Error::AcksTimedOut), which carries the answers that
+    /// [`AckError::Incomplete`], which carries the answers that
     /// did arrive (Node's `err.responses`):
     ///
     /// ```
@@ -320,7 +324,7 @@ impl Namespace {
     ///
     /// match ns.server_side_emit_with_ack("load", &(), Duration::from_secs(1)).await {
     ///     Ok(all) => println!("every server answered: {all:?}"),
-    ///     Err(e) if e.is_ack_timeout() => println!("only these came: {:?}", e.responses()),
+    ///     Err(e) if e.is_timeout() => println!("only these came: {:?}", e.responses()),
     ///     Err(e) => println!("failed: {e}"),
     /// }
     /// # }
@@ -330,8 +334,8 @@ impl Namespace {
         event: &str,
         args: &T,
         timeout: std::time::Duration,
-    ) -> crate::Result<Vec<Value>> {
-        let data = server_side_data(event, args)?;
+    ) -> Result<Vec<Value>, AckError> {
+        let data = server_side_data(event, args).map_err(EmitError::Encode)?;
         self.0
             .core
             .adapter
@@ -340,12 +344,12 @@ impl Namespace {
     }
 
     /// How many servers share this namespace, this one included.
-    pub async fn server_count(&self) -> crate::Result<usize> {
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
         self.0.core.adapter.server_count().await
     }
 
     /// Every room with at least one member, on every server of the cluster.
-    pub async fn all_rooms(&self) -> crate::Result<Vec<Room>> {
+    pub async fn all_rooms(&self) -> Result<Vec<Room>, AdapterError> {
         self.0.core.adapter.all_rooms().await
     }
 }
@@ -422,7 +426,7 @@ impl Namespaces {
 fn server_side_data<T: serde::Serialize + ?Sized>(
     event: &str,
     args: &T,
-) -> crate::Result<Vec<Value>> {
+) -> Result<Vec<Value>, event_proto::Error> {
     let mut data = vec![Value::from(event)];
     match event_proto::value::to_value(args)? {
         Value::Array(items) => data.extend(items),

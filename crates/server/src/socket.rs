@@ -16,7 +16,7 @@ use wsio_engine::{CloseReason, Outgoing, RequestInfo, Session, Sid, Transport};
 use crate::ack::{self, AckReceiver};
 use crate::adapter::Recipient;
 use crate::addressing::{IntoRooms, Room};
-use crate::error::{Error, Result};
+use crate::error::{AckError, AdapterError, EmitError};
 use crate::handler::HandlerOutput;
 use crate::ns_core::{NsCore, SocketRegistry};
 use crate::outgoing;
@@ -78,9 +78,11 @@ impl AckSender {
 
     /// Sends the acknowledgement with `args` (a tuple or sequence; binary values become
     /// attachments).
-    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<()> {
+    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
         let inner = &self.socket.0;
-        let encoded = JsonParser.encode_ack(&inner.ns.name, self.id, args)?;
+        let encoded = JsonParser
+            .encode_ack(&inner.ns.name, self.id, args)
+            .map_err(EmitError::Encode)?;
         self.socket.push(encoded, false)
     }
 }
@@ -206,7 +208,7 @@ impl Socket {
     /// let user: Option<serde_json::Value> = socket.data();
     /// # Ok(()) }
     /// ```
-    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<()> {
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), event_proto::Error> {
         let value = event_proto::value::to_value(data)?;
         *lock(&self.0.data) = value;
         Ok(())
@@ -351,25 +353,34 @@ impl Socket {
     /// Emits `event` to this socket with `args` (a tuple or sequence; `()` for none).
     ///
     /// With connection state recovery on, the event is kept for replay even when the socket
-    /// has just lost its transport (the call then returns [`Error::Closed`], and a client that
-    /// recovers the session still gets it).
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
+    /// has just lost its transport (the call then returns [`EmitError::Closed`], and a client
+    /// that recovers the session still gets it).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
         if !self.connected() && self.0.pid.is_none() {
-            return Err(Error::Closed);
+            return Err(EmitError::Closed);
         }
-        let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, None)?;
+        let encoded = JsonParser
+            .encode_event(&self.0.ns.name, event, args, None)
+            .map_err(EmitError::Encode)?;
         self.0.ns.adapter.emit_direct(self, encoded)
     }
 
     /// Emits `event` and waits up to `timeout` for the client's acknowledgement, whose
     /// arguments deserialize into `R` (e.g. `Vec<serde_json::Value>` or a tuple).
-    pub async fn emit_with_ack<T, R>(&self, event: &str, args: &T, timeout: Duration) -> Result<R>
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        args: &T,
+        timeout: Duration,
+    ) -> Result<R, AckError>
     where
         T: Serialize + ?Sized,
         R: DeserializeOwned,
     {
         let id = self.0.ns.next_ack_id();
-        let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, Some(id))?;
+        let encoded = JsonParser
+            .encode_event(&self.0.ns.name, event, args, Some(id))
+            .map_err(EmitError::Encode)?;
         let rx = self.expect_ack(id);
         self.push(encoded, false)?;
         let result = ack::wait(rx, timeout).await;
@@ -379,28 +390,30 @@ impl Socket {
 
     /// Joins `rooms`: one room (`"lobby"`) or several (`["red", "blue"]`); see
     /// [`IntoRooms`].
-    pub async fn join(&self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
         self.0.ns.adapter.add_all(self.0.id.clone(), rooms).await
     }
 
     /// Leaves `rooms` (one room or several).
-    pub async fn leave(&self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
         self.0.ns.adapter.del(self.0.id.clone(), rooms).await
     }
 
     /// The rooms the socket is in, its own id room included.
-    pub async fn rooms(&self) -> Result<Vec<Room>> {
+    pub async fn rooms(&self) -> Result<Vec<Room>, AdapterError> {
         self.0.ns.adapter.socket_rooms(self.0.id.clone()).await
     }
 
     /// Leaves the namespace from the server side: the client sees `io server disconnect`.
-    pub fn disconnect(&self) -> Result<()> {
+    pub fn disconnect(&self) -> Result<(), EmitError> {
         if !self.connected() {
-            return Err(Error::Closed);
+            return Err(EmitError::Closed);
         }
-        let encoded = JsonParser.encode(&Packet::disconnect(self.0.ns.name.clone()))?;
+        let encoded = JsonParser
+            .encode(&Packet::disconnect(self.0.ns.name.clone()))
+            .map_err(EmitError::Encode)?;
         let sent = self.push(encoded, false);
         self.leave_namespace(DisconnectReason::ServerNamespaceDisconnect);
         sent
@@ -425,7 +438,7 @@ impl Socket {
     }
 
     /// Queues `packet` for the socket's transport (see [`Session::push`]).
-    pub(crate) fn push(&self, packet: Encoded, volatile: bool) -> Result<()> {
+    pub(crate) fn push(&self, packet: Encoded, volatile: bool) -> Result<(), EmitError> {
         Ok(self
             .open_session()?
             .push(outgoing::single(packet), volatile)?)
@@ -438,16 +451,16 @@ impl Socket {
         item: Outgoing,
         volatile: bool,
         wakers: &mut Vec<std::task::Waker>,
-    ) -> Result<()> {
+    ) -> Result<(), EmitError> {
         Ok(self.open_session()?.push_quiet(item, volatile, wakers)?)
     }
 
     /// The session, while the socket is connected.
-    fn open_session(&self) -> Result<&Session> {
+    fn open_session(&self) -> Result<&Session, EmitError> {
         if self.connected() {
             Ok(&self.0.session)
         } else {
-            Err(Error::Closed)
+            Err(EmitError::Closed)
         }
     }
 
@@ -558,7 +571,7 @@ impl Recipient for Socket {
         &self.0.id
     }
 
-    fn send(&self, packet: Encoded) -> Result<()> {
+    fn send(&self, packet: Encoded) -> Result<(), EmitError> {
         self.push(packet, false)
     }
 }
