@@ -314,9 +314,8 @@ impl Namespace {
 
     /// Like [`server_side_emit`](Self::server_side_emit), and waits up to `timeout` for one
     /// answer per other server (the first argument each acknowledged with). When a server
-    /// did not answer in time it fails with
-    /// [`AckError::Incomplete`], which carries the answers that
-    /// did arrive (Node's `err.responses`):
+    /// did not answer in time it fails with [`AckError::Incomplete`], which carries the
+    /// answers that did arrive (Node's `err.responses`):
     ///
     /// ```
     /// # async fn demo(ns: wsio_server::Namespace) {

@@ -9,7 +9,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use tokio::net::TcpListener;
-use wsio_engine::{CloseReason, Endpoint, Engine, Handler, HttpService, Session, SessionHandler};
+use wsio_engine::{CloseReason, Endpoint, Engine, Handler, Session, SessionHandler};
 
 use crate::client::Client;
 use crate::config::Config;
@@ -186,11 +186,6 @@ impl Server {
         remote: Option<SocketAddr>,
     ) -> Response<Full<Bytes>> {
         self.0.engine.handle(req, remote).await
-    }
-
-    /// The server as a hyper service for a connection from `remote`.
-    pub fn service(&self, remote: Option<SocketAddr>) -> crate::IoService {
-        HttpService::new(self.clone(), remote)
     }
 
     /// Serves HTTP on `listener` until `stop` resolves, then closes every session with
