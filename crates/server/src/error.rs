@@ -324,6 +324,16 @@ mod tests {
     }
 
     #[test]
+    fn errors_cross_threads() {
+        fn boxable<E: StdError + Send + Sync + 'static>() {}
+        boxable::<EmitError>();
+        boxable::<BroadcastError>();
+        boxable::<AckError>();
+        boxable::<AdapterError>();
+        boxable::<Error>();
+    }
+
+    #[test]
     fn the_crate_error_takes_every_operation_error() {
         let error = Error::from(AckError::Incomplete {
             responses: Vec::new(),
