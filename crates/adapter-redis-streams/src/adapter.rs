@@ -14,8 +14,8 @@ use tracing::debug;
 use wsio_adapter_redis::convert::{encode_for_clients, local_options, wire_options};
 use wsio_adapter_redis::wire::msgpack;
 use wsio_server::adapter::{
-    AckReceiver, RemoteSocket, RestoredSession, SessionState, addressed_to, decode_event,
-    encode_event, with_offset,
+    AckReceiver, Recipient, RemoteSocket, RestoredSession, SessionState, addressed_to,
+    decode_event, encode_event, with_offset,
 };
 use wsio_server::engine::Sid;
 use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, RecoveryConfig, Room};
@@ -27,7 +27,7 @@ use crate::wire::{self, Body, ClusterMessage, WireOptions};
 /// Most XRANGE pages read when restoring a session (the reference's bound).
 const MAX_RESTORE_PAGES: usize = 100;
 
-type ServerResult<T> = wsio_server::Result<T>;
+type AdapterResult<T> = std::result::Result<T, wsio_server::AdapterError>;
 
 /// The Redis Streams adapter of one namespace: local delivery through the wrapped
 /// [`LocalAdapter`], the stream and pub/sub with the other nodes, sessions in Redis.
@@ -149,7 +149,7 @@ impl NsState {
         self: &Arc<Self>,
         packet: Encoded,
         opts: BroadcastOptions,
-    ) -> ServerResult<()> {
+    ) -> AdapterResult<()> {
         if opts.flags.local {
             self.core.local.deliver(packet, &opts);
             return Ok(());
@@ -176,9 +176,9 @@ impl NsState {
 
     fn emit_direct(
         self: &Arc<Self>,
-        socket: &wsio_server::Socket,
+        socket: &dyn Recipient,
         packet: Encoded,
-    ) -> ServerResult<()> {
+    ) -> Result<(), wsio_server::EmitError> {
         if self.recovery.is_none() {
             return self.core.local.emit_direct(socket, packet);
         }
@@ -187,7 +187,7 @@ impl NsState {
             ..BroadcastOptions::default()
         };
         let body = Body::Broadcast {
-            packet: decode_event(&packet)?,
+            packet: decode_event(&packet).map_err(wsio_server::AdapterError::from)?,
             opts: wire_options(&opts),
             request_id: None,
         };
@@ -366,19 +366,19 @@ fn decode_session(stored: &[u8]) -> Option<SessionState> {
 }
 
 impl Adapter for StreamsAdapter {
-    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.core.local.add_all(sid, rooms)
     }
 
-    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.core.local.del(sid, rooms)
     }
 
-    fn del_all(&self, sid: Sid) -> BoxFuture<'_, ServerResult<()>> {
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.core.local.del_all(sid)
     }
 
-    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         self.ns.core.local.socket_rooms(sid)
     }
 
@@ -386,7 +386,7 @@ impl Adapter for StreamsAdapter {
         &self,
         packet: Encoded,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(self.ns.broadcast(packet, opts))
     }
 
@@ -395,14 +395,14 @@ impl Adapter for StreamsAdapter {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<Vec<AckReceiver>>> {
+    ) -> BoxFuture<'_, AdapterResult<Vec<AckReceiver>>> {
         Box::pin(self.ns.core.broadcast_with_ack(packet, ack_id, opts))
     }
 
     fn fetch_sockets(
         &self,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<Vec<RemoteSocket>>> {
+    ) -> BoxFuture<'_, AdapterResult<Vec<RemoteSocket>>> {
         Box::pin(self.ns.core.fetch_sockets(opts))
     }
 
@@ -410,7 +410,7 @@ impl Adapter for StreamsAdapter {
         &self,
         opts: BroadcastOptions,
         rooms: Vec<Room>,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             self.ns
                 .announce(&opts, |opts| Body::SocketsJoin {
@@ -426,7 +426,7 @@ impl Adapter for StreamsAdapter {
         &self,
         opts: BroadcastOptions,
         rooms: Vec<Room>,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             self.ns
                 .announce(&opts, |opts| Body::SocketsLeave {
@@ -442,7 +442,7 @@ impl Adapter for StreamsAdapter {
         &self,
         opts: BroadcastOptions,
         close: bool,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             self.ns
                 .announce(&opts, |opts| Body::DisconnectSockets { opts, close })
@@ -451,20 +451,24 @@ impl Adapter for StreamsAdapter {
         })
     }
 
-    fn emit_direct(&self, socket: &wsio_server::Socket, packet: Encoded) -> ServerResult<()> {
+    fn emit_direct(
+        &self,
+        socket: &dyn Recipient,
+        packet: Encoded,
+    ) -> Result<(), wsio_server::EmitError> {
         self.ns.emit_direct(socket, packet)
     }
 
-    fn all_rooms(&self) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
+    fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         // The ClusterAdapter model has no rooms request: this server's rooms, as Node's.
         self.ns.core.local.all_rooms()
     }
 
-    fn server_count(&self) -> BoxFuture<'_, ServerResult<usize>> {
+    fn server_count(&self) -> BoxFuture<'_, AdapterResult<usize>> {
         Box::pin(async move { Ok(self.ns.core.other_nodes().await + 1) })
     }
 
-    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, ServerResult<()>> {
+    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.core.server_side_emit(data);
         Box::pin(async { Ok(()) })
     }
@@ -473,11 +477,11 @@ impl Adapter for StreamsAdapter {
         &self,
         data: Vec<Value>,
         timeout: Duration,
-    ) -> BoxFuture<'_, ServerResult<Vec<Value>>> {
+    ) -> BoxFuture<'_, Result<Vec<Value>, wsio_server::AckError>> {
         Box::pin(self.ns.core.server_side_emit_with_ack(data, timeout))
     }
 
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, ServerResult<()>> {
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move { Ok(self.ns.persist_session(session).await?) })
     }
 
@@ -485,7 +489,7 @@ impl Adapter for StreamsAdapter {
         &self,
         pid: String,
         offset: String,
-    ) -> BoxFuture<'_, ServerResult<Option<RestoredSession>>> {
+    ) -> BoxFuture<'_, AdapterResult<Option<RestoredSession>>> {
         Box::pin(async move { Ok(self.ns.restore_session(&pid, &offset).await?) })
     }
 }

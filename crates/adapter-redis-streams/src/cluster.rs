@@ -26,7 +26,7 @@ use crate::wire::{Body, ClusterMessage, WireOptions, WireSocket};
 /// How long a broadcast with acks waits when its flags give no timeout.
 pub(crate) const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
-type ServerResult<T> = wsio_server::Result<T>;
+type AdapterResult<T> = std::result::Result<T, wsio_server::AdapterError>;
 
 /// How a cluster adapter reaches the other nodes. Sending never waits: a message that
 /// cannot be sent is dropped (with a log line).
@@ -207,7 +207,7 @@ impl Core {
         request_id: String,
         packet: Vec<Value>,
         opts: WireOptions,
-    ) -> ServerResult<()> {
+    ) -> AdapterResult<()> {
         let ack_id = self.local.next_ack_id();
         let encoded = encode_for_clients(&self.name, packet, Some(ack_id))?;
         let timeout = opts
@@ -257,7 +257,7 @@ impl Core {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> ServerResult<Vec<AckReceiver>> {
+    ) -> AdapterResult<Vec<AckReceiver>> {
         if opts.flags.local {
             return self.local.broadcast_with_ack(packet, ack_id, opts).await;
         }
@@ -328,7 +328,7 @@ impl Core {
     pub(crate) async fn fetch_sockets(
         &self,
         opts: BroadcastOptions,
-    ) -> ServerResult<Vec<RemoteSocket>> {
+    ) -> AdapterResult<Vec<RemoteSocket>> {
         let mut sockets = self.local.local_sockets(&opts);
         if opts.flags.local {
             return Ok(sockets);
@@ -382,7 +382,7 @@ impl Core {
         &self,
         data: Vec<Value>,
         timeout: Duration,
-    ) -> ServerResult<Vec<Value>> {
+    ) -> Result<Vec<Value>, wsio_server::AckError> {
         let others = self.other_nodes().await;
         if others == 0 {
             return Ok(Vec::new());
@@ -404,7 +404,7 @@ impl Core {
         self.forget(&id);
         if !complete {
             let (_, expected) = collector.progress();
-            return Err(wsio_server::Error::AcksTimedOut {
+            return Err(wsio_server::AckError::Incomplete {
                 responses: collector.into_answers(),
                 expected,
             });

@@ -25,13 +25,48 @@ pub enum Error {
 /// Result alias of the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl From<Error> for wsio_server::AdapterError {
+    /// The adapter failure that `e` caused, `e` as its source.
+    fn from(e: Error) -> wsio_server::AdapterError {
+        wsio_server::AdapterError::new(e)
+    }
+}
+
 impl From<Error> for wsio_server::Error {
-    /// Timeouts become [`wsio_server::Error::AckTimeout`], anything else
-    /// [`wsio_server::Error::Adapter`].
+    /// [`wsio_server::Error::Adapter`], `e` as its source.
     fn from(e: Error) -> wsio_server::Error {
-        match e {
-            Error::Timeout { .. } => wsio_server::Error::AckTimeout,
-            other => wsio_server::Error::Adapter(other.to_string()),
-        }
+        wsio_server::Error::Adapter(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::Error;
+
+    #[test]
+    fn adapter_errors_keep_this_crate_error_as_their_source() {
+        let timeout = || Error::Timeout {
+            received: 1,
+            expected: 2,
+        };
+        let adapter = wsio_server::AdapterError::from(timeout());
+        assert_eq!(
+            adapter.to_string(),
+            "adapter: timeout reached: only 1 responses received out of 2"
+        );
+        let source = adapter.source().expect("a source");
+        assert!(matches!(
+            source.downcast_ref::<Error>(),
+            Some(Error::Timeout { expected: 2, .. })
+        ));
+        let top = wsio_server::Error::from(timeout());
+        assert!(matches!(&top, wsio_server::Error::Adapter(_)));
+        assert!(
+            top.source()
+                .and_then(|s| s.downcast_ref::<Error>())
+                .is_some()
+        );
     }
 }

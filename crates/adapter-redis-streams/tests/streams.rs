@@ -206,11 +206,11 @@ async fn a_server_side_emit_that_times_out_returns_the_answers_that_came() {
         a.ns.server_side_emit_with_ack("ping", &("x",), Duration::from_millis(300))
             .await
             .expect_err("c did not answer");
-    assert!(error.is_ack_timeout());
+    assert!(error.is_timeout());
     assert_eq!(error.responses(), [Value::from("b:x")]);
     assert!(matches!(
         error,
-        wsio_server::Error::AcksTimedOut { expected: 2, .. }
+        wsio_server::AckError::Incomplete { expected: 2, .. }
     ));
     a.stop().await;
     b.stop().await;

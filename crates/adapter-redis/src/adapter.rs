@@ -10,9 +10,9 @@ use event_proto::{Encoded, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
-use wsio_server::adapter::{AckReceiver, RemoteSocket, ServerSideAck, decode_event};
+use wsio_server::adapter::{AckReceiver, Recipient, RemoteSocket, ServerSideAck, decode_event};
 use wsio_server::engine::Sid;
-use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, Room};
+use wsio_server::{AckError, Adapter, BoxFuture, BroadcastOptions, EmitError, LocalAdapter, Room};
 
 use crate::convert::{encode_for_clients, local_options, wire_options};
 use crate::error::Error;
@@ -25,7 +25,7 @@ use crate::wire::{
 /// How long a broadcast with acks waits when its flags give no timeout.
 const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
-type ServerResult<T> = wsio_server::Result<T>;
+type AdapterResult<T> = std::result::Result<T, wsio_server::AdapterError>;
 
 /// The Redis adapter of one namespace: local delivery through the wrapped [`LocalAdapter`],
 /// and the classic `@socket.io/redis-adapter` protocol with the other nodes.
@@ -202,7 +202,7 @@ impl NsState {
         }
     }
 
-    async fn answer(self: &Arc<Self>, request: Request) -> ServerResult<()> {
+    async fn answer(self: &Arc<Self>, request: Request) -> AdapterResult<()> {
         let asker = request.uid.as_deref();
         let id = request.request_id.as_deref();
         match request.kind {
@@ -369,7 +369,7 @@ impl NsState {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> ServerResult<Vec<AckReceiver>> {
+    ) -> AdapterResult<Vec<AckReceiver>> {
         if opts.flags.local {
             return self.local.broadcast_with_ack(packet, ack_id, opts).await;
         }
@@ -443,7 +443,7 @@ impl NsState {
         Ok(receivers)
     }
 
-    async fn fetch_sockets(&self, opts: BroadcastOptions) -> ServerResult<Vec<RemoteSocket>> {
+    async fn fetch_sockets(&self, opts: BroadcastOptions) -> AdapterResult<Vec<RemoteSocket>> {
         let mut sockets = self.local.local_sockets(&opts);
         if opts.flags.local {
             return Ok(sockets);
@@ -463,7 +463,7 @@ impl NsState {
         Ok(sockets)
     }
 
-    async fn all_rooms(&self) -> ServerResult<Vec<Room>> {
+    async fn all_rooms(&self) -> AdapterResult<Vec<Room>> {
         let mut rooms: BTreeSet<Room> = self.local.local_rooms().into_iter().collect();
         let others = self.other_nodes().await;
         if others > 0 {
@@ -478,7 +478,7 @@ impl NsState {
         &self,
         data: Vec<Value>,
         timeout: Duration,
-    ) -> ServerResult<Vec<Value>> {
+    ) -> Result<Vec<Value>, AckError> {
         let others = self.other_nodes().await;
         if others == 0 {
             return Ok(Vec::new());
@@ -496,7 +496,7 @@ impl NsState {
         }
         self.forget(&id);
         if answers.len() < others {
-            return Err(wsio_server::Error::AcksTimedOut {
+            return Err(AckError::Incomplete {
                 responses: answers,
                 expected: others,
             });
@@ -511,19 +511,19 @@ fn ack_args(response: &Response) -> Vec<Value> {
 }
 
 impl Adapter for RedisAdapter {
-    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.local.add_all(sid, rooms)
     }
 
-    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.local.del(sid, rooms)
     }
 
-    fn del_all(&self, sid: Sid) -> BoxFuture<'_, ServerResult<()>> {
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.local.del_all(sid)
     }
 
-    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         self.ns.local.socket_rooms(sid)
     }
 
@@ -531,7 +531,7 @@ impl Adapter for RedisAdapter {
         &self,
         packet: Encoded,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             if !opts.flags.local {
                 let data = decode_event(&packet)?;
@@ -560,14 +560,14 @@ impl Adapter for RedisAdapter {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<Vec<AckReceiver>>> {
+    ) -> BoxFuture<'_, AdapterResult<Vec<AckReceiver>>> {
         Box::pin(self.ns.broadcast_with_ack(packet, ack_id, opts))
     }
 
     fn fetch_sockets(
         &self,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<Vec<RemoteSocket>>> {
+    ) -> BoxFuture<'_, AdapterResult<Vec<RemoteSocket>>> {
         Box::pin(self.ns.fetch_sockets(opts))
     }
 
@@ -575,7 +575,7 @@ impl Adapter for RedisAdapter {
         &self,
         opts: BroadcastOptions,
         rooms: Vec<Room>,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.announce(&opts, |opts| RequestKind::Join {
             opts,
             rooms: rooms.clone(),
@@ -587,7 +587,7 @@ impl Adapter for RedisAdapter {
         &self,
         opts: BroadcastOptions,
         rooms: Vec<Room>,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.announce(&opts, |opts| RequestKind::Leave {
             opts,
             rooms: rooms.clone(),
@@ -599,25 +599,25 @@ impl Adapter for RedisAdapter {
         &self,
         opts: BroadcastOptions,
         close: bool,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns
             .announce(&opts, |opts| RequestKind::Disconnect { opts, close });
         self.ns.local.disconnect_sockets(opts, close)
     }
 
-    fn emit_direct(&self, socket: &wsio_server::Socket, packet: Encoded) -> ServerResult<()> {
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> Result<(), EmitError> {
         self.ns.local.emit_direct(socket, packet)
     }
 
-    fn all_rooms(&self) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
+    fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         Box::pin(self.ns.all_rooms())
     }
 
-    fn server_count(&self) -> BoxFuture<'_, ServerResult<usize>> {
+    fn server_count(&self) -> BoxFuture<'_, AdapterResult<usize>> {
         Box::pin(async move { Ok(self.ns.other_nodes().await + 1) })
     }
 
-    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, ServerResult<()>> {
+    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             let request = self.ns.request(RequestKind::ServerSideEmit { data }, None);
             self.ns.publish_request(&request);
@@ -629,7 +629,7 @@ impl Adapter for RedisAdapter {
         &self,
         data: Vec<Value>,
         timeout: Duration,
-    ) -> BoxFuture<'_, ServerResult<Vec<Value>>> {
+    ) -> BoxFuture<'_, Result<Vec<Value>, AckError>> {
         Box::pin(self.ns.server_side_emit_with_ack(data, timeout))
     }
 }

@@ -171,10 +171,10 @@ async fn a_server_side_emit_that_times_out_returns_the_answers_that_came() {
         "{:?}",
         began.elapsed()
     );
-    assert!(error.is_ack_timeout());
+    assert!(error.is_timeout());
     assert_eq!(error.responses(), [Value::from("b:x")]);
     assert!(matches!(
         error,
-        wsio_server::Error::AcksTimedOut { expected: 2, .. }
+        wsio_server::AckError::Incomplete { expected: 2, .. }
     ));
 }

@@ -58,10 +58,15 @@ pub fn app() -> Server {
         socket.on(
             "say",
             |socket: Socket, (room, text): (String, String), _ack: Option<AckSender>| async move {
-                let _ = socket
+                let said = socket
                     .within(room.as_str())
                     .emit("said", &(nick(&socket), &room, text))
                     .await;
+                // A recipient that is gone or too slow does not fail a broadcast: what can
+                // is encoding, or an adapter spanning several servers (its bus is down).
+                if let Err(error) = said {
+                    eprintln!("say in {room}: {error}");
+                }
             },
         );
         socket.on(

@@ -1,21 +1,18 @@
-//! The [`Adapter`] trait behind every room, broadcast and fetch operation, and the in-memory
-//! [`LocalAdapter`].
+//! The [`Adapter`] trait behind every room, broadcast and fetch operation, and the types its
+//! methods exchange. The in-memory [`LocalAdapter`](crate::LocalAdapter) and the
+//! [`AdapterFactory`](crate::AdapterFactory) that equips each namespace are at the crate root.
 
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use event_proto::{Encoded, Value};
 
 pub use crate::ack::AckReceiver;
 pub use crate::addressing::{BroadcastFlags, BroadcastOptions, IntoRooms, Room};
-use crate::error::Result;
+use crate::error::{AckError, AdapterError, EmitError};
 pub use crate::event_codec::{decode_event, encode_event, with_offset};
-pub use crate::local_adapter::LocalAdapter;
-use crate::namespace::NsInner;
 pub use crate::recovery::{RecoveryConfig, RestoredSession, SessionState, addressed_to};
 pub use crate::remote::RemoteSocket;
 pub use crate::server_side::ServerSideAck;
-use crate::socket::Socket;
 use crate::sync::BoxFuture;
 use wsio_engine::Sid;
 
@@ -23,23 +20,41 @@ use wsio_engine::Sid;
 /// socket and queues the missed packets (and the CONNECT reply) for the client.
 pub type AttachSession = Box<dyn FnOnce(RestoredSession) + Send>;
 
+/// A socket of this server that [`Adapter::emit_direct`] sends a packet to: a
+/// [`Socket`](crate::Socket), seen only as far as an adapter needs it.
+pub trait Recipient {
+    /// The socket id (the socket's own room).
+    fn id(&self) -> &Sid;
+    /// Queues `packet` as is for the socket's transport. Fails when the socket has left
+    /// ([`EmitError::Closed`]) or its queue is full ([`EmitError::QueueFull`]).
+    fn send(&self, packet: Encoded) -> Result<(), EmitError>;
+}
+
 /// Room membership and delivery for one namespace.
 ///
 /// Every method that may cross servers is async so that an adapter spanning several servers
-/// (Redis, a message bus) can do I/O; the in-memory [`LocalAdapter`] completes at once.
+/// (Redis, a message bus) can do I/O; the in-memory [`LocalAdapter`](crate::LocalAdapter)
+/// completes at once.
 /// Packets arrive encoded once ([`Encoded`] clones share their bytes). The methods with a
 /// default body are optional: the defaults describe a single server without recovery.
+///
+/// Failures are [`AdapterError`]s, built from the error that caused them
+/// ([`AdapterError::new`]), which callers get back with `source()`.
 pub trait Adapter: Send + Sync + 'static {
     /// Adds socket `sid` to `rooms`.
-    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<(), AdapterError>>;
     /// Removes socket `sid` from `rooms`.
-    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<(), AdapterError>>;
     /// Removes socket `sid` from every room.
-    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<()>>;
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<(), AdapterError>>;
     /// The rooms socket `sid` is in.
-    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>>>;
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>>;
     /// Sends `packet` to every addressed socket.
-    fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>>;
+    fn broadcast(
+        &self,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
     /// Sends `packet` (an event carrying ack id `ack_id`) to every addressed socket and
     /// returns one receiver per recipient.
     fn broadcast_with_ack(
@@ -47,58 +62,74 @@ pub trait Adapter: Send + Sync + 'static {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, Result<Vec<AckReceiver>>>;
+    ) -> BoxFuture<'_, Result<Vec<AckReceiver>, AdapterError>>;
     /// The addressed sockets, wherever they live.
-    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>>;
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<RemoteSocket>, AdapterError>>;
     /// Makes the addressed sockets join `rooms`.
-    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
     /// Makes the addressed sockets leave `rooms`.
-    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>>;
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
     /// Disconnects the addressed sockets (`server namespace disconnect`); with `close`, also
     /// closes each one's whole connection, every namespace of that client included.
-    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>>;
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
 
     /// Sends `packet`, an event without ack id, to the local socket `socket` alone (a direct
     /// `socket.emit`). Adapters that keep packets for connection state recovery record it
     /// here, so this runs synchronously to keep a socket's packets in order. Default: send
-    /// as is.
-    fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
-        socket.push(packet, false)
+    /// as is ([`Recipient::send`]).
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> Result<(), EmitError> {
+        socket.send(packet)
     }
 
     /// Every room with at least one member, on every server. Default: none known.
-    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>>> {
+    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         Box::pin(async { Ok(Vec::new()) })
     }
 
     /// How many servers share this namespace, this one included. Default 1.
-    fn server_count(&self) -> BoxFuture<'_, Result<usize>> {
+    fn server_count(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
         Box::pin(async { Ok(1) })
     }
 
     /// Sends `data` (`[event, ...args]`) to the namespace's server-side handlers on every
     /// *other* server. Default: there are none.
-    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, Result<()>> {
+    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, Result<(), AdapterError>> {
         drop(data);
         Box::pin(async { Ok(()) })
     }
 
     /// Like [`server_side_emit`](Self::server_side_emit), and collects one answer per other
     /// server (the first argument it acknowledged with) within `timeout`; when some did not
-    /// answer, fails with [`Error::AcksTimedOut`](crate::Error::AcksTimedOut) carrying the
-    /// answers that came. Default: no other server, no answers.
+    /// answer, fails with [`AckError::Incomplete`] carrying the answers that came (adapter
+    /// failures are [`AckError::Emit`] holding an [`EmitError::Adapter`]). Default: no other
+    /// server, no answers.
     fn server_side_emit_with_ack(
         &self,
         data: Vec<Value>,
         timeout: Duration,
-    ) -> BoxFuture<'_, Result<Vec<Value>>> {
+    ) -> BoxFuture<'_, Result<Vec<Value>, AckError>> {
         drop((data, timeout));
         Box::pin(async { Ok(Vec::new()) })
     }
 
     /// Keeps the session of a socket that left abnormally, for connection state recovery.
     /// Default: nothing is kept.
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<()>> {
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<(), AdapterError>> {
         drop(session);
         Box::pin(async { Ok(()) })
     }
@@ -109,7 +140,8 @@ pub trait Adapter: Send + Sync + 'static {
     /// and sends the missed packets. Returns `false` (and never calls `attach`) when the
     /// session cannot be restored.
     ///
-    /// An adapter that records and delivers packets under one lock (the [`LocalAdapter`])
+    /// An adapter that records and delivers packets under one lock (the
+    /// [`LocalAdapter`](crate::LocalAdapter))
     /// runs all of this under that lock, so that no packet is lost or sent twice, nor
     /// overtakes the replay, while the socket comes back. The default does the steps in turn.
     fn restore_session_with(
@@ -117,7 +149,7 @@ pub trait Adapter: Send + Sync + 'static {
         pid: String,
         offset: String,
         attach: AttachSession,
-    ) -> BoxFuture<'_, Result<bool>> {
+    ) -> BoxFuture<'_, Result<bool, AdapterError>> {
         Box::pin(async move {
             let Some(session) = self.restore_session(pid, offset).await? else {
                 return Ok(false);
@@ -135,66 +167,8 @@ pub trait Adapter: Send + Sync + 'static {
         &self,
         pid: String,
         offset: String,
-    ) -> BoxFuture<'_, Result<Option<RestoredSession>>> {
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
         drop((pid, offset));
         Box::pin(async { Ok(None) })
-    }
-}
-
-/// Chooses the [`Adapter`] of each namespace, once, when the namespace is created
-/// ([`Config::adapter`](crate::Config::adapter)).
-///
-/// ```
-/// use std::sync::Arc;
-/// use wsio_server::{Adapter, AdapterContext, Config, Server};
-///
-/// let config = Config {
-///     // What a cluster adapter would do: wrap the local one, here for every namespace.
-///     adapter: Some(Arc::new(|ctx: &AdapterContext| -> Arc<dyn Adapter> {
-///         Arc::new(ctx.local_adapter())
-///     })),
-///     ..Config::default()
-/// };
-/// let io = Server::new(config);
-/// io.ns("/", |_socket| {});
-/// ```
-pub type AdapterFactory = Arc<dyn Fn(&AdapterContext) -> Arc<dyn Adapter> + Send + Sync>;
-
-/// What an [`AdapterFactory`] learns about the namespace it equips.
-#[derive(Debug)]
-pub struct AdapterContext {
-    name: String,
-    ns: Weak<NsInner>,
-    recovery: Option<RecoveryConfig>,
-}
-
-impl AdapterContext {
-    pub(crate) fn new(
-        name: &str,
-        ns: Weak<NsInner>,
-        recovery: Option<RecoveryConfig>,
-    ) -> AdapterContext {
-        AdapterContext {
-            name: name.to_owned(),
-            ns,
-            recovery,
-        }
-    }
-
-    /// The namespace's name (`/`, `/admin`, ...).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The server's connection state recovery settings, when recovery is on.
-    pub fn recovery(&self) -> Option<RecoveryConfig> {
-        self.recovery
-    }
-
-    /// A fresh in-memory adapter delivering to this namespace's sockets on this server:
-    /// what an adapter spanning several servers wraps for its local deliveries. With
-    /// recovery on, it keeps sessions and packets in memory, like the default adapter.
-    pub fn local_adapter(&self) -> LocalAdapter {
-        LocalAdapter::new(self.ns.clone(), self.recovery)
     }
 }

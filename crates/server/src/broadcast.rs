@@ -7,8 +7,9 @@ use event_proto::{JsonParser, Parser, Value};
 use serde::Serialize;
 
 use crate::addressing::{BroadcastOptions, IntoRooms};
-use crate::error::{Error, Result};
+use crate::error::{AckError, AdapterError, BroadcastError};
 use crate::namespace::{Namespace, NsInner, NsSetup};
+use crate::ns_core::NsCore;
 use crate::remote::RemoteSocket;
 use crate::server::Server;
 use crate::socket::Socket;
@@ -17,7 +18,7 @@ use crate::socket::Socket;
 /// and [`Socket`](crate::Socket) methods; every packet is encoded once and shared by all recipients.
 #[derive(Debug, Clone)]
 pub struct BroadcastOperator {
-    ns: Arc<NsInner>,
+    ns: Arc<NsCore>,
     opts: BroadcastOptions,
     timeout: Option<Duration>,
 }
@@ -26,7 +27,7 @@ pub struct BroadcastOperator {
 pub const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl BroadcastOperator {
-    pub(crate) fn new(ns: Arc<NsInner>) -> BroadcastOperator {
+    pub(crate) fn new(ns: Arc<NsCore>) -> BroadcastOperator {
         BroadcastOperator {
             ns,
             opts: BroadcastOptions::default(),
@@ -71,14 +72,21 @@ impl BroadcastOperator {
     }
 
     /// Emits `event` with `args` (a tuple or sequence) to every addressed socket.
-    pub async fn emit<T: Serialize + ?Sized>(self, event: &str, args: &T) -> Result<()> {
-        let encoded = JsonParser.encode_event(&self.ns.name, event, args, None)?;
-        self.ns.adapter.broadcast(encoded, self.opts).await
+    pub async fn emit<T: Serialize + ?Sized>(
+        self,
+        event: &str,
+        args: &T,
+    ) -> Result<(), BroadcastError> {
+        let encoded = JsonParser
+            .encode_event(&self.ns.name, event, args, None)
+            .map_err(BroadcastError::Encode)?;
+        Ok(self.ns.adapter.broadcast(encoded, self.opts).await?)
     }
 
     /// Emits `event` asking every addressed socket for an acknowledgement, and collects the
     /// answers, one per recipient: the answers that came in time are `Ok`, the others
-    /// `Err(AckTimeout)` (or `Err(Closed)` when the recipient left), so that a timeout keeps
+    /// `Err(AckError::Timeout)` (or `Err(AckError::Closed)` when the recipient left), so that a
+    /// timeout keeps
     /// the responses that did arrive (Node's `err.responses`). Returns once every answer
     /// came, or at the timeout.
     ///
@@ -96,9 +104,11 @@ impl BroadcastOperator {
         self,
         event: &str,
         args: &T,
-    ) -> Result<Vec<Result<Vec<Value>>>> {
+    ) -> Result<Vec<Result<Vec<Value>, AckError>>, BroadcastError> {
         let id = self.ns.next_ack_id();
-        let encoded = JsonParser.encode_event(&self.ns.name, event, args, Some(id))?;
+        let encoded = JsonParser
+            .encode_event(&self.ns.name, event, args, Some(id))
+            .map_err(BroadcastError::Encode)?;
         let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
         let mut opts = self.opts;
         opts.flags.timeout = Some(timeout);
@@ -112,8 +122,8 @@ impl BroadcastOperator {
         for rx in receivers {
             answers.push(match tokio::time::timeout_at(deadline, rx).await {
                 Ok(Ok(args)) => Ok(args),
-                Ok(Err(_)) => Err(Error::Closed),
-                Err(_) => Err(Error::AckTimeout),
+                Ok(Err(_)) => Err(AckError::Closed),
+                Err(_) => Err(AckError::Timeout),
             });
         }
         Ok(answers)
@@ -126,18 +136,18 @@ impl BroadcastOperator {
     }
 
     /// The addressed sockets, on every server of the cluster.
-    pub async fn fetch_sockets(self) -> Result<Vec<RemoteSocket>> {
+    pub async fn fetch_sockets(self) -> Result<Vec<RemoteSocket>, AdapterError> {
         self.ns.adapter.fetch_sockets(self.opts).await
     }
 
     /// Makes the addressed sockets join `rooms`.
-    pub async fn sockets_join(self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn sockets_join(self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
         self.ns.adapter.add_sockets(self.opts, rooms).await
     }
 
     /// Makes the addressed sockets leave `rooms`.
-    pub async fn sockets_leave(self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn sockets_leave(self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
         self.ns.adapter.del_sockets(self.opts, rooms).await
     }
@@ -146,7 +156,7 @@ impl BroadcastOperator {
     /// disconnect` and do not reconnect by themselves). With `close`, each addressed client's
     /// whole connection is closed too, its other namespaces included (the reference's
     /// `disconnectSockets(true)`).
-    pub async fn disconnect_sockets(self, close: bool) -> Result<()> {
+    pub async fn disconnect_sockets(self, close: bool) -> Result<(), AdapterError> {
         self.ns.adapter.disconnect_sockets(self.opts, close).await
     }
 }
@@ -154,7 +164,7 @@ impl BroadcastOperator {
 impl Namespace {
     /// An operator addressing every socket of the namespace.
     pub fn broadcast(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.0.clone())
+        BroadcastOperator::new(self.0.core.clone())
     }
 
     /// An operator addressing the sockets in `rooms` (one room or several).
@@ -182,28 +192,28 @@ impl Namespace {
         &self,
         event: &str,
         args: &T,
-    ) -> crate::Result<()> {
+    ) -> Result<(), BroadcastError> {
         self.broadcast().emit(event, args).await
     }
 
     /// Every socket of the namespace, on every server of the cluster.
-    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>> {
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
         self.broadcast().fetch_sockets().await
     }
 
     /// Makes every socket of the namespace join `rooms`.
-    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         self.broadcast().sockets_join(rooms).await
     }
 
     /// Makes every socket of the namespace leave `rooms`.
-    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         self.broadcast().sockets_leave(rooms).await
     }
 
     /// Disconnects every socket of the namespace; with `close`, closes their connections too
     /// (see [`BroadcastOperator::disconnect_sockets`]).
-    pub async fn disconnect_sockets(&self, close: bool) -> Result<()> {
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), AdapterError> {
         self.broadcast().disconnect_sockets(close).await
     }
 }
@@ -262,36 +272,42 @@ impl Server {
     }
 
     /// Emits `event` with `args` (a tuple or sequence) to every socket of `/`.
-    pub async fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
+    pub async fn emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(), BroadcastError> {
         self.broadcast().emit(event, args).await
     }
 
     /// Every socket of `/`, on every server of the cluster.
-    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>> {
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
         self.broadcast().fetch_sockets().await
     }
 
     /// Makes every socket of `/` join `rooms`.
-    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         self.broadcast().sockets_join(rooms).await
     }
 
     /// Makes every socket of `/` leave `rooms`.
-    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         self.broadcast().sockets_leave(rooms).await
     }
 
     /// Disconnects every socket of `/`; with `close`, closes their connections too.
-    pub async fn disconnect_sockets(&self, close: bool) -> Result<()> {
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), AdapterError> {
         self.broadcast().disconnect_sockets(close).await
     }
 
     /// Namespace `/`, or an empty namespace of that name (with an in-memory adapter, known to
     /// no one) when it is not declared.
-    fn main_or_empty(&self) -> Arc<NsInner> {
+    fn main_or_empty(&self) -> Arc<NsCore> {
         match self.of("/") {
-            Some(ns) => ns.0,
-            None => NsInner::new("/", NsSetup::new(Arc::new(|_socket| {})), None, None),
+            Some(ns) => ns.0.core.clone(),
+            None => NsInner::new("/", NsSetup::new(Arc::new(|_socket| {})), None, None)
+                .core
+                .clone(),
         }
     }
 }

@@ -195,7 +195,11 @@ impl Client {
                 *lock(&attached) = Some(socket);
             }
         });
-        let restored = ns.adapter.restore_session_with(pid, offset, attach).await;
+        let restored = ns
+            .core
+            .adapter
+            .restore_session_with(pid, offset, attach)
+            .await;
         let socket = lock(&attached).take();
         match (restored, socket) {
             (Ok(true), Some(socket)) => {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use wsio_engine::{AllowRequest, Cors, EngineConfig};
 
-use crate::adapter::AdapterFactory;
+use crate::adapter_factory::AdapterFactory;
 use crate::recovery::RecoveryConfig;
 
 /// Settings of a [`Server`](crate::Server): those of its Engine.IO endpoint (the fields that
@@ -47,8 +47,8 @@ pub struct Config {
     /// Encoded Socket.IO packets (plus pings) that may wait for one session's transport.
     /// Default 1024 ([`EngineConfig::queue_capacity`]). When full, volatile packets are
     /// dropped; any other packet closes the connection as a slow consumer (`transport error`)
-    /// and the emit returns [`Error::QueueFull`](crate::Error::QueueFull). A queued broadcast
-    /// costs one shared reference, not a copy of its bytes.
+    /// and the emit returns [`EmitError::QueueFull`](crate::EmitError::QueueFull). A queued
+    /// broadcast costs one shared reference, not a copy of its bytes.
     pub queue_capacity: usize,
     /// Bounds on Socket.IO binary attachments (count and total size per packet). Default
     /// [`event_proto::Limits::default`]: 10 attachments, 1,000,000 bytes.

@@ -4,8 +4,6 @@
 use event_proto::socket::{Packet, PacketKind};
 use event_proto::{Decoder, Encoded, JsonParser, Limits, Message, Parser, Str, Value};
 
-use crate::error::{Error, Result};
-
 /// The `[event, ...args]` array of an encoded EVENT, binary values in place.
 ///
 /// ```
@@ -17,7 +15,7 @@ use crate::error::{Error, Result};
 /// assert_eq!(data[0], Value::from("chat"));
 /// assert_eq!(encode_event("/", data).unwrap(), encoded);
 /// ```
-pub fn decode_event(encoded: &Encoded) -> Result<Vec<Value>> {
+pub fn decode_event(encoded: &Encoded) -> Result<Vec<Value>, event_proto::Error> {
     let limits = Limits {
         max_payload: usize::MAX,
         max_attachments: encoded.attachments.len(),
@@ -34,18 +32,16 @@ pub fn decode_event(encoded: &Encoded) -> Result<Vec<Value>> {
             data: Some(Value::Array(items)),
             ..
         }) => Ok(items),
-        _ => Err(Error::Protocol(event_proto::Error::InvalidPayload(
-            "not an event packet",
-        ))),
+        _ => Err(event_proto::Error::InvalidPayload("not an event packet")),
     }
 }
 
 /// Encodes `data` (`[event, ...args]`, binary values in place) as an EVENT of namespace `ns`
 /// (a BINARY_EVENT with attachments when it holds binary data).
-pub fn encode_event(ns: &str, data: Vec<Value>) -> Result<Encoded> {
+pub fn encode_event(ns: &str, data: Vec<Value>) -> Result<Encoded, event_proto::Error> {
     let mut packet = Packet::event(ns, "", Vec::new());
     packet.data = Some(Value::Array(data));
-    Ok(JsonParser.encode(&packet)?)
+    JsonParser.encode(&packet)
 }
 
 /// `encoded` with `offset` appended as the event's last argument, as connection state

@@ -15,10 +15,45 @@
 //! Every session has one bounded outgoing queue ([`Config::queue_capacity`] packets).
 //! Volatile packets are dropped when it is full; any other packet then closes the
 //! connection as a slow consumer (`transport error`) and the emit returns
-//! [`Error::QueueFull`]. Broadcasts are encoded once: the queue holds shared references.
+//! [`EmitError::QueueFull`]. Broadcasts are encoded once: the queue holds shared references.
+//!
+//! # Errors
+//!
+//! Each operation fails with its own error type, which names only what can happen there:
+//! [`EmitError`] for what is sent to one socket ([`Socket::emit`], [`AckSender::send`]),
+//! [`BroadcastError`] for a broadcast, [`AckError`] when acknowledgements are awaited, and
+//! [`AdapterError`] for rooms and fetches, which only an adapter spanning several servers can
+//! fail (it keeps the error that caused it as its `source()`). Each converts into the crate's
+//! [`Error`] with `?`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use wsio_server::{AckError, EmitError, Socket};
+//!
+//! async fn greet(socket: Socket) -> wsio_server::Result<()> {
+//!     match socket.emit("hello", &("world",)) {
+//!         Ok(()) => {}
+//!         // It left: nothing more to say to it.
+//!         Err(EmitError::Closed) => return Ok(()),
+//!         Err(other) => return Err(other.into()),
+//!     }
+//!     socket.join("greeted").await?;
+//!     let answer = socket
+//!         .emit_with_ack::<_, (String,)>("name?", &(), Duration::from_secs(5))
+//!         .await;
+//!     match answer {
+//!         Ok((name,)) => println!("{name} answered"),
+//!         Err(AckError::Timeout) => println!("no answer"),
+//!         Err(other) => return Err(other.into()),
+//!     }
+//!     Ok(())
+//! }
+//! # drop(greet);
+//! ```
 
 mod ack;
 pub mod adapter;
+mod adapter_factory;
 mod addressing;
 mod broadcast;
 mod client;
@@ -30,7 +65,9 @@ mod fanout_wake;
 mod handler;
 mod local_adapter;
 mod namespace;
+mod ns_core;
 mod outgoing;
+mod prepared;
 mod reason;
 mod recovery;
 mod remote;
@@ -47,13 +84,15 @@ pub mod engine {
 }
 
 pub use adapter::{
-    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, IntoRooms,
-    LocalAdapter, RecoveryConfig, RemoteSocket, RestoredSession, Room, ServerSideAck, SessionState,
+    Adapter, BroadcastFlags, BroadcastOptions, IntoRooms, RecoveryConfig, RemoteSocket,
+    RestoredSession, Room, ServerSideAck, SessionState,
 };
+pub use adapter_factory::{AdapterContext, AdapterFactory};
 pub use broadcast::{BroadcastOperator, DEFAULT_ACK_TIMEOUT};
 pub use config::Config;
-pub use error::{Error, Result};
+pub use error::{AckError, AdapterError, BroadcastError, EmitError, Error, Result};
 pub use handler::{Async, HandlerOutput, Plain};
+pub use local_adapter::LocalAdapter;
 pub use namespace::{ConnectError, ConnectRequest, DynamicNamespace, Namespace};
 pub use reason::DisconnectReason;
 pub use server::{Server, SocketIo};

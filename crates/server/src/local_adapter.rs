@@ -1,22 +1,33 @@
 //! The in-memory [`LocalAdapter`]: rooms of one namespace on this server.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, RwLock, Weak};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, Weak};
 use std::time::Instant;
 
 use event_proto::{Encoded, Value};
 use wsio_engine::{Outgoing, Sid};
 
-use crate::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Room};
-use crate::error::Result;
+use crate::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Recipient, Room};
+use crate::error::{AdapterError, EmitError};
 use crate::fanout_wake;
-use crate::namespace::NsInner;
 use crate::outgoing;
 use crate::recovery::{RecoveryConfig, RestoredSession, SessionState, SessionStore};
 use crate::remote::RemoteSocket;
 use crate::server_side::ServerSideAck;
 use crate::socket::Socket;
 use crate::sync::{BoxFuture, lock, read, write};
+
+/// What the in-memory adapter reaches of its namespace on this server: the connected
+/// sockets, acknowledgement ids and server-side handlers. The namespace's state implements
+/// it; the adapter holds it weakly, as the namespace holds the adapter.
+pub(crate) trait LocalSockets: Send + Sync {
+    /// The connected sockets by id, read-locked while the guard lives.
+    fn sockets(&self) -> RwLockReadGuard<'_, HashMap<Sid, Socket>>;
+    /// A fresh acknowledgement id, unique within the namespace.
+    fn next_ack_id(&self) -> u64;
+    /// Runs the server-side handler of `data[0]` with the remaining values.
+    fn dispatch_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>);
+}
 
 /// The in-memory adapter: rooms are two maps guarded by locks that are never held across a
 /// send. Memory: one entry per (socket, room) pair in each direction; with connection state
@@ -27,14 +38,17 @@ use crate::sync::{BoxFuture, lock, read, write};
 /// public methods to act on this server's sockets.
 #[derive(Debug)]
 pub struct LocalAdapter {
-    ns: Weak<NsInner>,
+    ns: Weak<dyn LocalSockets>,
     rooms: RwLock<HashMap<Room, HashSet<Sid>>>,
     by_socket: RwLock<HashMap<Sid, HashSet<Room>>>,
     store: Option<Mutex<SessionStore>>,
 }
 
 impl LocalAdapter {
-    pub(crate) fn new(ns: Weak<NsInner>, recovery: Option<RecoveryConfig>) -> LocalAdapter {
+    pub(crate) fn new(
+        ns: Weak<dyn LocalSockets>,
+        recovery: Option<RecoveryConfig>,
+    ) -> LocalAdapter {
         LocalAdapter {
             ns,
             rooms: RwLock::new(HashMap::new()),
@@ -64,7 +78,7 @@ impl LocalAdapter {
             .into_iter()
             .map(|socket| {
                 let rooms = self.rooms_of(socket.id());
-                RemoteSocket::of_local(socket, rooms)
+                socket.describe(rooms)
             })
             .collect()
     }
@@ -84,7 +98,7 @@ impl LocalAdapter {
     /// by another server; `ack` receives the handler's answer when the emitter wants one.
     pub fn emit_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
         if let Some(ns) = self.ns.upgrade() {
-            ns.server_side.dispatch(data, ack);
+            ns.dispatch_server_side(data, ack);
         }
     }
 
@@ -119,7 +133,7 @@ impl LocalAdapter {
                 .filter_map(|room| rooms.get(room))
                 .flatten(),
         );
-        let sockets = read(&ns.sockets);
+        let sockets = ns.sockets();
         if opts.rooms.is_empty() {
             let mut matching = Vec::with_capacity(sockets.len());
             matching.extend(
@@ -192,17 +206,17 @@ impl LocalAdapter {
 }
 
 impl Adapter for LocalAdapter {
-    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.add_now(&sid, &rooms);
         Box::pin(async { Ok(()) })
     }
 
-    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.del_now(&sid, &rooms);
         Box::pin(async { Ok(()) })
     }
 
-    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<()>> {
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<(), AdapterError>> {
         let rooms: Vec<Room> = read(&self.by_socket)
             .get(&sid)
             .map(|set| set.iter().cloned().collect())
@@ -211,12 +225,16 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(()) })
     }
 
-    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>>> {
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         let rooms = self.rooms_of(&sid);
         Box::pin(async { Ok(rooms) })
     }
 
-    fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
+    fn broadcast(
+        &self,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         match &self.store {
             Some(store) if !opts.flags.volatile => {
                 // Recorded and delivered under one lock, so that a session being restored
@@ -235,7 +253,7 @@ impl Adapter for LocalAdapter {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
+    ) -> BoxFuture<'_, Result<Vec<AckReceiver>, AdapterError>> {
         let volatile = opts.flags.volatile;
         let shared = outgoing::shared(packet);
         let recipients = self.matching(&opts);
@@ -254,26 +272,41 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(receivers) })
     }
 
-    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>> {
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<RemoteSocket>, AdapterError>> {
         let sockets = self.local_sockets(&opts);
         Box::pin(async { Ok(sockets) })
     }
 
-    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         for socket in self.matching(&opts) {
             self.add_now(socket.id(), &rooms);
         }
         Box::pin(async { Ok(()) })
     }
 
-    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         for socket in self.matching(&opts) {
             self.del_now(socket.id(), &rooms);
         }
         Box::pin(async { Ok(()) })
     }
 
-    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>> {
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         for socket in self.matching(&opts) {
             if close {
                 socket.disconnect_and_close();
@@ -284,7 +317,7 @@ impl Adapter for LocalAdapter {
         Box::pin(async { Ok(()) })
     }
 
-    fn emit_direct(&self, socket: &Socket, packet: Encoded) -> Result<()> {
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> Result<(), EmitError> {
         match &self.store {
             Some(store) => {
                 let opts = BroadcastOptions {
@@ -293,9 +326,9 @@ impl Adapter for LocalAdapter {
                 };
                 let mut store = lock(store);
                 let packet = store.record(&packet, &opts, Instant::now());
-                socket.push(packet, false)
+                socket.send(packet)
             }
-            None => socket.push(packet, false),
+            None => socket.send(packet),
         }
     }
 
@@ -304,7 +337,7 @@ impl Adapter for LocalAdapter {
         pid: String,
         offset: String,
         attach: AttachSession,
-    ) -> BoxFuture<'_, Result<bool>> {
+    ) -> BoxFuture<'_, Result<bool, AdapterError>> {
         let restored = self.store.as_ref().is_some_and(|store| {
             // Recording and delivering take this lock too: nothing is sent to the rooms
             // between the snapshot of missed packets and the socket's return.
@@ -319,12 +352,12 @@ impl Adapter for LocalAdapter {
         Box::pin(async move { Ok(restored) })
     }
 
-    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>>> {
+    fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         let rooms = self.local_rooms();
         Box::pin(async { Ok(rooms) })
     }
 
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<()>> {
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, Result<(), AdapterError>> {
         if let Some(store) = &self.store {
             lock(store).persist(session, Instant::now());
         }
@@ -335,7 +368,7 @@ impl Adapter for LocalAdapter {
         &self,
         pid: String,
         offset: String,
-    ) -> BoxFuture<'_, Result<Option<RestoredSession>>> {
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
         let restored = self
             .store
             .as_ref()

@@ -3,13 +3,17 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, Weak};
 
-use event_proto::{Str, Value};
+use event_proto::Value;
 use wsio_engine::{RequestInfo, Sid};
 
-use crate::adapter::{Adapter, AdapterContext, AdapterFactory, LocalAdapter, Room};
+use crate::adapter::Room;
+use crate::adapter_factory::{AdapterContext, AdapterFactory};
+use crate::error::{AckError, AdapterError, BroadcastError, EmitError};
+use crate::local_adapter::{LocalAdapter, LocalSockets};
+use crate::ns_core::{NsCore, SocketRegistry};
+use crate::prepared::Prepared;
 use crate::recovery::RecoveryConfig;
 use crate::server_side::{ServerSideAck, ServerSideHandlers};
 use crate::socket::Socket;
@@ -65,7 +69,10 @@ impl ConnectRequest {
     /// Sets the data of the socket this attempt admits (see
     /// [`Socket::set_data`](crate::Socket::set_data)); on a recovered session, it replaces
     /// the restored data.
-    pub fn set_data<T: serde::Serialize + ?Sized>(&self, data: &T) -> crate::Result<()> {
+    pub fn set_data<T: serde::Serialize + ?Sized>(
+        &self,
+        data: &T,
+    ) -> Result<(), event_proto::Error> {
         let value = event_proto::value::to_value(data)?;
         lock(&self.prepared).data = Some(value);
         Ok(())
@@ -97,25 +104,6 @@ impl ConnectRequest {
     /// What the middlewares set, taken out (once) for the admitted socket.
     pub(crate) fn take_prepared(&self) -> Prepared {
         std::mem::take(&mut *lock(&self.prepared))
-    }
-}
-
-/// The extensions of a socket, by type.
-pub(crate) type Extensions = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
-
-/// What the middlewares of one connection attempt set for its socket.
-#[derive(Default)]
-pub(crate) struct Prepared {
-    pub(crate) data: Option<Value>,
-    pub(crate) extensions: Extensions,
-}
-
-impl std::fmt::Debug for Prepared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Prepared")
-            .field("data", &self.data)
-            .field("extensions", &self.extensions.len())
-            .finish()
     }
 }
 
@@ -180,20 +168,20 @@ impl NsSetup {
     }
 }
 
+/// A namespace's state: its core (name, adapter, acknowledgement ids), the connected
+/// sockets, and what runs for them.
 pub(crate) struct NsInner {
-    pub(crate) name: Str,
+    pub(crate) core: Arc<NsCore>,
     pub(crate) setup: Arc<NsSetup>,
     pub(crate) sockets: RwLock<HashMap<Sid, Socket>>,
-    pub(crate) adapter: Arc<dyn Adapter>,
     pub(crate) server_side: ServerSideHandlers,
     pub(crate) recovery: Option<RecoveryConfig>,
-    next_ack: AtomicU64,
 }
 
 impl std::fmt::Debug for NsInner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Namespace")
-            .field("name", &self.name)
+            .field("name", &self.core.name)
             .finish()
     }
 }
@@ -206,23 +194,56 @@ impl NsInner {
         adapter: Option<&AdapterFactory>,
         recovery: Option<RecoveryConfig>,
     ) -> Arc<NsInner> {
-        Arc::new_cyclic(|weak| NsInner {
-            name: Str::from(name),
-            setup,
-            sockets: RwLock::new(HashMap::new()),
-            adapter: match adapter {
-                Some(factory) => factory(&AdapterContext::new(name, weak.clone(), recovery)),
-                None => Arc::new(LocalAdapter::new(weak.clone(), recovery)),
-            },
-            server_side: ServerSideHandlers::default(),
-            recovery,
-            next_ack: AtomicU64::new(0),
+        Arc::new_cyclic(|weak: &Weak<NsInner>| {
+            let sockets: Weak<dyn LocalSockets> = weak.clone();
+            let adapter = match adapter {
+                Some(factory) => factory(&AdapterContext::new(name, sockets, recovery)),
+                None => Arc::new(LocalAdapter::new(sockets, recovery)),
+            };
+            NsInner {
+                core: NsCore::new(name, adapter),
+                setup,
+                sockets: RwLock::new(HashMap::new()),
+                server_side: ServerSideHandlers::default(),
+                recovery,
+            }
         })
     }
+}
 
-    /// A fresh acknowledgement id, unique within the namespace.
-    pub(crate) fn next_ack_id(&self) -> u64 {
-        self.next_ack.fetch_add(1, Ordering::Relaxed)
+impl SocketRegistry for NsInner {
+    fn core(&self) -> &Arc<NsCore> {
+        &self.core
+    }
+
+    fn forget(&self, sid: &Sid) {
+        write(&self.sockets).remove(sid);
+    }
+}
+
+impl LocalSockets for NsInner {
+    fn sockets(&self) -> RwLockReadGuard<'_, HashMap<Sid, Socket>> {
+        read(&self.sockets)
+    }
+
+    fn next_ack_id(&self) -> u64 {
+        self.core.next_ack_id()
+    }
+
+    fn dispatch_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
+        self.server_side.dispatch(data, ack);
+    }
+}
+
+impl Socket {
+    /// The namespace the socket is in.
+    pub fn namespace(&self) -> Namespace {
+        let registry: Arc<dyn Any + Send + Sync> = self.0.registry.clone();
+        match registry.downcast::<NsInner>() {
+            Ok(ns) => Namespace(ns),
+            // Sockets are only ever registered in a namespace's state (`NsInner`).
+            Err(_) => unreachable!("a socket's registry is its namespace"),
+        }
     }
 }
 
@@ -233,7 +254,7 @@ pub struct Namespace(pub(crate) Arc<NsInner>);
 impl Namespace {
     /// The namespace's name, e.g. `/admin`.
     pub fn name(&self) -> &str {
-        self.0.name.as_str()
+        self.0.core.name.as_str()
     }
 
     /// Adds a connect middleware: it sees the CONNECT payload and the handshake, may set the
@@ -286,16 +307,15 @@ impl Namespace {
         &self,
         event: &str,
         args: &T,
-    ) -> crate::Result<()> {
-        let data = server_side_data(event, args)?;
-        self.0.adapter.server_side_emit(data).await
+    ) -> Result<(), BroadcastError> {
+        let data = server_side_data(event, args).map_err(BroadcastError::Encode)?;
+        Ok(self.0.core.adapter.server_side_emit(data).await?)
     }
 
     /// Like [`server_side_emit`](Self::server_side_emit), and waits up to `timeout` for one
     /// answer per other server (the first argument each acknowledged with). When a server
-    /// did not answer in time it fails with
-    /// [`Error::AcksTimedOut`](crate::Error::AcksTimedOut), which carries the answers that
-    /// did arrive (Node's `err.responses`):
+    /// did not answer in time it fails with [`AckError::Incomplete`], which carries the
+    /// answers that did arrive (Node's `err.responses`):
     ///
     /// ```
     /// # async fn demo(ns: wsio_server::Namespace) {
@@ -303,7 +323,7 @@ impl Namespace {
     ///
     /// match ns.server_side_emit_with_ack("load", &(), Duration::from_secs(1)).await {
     ///     Ok(all) => println!("every server answered: {all:?}"),
-    ///     Err(e) if e.is_ack_timeout() => println!("only these came: {:?}", e.responses()),
+    ///     Err(e) if e.is_timeout() => println!("only these came: {:?}", e.responses()),
     ///     Err(e) => println!("failed: {e}"),
     /// }
     /// # }
@@ -313,22 +333,23 @@ impl Namespace {
         event: &str,
         args: &T,
         timeout: std::time::Duration,
-    ) -> crate::Result<Vec<Value>> {
-        let data = server_side_data(event, args)?;
+    ) -> Result<Vec<Value>, AckError> {
+        let data = server_side_data(event, args).map_err(EmitError::Encode)?;
         self.0
+            .core
             .adapter
             .server_side_emit_with_ack(data, timeout)
             .await
     }
 
     /// How many servers share this namespace, this one included.
-    pub async fn server_count(&self) -> crate::Result<usize> {
-        self.0.adapter.server_count().await
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        self.0.core.adapter.server_count().await
     }
 
     /// Every room with at least one member, on every server of the cluster.
-    pub async fn all_rooms(&self) -> crate::Result<Vec<Room>> {
-        self.0.adapter.all_rooms().await
+    pub async fn all_rooms(&self) -> Result<Vec<Room>, AdapterError> {
+        self.0.core.adapter.all_rooms().await
     }
 }
 
@@ -404,7 +425,7 @@ impl Namespaces {
 fn server_side_data<T: serde::Serialize + ?Sized>(
     event: &str,
     args: &T,
-) -> crate::Result<Vec<Value>> {
+) -> Result<Vec<Value>, event_proto::Error> {
     let mut data = vec![Value::from(event)];
     match event_proto::value::to_value(args)? {
         Value::Array(items) => data.extend(items),

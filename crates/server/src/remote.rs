@@ -1,13 +1,22 @@
 //! [`RemoteSocket`]: what an adapter reports about a socket that may live on another server,
 //! and the handshake description Socket.IO servers exchange for it.
 
+use std::any::Any;
+use std::fmt::Debug;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use event_proto::Value;
 use wsio_engine::{RequestInfo, Sid};
 
 use crate::addressing::Room;
-use crate::socket::Socket;
+
+/// A socket of this server inside a [`RemoteSocket`], its type erased: this module sits
+/// below the socket module, which gives the socket back typed
+/// ([`RemoteSocket::local`]).
+pub(crate) trait LocalHandle: Any + Debug + Send + Sync {}
+
+impl<T: Any + Debug + Send + Sync> LocalHandle for T {}
 
 /// A socket as [`fetch_sockets`](crate::BroadcastOperator::fetch_sockets) reports it: on this
 /// server ([`local`](Self::local) is `Some`) or on another server of the cluster.
@@ -23,9 +32,9 @@ pub struct RemoteSocket {
     pub handshake: Value,
     /// The rooms the socket is in, its own id included.
     pub rooms: Vec<Room>,
-    /// The socket's serializable data ([`Socket::set_data`]).
+    /// The socket's serializable data ([`Socket::set_data`](crate::Socket::set_data)).
     pub data: Value,
-    local: Option<Socket>,
+    local: Option<Arc<dyn LocalHandle>>,
 }
 
 impl RemoteSocket {
@@ -40,20 +49,23 @@ impl RemoteSocket {
         }
     }
 
-    /// The description of a socket of this server.
-    pub(crate) fn of_local(socket: Socket, rooms: Vec<Room>) -> RemoteSocket {
+    /// The description of a socket of this server, which `local` holds.
+    pub(crate) fn with_local(
+        id: Sid,
+        handshake: Value,
+        rooms: Vec<Room>,
+        data: Value,
+        local: Arc<dyn LocalHandle>,
+    ) -> RemoteSocket {
         RemoteSocket {
-            id: socket.id().clone(),
-            handshake: handshake_value(socket.handshake(), socket.auth(), socket.issued()),
-            rooms,
-            data: socket.data_value(),
-            local: Some(socket),
+            local: Some(local),
+            ..RemoteSocket::new(id, handshake, rooms, data)
         }
     }
 
-    /// The socket itself when it is connected to this server.
-    pub fn local(&self) -> Option<&Socket> {
-        self.local.as_ref()
+    /// What [`with_local`](Self::with_local) was given, when the socket is on this server.
+    pub(crate) fn local_handle(&self) -> Option<&dyn Any> {
+        self.local.as_deref().map(|local| local as &dyn Any)
     }
 }
 

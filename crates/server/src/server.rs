@@ -9,7 +9,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use tokio::net::TcpListener;
-use wsio_engine::{CloseReason, Endpoint, Engine, Handler, HttpService, Session, SessionHandler};
+use wsio_engine::{CloseReason, Endpoint, Engine, Handler, Session, SessionHandler};
 
 use crate::client::Client;
 use crate::config::Config;
@@ -188,11 +188,6 @@ impl Server {
         self.0.engine.handle(req, remote).await
     }
 
-    /// The server as a hyper service for a connection from `remote`.
-    pub fn service(&self, remote: Option<SocketAddr>) -> crate::IoService {
-        HttpService::new(self.clone(), remote)
-    }
-
     /// Serves HTTP on `listener` until `stop` resolves, then closes every session with
     /// `server shutting down`.
     pub async fn serve(
@@ -219,25 +214,29 @@ impl Server {
 
     /// Emits `event` with `args` to the server-side handlers of namespace `/` on every other
     /// server of the cluster ([`Namespace::server_side_emit`]); fails with
-    /// [`Error::UnknownNamespace`](crate::Error::UnknownNamespace) when `/` is not declared.
+    /// [`Error::UnknownNamespace`](crate::Error::UnknownNamespace) when `/` is not declared,
+    /// otherwise as that method does ([`Error::Broadcast`](crate::Error::Broadcast)).
     pub async fn server_side_emit<T: serde::Serialize + ?Sized>(
         &self,
         event: &str,
         args: &T,
     ) -> crate::Result<()> {
-        self.main_namespace()?.server_side_emit(event, args).await
+        Ok(self.main_namespace()?.server_side_emit(event, args).await?)
     }
 
-    /// [`Namespace::server_side_emit_with_ack`] on namespace `/`.
+    /// [`Namespace::server_side_emit_with_ack`] on namespace `/`; fails with
+    /// [`Error::UnknownNamespace`](crate::Error::UnknownNamespace) when `/` is not declared,
+    /// otherwise as that method does ([`Error::Ack`](crate::Error::Ack)).
     pub async fn server_side_emit_with_ack<T: serde::Serialize + ?Sized>(
         &self,
         event: &str,
         args: &T,
         timeout: std::time::Duration,
     ) -> crate::Result<Vec<event_proto::Value>> {
-        self.main_namespace()?
+        Ok(self
+            .main_namespace()?
             .server_side_emit_with_ack(event, args, timeout)
-            .await
+            .await?)
     }
 
     fn main_namespace(&self) -> crate::Result<Namespace> {

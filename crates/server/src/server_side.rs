@@ -7,7 +7,6 @@ use event_proto::Value;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use crate::error::Result;
 use crate::handler::HandlerOutput;
 use crate::sync::{read, write};
 
@@ -27,7 +26,7 @@ impl ServerSideAck {
 
     /// Answers with `args` (a tuple or sequence). The reference servers forward only the
     /// first argument to the emitter.
-    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<()> {
+    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), event_proto::Error> {
         let args = match event_proto::value::to_value(args)? {
             Value::Array(items) => items,
             Value::Null => Vec::new(),

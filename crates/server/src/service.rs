@@ -9,7 +9,9 @@
 //! engine's [`EngineService`](wsio_engine::EngineService) for bodies, upgrades and peer
 //! addresses.
 
-use crate::Server;
+use std::net::SocketAddr;
+
+use crate::server::Server;
 
 /// The server as a hyper service for one connection (whose peer address it carries), from
 /// [`Server::service`](crate::Server::service).
@@ -31,6 +33,13 @@ use crate::Server;
 /// # Ok(()) }
 /// ```
 pub type IoService = wsio_engine::HttpService<Server>;
+
+impl Server {
+    /// The server as a hyper service for a connection from `remote`.
+    pub fn service(&self, remote: Option<SocketAddr>) -> IoService {
+        wsio_engine::HttpService::new(self.clone(), remote)
+    }
+}
 
 /// The server as a tower service: every request it gets is for the Engine.IO endpoint (404
 /// outside [`Config::path`](crate::Config::path)).

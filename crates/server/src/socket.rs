@@ -14,13 +14,16 @@ use tokio::sync::oneshot;
 use wsio_engine::{CloseReason, Outgoing, RequestInfo, Session, Sid, Transport};
 
 use crate::ack::{self, AckReceiver};
+use crate::adapter::Recipient;
 use crate::addressing::{IntoRooms, Room};
-use crate::error::{Error, Result};
+use crate::error::{AckError, AdapterError, EmitError};
 use crate::handler::HandlerOutput;
-use crate::namespace::NsInner;
+use crate::ns_core::{NsCore, SocketRegistry};
 use crate::outgoing;
+use crate::prepared::{Extensions, Prepared};
 use crate::reason::DisconnectReason;
 use crate::recovery::SessionState;
+use crate::remote::{RemoteSocket, handshake_value};
 use crate::sync::{lock, read, write};
 
 type EventHandler = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
@@ -29,12 +32,14 @@ type CloseHandler = Box<dyn FnOnce(Socket, DisconnectReason) + Send>;
 
 pub(crate) struct SocketInner {
     pub(crate) id: Sid,
-    pub(crate) ns: Arc<NsInner>,
+    pub(crate) ns: Arc<NsCore>,
+    pub(crate) registry: Arc<dyn SocketRegistry>,
     session: Arc<Session>,
     client: Weak<dyn Connection>,
     auth: Value,
     pid: Option<String>,
     recovered: bool,
+    /// When the socket joined the namespace (kept across recoveries only by the client).
     issued: SystemTime,
     data: Mutex<Value>,
     handlers: RwLock<HashMap<String, EventHandler>>,
@@ -43,7 +48,7 @@ pub(crate) struct SocketInner {
     on_disconnect: Mutex<Vec<CloseHandler>>,
     acks: Mutex<HashMap<u64, oneshot::Sender<Vec<Value>>>>,
     connected: AtomicBool,
-    extensions: Mutex<crate::namespace::Extensions>,
+    extensions: Mutex<Extensions>,
 }
 
 /// One client connected to one namespace. Cheap to clone; all clones are the same socket.
@@ -73,9 +78,11 @@ impl AckSender {
 
     /// Sends the acknowledgement with `args` (a tuple or sequence; binary values become
     /// attachments).
-    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<()> {
+    pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
         let inner = &self.socket.0;
-        let encoded = JsonParser.encode_ack(&inner.ns.name, self.id, args)?;
+        let encoded = JsonParser
+            .encode_ack(&inner.ns.name, self.id, args)
+            .map_err(EmitError::Encode)?;
         self.socket.push(encoded, false)
     }
 }
@@ -111,7 +118,7 @@ impl SocketIdentity {
 
 impl Socket {
     pub(crate) fn new(
-        ns: Arc<NsInner>,
+        registry: Arc<dyn SocketRegistry>,
         session: Arc<Session>,
         client: Weak<dyn Connection>,
         auth: Value,
@@ -119,7 +126,8 @@ impl Socket {
     ) -> Self {
         Socket(Arc::new(SocketInner {
             id: identity.id,
-            ns,
+            ns: registry.core().clone(),
+            registry,
             session,
             client,
             auth,
@@ -145,11 +153,6 @@ impl Socket {
     /// The namespace name.
     pub fn ns(&self) -> &str {
         self.0.ns.name.as_str()
-    }
-
-    /// The namespace the socket is in.
-    pub fn namespace(&self) -> crate::namespace::Namespace {
-        crate::namespace::Namespace(self.0.ns.clone())
     }
 
     /// The id of the underlying Engine.IO session (shared by the client's namespaces).
@@ -194,11 +197,6 @@ impl Socket {
         self.0.pid.as_deref()
     }
 
-    /// When the socket joined the namespace (kept across recoveries only by the client).
-    pub(crate) fn issued(&self) -> SystemTime {
-        self.0.issued
-    }
-
     /// Replaces the socket's serializable data: what
     /// [`fetch_sockets`](crate::BroadcastOperator::fetch_sockets) reports to any server of a
     /// cluster, and what connection state recovery gives back (the reference's
@@ -210,7 +208,7 @@ impl Socket {
     /// let user: Option<serde_json::Value> = socket.data();
     /// # Ok(()) }
     /// ```
-    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<()> {
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), event_proto::Error> {
         let value = event_proto::value::to_value(data)?;
         *lock(&self.0.data) = value;
         Ok(())
@@ -234,7 +232,7 @@ impl Socket {
     }
 
     /// Gives the socket what its connect middlewares set.
-    pub(crate) fn apply(&self, prepared: crate::namespace::Prepared) {
+    pub(crate) fn apply(&self, prepared: Prepared) {
         if let Some(data) = prepared.data {
             *lock(&self.0.data) = data;
         }
@@ -355,25 +353,34 @@ impl Socket {
     /// Emits `event` to this socket with `args` (a tuple or sequence; `()` for none).
     ///
     /// With connection state recovery on, the event is kept for replay even when the socket
-    /// has just lost its transport (the call then returns [`Error::Closed`], and a client that
-    /// recovers the session still gets it).
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<()> {
+    /// has just lost its transport (the call then returns [`EmitError::Closed`], and a client
+    /// that recovers the session still gets it).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
         if !self.connected() && self.0.pid.is_none() {
-            return Err(Error::Closed);
+            return Err(EmitError::Closed);
         }
-        let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, None)?;
+        let encoded = JsonParser
+            .encode_event(&self.0.ns.name, event, args, None)
+            .map_err(EmitError::Encode)?;
         self.0.ns.adapter.emit_direct(self, encoded)
     }
 
     /// Emits `event` and waits up to `timeout` for the client's acknowledgement, whose
     /// arguments deserialize into `R` (e.g. `Vec<serde_json::Value>` or a tuple).
-    pub async fn emit_with_ack<T, R>(&self, event: &str, args: &T, timeout: Duration) -> Result<R>
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        args: &T,
+        timeout: Duration,
+    ) -> Result<R, AckError>
     where
         T: Serialize + ?Sized,
         R: DeserializeOwned,
     {
         let id = self.0.ns.next_ack_id();
-        let encoded = JsonParser.encode_event(&self.0.ns.name, event, args, Some(id))?;
+        let encoded = JsonParser
+            .encode_event(&self.0.ns.name, event, args, Some(id))
+            .map_err(EmitError::Encode)?;
         let rx = self.expect_ack(id);
         self.push(encoded, false)?;
         let result = ack::wait(rx, timeout).await;
@@ -383,28 +390,30 @@ impl Socket {
 
     /// Joins `rooms`: one room (`"lobby"`) or several (`["red", "blue"]`); see
     /// [`IntoRooms`].
-    pub async fn join(&self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
         self.0.ns.adapter.add_all(self.0.id.clone(), rooms).await
     }
 
     /// Leaves `rooms` (one room or several).
-    pub async fn leave(&self, rooms: impl IntoRooms) -> Result<()> {
+    pub async fn leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
         self.0.ns.adapter.del(self.0.id.clone(), rooms).await
     }
 
     /// The rooms the socket is in, its own id room included.
-    pub async fn rooms(&self) -> Result<Vec<Room>> {
+    pub async fn rooms(&self) -> Result<Vec<Room>, AdapterError> {
         self.0.ns.adapter.socket_rooms(self.0.id.clone()).await
     }
 
     /// Leaves the namespace from the server side: the client sees `io server disconnect`.
-    pub fn disconnect(&self) -> Result<()> {
+    pub fn disconnect(&self) -> Result<(), EmitError> {
         if !self.connected() {
-            return Err(Error::Closed);
+            return Err(EmitError::Closed);
         }
-        let encoded = JsonParser.encode(&Packet::disconnect(self.0.ns.name.clone()))?;
+        let encoded = JsonParser
+            .encode(&Packet::disconnect(self.0.ns.name.clone()))
+            .map_err(EmitError::Encode)?;
         let sent = self.push(encoded, false);
         self.leave_namespace(DisconnectReason::ServerNamespaceDisconnect);
         sent
@@ -429,7 +438,7 @@ impl Socket {
     }
 
     /// Queues `packet` for the socket's transport (see [`Session::push`]).
-    pub(crate) fn push(&self, packet: Encoded, volatile: bool) -> Result<()> {
+    pub(crate) fn push(&self, packet: Encoded, volatile: bool) -> Result<(), EmitError> {
         Ok(self
             .open_session()?
             .push(outgoing::single(packet), volatile)?)
@@ -442,17 +451,29 @@ impl Socket {
         item: Outgoing,
         volatile: bool,
         wakers: &mut Vec<std::task::Waker>,
-    ) -> Result<()> {
+    ) -> Result<(), EmitError> {
         Ok(self.open_session()?.push_quiet(item, volatile, wakers)?)
     }
 
     /// The session, while the socket is connected.
-    fn open_session(&self) -> Result<&Session> {
+    fn open_session(&self) -> Result<&Session, EmitError> {
         if self.connected() {
             Ok(&self.0.session)
         } else {
-            Err(Error::Closed)
+            Err(EmitError::Closed)
         }
+    }
+
+    /// The socket as [`fetch_sockets`](crate::BroadcastOperator::fetch_sockets) reports
+    /// it, in `rooms`.
+    pub(crate) fn describe(&self, rooms: Vec<Room>) -> RemoteSocket {
+        RemoteSocket::with_local(
+            self.0.id.clone(),
+            handshake_value(self.handshake(), self.auth(), self.0.issued),
+            rooms,
+            self.data_value(),
+            Arc::new(self.clone()),
+        )
     }
 
     /// Registers a pending acknowledgement.
@@ -511,7 +532,7 @@ impl Socket {
         for hook in disconnecting {
             hook(self.clone(), reason);
         }
-        write(&self.0.ns.sockets).remove(&self.0.id);
+        self.0.registry.forget(&self.0.id);
         if let Some(client) = self.0.client.upgrade() {
             client.forget(&self.0.ns.name);
         }
@@ -542,5 +563,22 @@ impl Socket {
         for hook in disconnect {
             hook(self.clone(), reason);
         }
+    }
+}
+
+impl Recipient for Socket {
+    fn id(&self) -> &Sid {
+        &self.0.id
+    }
+
+    fn send(&self, packet: Encoded) -> Result<(), EmitError> {
+        self.push(packet, false)
+    }
+}
+
+impl RemoteSocket {
+    /// The socket itself when it is connected to this server.
+    pub fn local(&self) -> Option<&Socket> {
+        self.local_handle()?.downcast_ref::<Socket>()
     }
 }

@@ -130,6 +130,6 @@ async fn a_broadcast_with_acks_that_times_out_keeps_the_answers_that_came() {
     assert!(
         answers
             .iter()
-            .any(|a| matches!(a, Err(wsio_server::Error::AckTimeout)))
+            .any(|a| matches!(a, Err(wsio_server::AckError::Timeout)))
     );
 }

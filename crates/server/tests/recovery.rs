@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use event_proto::Value;
-use wsio_server::{AckSender, Config, Error, RecoveryConfig, Server, Socket};
+use wsio_server::{AckSender, Config, EmitError, Error, RecoveryConfig, Server, Socket};
 
 fn recovering_server(recovery: RecoveryConfig) -> Server {
     let io = Server::new(Config {
@@ -66,7 +66,10 @@ async fn missed_packets_come_before_the_connect_reply() {
     eventually(|| ns.sockets().is_empty()).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     // A direct emit on the departed socket is refused now, and kept for the recovery.
-    assert!(matches!(old.emit("m", &("direct",)), Err(Error::Closed)));
+    assert!(matches!(
+        old.emit("m", &("direct",)),
+        Err(EmitError::Closed)
+    ));
     ns.to(["r"]).emit("m", &("one",)).await.unwrap();
     ns.to(["elsewhere"])
         .emit("m", &("not for us",))

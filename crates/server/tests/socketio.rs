@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::*;
 use event_proto::Value;
-use wsio_server::{AckSender, Config, DisconnectReason, Error, Server, Socket};
+use wsio_server::{AckError, AckSender, Config, DisconnectReason, Server, Socket};
 use wsio_ws::Message;
 
 #[tokio::test]
@@ -188,7 +188,7 @@ async fn emit_with_ack_times_out_and_resolves() {
                 .emit_with_ack::<_, Vec<Value>>("q", &(), Duration::from_millis(100))
                 .await;
             seen.lock().expect("lock").push(match first {
-                Err(Error::AckTimeout) => "timeout".to_owned(),
+                Err(AckError::Timeout) => "timeout".to_owned(),
                 other => format!("{other:?}"),
             });
             let second = socket

@@ -14,8 +14,8 @@ use tower::ServiceExt;
 use wsio_server::adapter::AckReceiver;
 use wsio_server::engine::Sid;
 use wsio_server::{
-    Adapter, AdapterContext, BoxFuture, BroadcastOptions, Config, LocalAdapter, RemoteSocket,
-    Result, Room, Server, Socket, SocketIoService,
+    Adapter, AdapterContext, AdapterError, BoxFuture, BroadcastOptions, Config, LocalAdapter,
+    RemoteSocket, Room, Server, Socket, SocketIoService,
 };
 
 /// Counts broadcasts, then hands everything to the local adapter.
@@ -25,19 +25,23 @@ struct Counting {
 }
 
 impl Adapter for Counting {
-    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.local.add_all(sid, rooms)
     }
-    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.local.del(sid, rooms)
     }
-    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<()>> {
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.local.del_all(sid)
     }
-    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>>> {
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         self.local.socket_rooms(sid)
     }
-    fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> BoxFuture<'_, Result<()>> {
+    fn broadcast(
+        &self,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.broadcasts.fetch_add(1, Ordering::SeqCst);
         self.local.broadcast(packet, opts)
     }
@@ -46,20 +50,35 @@ impl Adapter for Counting {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, Result<Vec<AckReceiver>>> {
+    ) -> BoxFuture<'_, Result<Vec<AckReceiver>, AdapterError>> {
         self.broadcasts.fetch_add(1, Ordering::SeqCst);
         self.local.broadcast_with_ack(packet, ack_id, opts)
     }
-    fn fetch_sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<RemoteSocket>>> {
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<RemoteSocket>, AdapterError>> {
         self.local.fetch_sockets(opts)
     }
-    fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.local.add_sockets(opts, rooms)
     }
-    fn del_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> BoxFuture<'_, Result<()>> {
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.local.del_sockets(opts, rooms)
     }
-    fn disconnect_sockets(&self, opts: BroadcastOptions, close: bool) -> BoxFuture<'_, Result<()>> {
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
         self.local.disconnect_sockets(opts, close)
     }
 }

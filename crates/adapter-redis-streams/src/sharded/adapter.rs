@@ -7,7 +7,7 @@ use event_proto::{Encoded, Value};
 use tracing::debug;
 use wsio_adapter_redis::convert::{encode_for_clients, local_options, wire_options};
 use wsio_server::adapter::{
-    AckReceiver, RemoteSocket, RestoredSession, SessionState, decode_event,
+    AckReceiver, Recipient, RemoteSocket, RestoredSession, SessionState, decode_event,
 };
 use wsio_server::engine::Sid;
 use wsio_server::{Adapter, BoxFuture, BroadcastOptions, LocalAdapter, Room};
@@ -16,7 +16,7 @@ use super::io::Shared;
 use crate::cluster::Core;
 use crate::wire::{Body, ClusterMessage, WireOptions};
 
-type ServerResult<T> = wsio_server::Result<T>;
+type AdapterResult<T> = std::result::Result<T, wsio_server::AdapterError>;
 
 /// The sharded pub/sub adapter of one namespace: local delivery through the wrapped
 /// [`LocalAdapter`], `SPUBLISH`/`SSUBSCRIBE` with the other nodes.
@@ -140,7 +140,7 @@ impl ShardedNs {
         }
     }
 
-    async fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> ServerResult<()> {
+    async fn broadcast(&self, packet: Encoded, opts: BroadcastOptions) -> AdapterResult<()> {
         if !opts.flags.local {
             let body = Body::Broadcast {
                 packet: decode_event(&packet)?,
@@ -154,7 +154,7 @@ impl ShardedNs {
 }
 
 impl Adapter for ShardedAdapter {
-    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
+    fn add_all(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             let watched = self.ns.with_channels(&rooms);
             self.ns.local().add_all(sid, rooms).await?;
@@ -163,7 +163,7 @@ impl Adapter for ShardedAdapter {
         })
     }
 
-    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, ServerResult<()>> {
+    fn del(&self, sid: Sid, rooms: Vec<Room>) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             let watched = self.ns.with_channels(&rooms);
             self.ns.local().del(sid, rooms).await?;
@@ -172,7 +172,7 @@ impl Adapter for ShardedAdapter {
         })
     }
 
-    fn del_all(&self, sid: Sid) -> BoxFuture<'_, ServerResult<()>> {
+    fn del_all(&self, sid: Sid) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             let rooms = match self.ns.shared.config.subscription_mode {
                 crate::SubscriptionMode::Static => Vec::new(),
@@ -184,7 +184,7 @@ impl Adapter for ShardedAdapter {
         })
     }
 
-    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
+    fn socket_rooms(&self, sid: Sid) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         self.ns.local().socket_rooms(sid)
     }
 
@@ -192,7 +192,7 @@ impl Adapter for ShardedAdapter {
         &self,
         packet: Encoded,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(self.ns.broadcast(packet, opts))
     }
 
@@ -201,14 +201,14 @@ impl Adapter for ShardedAdapter {
         packet: Encoded,
         ack_id: u64,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<Vec<AckReceiver>>> {
+    ) -> BoxFuture<'_, AdapterResult<Vec<AckReceiver>>> {
         Box::pin(self.ns.core.broadcast_with_ack(packet, ack_id, opts))
     }
 
     fn fetch_sockets(
         &self,
         opts: BroadcastOptions,
-    ) -> BoxFuture<'_, ServerResult<Vec<RemoteSocket>>> {
+    ) -> BoxFuture<'_, AdapterResult<Vec<RemoteSocket>>> {
         Box::pin(self.ns.core.fetch_sockets(opts))
     }
 
@@ -216,7 +216,7 @@ impl Adapter for ShardedAdapter {
         &self,
         opts: BroadcastOptions,
         rooms: Vec<Room>,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             self.ns.announce(&opts, |opts| Body::SocketsJoin {
                 opts,
@@ -233,7 +233,7 @@ impl Adapter for ShardedAdapter {
         &self,
         opts: BroadcastOptions,
         rooms: Vec<Room>,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             self.ns.announce(&opts, |opts| Body::SocketsLeave {
                 opts,
@@ -250,7 +250,7 @@ impl Adapter for ShardedAdapter {
         &self,
         opts: BroadcastOptions,
         close: bool,
-    ) -> BoxFuture<'_, ServerResult<()>> {
+    ) -> BoxFuture<'_, AdapterResult<()>> {
         Box::pin(async move {
             self.ns
                 .announce(&opts, |opts| Body::DisconnectSockets { opts, close });
@@ -259,20 +259,24 @@ impl Adapter for ShardedAdapter {
         })
     }
 
-    fn emit_direct(&self, socket: &wsio_server::Socket, packet: Encoded) -> ServerResult<()> {
+    fn emit_direct(
+        &self,
+        socket: &dyn Recipient,
+        packet: Encoded,
+    ) -> Result<(), wsio_server::EmitError> {
         self.ns.local().emit_direct(socket, packet)
     }
 
-    fn all_rooms(&self) -> BoxFuture<'_, ServerResult<Vec<Room>>> {
+    fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         // The ClusterAdapter model has no rooms request: this server's rooms, as Node's.
         self.ns.local().all_rooms()
     }
 
-    fn server_count(&self) -> BoxFuture<'_, ServerResult<usize>> {
+    fn server_count(&self) -> BoxFuture<'_, AdapterResult<usize>> {
         Box::pin(async move { Ok(self.ns.core.other_nodes().await + 1) })
     }
 
-    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, ServerResult<()>> {
+    fn server_side_emit(&self, data: Vec<Value>) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.core.server_side_emit(data);
         Box::pin(async { Ok(()) })
     }
@@ -281,11 +285,11 @@ impl Adapter for ShardedAdapter {
         &self,
         data: Vec<Value>,
         timeout: Duration,
-    ) -> BoxFuture<'_, ServerResult<Vec<Value>>> {
+    ) -> BoxFuture<'_, Result<Vec<Value>, wsio_server::AckError>> {
         Box::pin(self.ns.core.server_side_emit_with_ack(data, timeout))
     }
 
-    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, ServerResult<()>> {
+    fn persist_session(&self, session: SessionState) -> BoxFuture<'_, AdapterResult<()>> {
         self.ns.local().persist_session(session)
     }
 
@@ -293,7 +297,7 @@ impl Adapter for ShardedAdapter {
         &self,
         pid: String,
         offset: String,
-    ) -> BoxFuture<'_, ServerResult<Option<RestoredSession>>> {
+    ) -> BoxFuture<'_, AdapterResult<Option<RestoredSession>>> {
         self.ns.local().restore_session(pid, offset)
     }
 }
