@@ -146,6 +146,11 @@ pub struct ServeArgs {
     /// Off when not given.
     #[arg(long, env = "WSIO_METRICS_PATH", value_name = "PATH")]
     pub metrics_path: Option<String>,
+    /// Serve this socket.io-client browser bundle (`dist/socket.io.min.js` of the npm
+    /// package) at /socket.io.min.js for the demo page, which otherwise loads it from
+    /// jsDelivr: for networks without Internet access.
+    #[arg(long, env = "WSIO_CLIENT_JS", value_name = "FILE")]
+    pub client_js: Option<PathBuf>,
     /// Socket.IO settings an operator tunes.
     #[command(flatten)]
     pub socket_io: SocketIoArgs,
@@ -172,8 +177,8 @@ pub struct ServeArgs {
 /// The Socket.IO endpoint's settings of `wsio serve`.
 #[derive(Debug, Args)]
 pub struct SocketIoArgs {
-    /// The HTTP path of the Socket.IO endpoint (the clients' `path` option). The demo page
-    /// at / expects the default.
+    /// The HTTP path of the Socket.IO endpoint (the clients' `path` option; the demo page
+    /// follows it).
     #[arg(long, env = "WSIO_PATH", default_value = "/socket.io/", value_parser = endpoint_path)]
     pub path: String,
     /// Packets that may wait for one client's transport; when full, the client is
@@ -327,6 +332,7 @@ impl ServeArgs {
                 .then(|| Duration::from_millis(socket_io.header_read_timeout_ms)),
             recovery: self.recovery_ms.map(Duration::from_millis),
             metrics_path: self.metrics_path.clone(),
+            client_js: self.client_js.clone(),
             tls: self
                 .tls
                 .tls_cert

@@ -1,7 +1,8 @@
 //! The applications behind the `wsio` command line, as a library so that tests (and the load
 //! benchmark's cluster nodes) run them in-process.
 //!
-//! * [`serve`] and [`demo`]: `wsio serve`, the Socket.IO chat demo with its page at `/`, and
+//! * [`serve`] and [`demo`]: `wsio serve`, the Socket.IO chat demo with its page at `/` (on
+//!   socket.io-client, see [`page`]), and
 //!   with `--test-events` the interop test contract of `interop/README.md`.
 //! * [`suite`]: `wsio serve --protocol-suite`, the application the official socket.io-protocol
 //!   test suite drives.
@@ -19,7 +20,7 @@ pub mod cluster;
 pub mod demo;
 pub mod engine_echo;
 pub mod metrics;
-mod page;
+pub mod page;
 pub mod serve;
 mod shutdown;
 pub mod suite;

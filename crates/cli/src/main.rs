@@ -7,7 +7,7 @@
 //!            [--max-payload-bytes N] [--queue-capacity N] [--deflate]
 //!            [--cors-origin ORIGIN]... [--cors-credentials] [--connect-timeout-ms N]
 //!            [--upgrade-timeout-ms N] [--header-read-timeout-ms N] [--recovery-ms N]
-//!            [--metrics-path PATH] [--tls-cert PEM --tls-key PEM]
+//!            [--metrics-path PATH] [--client-js FILE] [--tls-cert PEM --tls-key PEM]
 //!            [--adapter local|redis|redis-sharded|redis-streams] [--redis URL]
 //!            [--redis-key-prefix P] [--redis-request-timeout-ms N]
 //!            [--drain-timeout-ms N]                 Socket.IO server with a chat demo

@@ -9,6 +9,7 @@
 //! is gone or [`ServeOptions::drain_timeout`] has passed.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -54,6 +55,9 @@ pub struct ServeOptions {
     /// Where the server's figures are served in the Prometheus text format, such as
     /// `/metrics`. Default `None` (not served).
     pub metrics_path: Option<String>,
+    /// The socket.io-client browser bundle (`dist/socket.io.min.js`) the demo page loads
+    /// from the server instead of jsDelivr. Default `None` (jsDelivr).
+    pub client_js: Option<PathBuf>,
     /// HTTPS and `wss://` with this certificate and key. Default `None` (plain HTTP).
     pub tls: Option<TlsFiles>,
     /// The adapter and its Redis settings. Default in memory.
@@ -86,6 +90,7 @@ impl Default for ServeOptions {
             header_read_timeout: config.header_read_timeout,
             recovery: None,
             metrics_path: None,
+            client_js: None,
             tls: None,
             cluster: ClusterOptions::default(),
             drain_timeout: DRAIN_TIMEOUT,
@@ -154,6 +159,7 @@ pub struct Prepared {
     options: ServeOptions,
     adapter: Option<AdapterFactory>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    client_js: Option<bytes::Bytes>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -178,11 +184,20 @@ pub async fn prepare(options: &ServeOptions) -> std::io::Result<Prepared> {
         }
         None => None,
     };
+    let client_js = match &options.client_js {
+        Some(file) => Some(
+            std::fs::read(file)
+                .map_err(|e| failed(format!("--client-js {}: {e}", file.display())))?
+                .into(),
+        ),
+        None => None,
+    };
     let adapter = options.cluster.connect().await.map_err(failed)?;
     Ok(Prepared {
         options: options.clone(),
         adapter,
         tls,
+        client_js,
     })
 }
 
@@ -213,7 +228,9 @@ impl Prepared {
             options,
             adapter,
             tls,
+            client_js,
         } = self;
+        let page = super::page::Page::new(&options.path, client_js);
         let readiness = Readiness::default();
         let refusing = readiness.clone();
         let io = Server::new(Config {
@@ -242,7 +259,7 @@ impl Prepared {
                         .unwrap_or_default();
                     super::page::metrics(text)
                 }
-                path => super::page::respond(path),
+                path => page.respond(path),
             });
         if let Some(tls) = tls {
             serving = serving.tls(tls);
