@@ -7,20 +7,18 @@ use std::time::{Duration, SystemTime};
 use event_proto::{Encoded, Value};
 use tokio::sync::mpsc;
 use wsio_server::adapter::{
-    AckReceiver, AttachSession, RestoredSession, SessionState, decode_event,
+    AckReceiver, AttachSession, Recipient, RestoredSession, SessionState, decode_event,
 };
 use wsio_server::engine::Sid;
 use wsio_server::{
     Adapter, AdapterContext, AdapterFactory, BoxFuture, BroadcastOptions, Config, RemoteSocket,
-    Room, Socket,
+    Room,
 };
 
 /// What the [`Adapter`] methods return; the forwarding below names no error type itself.
-type AdapterResult<T> = wsio_server::Result<T>;
+type AdapterResult<T> = Result<T, wsio_server::AdapterError>;
 /// What [`Adapter::emit_direct`] returns.
-type EmitResult = wsio_server::Result<()>;
-/// The socket [`Adapter::emit_direct`] sends to; only its id is read here.
-type Recipient = Socket;
+type EmitResult = Result<(), wsio_server::EmitError>;
 
 /// What the observed adapters tell the instrumentation, in the order it happened.
 #[derive(Debug)]
@@ -281,7 +279,7 @@ impl Adapter for Observed {
         self.inner.disconnect_sockets(opts, close)
     }
 
-    fn emit_direct(&self, socket: &Recipient, packet: Encoded) -> EmitResult {
+    fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> EmitResult {
         if let Some(sink) = self.sink()
             && *self.ns != *sink.admin_ns
             && let Ok(data) = decode_event(&packet)
@@ -312,7 +310,7 @@ impl Adapter for Observed {
         &self,
         data: Vec<Value>,
         timeout: Duration,
-    ) -> BoxFuture<'_, AdapterResult<Vec<Value>>> {
+    ) -> BoxFuture<'_, Result<Vec<Value>, wsio_server::AckError>> {
         self.inner.server_side_emit_with_ack(data, timeout)
     }
 
