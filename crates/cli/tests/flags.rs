@@ -19,6 +19,7 @@ fn environment_variables_set_the_flags() {
         .env("WSIO_CORS_CREDENTIALS", "true")
         .env("WSIO_DRAIN_TIMEOUT_MS", "1000")
         .env("WSIO_ADAPTER", "local")
+        .env("WSIO_DEFLATE", "true")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -52,7 +53,41 @@ fn environment_variables_set_the_flags() {
     );
     let other = with_origin(port, "https://c.example");
     assert!(!other.contains("access-control-allow-origin"), "{other}");
+
+    let upgrade = websocket_head(port, "/rt/");
+    assert!(upgrade.starts_with("http/1.1 101"), "{upgrade}");
+    assert!(upgrade.contains("permessage-deflate"), "{upgrade}");
     stop(child);
+
+    // Without WSIO_DEFLATE, no compression is agreed.
+    let (child, port) = binary::serve(&[]);
+    let upgrade = websocket_head(port, "/socket.io/");
+    stop(child);
+    assert!(upgrade.starts_with("http/1.1 101"), "{upgrade}");
+    assert!(!upgrade.contains("permessage-deflate"), "{upgrade}");
+}
+
+/// The head of the answer to a WebSocket handshake at `path` offering permessage-deflate,
+/// lower-cased.
+fn websocket_head(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .expect("timeout");
+    write!(
+        tcp,
+        "GET {path}?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+    )
+    .expect("request");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && tcp.read(&mut byte).is_ok_and(|n| n == 1) {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).to_lowercase()
 }
 
 /// A polling handshake sent from a browser page of `origin`; the answer, lower-cased.
