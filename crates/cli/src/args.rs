@@ -134,8 +134,12 @@ pub struct ServeArgs {
     #[arg(long, env = "WSIO_TEST_EVENTS", conflicts_with = "protocol_suite")]
     pub test_events: bool,
     /// Serve the application of the official socket.io-protocol test suite instead of the
-    /// demo.
-    #[arg(long, env = "WSIO_PROTOCOL_SUITE")]
+    /// demo (plain HTTP, one server, no page).
+    #[arg(
+        long,
+        env = "WSIO_PROTOCOL_SUITE",
+        conflicts_with_all = ["tls_cert", "adapter", "redis", "client_js"]
+    )]
     pub protocol_suite: bool,
     /// Connection state recovery: keep a disconnected socket's session (id, rooms, missed
     /// events) this many milliseconds. Off when not given.
@@ -565,6 +569,20 @@ mod tests {
         refused(&["--redis-key-prefix", ""], "--redis-key-prefix");
         refused(&["--tls-cert", "cert.pem"], "--tls-key");
         refused(&["--tls-key", "key.pem"], "--tls-cert");
+        refused(
+            &[
+                "--protocol-suite",
+                "--tls-cert",
+                "c.pem",
+                "--tls-key",
+                "k.pem",
+            ],
+            "cannot be used with",
+        );
+        refused(
+            &["--protocol-suite", "--adapter", "redis"],
+            "cannot be used with",
+        );
     }
 
     #[test]
