@@ -132,7 +132,7 @@ impl NsState {
                 packet,
                 opts,
                 request_id: None,
-            } => match encode_for_clients(&self.core.name, packet, None) {
+            } => match encode_for_clients(self.core.local.parser(), &self.core.name, packet, None) {
                 Ok(encoded) => self.deliver(encoded, &local_options(&opts), offset),
                 Err(e) => debug!(error = %e, "remote broadcast not deliverable"),
             },
@@ -340,7 +340,7 @@ impl NsState {
             return None;
         }
         packet.push(Value::from(id));
-        encode_event(&self.core.name, packet).ok()
+        encode_event(self.core.local.parser(), &self.core.name, packet).ok()
     }
 }
 

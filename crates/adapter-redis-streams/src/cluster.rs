@@ -209,7 +209,7 @@ impl Core {
         opts: WireOptions,
     ) -> AdapterResult<()> {
         let ack_id = self.local.next_ack_id();
-        let encoded = encode_for_clients(&self.name, packet, Some(ack_id))?;
+        let encoded = encode_for_clients(self.local.parser(), &self.name, packet, Some(ack_id))?;
         let timeout = opts
             .timeout_ms()
             .map_or(DEFAULT_ACK_TIMEOUT, Duration::from_millis);

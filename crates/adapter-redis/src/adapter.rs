@@ -178,7 +178,7 @@ impl NsState {
         if broadcast.uid == self.shared.uid || broadcast.packet.nsp_or_root() != self.name {
             return;
         }
-        match encode_for_clients(&self.name, broadcast.packet.data, None) {
+        match encode_for_clients(self.local.parser(), &self.name, broadcast.packet.data, None) {
             Ok(packet) => self.local.deliver(packet, &local_options(&broadcast.opts)),
             Err(e) => debug!(error = %e, "remote broadcast not deliverable"),
         }
@@ -313,7 +313,7 @@ impl NsState {
                     return Ok(());
                 }
                 let ack_id = self.local.next_ack_id();
-                let encoded = encode_for_clients(&self.name, packet.data, Some(ack_id))?;
+                let encoded = encode_for_clients(self.local.parser(), &self.name, packet.data, Some(ack_id))?;
                 let timeout = opts
                     .timeout_ms()
                     .map_or(DEFAULT_ACK_TIMEOUT, Duration::from_millis);

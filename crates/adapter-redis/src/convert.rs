@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use event_proto::socket::Packet;
-use event_proto::{Encoded, JsonParser, Parser, Value};
+use event_proto::{AnyParser, Encoded, Parser, Value};
 use wsio_server::{BroadcastFlags, BroadcastOptions};
 
 use crate::wire::WireOptions;
@@ -44,9 +44,12 @@ pub fn local_options(opts: &WireOptions) -> BroadcastOptions {
     }
 }
 
-/// An EVENT of namespace `nsp` carrying `data` (`[event, ...args]`) for the clients, with an
-/// ack id when given (a BINARY_EVENT with attachments when it holds binary data).
+/// An EVENT of namespace `nsp` carrying `data` (`[event, ...args]`) for the clients, written
+/// by the server's `parser` ([`LocalAdapter::parser`](wsio_server::LocalAdapter::parser)),
+/// with an ack id when given (with JSON, a BINARY_EVENT with attachments when it holds binary
+/// data).
 pub fn encode_for_clients(
+    parser: AnyParser,
     nsp: &str,
     data: Vec<Value>,
     ack: Option<u64>,
@@ -54,7 +57,7 @@ pub fn encode_for_clients(
     let mut packet = Packet::event(nsp, "", Vec::new());
     packet.data = Some(Value::Array(data));
     packet.id = ack;
-    JsonParser.encode(&packet)
+    parser.encode(&packet)
 }
 
 #[cfg(test)]
@@ -83,9 +86,9 @@ mod tests {
     #[test]
     fn events_with_and_without_ack_ids() {
         let data = vec![Value::from("e"), Value::from("x")];
-        let plain = encode_for_clients("/", data.clone(), None).unwrap();
+        let plain = encode_for_clients(AnyParser::Json, "/", data.clone(), None).unwrap();
         assert_eq!(plain.text(), Some(r#"2["e","x"]"#));
-        let asking = encode_for_clients("/n", data, Some(7)).unwrap();
+        let asking = encode_for_clients(AnyParser::Json, "/n", data, Some(7)).unwrap();
         assert_eq!(asking.text(), Some(r#"2/n,7["e","x"]"#));
     }
 }

@@ -79,7 +79,7 @@ async fn handle(
             tracked.insert(
                 (ns, sid),
                 Tracked {
-                    transport: socket.transport(),
+                    transport: socket.transport().as_str(),
                     data: socket.data_value(),
                     socket,
                 },
@@ -162,7 +162,7 @@ async fn poll_changes(admin: &Namespace, tracked: &mut HashMap<(Arc<str>, Sid), 
     tracked.retain(|_, watched| watched.socket.connected());
     let mut updates = Vec::new();
     for ((ns, sid), watched) in tracked.iter_mut() {
-        let transport = watched.socket.transport();
+        let transport = watched.socket.transport().as_str();
         if transport != watched.transport {
             watched.transport = transport;
             updates.push(object(vec![

@@ -77,7 +77,7 @@ pub(crate) fn describe_socket(remote: &RemoteSocket, nsp: &str, rooms: Option<&[
     let (client_id, transport) = match remote.local() {
         Some(socket) => (
             Value::from(prefix(socket.engine_id().as_str(), 12)),
-            Value::from(socket.transport()),
+            Value::from(socket.transport().as_str()),
         ),
         None => (
             admin

@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Weak};
 
+use event_proto::AnyParser;
+
 use crate::adapter::Adapter;
 use crate::local_adapter::{LocalAdapter, LocalSockets};
 use crate::recovery::RecoveryConfig;
@@ -32,6 +34,7 @@ pub struct AdapterContext {
     name: String,
     sockets: Weak<dyn LocalSockets>,
     recovery: Option<RecoveryConfig>,
+    parser: AnyParser,
 }
 
 impl AdapterContext {
@@ -39,12 +42,20 @@ impl AdapterContext {
         name: &str,
         sockets: Weak<dyn LocalSockets>,
         recovery: Option<RecoveryConfig>,
+        parser: AnyParser,
     ) -> AdapterContext {
         AdapterContext {
             name: name.to_owned(),
             sockets,
             recovery,
+            parser,
         }
+    }
+
+    /// The server's Socket.IO parser ([`Config::parser`](crate::Config::parser)): how packets
+    /// that an adapter brings from other servers must be encoded for this server's clients.
+    pub fn parser(&self) -> AnyParser {
+        self.parser
     }
 
     /// The namespace's name (`/`, `/admin`, ...).

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use event_proto::{JsonParser, Parser, Value};
+use event_proto::{Parser, Value};
 use serde::Serialize;
 
 use crate::addressing::{BroadcastOptions, IntoRooms};
@@ -77,7 +77,7 @@ impl BroadcastOperator {
         event: &str,
         args: &T,
     ) -> Result<(), BroadcastError> {
-        let encoded = JsonParser
+        let encoded = (self.ns.parser)
             .encode_event(&self.ns.name, event, args, None)
             .map_err(BroadcastError::Encode)?;
         Ok(self.ns.adapter.broadcast(encoded, self.opts).await?)
@@ -106,7 +106,7 @@ impl BroadcastOperator {
         args: &T,
     ) -> Result<Vec<Result<Vec<Value>, AckError>>, BroadcastError> {
         let id = self.ns.next_ack_id();
-        let encoded = JsonParser
+        let encoded = (self.ns.parser)
             .encode_event(&self.ns.name, event, args, Some(id))
             .map_err(BroadcastError::Encode)?;
         let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
@@ -305,9 +305,12 @@ impl Server {
     fn main_or_empty(&self) -> Arc<NsCore> {
         match self.of("/") {
             Some(ns) => ns.0.core.clone(),
-            None => NsInner::new("/", NsSetup::new(Arc::new(|_socket| {})), None, None)
-                .core
-                .clone(),
+            None => {
+                let setup = NsSetup::new(Arc::new(|_socket| {}));
+                NsInner::new("/", setup, None, None, self.config().parser)
+                    .core
+                    .clone()
+            }
         }
     }
 }

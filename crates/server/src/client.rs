@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use event_proto::socket::{Packet, PacketKind};
-use event_proto::{Decoder, JsonDecoder, JsonParser, Message, Parser, Str, Value};
+use event_proto::{AnyDecoder, AnyParser, Decoder, Message, Parser, Str, Value};
 use wsio_engine::{BoxFuture, CloseReason, Session, SessionHandler};
 
 use crate::adapter::AttachSession;
@@ -18,7 +18,8 @@ use crate::sync::lock;
 pub(crate) struct Client {
     session: Arc<Session>,
     namespaces: Weak<Namespaces>,
-    decoder: Mutex<JsonDecoder>,
+    decoder: Mutex<AnyDecoder>,
+    parser: AnyParser,
     sockets: Mutex<HashMap<Str, Socket>>,
     me: Weak<Client>,
 }
@@ -28,11 +29,13 @@ impl Client {
         session: Arc<Session>,
         namespaces: Weak<Namespaces>,
         limits: event_proto::Limits,
+        parser: AnyParser,
     ) -> Arc<Client> {
         Arc::new_cyclic(|me| Client {
             session,
             namespaces,
-            decoder: Mutex::new(JsonParser.decoder(limits)),
+            decoder: Mutex::new(parser.decoder(limits)),
+            parser,
             sockets: Mutex::new(HashMap::new()),
             me: me.clone(),
         })
@@ -43,7 +46,7 @@ impl Client {
     }
 
     fn send_packet(&self, packet: &Packet) {
-        if let Ok(encoded) = JsonParser.encode(packet) {
+        if let Ok(encoded) = self.parser.encode(packet) {
             let _ = self.session.push(outgoing::single(encoded), false);
         }
     }
@@ -189,7 +192,7 @@ impl Client {
                 for encoded in restored.missed {
                     let _ = session.push(outgoing::single(encoded), false);
                 }
-                if let Ok(reply) = JsonParser.encode(&connect_reply(&name, &socket)) {
+                if let Ok(reply) = ns.core.parser.encode(&connect_reply(&name, &socket)) {
                     let _ = session.push(outgoing::single(reply), false);
                 }
                 *lock(&attached) = Some(socket);

@@ -83,6 +83,9 @@ pub mod engine {
     pub use wsio_engine::{RequestInfo, Sid};
 }
 
+pub use event_proto::engine::Transport;
+pub use event_proto::{AnyParser, Value};
+
 pub use adapter::{
     Adapter, BroadcastFlags, BroadcastOptions, IntoRooms, RecoveryConfig, RemoteSocket,
     RestoredSession, Room, ServerSideAck, SessionState,

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, Weak};
 use std::time::Instant;
 
-use event_proto::{Encoded, Value};
+use event_proto::{AnyParser, Encoded, Value};
 use wsio_engine::{Outgoing, Sid};
 
 use crate::adapter::{AckReceiver, Adapter, AttachSession, BroadcastOptions, Recipient, Room};
@@ -25,6 +25,8 @@ pub(crate) trait LocalSockets: Send + Sync {
     fn sockets(&self) -> RwLockReadGuard<'_, HashMap<Sid, Socket>>;
     /// A fresh acknowledgement id, unique within the namespace.
     fn next_ack_id(&self) -> u64;
+    /// How the namespace's packets are written.
+    fn parser(&self) -> AnyParser;
     /// Runs the server-side handler of `data[0]` with the remaining values.
     fn dispatch_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>);
 }
@@ -107,6 +109,13 @@ impl LocalAdapter {
     /// [`broadcast_with_ack`](Adapter::broadcast_with_ack) on this adapter.
     pub fn next_ack_id(&self) -> u64 {
         self.ns.upgrade().map_or(0, |ns| ns.next_ack_id())
+    }
+
+    /// The server's Socket.IO parser ([`Config::parser`](crate::Config::parser)), with which
+    /// a cluster adapter encodes the packets it brings from other servers before
+    /// [`deliver`](Self::deliver)ing them here.
+    pub fn parser(&self) -> AnyParser {
+        self.ns.upgrade().map_or(AnyParser::Json, |ns| ns.parser())
     }
 
     /// True when this adapter keeps sessions and packets for connection state recovery.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, Weak};
 
-use event_proto::Value;
+use event_proto::{AnyParser, Value};
 use wsio_engine::{RequestInfo, Sid};
 
 use crate::adapter::Room;
@@ -193,15 +193,16 @@ impl NsInner {
         setup: Arc<NsSetup>,
         adapter: Option<&AdapterFactory>,
         recovery: Option<RecoveryConfig>,
+        parser: AnyParser,
     ) -> Arc<NsInner> {
         Arc::new_cyclic(|weak: &Weak<NsInner>| {
             let sockets: Weak<dyn LocalSockets> = weak.clone();
             let adapter = match adapter {
-                Some(factory) => factory(&AdapterContext::new(name, sockets, recovery)),
+                Some(factory) => factory(&AdapterContext::new(name, sockets, recovery, parser)),
                 None => Arc::new(LocalAdapter::new(sockets, recovery)),
             };
             NsInner {
-                core: NsCore::new(name, adapter),
+                core: NsCore::new(name, adapter, parser),
                 setup,
                 sockets: RwLock::new(HashMap::new()),
                 server_side: ServerSideHandlers::default(),
@@ -228,6 +229,10 @@ impl LocalSockets for NsInner {
 
     fn next_ack_id(&self) -> u64 {
         self.core.next_ack_id()
+    }
+
+    fn parser(&self) -> AnyParser {
+        self.core.parser
     }
 
     fn dispatch_server_side(&self, data: Vec<Value>, ack: Option<ServerSideAck>) {
@@ -354,21 +359,27 @@ impl Namespace {
 }
 
 /// The namespaces of a server: declared ones by name, and the patterns of dynamic ones,
-/// with what every new namespace gets (its adapter, the recovery settings).
+/// with what every new namespace gets (its adapter, the recovery settings, the parser).
 pub(crate) struct Namespaces {
     by_name: RwLock<HashMap<String, Namespace>>,
     dynamic: RwLock<Vec<DynamicNamespace>>,
     adapter: Option<AdapterFactory>,
     recovery: Option<RecoveryConfig>,
+    parser: AnyParser,
 }
 
 impl Namespaces {
-    pub(crate) fn new(adapter: Option<AdapterFactory>, recovery: Option<RecoveryConfig>) -> Self {
+    pub(crate) fn new(
+        adapter: Option<AdapterFactory>,
+        recovery: Option<RecoveryConfig>,
+        parser: AnyParser,
+    ) -> Self {
         Namespaces {
             by_name: RwLock::new(HashMap::new()),
             dynamic: RwLock::new(Vec::new()),
             adapter,
             recovery,
+            parser,
         }
     }
 
@@ -379,6 +390,7 @@ impl Namespaces {
             setup,
             self.adapter.as_ref(),
             self.recovery,
+            self.parser,
         ));
         write(&self.by_name).insert(name.to_owned(), ns.clone());
         ns
@@ -415,6 +427,7 @@ impl Namespaces {
                 setup,
                 self.adapter.as_ref(),
                 self.recovery,
+                self.parser,
             ))
         });
         Some(ns.0.clone())

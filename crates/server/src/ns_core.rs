@@ -8,7 +8,7 @@ use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use event_proto::Str;
+use event_proto::{AnyParser, Str};
 use wsio_engine::Sid;
 
 use crate::adapter::Adapter;
@@ -17,6 +17,8 @@ use crate::adapter::Adapter;
 pub(crate) struct NsCore {
     pub(crate) name: Str,
     pub(crate) adapter: Arc<dyn Adapter>,
+    /// How the namespace's packets are written.
+    pub(crate) parser: AnyParser,
     next_ack: AtomicU64,
 }
 
@@ -29,10 +31,11 @@ impl std::fmt::Debug for NsCore {
 }
 
 impl NsCore {
-    pub(crate) fn new(name: &str, adapter: Arc<dyn Adapter>) -> Arc<NsCore> {
+    pub(crate) fn new(name: &str, adapter: Arc<dyn Adapter>, parser: AnyParser) -> Arc<NsCore> {
         Arc::new(NsCore {
             name: Str::from(name),
             adapter,
+            parser,
             next_ack: AtomicU64::new(0),
         })
     }

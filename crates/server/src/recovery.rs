@@ -255,7 +255,7 @@ mod tests {
     use crate::event_codec::encode_event;
 
     fn event(name: &str) -> Encoded {
-        encode_event("/", vec![Value::from(name)]).unwrap()
+        encode_event(event_proto::AnyParser::Json, "/", vec![Value::from(name)]).unwrap()
     }
 
     fn to(rooms: &[&str], except: &[&str]) -> BroadcastOptions {

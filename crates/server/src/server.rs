@@ -29,11 +29,17 @@ pub(crate) struct ServerInner {
 pub struct SocketIo {
     namespaces: Weak<Namespaces>,
     limits: event_proto::Limits,
+    parser: event_proto::AnyParser,
 }
 
 impl Handler for SocketIo {
     fn on_open(&self, session: &Arc<Session>) -> Arc<dyn SessionHandler> {
-        Client::new(session.clone(), self.namespaces.clone(), self.limits)
+        Client::new(
+            session.clone(),
+            self.namespaces.clone(),
+            self.limits,
+            self.parser,
+        )
     }
 }
 
@@ -88,10 +94,12 @@ impl Server {
         let namespaces = Arc::new(Namespaces::new(
             config.adapter.clone(),
             config.connection_state_recovery,
+            config.parser,
         ));
         let socket_io = SocketIo {
             namespaces: Arc::downgrade(&namespaces),
             limits: config.limits,
+            parser: config.parser,
         };
         Server(Arc::new(ServerInner {
             engine: Engine::new(config.engine_config(), socket_io),

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use event_proto::socket::Packet;
-use event_proto::{Encoded, JsonParser, Parser, Str, Value};
+use event_proto::{Encoded, Parser, Str, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
@@ -80,7 +80,7 @@ impl AckSender {
     /// attachments).
     pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
         let inner = &self.socket.0;
-        let encoded = JsonParser
+        let encoded = (inner.ns.parser)
             .encode_ack(&inner.ns.name, self.id, args)
             .map_err(EmitError::Encode)?;
         self.socket.push(encoded, false)
@@ -160,12 +160,12 @@ impl Socket {
         self.0.session.sid()
     }
 
-    /// The current transport: `"polling"` or `"websocket"` (a polling session that is
-    /// probing a WebSocket is still `"polling"`).
-    pub fn transport(&self) -> &'static str {
+    /// The current transport (a polling session that is probing a WebSocket is still
+    /// [`Transport::Polling`](event_proto::engine::Transport::Polling)).
+    pub fn transport(&self) -> event_proto::engine::Transport {
         match self.0.session.transport() {
-            Transport::WebSocket => "websocket",
-            _ => "polling",
+            Transport::WebSocket => event_proto::engine::Transport::WebSocket,
+            _ => event_proto::engine::Transport::Polling,
         }
     }
 
@@ -359,7 +359,7 @@ impl Socket {
         if !self.connected() && self.0.pid.is_none() {
             return Err(EmitError::Closed);
         }
-        let encoded = JsonParser
+        let encoded = (self.0.ns.parser)
             .encode_event(&self.0.ns.name, event, args, None)
             .map_err(EmitError::Encode)?;
         self.0.ns.adapter.emit_direct(self, encoded)
@@ -378,7 +378,7 @@ impl Socket {
         R: DeserializeOwned,
     {
         let id = self.0.ns.next_ack_id();
-        let encoded = JsonParser
+        let encoded = (self.0.ns.parser)
             .encode_event(&self.0.ns.name, event, args, Some(id))
             .map_err(EmitError::Encode)?;
         let rx = self.expect_ack(id);
@@ -411,7 +411,7 @@ impl Socket {
         if !self.connected() {
             return Err(EmitError::Closed);
         }
-        let encoded = JsonParser
+        let encoded = (self.0.ns.parser)
             .encode(&Packet::disconnect(self.0.ns.name.clone()))
             .map_err(EmitError::Encode)?;
         let sent = self.push(encoded, false);

@@ -83,7 +83,7 @@ impl ShardedNs {
                 packet,
                 opts,
                 request_id: None,
-            } => match encode_for_clients(&self.core.name, packet, None) {
+            } => match encode_for_clients(self.core.local.parser(), &self.core.name, packet, None) {
                 // Through the local adapter's broadcast: kept for local recovery when on.
                 Ok(encoded) => {
                     let _ = self.local().broadcast(encoded, local_options(&opts)).await;

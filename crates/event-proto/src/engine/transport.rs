@@ -66,6 +66,20 @@ impl FromStr for Transport {
     }
 }
 
+/// Serializes as the protocol's name (`"polling"`, `"websocket"`), as JSON payloads and logs
+/// show a transport.
+impl serde::Serialize for Transport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl From<Transport> for crate::Value {
+    fn from(transport: Transport) -> crate::Value {
+        crate::Value::from(transport.as_str())
+    }
+}
+
 impl PartialEq<str> for Transport {
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
@@ -89,6 +103,18 @@ mod tests {
             assert_eq!(t.to_string(), t.as_str());
             assert!(t == t.as_str());
         }
+    }
+
+    #[test]
+    fn serializes_as_its_name() {
+        assert_eq!(
+            serde_json::to_string(&Transport::WebSocket).unwrap(),
+            "\"websocket\""
+        );
+        assert_eq!(
+            crate::Value::from(Transport::Polling),
+            crate::Value::from("polling")
+        );
     }
 
     #[test]
