@@ -81,7 +81,7 @@ impl App {
                 let _ = tx.send(reason);
             })
             .on_any(move |_s, event, args| {
-                let _ = events_tx.send((event.to_owned(), json_args(args)));
+                let _ = events_tx.send((event, json_args(&args)));
             })
             .connect()
             .await
@@ -102,7 +102,7 @@ impl App {
             .reconnection(no_reconnection())
             .auth(move |_| auth.clone())
             .on_any(move |_s, event, args| {
-                let _ = tx.send((event.to_owned(), json_args(args)));
+                let _ = tx.send((event, json_args(&args)));
             })
             .connect()
             .await?;

@@ -133,9 +133,10 @@ impl ClientBuilder {
     }
 
     /// Sees every event of the main namespace; see [`Socket::on_any`].
-    pub fn on_any<F>(self, handler: F) -> Self
+    pub fn on_any<F, R, M>(self, handler: F) -> Self
     where
-        F: Fn(Socket, &str, &[event_proto::Value]) + Send + Sync + 'static,
+        F: Fn(Socket, String, Vec<event_proto::Value>) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
         self.with(move |c| c.main().on_any(handler))
     }

@@ -185,7 +185,7 @@ impl Dispatch {
         };
         let socket = self.socket(packet);
         for callback in any {
-            callback(socket.clone(), name, packet.args());
+            callback(socket.clone(), name.to_owned(), packet.args().to_vec());
         }
         if let Some(handler) = handler {
             let ack = packet

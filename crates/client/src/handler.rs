@@ -54,7 +54,7 @@ where
 /// An event handler, with its argument type erased.
 pub(crate) type EventFn = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
 /// A catch-all handler: event name and raw arguments.
-pub(crate) type AnyFn = Arc<dyn Fn(Socket, &str, &[Value]) + Send + Sync>;
+pub(crate) type AnyFn = Arc<dyn Fn(Socket, String, Vec<Value>) + Send + Sync>;
 /// Runs when a namespace is joined.
 pub(crate) type ConnectFn = Arc<dyn Fn(Socket) + Send + Sync>;
 /// Runs when a namespace is left.

@@ -127,12 +127,20 @@ impl Socket {
         });
     }
 
-    /// Sees every event of the namespace (name and raw arguments), before its own handler.
-    pub fn on_any<F>(&self, handler: F)
+    /// Adds a listener that sees every event of the namespace (name and raw arguments)
+    /// before the event's own handler, like the JavaScript client's `socket.onAny`; listeners
+    /// run in the order they were added. Plain or `async`, like every handler (the same
+    /// shape as the server's `Socket::on_any`).
+    pub fn on_any<F, R, M>(&self, handler: F)
     where
-        F: Fn(Socket, &str, &[Value]) + Send + Sync + 'static,
+        F: Fn(Socket, String, Vec<Value>) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
-        self.with_callbacks(|c| c.any.push(Arc::new(handler)));
+        self.with_callbacks(|c| {
+            c.any.push(Arc::new(move |socket, event, args| {
+                handler(socket, event, args).finish();
+            }));
+        });
     }
 
     /// Runs at every join of the namespace, the first one and each after a reconnection. May

@@ -279,6 +279,12 @@ impl Namespace {
         read(&self.0.sockets).values().cloned().collect()
     }
 
+    /// The connected socket of id `id` on this server, if any (the reference's
+    /// `namespace.sockets.get(id)`).
+    pub fn socket(&self, id: &str) -> Option<Socket> {
+        read(&self.0.sockets).get(id).cloned()
+    }
+
     /// Registers the handler of server-side event `event`, emitted by the *other* servers
     /// of a cluster with [`server_side_emit`](Self::server_side_emit). The handler gets the
     /// arguments, and an answer handle when the emitter waits for acknowledgements.

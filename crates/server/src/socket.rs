@@ -27,7 +27,8 @@ use crate::remote::{RemoteSocket, handshake_value};
 use crate::sync::{lock, read, write};
 
 type EventHandler = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
-type AnyHandler = Arc<dyn Fn(&Socket, &str, &[Value]) + Send + Sync>;
+type AnyHandler = Arc<dyn Fn(Socket, String, Vec<Value>) + Send + Sync>;
+type RejectedHandler = Arc<dyn Fn(&Socket, &str, &event_proto::Error) + Send + Sync>;
 type CloseHandler = Box<dyn FnOnce(Socket, DisconnectReason) + Send>;
 
 pub(crate) struct SocketInner {
@@ -43,7 +44,8 @@ pub(crate) struct SocketInner {
     issued: SystemTime,
     data: Mutex<Value>,
     handlers: RwLock<HashMap<String, EventHandler>>,
-    any: RwLock<Option<AnyHandler>>,
+    any: RwLock<Vec<AnyHandler>>,
+    rejected: RwLock<Option<RejectedHandler>>,
     on_disconnecting: Mutex<Vec<CloseHandler>>,
     on_disconnect: Mutex<Vec<CloseHandler>>,
     acks: Mutex<HashMap<u64, oneshot::Sender<Vec<Value>>>>,
@@ -136,7 +138,8 @@ impl Socket {
             issued: SystemTime::now(),
             data: Mutex::new(identity.data),
             handlers: RwLock::new(HashMap::new()),
-            any: RwLock::new(None),
+            any: RwLock::new(Vec::new()),
+            rejected: RwLock::new(None),
             on_disconnecting: Mutex::new(Vec::new()),
             on_disconnect: Mutex::new(Vec::new()),
             acks: Mutex::new(HashMap::new()),
@@ -212,6 +215,65 @@ impl Socket {
         let value = event_proto::value::to_value(data)?;
         *lock(&self.0.data) = value;
         Ok(())
+    }
+
+    /// Changes the socket's data in place: `update` gets it deserialized as `T` (or
+    /// `T::default()` while no data was set, or it is `null`) and what it leaves is stored
+    /// back, under the data's lock, so concurrent handlers never lose each other's updates
+    /// (unlike a [`data`](Self::data) then [`set_data`](Self::set_data) pair). Returns what
+    /// `update` returns; fails, leaving the data as it was, when the data does not fit `T`
+    /// or the result does not serialize. The data becomes `T`'s serialization: fields `T`
+    /// does not know are dropped (see [`update_data_value`](Self::update_data_value) to edit
+    /// one field of untyped data).
+    ///
+    /// ```
+    /// # fn demo(socket: wsio_server::Socket) -> Result<(), event_proto::Error> {
+    /// #[derive(Default, serde::Serialize, serde::Deserialize)]
+    /// struct Player {
+    ///     name: String,
+    ///     score: u32,
+    /// }
+    ///
+    /// let score = socket.update_data(|player: &mut Player| {
+    ///     player.score += 1;
+    ///     player.score
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn update_data<T, R>(
+        &self,
+        update: impl FnOnce(&mut T) -> R,
+    ) -> Result<R, event_proto::Error>
+    where
+        T: DeserializeOwned + Serialize + Default,
+    {
+        let mut data = lock(&self.0.data);
+        let unset = data.is_null() || data.as_object().is_some_and(<[_]>::is_empty);
+        let mut typed: T = if unset {
+            T::default()
+        } else {
+            event_proto::value::from_value(data.clone())?
+        };
+        let out = update(&mut typed);
+        *data = event_proto::value::to_value(&typed)?;
+        Ok(out)
+    }
+
+    /// Changes the socket's data as a [`Value`] in place, under its lock: a field-level edit
+    /// (`data.set("score", 4)`) that concurrent handlers cannot interleave with.
+    ///
+    /// ```
+    /// # fn demo(socket: wsio_server::Socket) {
+    /// use wsio_server::Value;
+    ///
+    /// socket.update_data_value(|data| {
+    ///     let visits = data.get("visits").and_then(Value::as_u64).unwrap_or(0);
+    ///     data.set("visits", visits + 1);
+    /// });
+    /// # }
+    /// ```
+    pub fn update_data_value<R>(&self, update: impl FnOnce(&mut Value) -> R) -> R {
+        update(&mut lock(&self.0.data))
     }
 
     /// The socket's data deserialized as `T`; `None` when it does not fit.
@@ -307,24 +369,75 @@ impl Socket {
             Arc::new(
                 move |socket, packet: &Packet, ack| match packet.deserialize_args::<T>() {
                     Ok(args) => handler(socket, args, ack).finish(),
-                    Err(e) => tracing::debug!(
-                        ns = %packet.ns,
-                        event = packet.event_name().unwrap_or_default(),
-                        error = %e,
-                        "event arguments do not fit the handler's type: event dropped"
-                    ),
+                    Err(e) => socket.rejected(packet, &e),
                 },
             );
         write(&self.0.handlers).insert(event.to_owned(), erased);
     }
 
-    /// Registers a handler that sees every incoming event (name and raw arguments) before
-    /// its own handler runs.
-    pub fn on_any<F>(&self, handler: F)
+    /// Adds a listener that sees every incoming event (its name and raw arguments) before
+    /// the event's own handler runs, like the reference's `socket.onAny`; listeners run in
+    /// the order they were added, and adding one keeps the others. Plain or `async`, like
+    /// every handler ([`HandlerOutput`]). Each listener gets its own copy of the arguments
+    /// (binary values shared, not copied).
+    ///
+    /// ```
+    /// # fn demo(socket: wsio_server::Socket) {
+    /// socket.on_any(|socket, event, args| {
+    ///     tracing::info!(socket = %socket.id(), %event, args = args.len(), "event");
+    /// });
+    /// # }
+    /// ```
+    pub fn on_any<F, R, M>(&self, handler: F)
     where
-        F: Fn(&Socket, &str, &[Value]) + Send + Sync + 'static,
+        F: Fn(Socket, String, Vec<Value>) -> R + Send + Sync + 'static,
+        R: HandlerOutput<M>,
     {
-        *write(&self.0.any) = Some(Arc::new(handler));
+        write(&self.0.any).push(Arc::new(move |socket, event, args| {
+            handler(socket, event, args).finish();
+        }));
+    }
+
+    /// Removes every listener added with [`on_any`](Self::on_any) (the reference's
+    /// `socket.offAny()`).
+    pub fn off_any(&self) {
+        write(&self.0.any).clear();
+    }
+
+    /// Runs `handler` for each event dropped because its arguments did not deserialize into
+    /// the type its [`on`](Self::on) handler takes, with the event's name and the error,
+    /// replacing an earlier one. Without one, such events are logged with `tracing` at debug
+    /// level and dropped; either way the event's handler does not run and its ack is not
+    /// sent.
+    ///
+    /// ```
+    /// # fn demo(socket: wsio_server::Socket) {
+    /// socket.on("move", |_socket, (x, y): (i32, i32), _ack| { let _ = (x, y); });
+    /// socket.on_rejected_event(|socket, event, error| {
+    ///     let _ = socket.emit("bad-request", &(event, error.to_string()));
+    /// });
+    /// # }
+    /// ```
+    pub fn on_rejected_event<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, &str, &event_proto::Error) + Send + Sync + 'static,
+    {
+        *write(&self.0.rejected) = Some(Arc::new(handler));
+    }
+
+    /// An event whose arguments did not fit its handler: to the rejected-event hook, or the log.
+    fn rejected(&self, packet: &Packet, error: &event_proto::Error) {
+        let event = packet.event_name().unwrap_or_default();
+        tracing::debug!(
+            ns = %packet.ns,
+            event,
+            error = %error,
+            "event arguments do not fit the handler's type: event dropped"
+        );
+        let hook = read(&self.0.rejected).clone();
+        if let Some(hook) = hook {
+            hook(self, event, error);
+        }
     }
 
     /// Runs `handler` when the socket is leaving, while its rooms are still known. It may be
@@ -503,9 +616,9 @@ impl Socket {
         let Some(name) = packet.event_name() else {
             return;
         };
-        let any = read(&self.0.any).clone();
-        if let Some(any) = any {
-            any(self, name, packet.args());
+        let listeners = read(&self.0.any).clone();
+        for listener in listeners {
+            listener(self.clone(), name.to_owned(), packet.args().to_vec());
         }
         let handler = read(&self.0.handlers).get(name).cloned();
         if let Some(handler) = handler {
@@ -558,7 +671,8 @@ impl Socket {
         }
         lock(&self.0.acks).clear();
         write(&self.0.handlers).clear();
-        *write(&self.0.any) = None;
+        write(&self.0.any).clear();
+        *write(&self.0.rejected) = None;
         let disconnect = std::mem::take(&mut *lock(&self.0.on_disconnect));
         for hook in disconnect {
             hook(self.clone(), reason);

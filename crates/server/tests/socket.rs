@@ -1,12 +1,14 @@
-//! Sockets: events whose arguments do not fit the handler's type.
+//! Sockets: events whose arguments do not fit the handler's type, catch-all listeners, data
+//! updates, and finding a socket by id.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use common::{next_text, start, ws_joined};
-use wsio_server::{Config, Server, Socket};
+use wsio_server::{Config, Server, Socket, Value};
 
 /// Appends what it is given to a shared buffer.
 struct Appender(Arc<Mutex<Vec<u8>>>);
@@ -51,4 +53,144 @@ async fn arguments_that_do_not_fit_are_logged_at_debug_and_the_event_dropped() {
         "{text}"
     );
     assert!(text.contains("event=\"double\""), "{text}");
+}
+
+#[tokio::test]
+async fn a_rejected_event_reaches_its_hook_with_the_name_and_the_error() {
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| {
+        socket.on("double", |socket: Socket, (n,): (u32,), _ack| {
+            let _ = socket.emit("doubled", &(n * 2,));
+        });
+        socket.on_rejected_event(|socket, event, error| {
+            let _ = socket.emit("rejected", &(event, error.to_string().is_empty()));
+        });
+    });
+    let addr = start(&io).await;
+    let (mut ws, _) = ws_joined(addr).await;
+    ws.send(r#"421["double","two"]"#).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, r#"42["rejected","double",false]"#);
+    ws.send(r#"42["double",2]"#).await.unwrap();
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"42["doubled",4]"#,
+        "no ack for the dropped one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_all_listeners_add_up_run_in_order_may_be_async_and_can_be_removed() {
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| {
+        socket.on_any(|socket, event, args| {
+            let _ = socket.emit("first", &(event, args.len()));
+        });
+        socket.on_any(|socket, event, _args| async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = socket.emit("later", &(event,));
+        });
+        socket.on("ping", |socket: Socket, (): (), _ack| {
+            let _ = socket.emit("pong", &());
+        });
+        socket.on("quiet", |socket: Socket, (): (), _ack| {
+            socket.off_any();
+            let _ = socket.emit("quieted", &());
+        });
+    });
+    let addr = start(&io).await;
+    let (mut ws, _) = ws_joined(addr).await;
+    ws.send(r#"42["unhandled",1,2]"#).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, r#"42["first","unhandled",2]"#);
+    assert_eq!(next_text(&mut ws).await, r#"42["later","unhandled"]"#);
+    ws.send(r#"42["ping"]"#).await.unwrap();
+    // The synchronous listener, then the event's handler; the async one after its await.
+    assert_eq!(next_text(&mut ws).await, r#"42["first","ping",0]"#);
+    assert_eq!(next_text(&mut ws).await, r#"42["pong"]"#);
+    assert_eq!(next_text(&mut ws).await, r#"42["later","ping"]"#);
+    ws.send(r#"42["quiet"]"#).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, r#"42["first","quiet",0]"#);
+    assert_eq!(next_text(&mut ws).await, r#"42["quieted"]"#);
+    assert_eq!(next_text(&mut ws).await, r#"42["later","quiet"]"#);
+    ws.send(r#"42["ping"]"#).await.unwrap();
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"42["pong"]"#,
+        "no listener left"
+    );
+}
+
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Counter {
+    hits: u32,
+    /// Written by `update_data_value`; kept by the typed updates since `Counter` knows it.
+    #[serde(default)]
+    seen: u64,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_updates_from_concurrent_handlers_are_never_lost() {
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| {
+        socket.on("hit", |socket: Socket, (): (), _ack| async move {
+            // Every handler runs on the runtime's threads at once: a read-then-write
+            // would lose increments here.
+            tokio::task::yield_now().await;
+            socket.update_data(|c: &mut Counter| c.hits += 1).unwrap();
+            socket.update_data_value(|data| {
+                let n = data.get("seen").and_then(Value::as_u64).unwrap_or(0);
+                data.set("seen", n + 1);
+            });
+        });
+        socket.on("count", |socket: Socket, (): (), _ack| async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let data = socket.data_value();
+            let hits = data.get("hits").and_then(Value::as_u64);
+            let seen = data.get("seen").and_then(Value::as_u64);
+            let _ = socket.emit("count", &(hits, seen));
+        });
+    });
+    let addr = start(&io).await;
+    let (mut ws, _) = ws_joined(addr).await;
+    for _ in 0..500 {
+        ws.send(r#"42["hit"]"#).await.unwrap();
+    }
+    ws.send(r#"42["count"]"#).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, r#"42["count",500,500]"#);
+}
+
+#[tokio::test]
+async fn data_that_does_not_fit_the_type_is_an_error_and_left_as_it_was() {
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| {
+        socket
+            .set_data(&serde_json::json!({"hits": "many"}))
+            .unwrap();
+        let refused = socket.update_data(|c: &mut Counter| c.hits += 1).is_err();
+        let _ = socket.emit("refused", &(refused, socket.data_value()));
+    });
+    let addr = start(&io).await;
+    let (mut ws, _) = ws_joined(addr).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"42["refused",true,{"hits":"many"}]"#
+    );
+}
+
+#[tokio::test]
+async fn a_namespace_finds_its_sockets_by_id() {
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| {
+        let found = socket
+            .namespace()
+            .socket(socket.id().as_str())
+            .map(|s| s.id().clone());
+        let none = socket.namespace().socket("nobody").is_none();
+        let _ = socket.emit("found", &(found.map(|id| id.to_string()), none));
+    });
+    let addr = start(&io).await;
+    let (mut ws, sid) = ws_joined(addr).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        format!(r#"42["found","{sid}",true]"#)
+    );
 }
