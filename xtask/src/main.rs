@@ -69,7 +69,8 @@ fn main() -> ExitCode {
 ///
 /// Then the conformance gates: the Autobahn TestSuite without its compression cases, both
 /// directions (`cargo xtask autobahn` runs them all), then headless Chromium against
-/// `wsio echo` (`cargo xtask browser`) and the Admin UI (`cargo xtask admin-ui`), and a
+/// `wsio echo` (`cargo xtask browser`) and the Admin UI (`cargo xtask admin-ui`), the
+/// interoperability suites against `wsio serve` with each parser (`cargo xtask interop`), and a
 /// one-minute smoke run of `cargo xtask bench-load --quick`. `--unit` stops after `cargo test`; other arguments are passed to `cargo test`.
 fn test(extra: &[String]) -> Result<(), String> {
     let unit_only = extra.iter().any(|a| a == "--unit");
@@ -87,6 +88,14 @@ fn test(extra: &[String]) -> Result<(), String> {
         // python-socketio decode what it writes.
         interop_setup::npm_ci(&cmd::root().join("interop/msgpack"))?;
         workspace_tests.env("WSIO_MSGPACK_PYTHON", interop_setup::python_venv()?);
+        // wsio-client's tests against Node's socket.io, the command line's TLS test with
+        // socket.io-client and its demo page test in Chromium: installed before the
+        // workspace tests, which otherwise skip them.
+        interop_setup::npm_ci(&cmd::root().join("interop/reference"))?;
+        interop_setup::npm_ci(&cmd::root().join("interop/js"))?;
+        if let Err(reason) = browser::ensure_chromium() {
+            eprintln!("xtask: no Chromium for the workspace tests ({reason}); they skip it");
+        }
     }
     let redis_server = redis::Server::start(&redis_binary)?;
     cmd::run(
@@ -106,6 +115,12 @@ fn test(extra: &[String]) -> Result<(), String> {
     browser::run(&[])?;
     admin_ui::run(&[])?;
     interop::run(&["--against".to_owned(), "wsio".to_owned()])?;
+    interop::run(&[
+        "--against".to_owned(),
+        "wsio".to_owned(),
+        "--parser".to_owned(),
+        "msgpack".to_owned(),
+    ])?;
     // A smoke run of the load benchmark, so that its harness keeps working; no figure is judged.
     bench_load::run(&["--quick".to_owned(), "--no-write".to_owned()])?;
     redis_cluster::run(&[])

@@ -193,6 +193,16 @@ pub struct SocketIoArgs {
     /// about 300 KiB of memory per compressing connection. Off by default.
     #[arg(long, env = "WSIO_DEFLATE")]
     pub deflate: bool,
+    /// The Socket.IO packet parser: `json` (what every client speaks by default) or
+    /// `msgpack` (for clients built with `socket.io-msgpack-parser` or python-socketio's
+    /// `serializer='msgpack'`; every client must then use it).
+    #[arg(
+        long,
+        env = "WSIO_PARSER",
+        default_value = "json",
+        value_name = "json|msgpack"
+    )]
+    pub parser: wsio_server::AnyParser,
     /// An origin browsers may reach the server from, such as `https://app.example.com`;
     /// repeat the flag or separate origins with commas. Default: every origin (the request's
     /// Origin is echoed back).
@@ -326,6 +336,7 @@ impl ServeArgs {
             path: socket_io.path.clone(),
             queue_capacity: socket_io.queue_capacity,
             deflate: socket_io.deflate,
+            parser: socket_io.parser,
             cors: Cors {
                 origins: socket_io.cors_origins.clone(),
                 credentials: socket_io.cors_credentials,
@@ -466,6 +477,8 @@ mod tests {
             "--queue-capacity",
             "64",
             "--deflate",
+            "--parser",
+            "msgpack",
             "--cors-origin",
             "https://a.example,https://b.example:8443",
             "--cors-origin",
@@ -498,6 +511,7 @@ mod tests {
         assert_eq!(options.path, "/rt/");
         assert_eq!(options.queue_capacity, 64);
         assert!(options.deflate);
+        assert_eq!(options.parser, wsio_server::AnyParser::MsgPack);
         assert_eq!(
             options.cors,
             Cors {
@@ -533,6 +547,7 @@ mod tests {
         assert_eq!(config.path, "/rt/");
         assert_eq!(config.queue_capacity, 64);
         assert!(config.deflate.is_some());
+        assert_eq!(config.parser, wsio_server::AnyParser::MsgPack);
         assert_eq!(config.cors, Some(options.cors.clone()));
         assert_eq!(config.connect_timeout, Duration::from_secs(5));
         assert_eq!(config.upgrade_timeout, Duration::from_secs(3));
@@ -560,6 +575,7 @@ mod tests {
         refused(&["--connect-timeout-ms", "0"], "--connect-timeout-ms");
         refused(&["--drain-timeout-ms", "soon"], "soon");
         refused(&["--adapter", "kafka"], "kafka");
+        refused(&["--parser", "cbor"], "known: json, msgpack");
         refused(&["--adapter", "redis"], "--redis <URL>");
         refused(&["--adapter", "redis-sharded"], "--redis <URL>");
         refused(

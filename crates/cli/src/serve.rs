@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use wsio_engine::{Endpoint, ServeConfig};
-use wsio_server::{AdapterFactory, Config, Cors, RecoveryConfig, Server};
+use wsio_server::{AdapterFactory, AnyParser, Config, Cors, RecoveryConfig, Server};
 
 use crate::cluster::ClusterOptions;
 use crate::tls::{CertStore, TlsFiles};
@@ -40,6 +40,8 @@ pub struct ServeOptions {
     pub queue_capacity: usize,
     /// permessage-deflate on WebSocket transports. Default off.
     pub deflate: bool,
+    /// The Socket.IO parser. Default JSON.
+    pub parser: AnyParser,
     /// Which origins browsers may reach the server from, and with which credentials.
     /// Default every origin, without credentials.
     pub cors: Cors,
@@ -84,6 +86,7 @@ impl Default for ServeOptions {
             max_payload: None,
             queue_capacity: config.queue_capacity,
             deflate: false,
+            parser: AnyParser::Json,
             cors: Cors::any(),
             connect_timeout: config.connect_timeout,
             upgrade_timeout: config.upgrade_timeout,
@@ -113,6 +116,7 @@ pub fn config(options: &ServeOptions) -> Config {
         ping_timeout: options.ping_timeout,
         queue_capacity: options.queue_capacity,
         deflate: options.deflate.then(ws_handshake::DeflatePolicy::default),
+        parser: options.parser,
         cors: Some(options.cors.clone()),
         connect_timeout: options.connect_timeout,
         upgrade_timeout: options.upgrade_timeout,

@@ -52,7 +52,8 @@ pub struct Config {
     /// broadcast costs one shared reference, not a copy of its bytes.
     pub queue_capacity: usize,
     /// Bounds on Socket.IO binary attachments (count and total size per packet). Default
-    /// [`event_proto::Limits::default`]: 10 attachments, 1,000,000 bytes.
+    /// [`event_proto::Limits::default`]: 10 attachments, 1,000,000 bytes. Its `max_payload`
+    /// is not used: one packet's message is bounded by [`max_payload`](Self::max_payload).
     pub limits: event_proto::Limits,
     /// permessage-deflate on WebSocket transports. Default `None`
     /// ([`EngineConfig::deflate`]).

@@ -98,7 +98,12 @@ impl Server {
         ));
         let socket_io = SocketIo {
             namespaces: Arc::downgrade(&namespaces),
-            limits: config.limits,
+            // A packet is one Engine.IO message, which the engine already bounds by
+            // `max_payload`: the parser takes the same bound for what it reads in one message.
+            limits: event_proto::Limits {
+                max_payload: config.max_payload,
+                ..config.limits
+            },
             parser: config.parser,
         };
         Server(Arc::new(ServerInner {

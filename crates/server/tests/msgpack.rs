@@ -37,8 +37,13 @@ fn msgpack_server() -> Server {
     io
 }
 
+/// The test client's decoder: it trusts the server under test with any size.
 fn decoder() -> MsgPackDecoder {
-    MsgPackParser.decoder(Limits::default())
+    MsgPackParser.decoder(Limits {
+        max_payload: usize::MAX,
+        max_attachments: usize::MAX,
+        max_attachment_bytes: usize::MAX,
+    })
 }
 
 /// The next Socket.IO packet on `ws`: a binary message, never text.
@@ -108,6 +113,25 @@ async fn websocket_events_acks_and_broadcasts_with_inline_binary() {
     }
     let done = next_packet(&mut a).await;
     assert_eq!((done.kind, done.id), (PacketKind::Ack, Some(6)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_may_be_as_large_as_max_payload() {
+    let io = Server::new(Config {
+        parser: AnyParser::MsgPack,
+        max_payload: 4 * 1024 * 1024,
+        ..Config::default()
+    });
+    io.ns("/", |socket: Socket| on_echo(&socket));
+    let addr = start(&io).await;
+    let mut ws = joined_ws(addr).await;
+    let text = Value::from("x".repeat(2 * 1024 * 1024));
+    send(&mut ws, &event("echo", vec![text.clone()], None)).await;
+    let echoed = next_packet(&mut ws).await;
+    assert_eq!(
+        echoed.data,
+        Some(Value::Array(vec![Value::from("echo"), text]))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
