@@ -134,47 +134,8 @@ struct Keepalive {
 /// closing → closed) with its timeout, and sends keepalive pings with a deadline for the
 /// answer.
 ///
-/// A client's masked text frame, received by a server, then closed:
-///
-/// ```
-/// use std::time::Instant;
-/// use bytes::BytesMut;
-/// use ws_frame::{
-///     CloseCode, CloseFrame, Connection, ConnectionConfig, Event, Frame, FrameDecoder,
-///     FrameEncoder, Message, OpCode, Role, State,
-/// };
-///
-/// let mut server = Connection::new(Role::Server, &ConnectionConfig::default());
-///
-/// // The client's masked text frame arrives, in two reads.
-/// let wire = FrameEncoder::new(Role::Client).encode_to_bytes(&Frame::text("Hello"));
-/// server.receive_data(&wire[..3]);
-/// assert!(server.next_event().is_none());
-/// server.receive_data(&wire[3..]);
-/// match server.next_event() {
-///     Some(Event::Message(Message::Text(text))) => assert_eq!(text.as_str(), "Hello"),
-///     other => panic!("{other:?}"),
-/// }
-///
-/// // The server closes: its close frame is queued, and a deadline starts.
-/// server.send(Message::Close(Some(CloseFrame::new(CloseCode::NORMAL, "bye"))))?;
-/// assert_eq!(server.state(), State::CloseSent);
-/// let now = Instant::now();
-/// assert!(server.next_deadline(now).is_some());
-/// let mut out = BytesMut::from(&server.data_to_send()[..]);
-/// let sent = FrameDecoder::new(Role::Client).decode(&mut out)?.expect("a close frame");
-/// assert_eq!(sent.opcode, OpCode::Close);
-///
-/// // The client answers; the handshake is complete: shut the transport down.
-/// let answer = Frame::close(Some(&CloseFrame::new(CloseCode::NORMAL, "")));
-/// server.receive_data(&FrameEncoder::new(Role::Client).encode_to_bytes(&answer));
-/// assert!(matches!(server.next_event(), Some(Event::Message(Message::Close(_)))));
-/// assert_eq!(server.state(), State::Closing);
-/// assert!(server.data_to_send().is_empty());
-/// server.transport_closed();
-/// assert_eq!(server.state(), State::Closed);
-/// # Ok::<(), ws_frame::Error>(())
-/// ```
+/// The [crate documentation](crate) drives one by hand: a client's text frame in, the message
+/// out, then the closing handshake.
 pub struct Connection {
     role: Role,
     state: State,

@@ -1,9 +1,17 @@
-//! Sans-I/O WebSocket frames (RFC 6455): the header codec, masking, message assembly and
-//! close codes, with a seam for per-message extensions (RFC 7692).
+//! Sans-I/O WebSocket frames and connections (RFC 6455): the header codec, masking, message
+//! assembly, close codes and the connection state machine, with a seam for per-message
+//! extensions (RFC 7692).
 //!
 //! Nothing here does I/O, reads a clock or spawns: bytes go in, frames and messages come out,
 //! and frames go in, bytes come out. An async layer (or a test) drives it.
 //!
+//! * [`Connection`] is the protocol of one open connection as a state machine: bytes and
+//!   messages in; [`Event`]s, bytes to send and the next deadline out; the time passed in. It
+//!   answers pings and close frames, fails the connection with the right close code, runs the
+//!   closing handshake ([`State`]) with its timeout and sends keepalive pings. A driver reads,
+//!   writes and sleeps for it (`wsio-ws` on tokio; an HTTP/2 stream could run the same one).
+//! * [`Outgoing`] is its queue of encoded frames, large payloads kept uncopied for vectored
+//!   writes.
 //! * [`FrameDecoder`] turns a read buffer into [`Frame`]s, checking the rules of RFC 6455 §5
 //!   for its [`Role`]; payloads are zero-copy splits of the buffer, unmasked in place.
 //! * [`MessageAssembler`] turns frames into [`Message`]s: fragments joined, UTF-8 checked
@@ -29,6 +37,49 @@
 //! let mut assembler = MessageAssembler::default();
 //! let frame = decoder.decode(&mut wire)?.expect("a whole frame");
 //! assert_eq!(assembler.push(frame)?, Some(Message::Text("Hello".into())));
+//! # Ok::<(), ws_frame::Error>(())
+//! ```
+//!
+//! A [`Connection`] driven by hand: a server receives a client's masked text frame, then
+//! closes.
+//!
+//! ```
+//! use std::time::Instant;
+//! use bytes::BytesMut;
+//! use ws_frame::{
+//!     CloseCode, CloseFrame, Connection, ConnectionConfig, Event, Frame, FrameDecoder,
+//!     FrameEncoder, Message, OpCode, Role, State,
+//! };
+//!
+//! let mut server = Connection::new(Role::Server, &ConnectionConfig::default());
+//!
+//! // The client's masked text frame arrives, in two reads.
+//! let wire = FrameEncoder::new(Role::Client).encode_to_bytes(&Frame::text("Hello"));
+//! server.receive_data(&wire[..3]);
+//! assert!(server.next_event().is_none());
+//! server.receive_data(&wire[3..]);
+//! match server.next_event() {
+//!     Some(Event::Message(Message::Text(text))) => assert_eq!(text.as_str(), "Hello"),
+//!     other => panic!("{other:?}"),
+//! }
+//!
+//! // The server closes: its close frame is queued, and a deadline starts.
+//! server.send(Message::Close(Some(CloseFrame::new(CloseCode::NORMAL, "bye"))))?;
+//! assert_eq!(server.state(), State::CloseSent);
+//! let now = Instant::now();
+//! assert!(server.next_deadline(now).is_some());
+//! let mut out = BytesMut::from(&server.data_to_send()[..]);
+//! let sent = FrameDecoder::new(Role::Client).decode(&mut out)?.expect("a close frame");
+//! assert_eq!(sent.opcode, OpCode::Close);
+//!
+//! // The client answers; the handshake is complete: shut the transport down.
+//! let answer = Frame::close(Some(&CloseFrame::new(CloseCode::NORMAL, "")));
+//! server.receive_data(&FrameEncoder::new(Role::Client).encode_to_bytes(&answer));
+//! assert!(matches!(server.next_event(), Some(Event::Message(Message::Close(_)))));
+//! assert_eq!(server.state(), State::Closing);
+//! assert!(server.data_to_send().is_empty());
+//! server.transport_closed();
+//! assert_eq!(server.state(), State::Closed);
 //! # Ok::<(), ws_frame::Error>(())
 //! ```
 

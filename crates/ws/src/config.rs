@@ -36,7 +36,11 @@ pub struct Config {
     /// mean fewer system calls for big messages; the buffer is released when the connection is
     /// idle, so this costs nothing between messages.
     pub read_chunk: usize,
-    /// How long [`WebSocket::close`](crate::WebSocket::close) waits for the peer's close frame.
+    /// How long the closing handshake may take once our close frame is queued, until the
+    /// transport is shut down: how long [`WebSocket::close`](crate::WebSocket::close) waits for
+    /// the peer's close frame, and how long a connection that echoed the peer's close or failed
+    /// for a protocol error may take to write it. Counted while receiving (`recv`, `close`);
+    /// when it passes, receiving ends with [`Error::CloseTimeout`](crate::Error::CloseTimeout).
     /// Default 5 s.
     pub close_timeout: Duration,
     /// Send a ping after this long without hearing from the peer, and give up on the

@@ -7,25 +7,11 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncWrite};
-use ws_frame::{CloseCode, CloseFrame, Frame, Message, Role};
+use tokio::time::{Instant, Sleep};
+use ws_frame::{CloseCode, CloseFrame, Connection, ConnectionConfig, Event, Message, Role, State};
 
-use crate::inbound::{Inbound, Received};
-use crate::keepalive::{KeepAlive, Tick};
-use crate::outbound::Outbound;
+use crate::outbound;
 use crate::{Config, Error, ExtensionPair};
-
-/// Where the closing handshake stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum State {
-    /// Messages flow both ways.
-    Open,
-    /// We sent a close frame and wait for the peer's.
-    CloseSent,
-    /// Both close frames are out (or the connection failed): flush, shut down, end.
-    Closing,
-    /// The transport is shut down; nothing more comes.
-    Closed,
-}
 
 /// An open WebSocket connection: receive with [`recv`](WebSocket::recv) (or as a
 /// [`Stream`]), send with [`send`](WebSocket::send) (or as a [`Sink`]).
@@ -44,12 +30,11 @@ pub(crate) enum State {
 ///   lock for the caller to hold.
 pub struct WebSocket<S> {
     pub(crate) io: S,
-    pub(crate) role: Role,
     pub(crate) config: Config,
-    pub(crate) inbound: Inbound,
-    pub(crate) outbound: Outbound,
-    pub(crate) state: State,
-    keepalive: Option<KeepAlive>,
+    /// The protocol: close handshake, automatic answers, keepalive, limits.
+    pub(crate) conn: Connection,
+    /// Sleeps until the machine's next deadline; made on the first one.
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> WebSocket<S>
@@ -67,40 +52,39 @@ where
         leftover: BytesMut,
         extension: Option<ExtensionPair>,
     ) -> Self {
-        let (inbound_ext, outbound_ext) = match extension {
-            Some(pair) => (Some(pair.inbound), Some(pair.outbound)),
-            None => (None, None),
+        let machine_config = ConnectionConfig {
+            limits: config.limits,
+            read_chunk: config.read_chunk,
+            close_timeout: Some(config.close_timeout),
+            keepalive_interval: config.keepalive,
+            keepalive_timeout: None,
+            vectored_writes: io.is_write_vectored(),
         };
+        let mut conn = Connection::new(role, &machine_config);
+        if let Some(pair) = extension {
+            conn = conn.with_extension(pair.inbound, pair.outbound);
+        }
+        conn.receive_data(&leftover);
+        if config.keepalive.is_some() {
+            // The keepalive period starts now.
+            conn.next_deadline(Instant::now().into_std());
+        }
         WebSocket {
-            role,
-            inbound: Inbound::new(
-                role,
-                config.limits,
-                config.read_chunk,
-                leftover,
-                inbound_ext,
-            ),
-            outbound: Outbound::new(
-                role,
-                config.max_write_buffer,
-                outbound_ext,
-                io.is_write_vectored(),
-            ),
             io,
-            state: State::Open,
-            keepalive: config.keepalive.map(KeepAlive::new),
             config,
+            conn,
+            timer: None,
         }
     }
 
     /// Which side of the connection this is.
     pub fn role(&self) -> Role {
-        self.role
+        self.conn.role()
     }
 
     /// Whether permessage-deflate was negotiated.
     pub fn is_compressed(&self) -> bool {
-        self.outbound.is_compressed()
+        self.conn.outgoing().is_compressed()
     }
 
     /// The underlying stream.
@@ -111,7 +95,7 @@ where
     /// Bytes currently held in the read and write buffers (their capacities): the
     /// connection's buffer memory, zero when idle.
     pub fn buffered_capacity(&self) -> usize {
-        self.inbound.buffered_capacity() + self.outbound.buffered_capacity()
+        self.conn.buffered_capacity()
     }
 
     /// Receives the next message; `None` once the connection is closed.
@@ -142,7 +126,7 @@ where
     /// Whether [`feed_encoded`](WebSocket::feed_encoded) takes frames on this connection: the
     /// server side without permessage-deflate, whose frames go out unmasked and as they are.
     pub fn accepts_encoded(&self) -> bool {
-        self.role == Role::Server && !self.outbound.is_compressed()
+        self.conn.role() == Role::Server && !self.is_compressed()
     }
 
     /// Queues data frames encoded beforehand (for example once for every recipient of the
@@ -158,17 +142,17 @@ where
             return Err(Error::Io(std::io::ErrorKind::Unsupported.into()));
         }
         std::future::poll_fn(|cx| self.poll_ready_to_send(cx)).await?;
-        self.outbound.queue_encoded(frames);
+        self.conn.outgoing_mut().queue_encoded(frames);
         Ok(())
     }
 
     /// Queues a message without waiting; hands it back if the write buffer is full or the
     /// connection is closing. Call [`flush`](WebSocket::flush) (or keep receiving) to write it.
     pub fn try_send(&mut self, message: Message) -> Result<(), (Message, Error)> {
-        if self.state != State::Open {
+        if !self.conn.is_open() {
             return Err((message, Error::Closed));
         }
-        if self.outbound.is_full() {
+        if self.is_full() {
             return Err((message, Error::Io(std::io::ErrorKind::WouldBlock.into())));
         }
         self.queue(message.clone()).map_err(|e| (message, e))
@@ -176,183 +160,158 @@ where
 
     /// Writes out everything queued.
     pub async fn flush(&mut self) -> Result<(), Error> {
-        std::future::poll_fn(|cx| self.outbound.poll_flush(&mut self.io, cx)).await
+        std::future::poll_fn(|cx| outbound::poll_flush(self.conn.outgoing_mut(), &mut self.io, cx))
+            .await
     }
 
     /// Closes the connection: sends a close frame, waits (up to
     /// [`Config::close_timeout`]) for the peer's, then shuts the transport down. Messages that
     /// arrive meanwhile are discarded.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        if self.state == State::Open {
+        if self.conn.is_open() {
             self.queue(Message::Close(Some(CloseFrame::new(
                 code,
                 reason.to_owned(),
             ))))?;
         }
-        let timeout = self.config.close_timeout;
-        let drain = async {
+        let drained = async {
             while let Some(item) = self.recv().await {
                 item?;
             }
             Ok::<(), Error>(())
-        };
-        match tokio::time::timeout(timeout, drain).await {
-            Ok(result) => result,
-            Err(_) => {
-                self.state = State::Closed;
-                let _ = std::future::poll_fn(|cx| Pin::new(&mut self.io).poll_shutdown(cx)).await;
-                Err(Error::CloseTimeout)
-            }
         }
+        .await;
+        if let Err(Error::CloseTimeout) = drained {
+            let _ = std::future::poll_fn(|cx| Pin::new(&mut self.io).poll_shutdown(cx)).await;
+            self.conn.transport_closed();
+        }
+        drained
+    }
+
+    /// Whether the write buffer has reached its bound.
+    fn is_full(&self) -> bool {
+        self.conn.outgoing().len() >= self.config.max_write_buffer.max(1)
     }
 
     /// Encodes a message into the write buffer.
     fn queue(&mut self, message: Message) -> Result<(), Error> {
-        if self.state != State::Open {
+        if !self.conn.is_open() {
             return Err(Error::Closed);
         }
-        let is_close = matches!(message, Message::Close(_));
-        self.outbound.queue(message)?;
-        if is_close {
-            self.state = State::CloseSent;
-        }
-        Ok(())
+        self.conn.send(message).map_err(Error::from)
     }
 
     /// Ready when the write buffer has room for another message.
     fn poll_ready_to_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.state != State::Open {
+        if !self.conn.is_open() {
             return Poll::Ready(Err(Error::Closed));
         }
-        self.outbound.poll_room(&mut self.io, cx)
+        let bound = self.config.max_write_buffer.max(1);
+        outbound::poll_room(self.conn.outgoing_mut(), bound, &mut self.io, cx)
     }
 
-    /// The receive loop: flush replies, decode, read more.
+    /// The receive loop: flush replies, take the machine's events, read more, wait for its
+    /// next deadline.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         loop {
-            if !self.outbound.is_empty() {
-                match self.outbound.poll_flush(&mut self.io, cx) {
+            if !self.conn.outgoing().is_empty() {
+                match outbound::poll_flush(self.conn.outgoing_mut(), &mut self.io, cx) {
                     Poll::Ready(Ok(())) => {}
                     Poll::Ready(Err(e)) => return self.fail_transport(e),
                     // Keep reading while replies drain, unless the buffer is full.
-                    Poll::Pending if self.outbound.is_full() => return Poll::Pending,
+                    Poll::Pending if self.is_full() => {
+                        ready!(self.poll_timer(cx));
+                        continue;
+                    }
                     Poll::Pending => {}
                 }
             }
-            match self.state {
+            if let Some(event) = self.conn.next_event() {
+                return self.on_event(cx, event);
+            }
+            match self.conn.state() {
                 State::Closed => return Poll::Ready(None),
                 State::Closing => {
-                    if !self.outbound.is_empty() {
-                        return Poll::Pending;
+                    if !self.conn.outgoing().is_empty() {
+                        ready!(self.poll_timer(cx));
+                        continue;
                     }
                     let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
-                    self.state = State::Closed;
-                    self.inbound.release();
+                    self.conn.transport_closed();
                     return Poll::Ready(None);
                 }
                 State::Open | State::CloseSent => {}
             }
-            let received = self.inbound.poll_message(&mut self.io, cx);
-            if self.inbound.take_heard()
-                && let Some(keepalive) = self.keepalive.as_mut()
-            {
-                keepalive.heard_from_peer();
-            }
-            match received {
-                Poll::Ready(Received::Message(message)) => {
-                    let message = self.on_message(message);
-                    self.try_flush(cx);
-                    return Poll::Ready(Some(Ok(message)));
+            let read =
+                tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, self.conn.read_buffer());
+            match read {
+                Poll::Ready(Ok(0)) => {
+                    self.conn.receive_eof();
+                    return match self.conn.next_event() {
+                        Some(event) => self.on_event(cx, event),
+                        None => Poll::Ready(None),
+                    };
                 }
-                Poll::Ready(Received::Protocol(e)) => return self.fail_protocol(cx, e),
-                Poll::Ready(Received::Transport(e)) => return self.fail_transport(e),
-                Poll::Ready(Received::Eof) => return self.on_eof(),
-                Poll::Pending => {}
-            }
-            match self.keepalive.as_mut().map(|k| k.poll_tick(cx)) {
-                Some(Tick::Ping) => {
-                    if self.state == State::Open {
-                        self.outbound.queue_frame(&Frame::ping(Bytes::new()));
-                    }
-                    continue;
+                Poll::Ready(Ok(_)) => self.conn.note_received(),
+                Poll::Ready(Err(e)) => return self.fail_transport(e.into()),
+                Poll::Pending => {
+                    self.conn.release_idle_read_buffer();
+                    ready!(self.poll_timer(cx));
                 }
-                Some(Tick::Dead) => {
-                    self.state = State::Closed;
-                    self.outbound.discard();
-                    return Poll::Ready(Some(Err(Error::ResetWithoutClose)));
-                }
-                Some(Tick::Wait) | None => return Poll::Pending,
             }
         }
     }
 
-    /// Automatic answers to control messages, then hands the message to the caller.
-    fn on_message(&mut self, message: Message) -> Message {
-        match &message {
-            Message::Ping(payload) if self.state == State::Open => {
-                self.outbound.queue_frame(&Frame::pong(payload.clone()));
-            }
-            Message::Close(close) => {
-                if self.state == State::Open {
-                    self.outbound.queue_frame(&close_echo(close.as_ref()));
-                }
-                self.state = State::Closing;
-            }
-            _ => {}
+    /// Waits for the machine's next deadline (pending when it has none) and hands the time
+    /// to it when it comes.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(deadline) = self.conn.next_deadline(Instant::now().into_std()) else {
+            return Poll::Pending;
+        };
+        let deadline = Instant::from_std(deadline);
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
         }
-        message
+        ready!(timer.as_mut().poll(cx));
+        self.conn.handle_deadline(Instant::now().into_std());
+        Poll::Ready(())
     }
 
-    /// Fails the connection for a protocol error: close frame with the error's code, then
-    /// shutdown.
-    fn fail_protocol(
+    /// Hands an event of the machine to the caller; replies it queued start going out.
+    fn on_event(
         &mut self,
         cx: &mut Context<'_>,
-        error: ws_frame::Error,
+        event: Event,
     ) -> Poll<Option<Result<Message, Error>>> {
-        tracing::debug!(%error, code = error.close_code().0, "protocol error: failing the connection");
-        if self.state == State::Open {
-            self.outbound.queue_frame(&failure_close(&error));
-        }
-        self.state = State::Closing;
+        let outcome = match event {
+            Event::Message(message) => Ok(message),
+            Event::ProtocolError(error) => {
+                tracing::debug!(%error, code = error.close_code().0, "protocol error: failing the connection");
+                Err(Error::from(error))
+            }
+            Event::CloseTimeout => Err(Error::CloseTimeout),
+            // The end of input without a close frame, or a keepalive that went unanswered.
+            _ => Err(Error::ResetWithoutClose),
+        };
         self.try_flush(cx);
-        Poll::Ready(Some(Err(Error::from(error))))
+        Poll::Ready(Some(outcome))
     }
 
     /// Starts writing queued replies without waiting; a transport error surfaces on the next
     /// poll.
     fn try_flush(&mut self, cx: &mut Context<'_>) {
-        if !self.outbound.is_empty() {
-            let _ = self.outbound.poll_flush(&mut self.io, cx);
+        if !self.conn.outgoing().is_empty() {
+            let _ = outbound::poll_flush(self.conn.outgoing_mut(), &mut self.io, cx);
         }
     }
 
     fn fail_transport(&mut self, error: Error) -> Poll<Option<Result<Message, Error>>> {
-        self.state = State::Closed;
-        self.outbound.discard();
+        self.conn.transport_closed();
         Poll::Ready(Some(Err(error)))
     }
-
-    fn on_eof(&mut self) -> Poll<Option<Result<Message, Error>>> {
-        let clean = self.state == State::CloseSent;
-        self.state = State::Closed;
-        if clean {
-            Poll::Ready(None)
-        } else {
-            Poll::Ready(Some(Err(Error::ResetWithoutClose)))
-        }
-    }
-}
-
-/// The close frame that answers a peer's close: its status code echoed, or none.
-pub(crate) fn close_echo(close: Option<&CloseFrame>) -> Frame {
-    let echo = close.map(|c| CloseFrame::new(c.code, ""));
-    Frame::close(echo.as_ref())
-}
-
-/// The close frame that answers a protocol error.
-pub(crate) fn failure_close(error: &ws_frame::Error) -> Frame {
-    Frame::close(Some(&CloseFrame::new(error.close_code(), "")))
 }
 
 impl<S> Stream for WebSocket<S>
@@ -382,15 +341,19 @@ where
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        this.outbound.poll_flush(&mut this.io, cx)
+        outbound::poll_flush(this.conn.outgoing_mut(), &mut this.io, cx)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.state == State::Open {
+        if this.conn.is_open() {
             this.queue(Message::Close(Some(CloseFrame::new(CloseCode::NORMAL, ""))))?;
         }
-        ready!(this.outbound.poll_flush(&mut this.io, cx))?;
+        ready!(outbound::poll_flush(
+            this.conn.outgoing_mut(),
+            &mut this.io,
+            cx
+        ))?;
         ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
         Poll::Ready(Ok(()))
     }
@@ -399,9 +362,9 @@ where
 impl<S> std::fmt::Debug for WebSocket<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocket")
-            .field("role", &self.role)
-            .field("state", &self.state)
-            .field("compressing", &self.outbound.is_compressed())
+            .field("role", &self.conn.role())
+            .field("state", &self.conn.state())
+            .field("compressing", &self.conn.outgoing().is_compressed())
             .finish_non_exhaustive()
     }
 }

@@ -1,5 +1,9 @@
 //! WebSocket connections on tokio, built on the sans-I/O `ws-handshake` and `ws-frame` crates.
 //!
+//! The protocol of an open connection (close handshake, automatic pong and close echo,
+//! keepalive timing, close codes, limits) is `ws_frame::Connection`; a [`WebSocket`] drives it:
+//! reads bytes into it, writes what it queues, and sleeps until its next deadline.
+//!
 //! * Servers: [`accept`] / [`accept_with`] on any `AsyncRead + AsyncWrite` (TCP, TLS, an
 //!   upgraded HTTP connection), with a policy callback that sees the request.
 //! * Clients: [`connect`] to a `ws://` or `wss://` URL (a [`WebSocket`] over a
@@ -54,8 +58,6 @@ mod connect;
 mod connection;
 mod deflate;
 mod error;
-mod inbound;
-mod keepalive;
 mod outbound;
 mod split;
 mod tls;

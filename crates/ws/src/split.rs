@@ -7,14 +7,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
+use std::pin::Pin;
+
+use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
-use ws_frame::{Frame, Message, OpCode};
+use ws_frame::{Connection, Event, Message, Outgoing, State};
 
-use crate::connection::{State, close_echo, failure_close};
-use crate::inbound::{Inbound, Received};
-use crate::outbound::Outbound;
+use crate::outbound;
 use crate::{Error, WebSocket};
 
 /// Automatic replies that may wait for the writer at once. Pongs beyond this wait, which
@@ -35,13 +36,21 @@ where
     ///
     /// Call it from within a tokio runtime.
     pub fn split(self) -> (WsReader<S>, WsWriter) {
-        let (read, write) = tokio::io::split(self.io);
-        let (message_tx, message_rx) = mpsc::channel((self.config.max_write_buffer / 1024).max(1));
+        let WebSocket {
+            io,
+            config,
+            mut conn,
+            ..
+        } = self;
+        let (read, write) = tokio::io::split(io);
+        let (message_tx, message_rx) = mpsc::channel((config.max_write_buffer / 1024).max(1));
         let (reply_tx, reply_rx) = mpsc::channel(REPLY_QUEUE);
-        let close_sent = Arc::new(AtomicBool::new(self.state != State::Open));
+        let state = conn.state();
+        let close_sent = Arc::new(AtomicBool::new(state != State::Open));
         let task = WriterTask {
             io: write,
-            outbound: self.outbound,
+            outgoing: conn.take_outgoing(),
+            max_write_buffer: config.max_write_buffer.max(1),
             messages: message_rx,
             replies: reply_rx,
             close_sent: close_sent.clone(),
@@ -49,11 +58,11 @@ where
         tokio::spawn(task.run());
         let reader = WsReader {
             io: read,
-            inbound: self.inbound,
+            conn,
             replies: PollSender::new(reply_tx),
             pending_reply: None,
             close_sent: close_sent.clone(),
-            done: matches!(self.state, State::Closing | State::Closed),
+            done: matches!(state, State::Closing | State::Closed),
         };
         let writer = WsWriter {
             messages: message_tx,
@@ -63,12 +72,22 @@ where
     }
 }
 
+/// An automatic answer of the read half's protocol machine (pong, close echo, failure close),
+/// encoded, for the writer task.
+struct Reply {
+    frames: Bytes,
+    /// Whether it ends with our close frame.
+    closes: bool,
+}
+
 /// The receiving half of a split connection. Cancel-safe like [`WebSocket::recv`].
+///
+/// It runs the connection's protocol machine; the machine's answers go to the write half.
 pub struct WsReader<S> {
     io: ReadHalf<S>,
-    inbound: Inbound,
-    replies: PollSender<Frame>,
-    pending_reply: Option<Frame>,
+    conn: Connection,
+    replies: PollSender<Reply>,
+    pending_reply: Option<Reply>,
     close_sent: Arc<AtomicBool>,
     done: bool,
 }
@@ -89,44 +108,57 @@ where
         }
         if self.done {
             self.replies.close();
-            self.inbound.release();
+            self.conn.transport_closed();
             return Poll::Ready(None);
         }
-        let outcome = match self.inbound.poll_message(&mut self.io, cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Received::Message(message)) => {
-                let closing = self.close_sent.load(Ordering::Acquire);
-                match &message {
-                    Message::Ping(payload) if !closing => {
-                        self.pending_reply = Some(Frame::pong(payload.clone()));
-                    }
-                    Message::Close(close) => {
-                        if !closing {
-                            self.pending_reply = Some(close_echo(close.as_ref()));
+        if self.conn.is_open() && self.close_sent.load(Ordering::Acquire) {
+            self.conn.note_close_sent();
+        }
+        let was_open = self.conn.is_open();
+        let event = loop {
+            if let Some(event) = self.conn.next_event() {
+                break event;
+            }
+            let read =
+                tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, self.conn.read_buffer());
+            match read {
+                Poll::Ready(Ok(0)) => {
+                    self.conn.receive_eof();
+                    match self.conn.next_event() {
+                        Some(event) => break event,
+                        // The end after our close frame: done, cleanly.
+                        None => {
+                            self.done = true;
+                            return self.poll_recv(cx);
                         }
-                        self.done = true;
                     }
-                    _ => {}
                 }
-                Ok(message)
-            }
-            Poll::Ready(Received::Protocol(e)) => {
-                self.pending_reply = Some(failure_close(&e));
-                self.done = true;
-                Err(Error::from(e))
-            }
-            Poll::Ready(Received::Transport(e)) => {
-                self.done = true;
-                Err(e)
-            }
-            Poll::Ready(Received::Eof) => {
-                self.done = true;
-                if self.close_sent.load(Ordering::Acquire) {
-                    return self.poll_recv(cx);
+                Poll::Ready(Ok(_)) => self.conn.note_received(),
+                Poll::Ready(Err(e)) => {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(e.into())));
                 }
-                Err(Error::ResetWithoutClose)
+                Poll::Pending => {
+                    self.conn.release_idle_read_buffer();
+                    return Poll::Pending;
+                }
             }
         };
+        let outcome = match event {
+            Event::Message(message) => Ok(message),
+            Event::ProtocolError(e) => Err(Error::from(e)),
+            // The end of input without a close frame (the read half runs no timers).
+            _ => Err(Error::ResetWithoutClose),
+        };
+        if !self.conn.wants_input() {
+            self.done = true;
+        }
+        if !self.conn.outgoing().is_empty() {
+            self.pending_reply = Some(Reply {
+                closes: was_open && !self.conn.is_open(),
+                frames: self.conn.data_to_send(),
+            });
+        }
         // Hand the reply over now if there is room; otherwise the next poll does.
         let _ = self.poll_send_reply(cx);
         Poll::Ready(Some(outcome))
@@ -134,18 +166,18 @@ where
 
     /// Passes a pending automatic reply to the writer task.
     fn poll_send_reply(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(frame) = self.pending_reply.take() else {
+        let Some(reply) = self.pending_reply.take() else {
             return Poll::Ready(());
         };
         match self.replies.poll_reserve(cx) {
             Poll::Ready(Ok(())) => {
-                let _ = self.replies.send_item(frame);
+                let _ = self.replies.send_item(reply);
                 Poll::Ready(())
             }
             // The writer is gone: nobody can answer any more.
             Poll::Ready(Err(_)) => Poll::Ready(()),
             Poll::Pending => {
-                self.pending_reply = Some(frame);
+                self.pending_reply = Some(reply);
                 Poll::Pending
             }
         }
@@ -203,9 +235,11 @@ impl WsWriter {
 /// Owns the transport's writing side.
 struct WriterTask<S> {
     io: WriteHalf<S>,
-    outbound: Outbound,
+    /// The connection's outgoing queue, with its outbound extension.
+    outgoing: Outgoing,
+    max_write_buffer: usize,
     messages: mpsc::Receiver<Message>,
-    replies: mpsc::Receiver<Frame>,
+    replies: mpsc::Receiver<Reply>,
     close_sent: Arc<AtomicBool>,
 }
 
@@ -221,7 +255,7 @@ where
             tokio::select! {
                 biased;
                 reply = self.replies.recv(), if replies_open => match reply {
-                    Some(frame) => self.reply(&frame),
+                    Some(reply) => self.reply(reply),
                     None => replies_open = false,
                 },
                 message = self.messages.recv(), if messages_open && !closed => match message {
@@ -230,17 +264,21 @@ where
                 },
                 else => break,
             }
-            while let Ok(frame) = self.replies.try_recv() {
-                self.reply(&frame);
+            while let Ok(reply) = self.replies.try_recv() {
+                self.reply(reply);
             }
-            while !self.close_sent.load(Ordering::Acquire) && !self.outbound.is_full() {
+            while !self.close_sent.load(Ordering::Acquire)
+                && self.outgoing.len() < self.max_write_buffer
+            {
                 match self.messages.try_recv() {
                     Ok(message) => self.message(message),
                     Err(_) => break,
                 }
             }
-            let flushed =
-                std::future::poll_fn(|cx| self.outbound.poll_flush(&mut self.io, cx)).await;
+            let flushed = std::future::poll_fn(|cx| {
+                outbound::poll_flush(&mut self.outgoing, &mut self.io, cx)
+            })
+            .await;
             if flushed.is_err() || (self.close_sent.load(Ordering::Acquire) && !replies_open) {
                 break;
             }
@@ -249,14 +287,14 @@ where
     }
 
     /// An automatic reply from the read half.
-    fn reply(&mut self, frame: &Frame) {
+    fn reply(&mut self, reply: Reply) {
         if self.close_sent.load(Ordering::Acquire) {
             return;
         }
-        if frame.opcode == OpCode::Close {
+        if reply.closes {
             self.close_sent.store(true, Ordering::Release);
         }
-        self.outbound.queue_frame(frame);
+        self.outgoing.queue_encoded(reply.frames);
     }
 
     /// A message from the write half.
@@ -265,6 +303,6 @@ where
             self.close_sent.store(true, Ordering::Release);
         }
         // Encoding only fails inside a compression extension; drop the message then.
-        let _ = self.outbound.queue(message);
+        let _ = self.outgoing.queue_message(message);
     }
 }
