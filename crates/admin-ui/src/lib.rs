@@ -15,7 +15,9 @@
 //!   previous one;
 //! * in development mode, live: `socket_connected`, `socket_updated` (an upgrade to
 //!   WebSocket, changed data), `socket_disconnected` (with the reason), `room_joined`,
-//!   `room_left`, and `event_sent` (each direct `socket.emit`), in every namespace;
+//!   `room_left`, `event_received` (each event a socket sends, seen by a catch-all listener
+//!   added next to the application's) and `event_sent` (each direct `socket.emit`), in every
+//!   namespace but the admin one;
 //! * its actions, unless [`read_only`](AdminUiOptions::read_only): emit an event, make
 //!   sockets join or leave a room, disconnect sockets — to one socket, a room, or a whole
 //!   namespace, carried by the namespace's adapter so that they reach every server of a
@@ -90,9 +92,6 @@
 //!
 //! # Not covered
 //!
-//! * `event_received` (the events sockets send) is not reported: wsio-server keeps one
-//!   catch-all handler per socket ([`Socket::on_any`](wsio_server::Socket::on_any)), which
-//!   belongs to the application.
 //! * `event_sent` covers direct emits without acknowledgement
 //!   ([`Socket::emit`](wsio_server::Socket::emit)), not broadcasts nor emits with an ack.
 //! * Transport upgrades and data changes are found by looking at the sockets every

@@ -1,6 +1,6 @@
 //! The live events of development mode: what the observed adapters report, turned into the
 //! admin namespace's `room_joined`, `room_left`, `socket_connected`, `socket_updated`,
-//! `socket_disconnected` and `event_sent`.
+//! `socket_disconnected`, `event_received` and `event_sent`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -76,6 +76,9 @@ async fn handle(
             let description = describe_socket(&remote, &ns, Some(&rooms));
             emit(admin, "socket_connected", &(description, &date)).await;
             watch_disconnect(&socket, &ns, tx);
+            if *ns != *admin.name() {
+                watch_events(&socket, &ns, tx);
+            }
             tracked.insert(
                 (ns, sid),
                 Tracked {
@@ -94,6 +97,10 @@ async fn handle(
         Report::Sent { ns, sid, data, at } => {
             let args = (&*ns, sid.as_str(), Value::Array(data), iso8601(at));
             emit(admin, "event_sent", &args).await;
+        }
+        Report::Received { ns, sid, data, at } => {
+            let args = (&*ns, sid.as_str(), Value::Array(data), iso8601(at));
+            emit(admin, "event_received", &args).await;
         }
         Report::Disconnected {
             ns,
@@ -135,6 +142,27 @@ fn watch_disconnect(socket: &Socket, ns: &Arc<str>, tx: &mpsc::WeakSender<Report
     if !socket.connected() {
         send(DisconnectReason::TransportClose);
     }
+}
+
+/// Reports every event `socket` sends, through a catch-all listener added next to the
+/// application's own (`Socket::on_any` adds, it does not replace).
+fn watch_events(socket: &Socket, ns: &Arc<str>, tx: &mpsc::WeakSender<Report>) {
+    let (ns, tx) = (ns.clone(), tx.clone());
+    socket.on_any(move |socket: Socket, event: String, args: Vec<Value>| {
+        let Some(tx) = tx.upgrade() else { return };
+        let mut data = Vec::with_capacity(args.len() + 1);
+        data.push(Value::from(event));
+        data.extend(args);
+        let report = Report::Received {
+            ns: ns.clone(),
+            sid: socket.id().clone(),
+            data,
+            at: SystemTime::now(),
+        };
+        if let Err(e) = tx.try_send(report) {
+            tracing::debug!(error = %e, "admin UI report dropped");
+        }
+    });
 }
 
 /// Socket `sid` of namespace `ns` on this server. Its adapter reports the socket's first

@@ -46,6 +46,13 @@ pub(crate) enum Report {
         data: Vec<Value>,
         at: SystemTime,
     },
+    /// Socket `sid` of `ns` sent `data` (`[event, ...args]`) to the server.
+    Received {
+        ns: Arc<str>,
+        sid: Sid,
+        data: Vec<Value>,
+        at: SystemTime,
+    },
     /// Socket `sid` of `ns` left the namespace for `reason`.
     Disconnected {
         ns: Arc<str>,

@@ -307,6 +307,14 @@ async fn sockets_and_rooms_are_reported_as_they_change() {
         .await;
 
     user.emit("shout", &("hi",)).unwrap();
+    let received = events
+        .expect("event_received", |a| {
+            a[1] == id.as_str() && a[2][0] == "shout"
+        })
+        .await;
+    assert_eq!(received[0], "/");
+    assert_eq!(received[2], json!(["shout", "hi"]));
+    assert!(is_date(&received[3]));
     let sent = events.expect("event_sent", |a| a[1] == id.as_str()).await;
     assert_eq!(sent[0], "/");
     assert_eq!(sent[2], json!(["echo", "hi"]));
