@@ -13,7 +13,9 @@ use crate::response::{HttpResponse, RequestError, text_response};
 use crate::session::{Session, Transport};
 
 /// A GET: waits for data (or a heartbeat ping), then answers with as many queued packets as
-/// fit in `max_payload`. A second GET while one is pending closes the session.
+/// fit in `max_payload`. A second GET while one is pending closes the session. While a
+/// probed WebSocket finishes an upgrade, a GET with nothing to send is answered with a noop
+/// (`6`) at once.
 ///
 /// Once the session is closed, the answer ends with a close packet (`1`) when the server
 /// closed it (ping timeout, slow consumer, server disconnect); when the client closed it
@@ -37,7 +39,8 @@ pub(crate) async fn get(session: &Arc<Session>, max_payload: usize) -> HttpRespo
         tokio::select! {
             // An item, or nothing once the session is closed.
             item = session.next_or_closed(&mut queue) => queue.carry = item,
-            () = session.pause.notified() => {
+            // An upgrade in progress: the client is to stop polling.
+            () = session.polling_paused() => {
                 held.release();
                 return text_response(Bytes::from_static(b"6"));
             }

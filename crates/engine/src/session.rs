@@ -162,8 +162,11 @@ pub struct Session {
     pub(crate) post: tokio::sync::Mutex<()>,
     heartbeat: Mutex<engine::Session>,
     transport: Mutex<Transport>,
-    /// Releases a pending poll with a noop when an upgrade probe succeeds.
-    pub(crate) pause: Notify,
+    /// Set while a probed WebSocket finishes the upgrade: every polling GET is then answered
+    /// with a noop at once, so that the client can pause its polling.
+    polling_paused: AtomicBool,
+    /// Wakes the polling GET held when polling pauses.
+    pause: Notify,
     /// Wakes the heartbeat task when a pong moves its deadline.
     heartbeat_moved: Notify,
     /// Wakes everything waiting in [`Session::closed`].
@@ -208,6 +211,7 @@ impl Session {
                 std::time::Instant::now(),
             )),
             transport: Mutex::new(transport),
+            polling_paused: AtomicBool::new(false),
             pause: Notify::new(),
             heartbeat_moved: Notify::new(),
             closing: Notify::new(),
@@ -252,6 +256,10 @@ impl Session {
             return false;
         }
         *current = to;
+        if from == Transport::Upgrading {
+            // The upgrade is over, done or failed: a polling GET is held again.
+            self.polling_paused.store(false, Ordering::SeqCst);
+        }
         if to == Transport::WebSocket
             && from == Transport::Upgrading
             && let Some(registry) = self.registry.upgrade()
@@ -348,16 +356,23 @@ impl Session {
 
     /// Resolves once the session is closed, with the reason. Cancel-safe.
     pub async fn closed(&self) -> CloseReason {
-        loop {
-            let notified = self.closing.notified();
-            tokio::pin!(notified);
-            // Registered before the check, so a close in between still wakes us.
-            notified.as_mut().enable();
-            if let Some(reason) = self.outbox.closed.get() {
-                return *reason;
-            }
-            notified.await;
-        }
+        wait_for(&self.closing, || self.outbox.closed.get().copied()).await
+    }
+
+    /// Pauses polling for the rest of the upgrade (the probe was answered): the GET held now
+    /// and every GET arriving until the transport switches, or the upgrade fails, is answered
+    /// with a noop at once, whenever the client learns of the probe.
+    pub(crate) fn pause_polling(&self) {
+        self.polling_paused.store(true, Ordering::SeqCst);
+        self.pause.notify_waiters();
+    }
+
+    /// Resolves once polling is paused for an upgrade (at once if it is). Cancel-safe.
+    pub(crate) async fn polling_paused(&self) {
+        wait_for(&self.pause, || {
+            self.polling_paused.load(Ordering::SeqCst).then_some(())
+        })
+        .await;
     }
 
     /// Closes the session once: forgets it, tells the layer above, wakes the transports
@@ -446,5 +461,20 @@ impl Session {
                 _ => {}
             }
         }
+    }
+}
+
+/// Resolves with what `check` gives once it gives something, looking again each time `notify`
+/// wakes its waiters. Cancel-safe.
+async fn wait_for<T>(notify: &Notify, check: impl Fn() -> Option<T>) -> T {
+    loop {
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        // Registered before the check, so a change in between still wakes us.
+        notified.as_mut().enable();
+        if let Some(value) = check() {
+            return value;
+        }
+        notified.await;
     }
 }

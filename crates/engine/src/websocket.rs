@@ -178,7 +178,8 @@ async fn close_at_once(
     }
 }
 
-/// The probe exchange: `2probe` → `3probe` (and a noop for the pending poll), then `5`.
+/// The probe exchange: `2probe` → `3probe` (and, until the switch, a noop for every poll),
+/// then `5`.
 async fn probe<S>(session: &Session, ws: &mut WebSocket<S>) -> bool
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -202,7 +203,7 @@ where
                 if ws.send(to_ws(&reply)).await.is_err() {
                     return false;
                 }
-                session.pause.notify_one();
+                session.pause_polling();
             }
             UpgradeAction::Switch => {
                 tracing::debug!(sid = %session.sid(), "upgraded to websocket");
