@@ -115,7 +115,7 @@ pub fn config(options: &ServeOptions) -> Config {
         ping_interval: options.ping_interval,
         ping_timeout: options.ping_timeout,
         queue_capacity: options.queue_capacity,
-        deflate: options.deflate.then(ws_handshake::DeflatePolicy::default),
+        deflate: options.deflate.then_some(wsio_ws::Config::LEAN_DEFLATE),
         parser: options.parser,
         cors: Some(options.cors.clone()),
         connect_timeout: options.connect_timeout,

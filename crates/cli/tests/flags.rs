@@ -57,6 +57,9 @@ fn environment_variables_set_the_flags() {
     let upgrade = websocket_head(port, "/rt/");
     assert!(upgrade.starts_with("http/1.1 101"), "{upgrade}");
     assert!(upgrade.contains("permessage-deflate"), "{upgrade}");
+    // No context takeover either way: an idle connection keeps no compressor.
+    assert!(upgrade.contains("server_no_context_takeover"), "{upgrade}");
+    assert!(upgrade.contains("client_no_context_takeover"), "{upgrade}");
     stop(child);
 
     // Without WSIO_DEFLATE, no compression is agreed.

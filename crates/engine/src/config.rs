@@ -71,8 +71,12 @@ pub struct EngineConfig {
     /// [`Error::QueueFull`](crate::Error::QueueFull). Each waiting item costs 64 bytes; a
     /// shared one ([`Outgoing::Shared`](crate::Outgoing::Shared)) no copy of its bytes.
     pub queue_capacity: usize,
-    /// permessage-deflate on WebSocket transports. Default `None` (off, as in the reference):
-    /// compression costs about 300 KiB per connection while its contexts exist.
+    /// permessage-deflate on WebSocket transports. Default `None` (off, as in the reference).
+    /// [`wsio_ws::Config::LEAN_DEFLATE`] (no context takeover) is the economical choice: each
+    /// message borrows its thread's compressor, so an idle connection holds about 2 KiB;
+    /// [`DeflatePolicy::default`](ws_handshake::DeflatePolicy::default) keeps context takeover
+    /// when the client offers it, about 300 KiB per connection for a better ratio on
+    /// repetitive streams (`wsio_ws::Config::deflate` has the measured trade-off).
     pub deflate: Option<ws_handshake::DeflatePolicy>,
     /// Bytes of encoded frames a WebSocket transport may buffer before sends wait. Default
     /// 64 KiB per connection.

@@ -55,8 +55,9 @@ pub struct Config {
     /// [`event_proto::Limits::default`]: 10 attachments, 1,000,000 bytes. Its `max_payload`
     /// is not used: one packet's message is bounded by [`max_payload`](Self::max_payload).
     pub limits: event_proto::Limits,
-    /// permessage-deflate on WebSocket transports. Default `None`
-    /// ([`EngineConfig::deflate`]).
+    /// permessage-deflate on WebSocket transports. Default `None`;
+    /// [`wsio_ws::Config::LEAN_DEFLATE`] compresses without keeping a compressor per
+    /// connection ([`EngineConfig::deflate`] compares the policies).
     pub deflate: Option<ws_handshake::DeflatePolicy>,
     /// Bytes of encoded frames a WebSocket transport may buffer before sends wait. Default
     /// 64 KiB ([`EngineConfig::ws_write_buffer`]).
