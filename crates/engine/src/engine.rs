@@ -153,7 +153,7 @@ impl<H: Handler> Engine<H> {
             Some("websocket") => true,
             _ => return RequestError::UnknownTransport.response(None),
         };
-        let sid = query_param(query, "sid");
+        let sid = query_param(query, "sid").map(std::borrow::Cow::into_owned);
         let needs_check = sid.is_none() || is_ws;
         if let (true, Some(allow)) = (needs_check, &self.0.config.allow_request) {
             let (parts, body) = req.into_parts();

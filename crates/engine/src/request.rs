@@ -1,5 +1,6 @@
 //! What the server knows about the HTTP request that opened a session.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use http::{HeaderMap, HeaderValue, Uri};
@@ -42,19 +43,24 @@ impl RequestInfo {
 
     /// The first value of the query parameter `key`, percent-decoding `%XX` and `+`.
     pub fn query(&self, key: &str) -> Option<String> {
-        query_param(self.uri.query()?, key)
+        query_param(self.uri.query()?, key).map(Cow::into_owned)
     }
 }
 
-/// The first value of `key` in a query string, decoded.
-pub(crate) fn query_param(query: &str, key: &str) -> Option<String> {
+/// The first value of `key` in a query string, decoded. Borrows from `query` unless the value
+/// has something to decode (`%XX` or `+`): a polling request's `EIO`, `transport` and `sid`
+/// cost no allocation.
+pub(crate) fn query_param<'q>(query: &'q str, key: &str) -> Option<Cow<'q, str>> {
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (decode(k) == key).then(|| decode(v))
     })
 }
 
-fn decode(s: &str) -> String {
+fn decode(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+        return Cow::Borrowed(s);
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -72,7 +78,7 @@ fn decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -92,5 +98,8 @@ mod tests {
         assert_eq!(query_param(q, "tail").as_deref(), Some("%4"));
         assert_eq!(query_param(q, "sid"), None);
         assert_eq!(query_param("flag", "flag").as_deref(), Some(""));
+        // Nothing to decode: the value is borrowed, not allocated.
+        assert!(matches!(query_param(q, "EIO"), Some(Cow::Borrowed("4"))));
+        assert!(matches!(query_param(q, "name"), Some(Cow::Owned(_))));
     }
 }
