@@ -19,7 +19,7 @@ impl Cors {
     }
 
     /// The origin to echo back, if `request` comes from an allowed one.
-    fn allowed<'a>(&self, request: &'a HeaderMap) -> Option<&'a HeaderValue> {
+    pub(crate) fn allowed<'a>(&self, request: &'a HeaderMap) -> Option<&'a HeaderValue> {
         let origin = request.get(header::ORIGIN)?;
         let text = origin.to_str().ok()?;
         (self.origins.is_empty() || self.origins.iter().any(|o| o == text)).then_some(origin)
@@ -27,10 +27,15 @@ impl Cors {
 
     /// Adds the CORS headers of an answer to a request with `request` headers.
     pub(crate) fn apply(&self, request: &HeaderMap, response: &mut HeaderMap) {
-        let Some(origin) = self.allowed(request) else {
-            return;
-        };
-        response.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        if let Some(origin) = self.allowed(request) {
+            self.apply_origin(origin.clone(), response);
+        }
+    }
+
+    /// Adds the CORS headers of an answer to a request from the allowed `origin` (what
+    /// [`allowed`](Self::allowed) found).
+    pub(crate) fn apply_origin(&self, origin: HeaderValue, response: &mut HeaderMap) {
+        response.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         response.insert(header::VARY, HeaderValue::from_static("Origin"));
         if self.credentials {
             response.insert(

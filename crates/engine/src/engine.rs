@@ -122,21 +122,22 @@ impl<H: Handler> Engine<H> {
             return not_found();
         }
         let cors = self.0.config.cors.as_ref();
-        let request_headers = cors.map(|_| req.headers().clone());
         if req.method() == Method::OPTIONS {
             let mut response = Response::new(Full::new(Bytes::new()));
             *response.status_mut() = StatusCode::NO_CONTENT;
-            if let (Some(cors), Some(headers)) = (cors, &request_headers) {
-                cors.apply_preflight(headers, response.headers_mut());
+            if let Some(cors) = cors {
+                cors.apply_preflight(req.headers(), response.headers_mut());
             }
             return response;
         }
+        // Only the allowed Origin is kept (one shared header value), not the request's headers.
+        let origin = cors.and_then(|cors| cors.allowed(req.headers()).cloned());
         let mut response = self.answer(req, remote).await;
         if response.status().is_client_error() {
             self.0.registry.counters.refused();
         }
-        if let (Some(cors), Some(headers)) = (cors, &request_headers) {
-            cors.apply(headers, response.headers_mut());
+        if let (Some(cors), Some(origin)) = (cors, origin) {
+            cors.apply_origin(origin, response.headers_mut());
         }
         response
     }
