@@ -58,10 +58,10 @@ pub(crate) async fn run(
             }
         }
     }
-    let mut probe = Probing(
-        link.wants_upgrade()
-            .then(|| tokio::spawn(upgrade::probe(shared.clone(), link.sid().to_owned()))),
-    );
+    let mut probe = Probing(link.wants_upgrade().then(|| {
+        let probe = upgrade::probe(shared.clone(), link.sid().to_owned(), link.polling_pause());
+        tokio::spawn(probe)
+    }));
     let mut probed = None;
     loop {
         if *shutdown.borrow() {
@@ -116,9 +116,11 @@ pub(crate) async fn run(
                 }
                 Ok(Err(e)) => {
                     tracing::info!(error = %e, "websocket upgrade failed; staying on polling");
+                    link.resume_polling();
                 }
                 Err(e) => {
                     tracing::debug!(error = %e, "websocket upgrade probe ended early; staying on polling");
+                    link.resume_polling();
                 }
             },
             () = tokio::time::sleep_until(deadline.into()) => {

@@ -9,7 +9,6 @@ pub(crate) mod upgrade;
 pub(crate) mod websocket;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use event_proto::engine::{Handshake, Packet, Transport};
@@ -20,6 +19,7 @@ use wsio_ws::{MaybeTlsStream, WebSocket, WsWriter};
 use crate::config::Transports;
 use crate::error::{Error, Result};
 use crate::state::Shared;
+pub(crate) use polling::Pause;
 
 /// Received packets, or the error that ended the transport.
 pub(crate) type Inbound = mpsc::Receiver<Result<Packet>>;
@@ -48,7 +48,7 @@ pub(crate) struct Link {
     pub inbound: Inbound,
     out: Out,
     reader: Option<JoinHandle<()>>,
-    poll_stop: Arc<AtomicBool>,
+    pause: Pause,
 }
 
 impl Drop for Link {
@@ -86,7 +86,7 @@ impl Link {
             inbound,
             out: Out::None,
             reader: None,
-            poll_stop: Arc::new(AtomicBool::new(false)),
+            pause: Pause::new(),
         }
     }
 
@@ -146,10 +146,20 @@ impl Link {
         }
     }
 
+    /// The pause of the polling reader, for the upgrade probe to hold before it sends `2probe`.
+    pub(crate) fn polling_pause(&self) -> Pause {
+        self.pause.clone()
+    }
+
     /// Asks the polling reader to stop after its current request (the upgrade probe
     /// succeeded); the inbound channel ends when it did.
     pub(crate) fn stop_polling_reader(&self) {
-        self.poll_stop.store(true, Ordering::Release);
+        self.pause.stop();
+    }
+
+    /// Lets the polling reader go on after a failed upgrade probe.
+    pub(crate) fn resume_polling(&self) {
+        self.pause.resume();
     }
 
     /// Completes the upgrade once the polling reader stopped: the last POSTs go out, `5` is
@@ -167,7 +177,7 @@ impl Link {
 
     /// (Re)starts the polling reader and writer on new connections.
     pub(crate) fn restart_polling(&mut self) {
-        self.poll_stop = Arc::new(AtomicBool::new(false));
+        self.pause = Pause::new();
         let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
         let reader = polling::spawn_reader(self, tx.clone());
         self.replace_reader(reader);

@@ -2,11 +2,10 @@
 //! writer task that POSTs queued packets in batches.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use event_proto::engine::{Handshake, Packet, PayloadBuilder, decode_payload};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::{INBOUND_QUEUE, Link, Out, POST_QUEUE};
@@ -65,6 +64,56 @@ fn poll_timeout(handshake: &Handshake) -> Duration {
     ) + Duration::from_secs(5)
 }
 
+/// Whether the polling reader may start its next GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    /// Polling as usual.
+    Open,
+    /// An upgrade probe waits for its answer: no new GET until it is known.
+    Held,
+    /// The upgrade goes ahead: the reader ends once its GET in flight ended.
+    Shut,
+}
+
+/// Pauses the polling reader for an upgrade. [`hold`](Self::hold) before the probe is sent:
+/// the GET in flight goes on (the server answers it when the probe arrives) but no new one
+/// starts, so the server never holds a GET the upgrade has to wait for, whichever of the
+/// probe's answer and that GET's answer arrives first. Then [`stop`](Self::stop) to switch
+/// once the reader ended, or [`resume`](Self::resume) to poll on.
+#[derive(Debug, Clone)]
+pub(crate) struct Pause(Arc<watch::Sender<Gate>>);
+
+impl Pause {
+    pub(super) fn new() -> Pause {
+        Pause(Arc::new(watch::Sender::new(Gate::Open)))
+    }
+
+    /// No new GET starts until [`resume`](Self::resume) or [`stop`](Self::stop).
+    pub(crate) fn hold(&self) {
+        self.move_from(Gate::Open, Gate::Held);
+    }
+
+    /// Polling goes on (the probe failed).
+    pub(crate) fn resume(&self) {
+        self.move_from(Gate::Held, Gate::Open);
+    }
+
+    /// The reader ends after its GET in flight, if any: the inbound channel then ends.
+    pub(crate) fn stop(&self) {
+        self.0.send_replace(Gate::Shut);
+    }
+
+    fn move_from(&self, from: Gate, to: Gate) {
+        self.0.send_if_modified(|gate| {
+            let moves = *gate == from;
+            if moves {
+                *gate = to;
+            }
+            moves
+        });
+    }
+}
+
 /// A reader on a new connection.
 pub(super) fn spawn_reader(link: &Link, tx: mpsc::Sender<Result<Packet>>) -> JoinHandle<()> {
     spawn_reader_on(link, new_conn(&link.shared), tx)
@@ -80,7 +129,7 @@ fn spawn_reader_on(
         target: target(&link.shared, Some(link.sid())),
         max: link.shared.config.limits.max_payload,
         timeout: poll_timeout(&link.handshake),
-        stop: link.poll_stop.clone(),
+        gate: link.pause.0.subscribe(),
         tx,
     };
     tokio::spawn(reader.run())
@@ -91,13 +140,13 @@ struct Reader {
     target: String,
     max: usize,
     timeout: Duration,
-    stop: Arc<AtomicBool>,
+    gate: watch::Receiver<Gate>,
     tx: mpsc::Sender<Result<Packet>>,
 }
 
 impl Reader {
     async fn run(mut self) {
-        while !self.stop.load(Ordering::Acquire) {
+        while self.may_poll().await {
             let packets = match tokio::time::timeout(self.timeout, self.poll()).await {
                 Ok(Ok(packets)) => packets,
                 Ok(Err(e)) => return self.fail(e).await,
@@ -108,6 +157,14 @@ impl Reader {
                     return;
                 }
             }
+        }
+    }
+
+    /// Waits while an upgrade probe is unanswered; true to start the next GET.
+    async fn may_poll(&mut self) -> bool {
+        match self.gate.wait_for(|gate| *gate != Gate::Held).await {
+            Ok(gate) => *gate == Gate::Open,
+            Err(_) => false,
         }
     }
 
