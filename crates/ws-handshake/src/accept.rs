@@ -74,14 +74,7 @@ impl UpgradeRequest<'_> {
     /// [`Error::SubprotocolNotOffered`] or [`Error::InvalidSubprotocol`] for a bad
     /// `subprotocol`; [`Error::UnsafeHeader`] for an extra header that could inject fields.
     pub fn accept(&self, options: &AcceptOptions<'_>) -> Result<Accepted> {
-        if let Some(protocol) = options.subprotocol {
-            if !is_token(protocol.as_bytes()) {
-                return Err(Error::InvalidSubprotocol(protocol.to_owned()));
-            }
-            if !self.offered_subprotocols().contains(&protocol) {
-                return Err(Error::SubprotocolNotOffered(protocol.to_owned()));
-            }
-        }
+        check_subprotocol(options.subprotocol, self.offered_subprotocols())?;
         let agreement = options
             .deflate
             .and_then(|policy| policy.negotiate(self.offered_extensions()));
@@ -97,6 +90,19 @@ impl UpgradeRequest<'_> {
             deflate: agreement.map(|a| a.config),
         })
     }
+}
+
+/// Checks the subprotocol a server is about to confirm: a token the client offered.
+pub(crate) fn check_subprotocol(chosen: Option<&str>, offered: &[&str]) -> Result<()> {
+    if let Some(protocol) = chosen {
+        if !is_token(protocol.as_bytes()) {
+            return Err(Error::InvalidSubprotocol(protocol.to_owned()));
+        }
+        if !offered.contains(&protocol) {
+            return Err(Error::SubprotocolNotOffered(protocol.to_owned()));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

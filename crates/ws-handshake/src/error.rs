@@ -27,6 +27,12 @@ pub enum Error {
     /// The method is not `GET`.
     #[error("method must be GET")]
     MethodNotGet,
+    /// An RFC 8441 extended CONNECT whose method is not `CONNECT`.
+    #[error("method must be CONNECT")]
+    MethodNotConnect,
+    /// An RFC 8441 extended CONNECT whose `:protocol` is missing or not `websocket`.
+    #[error(":protocol must be websocket")]
+    ProtocolNotWebSocket,
     /// The request is older than HTTP/1.1.
     #[error("HTTP/1.1 or later is required")]
     HttpVersion,
@@ -107,6 +113,8 @@ impl Error {
             Error::HeaderBlockTooLarge { .. } | Error::TooManyHeaders { .. } => 431,
             Error::MalformedRequest(_)
             | Error::MethodNotGet
+            | Error::MethodNotConnect
+            | Error::ProtocolNotWebSocket
             | Error::HttpVersion
             | Error::BadHost
             | Error::NotWebSocketUpgrade

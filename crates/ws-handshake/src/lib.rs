@@ -40,6 +40,13 @@
 //! # Ok::<(), ws_handshake::Error>(())
 //! ```
 //!
+//! # HTTP/2 (RFC 8441)
+//!
+//! Over HTTP/2 a WebSocket opens with an extended CONNECT (`:protocol: websocket`) and a `200`
+//! answer: [`validate_extended_connect`] checks the request's method, `:protocol` and fields,
+//! [`ConnectUpgrade::accept`] gives the answer's header fields. The frames that follow are RFC
+//! 6455's.
+//!
 //! # Client
 //!
 //! [`ClientRequest::build`] writes the request with a fresh key and returns a
@@ -56,6 +63,7 @@ mod accept;
 mod accept_key;
 pub mod client;
 mod error;
+mod extended_connect;
 pub mod extension;
 mod head_parse;
 mod headers;
@@ -75,6 +83,9 @@ pub use client::request::{ClientHandshake, ClientRequest};
 pub use client::response::Response;
 pub use client::verify::Connected;
 pub use error::{Error, Result};
+pub use extended_connect::{
+    ConnectAccepted, ConnectUpgrade, WEBSOCKET_PROTOCOL, validate_extended_connect,
+};
 pub use extension::client::DeflateOffer;
 pub use extension::deflate::PerMessageDeflateConfig;
 pub use extension::offer::{ExtensionOffer, ExtensionParam, parse_extensions};

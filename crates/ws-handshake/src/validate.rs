@@ -53,19 +53,10 @@ impl Request {
             (Some(b"13"), None) => {}
             _ => return Err(Error::UnsupportedVersion),
         }
-        let subprotocols = parse_offer(headers.get_all("sec-websocket-protocol")).ok_or(
-            Error::MalformedHeaderList {
-                header: "Sec-WebSocket-Protocol",
-            },
+        let (subprotocols, extensions) = read_offers(
+            headers.get_all("sec-websocket-protocol"),
+            headers.get_all("sec-websocket-extensions"),
         )?;
-        let mut extensions = Vec::new();
-        for value in headers.get_all("sec-websocket-extensions") {
-            let malformed = Error::MalformedHeaderList {
-                header: "Sec-WebSocket-Extensions",
-            };
-            let value = std::str::from_utf8(value).map_err(|_| malformed.clone())?;
-            extensions.extend(parse_extensions(value).map_err(|_| malformed)?);
-        }
         Ok(UpgradeRequest {
             request: self,
             key,
@@ -73,6 +64,26 @@ impl Request {
             extensions,
         })
     }
+}
+
+/// The subprotocol and extension offers of a request, from every `Sec-WebSocket-Protocol`
+/// and `Sec-WebSocket-Extensions` value.
+pub(crate) fn read_offers<'a>(
+    protocols: impl Iterator<Item = &'a [u8]>,
+    extensions: impl Iterator<Item = &'a [u8]>,
+) -> Result<(Vec<&'a str>, Vec<ExtensionOffer<'a>>)> {
+    let subprotocols = parse_offer(protocols).ok_or(Error::MalformedHeaderList {
+        header: "Sec-WebSocket-Protocol",
+    })?;
+    let mut offers = Vec::new();
+    for value in extensions {
+        let malformed = Error::MalformedHeaderList {
+            header: "Sec-WebSocket-Extensions",
+        };
+        let value = std::str::from_utf8(value).map_err(|_| malformed.clone())?;
+        offers.extend(parse_extensions(value).map_err(|_| malformed)?);
+    }
+    Ok((subprotocols, offers))
 }
 
 impl<'r> UpgradeRequest<'r> {

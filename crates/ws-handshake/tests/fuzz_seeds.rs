@@ -27,3 +27,11 @@ fn handshake_response_seeds() {
 fn extension_header_seeds() {
     replay::replay("extension_header", extension_header::run);
 }
+
+#[path = "../../../fuzz/bodies/extended_connect.rs"]
+mod extended_connect;
+
+#[test]
+fn extended_connect_seeds() {
+    replay::replay("extended_connect", extended_connect::run);
+}
