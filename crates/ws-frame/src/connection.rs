@@ -438,6 +438,16 @@ impl Connection {
         }
     }
 
+    /// Whether a timer may run: keepalive is on, or our close frame is out. When not,
+    /// [`next_deadline`](Connection::next_deadline) is `None` and a driver need not read the
+    /// clock.
+    pub fn has_timers(&self) -> bool {
+        self.state != State::Closed
+            && (self.keepalive.is_some()
+                || self.close_timer_pending
+                || self.close_deadline.is_some())
+    }
+
     /// The next moment [`handle_deadline`](Connection::handle_deadline) has work, given that
     /// it is `now`: the keepalive's next ping or its pong deadline, or the close timeout.
     /// `None` when no timer runs.

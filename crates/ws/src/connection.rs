@@ -265,6 +265,10 @@ where
     /// Waits for the machine's next deadline (pending when it has none) and hands the time
     /// to it when it comes.
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if !self.conn.has_timers() {
+            // No keepalive, no closing handshake under way: no clock to read.
+            return Poll::Pending;
+        }
         let Some(deadline) = self.conn.next_deadline(Instant::now().into_std()) else {
             return Poll::Pending;
         };

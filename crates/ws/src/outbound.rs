@@ -26,11 +26,12 @@ pub(crate) fn poll_write_some<W>(
 where
     W: AsyncWrite + Unpin,
 {
-    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-    let count = out.chunks_vectored(&mut slices);
-    let written = if count <= 1 {
+    let written = if out.chunk().len() == out.len() {
+        // One contiguous run (small frames only, or a transport without vectored writes).
         ready!(Pin::new(&mut *io).poll_write(cx, out.chunk()))?
     } else {
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let count = out.chunks_vectored(&mut slices);
         ready!(Pin::new(&mut *io).poll_write_vectored(cx, &slices[..count]))?
     };
     if written == 0 {

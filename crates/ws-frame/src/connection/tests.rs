@@ -464,7 +464,13 @@ fn at(start: Instant, millis: u64) -> Instant {
 #[test]
 fn no_timer_runs_by_default() {
     let mut conn = server();
+    assert!(!conn.has_timers());
     assert_eq!(conn.next_deadline(Instant::now()), None);
+    conn.close(CloseCode::NORMAL, "").unwrap();
+    assert!(conn.has_timers());
+    conn.transport_closed();
+    assert!(!conn.has_timers());
+    assert!(keepalive(50, None).has_timers());
 }
 
 #[test]
