@@ -1,31 +1,20 @@
 //! The demo page at `/` runs the real socket.io-client: from jsDelivr, pinned by version and
 //! Subresource Integrity hash, or from the server with `--client-js`. Headless Chromium
-//! chats through it when `/usr/bin/chromium` and `interop/js/node_modules` are there.
+//! chats through it when `/usr/bin/chromium` and `interop/js/node_modules` are there (more of
+//! the page in Chromium: `page_chat.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod binary;
+mod devtools;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 use base64::Engine as _;
 use binary::{get, serve, stop};
+use devtools::{Browser, bundle_and_browser, installed_bundle};
 use wsio_cli::page::{CLIENT_INTEGRITY, CLIENT_JS_PATH, CLIENT_VERSION};
-
-/// socket.io-client's browser bundle in `interop/js/node_modules`, if installed.
-fn installed_bundle() -> Option<PathBuf> {
-    let package = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../interop/js/node_modules/socket.io-client");
-    let bundle = package.join("dist/socket.io.min.js");
-    if !bundle.is_file() {
-        println!("skipped: interop/js/node_modules is missing (cargo xtask interop installs it)");
-        return None;
-    }
-    Some(bundle)
-}
 
 #[test]
 fn the_page_loads_the_pinned_client_with_its_integrity_hash() {
@@ -109,88 +98,28 @@ fn client_js_serves_the_bundle_next_to_the_page() {
     assert!(error.contains("--client-js /nonexistent"), "{error}");
 }
 
-/// Where Debian's package puts the browser.
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-#[test]
-fn a_browser_chats_through_the_page() {
-    let Some(bundle) = installed_bundle() else {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_chats_through_the_page() {
+    let Some(bundle) = bundle_and_browser() else {
         return;
     };
-    if !Path::new(CHROMIUM).is_file() {
-        println!("skipped: {CHROMIUM} is missing (cargo xtask browser installs it)");
-        return;
-    }
     let (child, port) = serve(&["--client-js", bundle.to_str().expect("utf-8")]);
-    let profile = std::env::temp_dir().join(format!("wsio-page-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
-    std::fs::create_dir_all(&profile).expect("profile");
-    let mut browser = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("http://127.0.0.1:{port}/#selftest"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromium starts");
-    let verdict = verdict(&profile, Duration::from_secs(30));
-    let _ = browser.kill();
-    let _ = browser.wait();
-    let _ = std::fs::remove_dir_all(&profile);
+    let browser = Browser::start("selftest");
+    let mut page = browser
+        .open(&format!("http://127.0.0.1:{port}/#selftest"))
+        .await;
+    // The page's own verdict, in its title.
+    page.wait_for(
+        "/^(PASS|FAIL)/.test(document.title)",
+        Duration::from_secs(15),
+        "a verdict",
+    )
+    .await;
+    let verdict = page.eval("document.title").await;
+    drop(browser);
     let log = stop(child);
     assert_eq!(
-        verdict.as_deref(),
-        Some("PASS websocket"),
+        verdict, "PASS websocket",
         "the page's verdict; server log: {log}"
     );
-}
-
-/// The first page title starting with PASS or FAIL, read from Chromium's DevTools endpoint
-/// (its port is in `DevToolsActivePort` of the profile), within `limit`.
-fn verdict(profile: &Path, limit: Duration) -> Option<String> {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-        let Some(port) = std::fs::read_to_string(profile.join("DevToolsActivePort"))
-            .ok()
-            .and_then(|text| text.lines().next()?.trim().parse::<u16>().ok())
-        else {
-            continue;
-        };
-        let Ok(mut tcp) = TcpStream::connect(("127.0.0.1", port)) else {
-            continue;
-        };
-        let _ = tcp.set_read_timeout(Some(Duration::from_secs(2)));
-        let _ = tcp
-            .write_all(b"GET /json/list HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-        let mut answer = Vec::new();
-        let _ = tcp.read_to_end(&mut answer);
-        let answer = String::from_utf8_lossy(&answer);
-        let Some(body) = answer.split("\r\n\r\n").nth(1) else {
-            continue;
-        };
-        let Ok(targets) = serde_json::from_str::<Vec<serde_json::Value>>(body) else {
-            continue;
-        };
-        let found = targets
-            .iter()
-            .filter_map(|target| target["title"].as_str())
-            .find(|title| title.starts_with("PASS") || title.starts_with("FAIL"));
-        if let Some(title) = found {
-            return Some(title.to_owned());
-        }
-    }
-    None
 }
