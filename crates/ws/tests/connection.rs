@@ -278,3 +278,48 @@ async fn keepalive_pings_a_silent_peer_then_gives_up() {
     assert_eq!(read_frame(&mut peer, &mut buf).await.opcode, OpCode::Ping);
     let _ = FrameEncoder::new(Role::Client);
 }
+
+#[tokio::test]
+async fn a_peer_that_answers_keepalive_pings_stays_connected() {
+    let period = Duration::from_millis(40);
+    let config = Config {
+        keepalive: Some(period),
+        ..Config::default()
+    };
+    let (mut ws, mut peer) = server_with_raw_peer(config).await;
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    // The peer answers every ping until told to stop, then goes silent (keeping the stream).
+    let answering = tokio::spawn(async move {
+        let mut buf = BytesMut::new();
+        let mut pings = 0;
+        loop {
+            tokio::select! {
+                _ = &mut stop_rx => return (pings, peer),
+                frame = read_frame(&mut peer, &mut buf) => {
+                    assert_eq!(frame.opcode, OpCode::Ping);
+                    pings += 1;
+                    peer.write_all(&masked(&Frame::pong(frame.payload))).await.unwrap();
+                }
+            }
+        }
+    });
+    let until = tokio::time::Instant::now() + period * 8;
+    while let Ok(item) = tokio::time::timeout_at(until, ws.recv()).await {
+        assert_eq!(item.unwrap().unwrap(), Message::Pong(Default::default()));
+    }
+    stop_tx.send(()).unwrap();
+    let (pings, _peer) = answering.await.unwrap();
+    assert!(pings >= 3, "{pings} pings in eight periods");
+    // Silent now: one more ping, then the connection is given up.
+    let outcome = tokio::time::timeout(period * 10, async {
+        loop {
+            match ws.recv().await {
+                Some(Ok(Message::Pong(_))) => {}
+                other => return other,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(matches!(outcome, Some(Err(Error::ResetWithoutClose))));
+}
