@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
@@ -15,20 +16,36 @@ use wsio_ws::{Config, Message, WebSocket};
 /// Held by a test while it measures, so the other does not allocate meanwhile.
 static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Counts the bytes currently allocated by the whole process.
+/// Counts the bytes allocated, less those freed, by the threads that measure: the heap test
+/// runs its client and server on one current-thread runtime, so only its own thread counts.
+/// Other threads (another test's, tearing down its thread-local compressors) cannot make the
+/// figure move.
 struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 
+thread_local! {
+    /// Whether this thread's allocations count (set only while the heap test measures).
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counted() -> bool {
+    COUNTED.try_with(Cell::get).unwrap_or(false)
+}
+
 // SAFETY: forwards to the system allocator and only adds bookkeeping.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        if counted() {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
         // SAFETY: same layout contract as the caller's.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        if counted() {
+            LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        }
         // SAFETY: `ptr` came from `alloc` with this layout.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -57,6 +74,7 @@ async fn an_idle_connection_holds_under_4_kib() {
     let _ = TcpStream::connect(addr).await.unwrap();
     let _ = listener.accept().await.unwrap();
 
+    COUNTED.with(|c| c.set(true));
     let before = LIVE.load(Ordering::Relaxed);
     for _ in 0..CONNECTIONS {
         let mut client = TcpStream::connect(addr).await.unwrap();
@@ -78,7 +96,9 @@ async fn an_idle_connection_holds_under_4_kib() {
         clients.push(client);
         servers.push(ws);
     }
-    let heap = (LIVE.load(Ordering::Relaxed) - before) as usize;
+    let heap = LIVE.load(Ordering::Relaxed) - before;
+    COUNTED.with(|c| c.set(false));
+    let heap = usize::try_from(heap).expect("the connections hold a positive heap");
     let per_connection = heap / CONNECTIONS;
     let total = per_connection + std::mem::size_of::<WebSocket<TcpStream>>();
     println!(
