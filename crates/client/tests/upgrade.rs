@@ -29,6 +29,11 @@ struct State {
     /// The probe arrived: the GET held now (or the next one) is answered with a noop, once.
     release: bool,
     upgraded: bool,
+    /// The client joined the main namespace.
+    joined: bool,
+    /// Refuse the upgrade: answer `2probe` with a noop, once the client joined, after queueing
+    /// an event the client can only get by polling on.
+    refuse: bool,
 }
 
 /// A one-session Engine.IO + Socket.IO stub on 127.0.0.1 that forces the slow order of an
@@ -48,10 +53,11 @@ impl Drop for Stub {
 type Shared = Arc<(Mutex<State>, Notify)>;
 
 impl Stub {
-    async fn start() -> Stub {
+    async fn start(refuse: bool) -> Stub {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shared: Shared = Arc::default();
+        shared.0.lock().unwrap().refuse = refuse;
         let accept = tokio::spawn(async move {
             let mut connections = tokio::task::JoinSet::new();
             while let Ok((tcp, _)) = listener.accept().await {
@@ -87,6 +93,7 @@ async fn serve_http(mut tcp: TcpStream, shared: Shared) {
         };
         let answer = if head.starts_with("POST") {
             if body.split('\u{1e}').any(|p| p.starts_with("40")) {
+                shared.0.lock().unwrap().joined = true;
                 push(&shared, "40{\"sid\":\"stub-socket\"}");
             }
             "ok".to_owned()
@@ -206,7 +213,15 @@ async fn probe(ws: &mut WebSocket<TcpStream>, shared: &Shared) {
     shared.0.lock().unwrap().release = true;
     shared.1.notify_waiters();
     tokio::time::sleep(REORDER).await;
-    let _ = ws.send("3probe").await;
+    if !shared.0.lock().unwrap().refuse {
+        let _ = ws.send("3probe").await;
+        return;
+    }
+    while !shared.0.lock().unwrap().joined {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    push(shared, "42[\"after-probe\"]");
+    let _ = ws.send("6").await;
 }
 
 /// Connects with polling then upgrade; the time until the transport is WebSocket.
@@ -225,13 +240,36 @@ async fn time_to_websocket(url: String, within: Duration) -> Option<Duration> {
 #[tokio::test]
 async fn the_upgrade_does_not_wait_for_a_poll_started_after_the_probe() {
     for round in 0..20 {
-        let stub = Stub::start().await;
+        let stub = Stub::start(false).await;
         let took = time_to_websocket(format!("http://{}", stub.addr), PROMPT).await;
         assert!(
             took.is_some(),
             "round {round}: not upgraded within {PROMPT:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_refused_probe_lets_polling_go_on() {
+    let stub = Stub::start(true).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let client = Client::builder(format!("http://{}", stub.addr))
+        .transports(Transports::PollingThenUpgrade)
+        .on(
+            "after-probe",
+            move |_s, _args: Vec<wsio_client::Value>, _ack| {
+                let _ = tx.send(());
+            },
+        )
+        .build()
+        .expect("client");
+    let got = tokio::time::timeout(PROMPT, rx.recv()).await;
+    assert!(
+        matches!(got, Ok(Some(()))),
+        "the event sent after the refused probe arrives by polling"
+    );
+    assert_eq!(client.transport(), Some(Transport::Polling));
+    client.disconnect().await;
 }
 
 /// Counts slow upgrades (over [`PROMPT`]) in 40 connections, against an in-process wsio
