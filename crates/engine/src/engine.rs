@@ -176,7 +176,10 @@ impl<H: Handler> Engine<H> {
     ) -> HttpResponse {
         let config = &self.0.config;
         match (sid, is_ws) {
-            (None, _) if req.method() != Method::GET => {
+            (None, _)
+                if req.method() != Method::GET
+                    && !(is_ws && crate::extended_connect::is_extended_connect(&req)) =>
+            {
                 RequestError::BadHandshakeMethod.response(None)
             }
             (None, false) => {

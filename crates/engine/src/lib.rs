@@ -90,6 +90,7 @@ mod config;
 mod cors;
 mod engine;
 mod error;
+mod extended_connect;
 mod handler;
 #[cfg(feature = "tower")]
 mod incoming;

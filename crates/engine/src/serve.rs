@@ -1,5 +1,6 @@
-//! The accept loop of an engine: one hyper HTTP/1 connection (with upgrades) per TCP
-//! connection, over TLS when asked, and the drain when it stops.
+//! The accept loop of an engine: one hyper connection per TCP connection, HTTP/1.1 (with
+//! upgrades) or HTTP/2 (with RFC 8441 extended CONNECT), over TLS when asked, and the drain when
+//! it stops.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,11 +12,12 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::time::Sleep;
 
 use crate::accept_loop::accept_until;
 use crate::close_reason::CloseReason;
@@ -28,11 +30,36 @@ const DEFAULT_DRAIN: Duration = Duration::from_millis(100);
 #[cfg(feature = "tls")]
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many streams (requests, WebSockets) one HTTP/2 connection may carry at once by default.
+const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 200;
+
+/// The bytes an HTTP/2 client sends first (RFC 9113 §3.4): what tells h2c from HTTP/1.1.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
 /// Answers requests outside the Engine.IO path.
 type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync>;
 
-/// How [`Engine::serve_using`] serves: a fallback for other paths, TLS, and how long the
-/// drain may take once it stops.
+/// How [`Engine::serve_using`] serves: a fallback for other paths, TLS, HTTP/2 streams, and
+/// how long the drain may take once it stops.
+///
+/// # HTTP/1.1 and HTTP/2
+///
+/// Every connection speaks HTTP/1.1 or HTTP/2, told apart by its first bytes: HTTP/2 by prior
+/// knowledge on plain TCP (h2c: the client opens with the HTTP/2 preface), and by ALPN `h2`
+/// over TLS. Polling works the same over both (over HTTP/2 a session's GET and POST share one
+/// connection); WebSockets open with an `Upgrade` over HTTP/1.1 and with an RFC 8441 extended
+/// CONNECT over HTTP/2, each WebSocket a stream of the connection. Per connection:
+///
+/// - HTTP/2 carries at most [`max_concurrent_streams`](Self::max_concurrent_streams) streams
+///   at once (default 200), WebSockets included; the server announces
+///   `SETTINGS_ENABLE_CONNECT_PROTOCOL`. Header blocks are bounded by hyper's defaults (16 KiB
+///   of header list over HTTP/2, about 400 KiB of buffered head over HTTP/1.1).
+/// - The message limits are the engine's, whatever the version:
+///   [`max_payload`](crate::EngineConfig::max_payload) for a polling body and a WebSocket
+///   message, [`queue_capacity`](crate::EngineConfig::queue_capacity) for a session's queue.
+/// - [`header_read_timeout`](crate::EngineConfig::header_read_timeout) bounds the first bytes
+///   that tell the version apart, then every HTTP/1.1 request head. An HTTP/2 connection that
+///   stays idle is not closed by it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -47,6 +74,7 @@ type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send +
 pub struct ServeConfig {
     fallback: Option<Fallback>,
     drain_timeout: Duration,
+    max_concurrent_streams: u32,
     #[cfg(feature = "tls")]
     tls: Option<tokio_rustls::TlsAcceptor>,
 }
@@ -62,7 +90,8 @@ impl std::fmt::Debug for ServeConfig {
         let mut debug = f.debug_struct("ServeConfig");
         debug
             .field("fallback", &self.fallback.is_some())
-            .field("drain_timeout", &self.drain_timeout);
+            .field("drain_timeout", &self.drain_timeout)
+            .field("max_concurrent_streams", &self.max_concurrent_streams);
         #[cfg(feature = "tls")]
         debug.field("tls", &self.tls.is_some());
         debug.finish()
@@ -70,11 +99,13 @@ impl std::fmt::Debug for ServeConfig {
 }
 
 impl ServeConfig {
-    /// Plain HTTP, 404 outside the Engine.IO path, a 100 ms drain.
+    /// Plain HTTP (HTTP/1.1 and h2c), 404 outside the Engine.IO path, a 100 ms drain, 200
+    /// concurrent HTTP/2 streams per connection.
     pub fn new() -> ServeConfig {
         ServeConfig {
             fallback: None,
             drain_timeout: DEFAULT_DRAIN,
+            max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -103,17 +134,29 @@ impl ServeConfig {
         self.drain_timeout
     }
 
+    /// How many streams (polling requests, WebSockets) one HTTP/2 connection may carry at
+    /// once; the client is told in the connection's SETTINGS and further streams are refused.
+    /// Default 200.
+    pub fn max_concurrent_streams(mut self, streams: u32) -> ServeConfig {
+        self.max_concurrent_streams = streams;
+        self
+    }
+
     /// Serves HTTPS (and `wss://`) with `config`: each accepted connection does its TLS
     /// handshake first (within the configured
     /// [`header_read_timeout`](crate::EngineConfig::header_read_timeout), else 10 s), then
-    /// HTTP/1.1. Set `config.alpn_protocols` to `[b"http/1.1"]` (or leave it empty): HTTP/2
-    /// is not served.
+    /// HTTP/1.1 or HTTP/2. With `config.alpn_protocols` left empty the server offers `h2` then
+    /// `http/1.1`; a list the caller set is kept (`[b"http/1.1"]` keeps browsers on
+    /// HTTP/1.1).
     ///
     /// The certificate is the config's: to reload it without a restart, build `config` with a
     /// [`ResolvesServerCert`](rustls::server::ResolvesServerCert) that swaps its
     /// certificate; new connections then get the new one.
     #[cfg(feature = "tls")]
-    pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> ServeConfig {
+    pub fn tls(mut self, mut config: Arc<rustls::ServerConfig>) -> ServeConfig {
+        if config.alpn_protocols.is_empty() {
+            Arc::make_mut(&mut config).alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        }
         self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
         self
     }
@@ -185,7 +228,8 @@ impl<H: Handler> Engine<H> {
     ///     .with_safe_default_protocol_versions()?
     ///     .with_no_client_auth()
     ///     .with_single_cert(certs, key)?;
-    /// tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    /// // HTTP/2 first, HTTP/1.1 for the clients without it (also what an empty list gets).
+    /// tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     ///
     /// let engine = Engine::new(EngineConfig::default(), Quiet);
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -231,9 +275,15 @@ async fn serve<H: Handler>(
     stop: impl Future<Output = ()>,
     serving: ServeConfig,
 ) -> std::io::Result<()> {
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(engine.config().header_read_timeout);
+    let header_read_timeout = engine.config().header_read_timeout;
+    let mut http = auto::Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    http.http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(serving.max_concurrent_streams)
+        .enable_connect_protocol();
     let http = Arc::new(http);
     let (stopping, stop_signal) = watch::channel(false);
     let (tracker, _) = watch::channel(());
@@ -280,9 +330,11 @@ async fn serve<H: Handler>(
                         return;
                     }
                 };
+                let tls = Preface::new(tls, header_read_timeout);
                 run_connection(&http, tls, service, &mut stop_signal).await;
                 return;
             }
+            let tcp = Preface::new(tcp, header_read_timeout);
             run_connection(&http, tcp, service, &mut stop_signal).await;
         };
         tokio::spawn(tracing::Instrument::instrument(connection, span));
@@ -307,10 +359,11 @@ async fn serve<H: Handler>(
     Ok(())
 }
 
-/// Serves one connection's HTTP/1.1 requests (and upgrades) with `service`; once
-/// `stop_signal` is tripped, lets the request in flight finish and closes the connection.
+/// Serves one connection's HTTP/1.1 requests (and upgrades) or HTTP/2 streams with `service`;
+/// once `stop_signal` is tripped, lets the requests in flight finish and closes the connection
+/// (HTTP/2: a GOAWAY, then the open streams, WebSockets included, run to their end).
 async fn run_connection<S, Svc>(
-    http: &http1::Builder,
+    http: &auto::Builder<TokioExecutor>,
     io: S,
     service: Svc,
     stop_signal: &mut watch::Receiver<bool>,
@@ -321,10 +374,9 @@ async fn run_connection<S, Svc>(
             Response = Response<Full<Bytes>>,
             Error = std::convert::Infallible,
         >,
+    Svc::Future: Send + 'static,
 {
-    let connection = http
-        .serve_connection(TokioIo::new(io), service)
-        .with_upgrades();
+    let connection = http.serve_connection_with_upgrades(TokioIo::new(io), service);
     tokio::pin!(connection);
     let result = tokio::select! {
         result = connection.as_mut() => result,
@@ -336,6 +388,47 @@ async fn run_connection<S, Svc>(
     if let Err(e) = result {
         tracing::debug!(error = %e, "http connection ended with an error");
     }
+}
+
+/// Writes of a wrapper go straight to the stream it wraps (`io`).
+macro_rules! forward_write {
+    ($wrapper:ident) => {
+        impl<S: AsyncWrite + Unpin> AsyncWrite for $wrapper<S> {
+            fn poll_write(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<std::io::Result<usize>> {
+                Pin::new(&mut self.io).poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> Poll<std::io::Result<usize>> {
+                Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                self.io.is_write_vectored()
+            }
+
+            fn poll_flush(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+            ) -> Poll<std::io::Result<()>> {
+                Pin::new(&mut self.io).poll_flush(cx)
+            }
+
+            fn poll_shutdown(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+            ) -> Poll<std::io::Result<()>> {
+                Pin::new(&mut self.io).poll_shutdown(cx)
+            }
+        }
+    };
 }
 
 /// A connection's stream, counted while it exists (upgraded WebSockets hold it too): the
@@ -355,32 +448,60 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
+forward_write!(Tracked);
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
+/// A connection's stream whose first reads must come within a deadline: until its first bytes
+/// tell HTTP/1.1 (anything but the HTTP/2 preface) from HTTP/2 (the whole preface), a read that
+/// waits past the deadline fails with `TimedOut`. After that hyper's own timeouts apply.
+struct Preface<S> {
+    io: S,
+    deadline: Option<Pin<Box<Sleep>>>,
+    seen: usize,
+}
 
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+impl<S> Preface<S> {
+    fn new(io: S, timeout: Option<Duration>) -> Preface<S> {
+        Preface {
+            io,
+            deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t))),
+            seen: 0,
+        }
     }
 }
+
+impl<S: AsyncRead + Unpin> AsyncRead for Preface<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let Some(deadline) = this.deadline.as_mut() else {
+            return Pin::new(&mut this.io).poll_read(cx, buf);
+        };
+        let before = buf.filled().len();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                let read = &buf.filled()[before..];
+                let expected = H2_PREFACE.get(this.seen..).unwrap_or_default();
+                let decided = read.is_empty()
+                    || !expected.starts_with(&read[..read.len().min(expected.len())])
+                    || this.seen + read.len() >= H2_PREFACE.len();
+                this.seen += read.len();
+                if decided {
+                    this.deadline = None;
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => match deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "no request within the header read timeout",
+                ))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
+
+forward_write!(Preface);

@@ -30,6 +30,13 @@ struct Accepted {
 
 /// Checks the RFC 6455 upgrade headers on a hyper request and builds the 101 answer.
 fn accept<B>(req: &Request<B>, config: &EngineConfig) -> Result<Accepted, Box<HttpResponse>> {
+    if crate::extended_connect::is_extended_connect(req) {
+        let (response, extension) = crate::extended_connect::accept(req, config)?;
+        return Ok(Accepted {
+            response,
+            extension,
+        });
+    }
     let headers = req.headers();
     let has_token = |name: header::HeaderName, token: &str| {
         headers.get_all(name).iter().any(|v| {

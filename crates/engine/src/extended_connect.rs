@@ -1,0 +1,74 @@
+//! Engine.IO over WebSocket over HTTP/2 (RFC 8441): an extended CONNECT with
+//! `:protocol: websocket` opens the WebSocket as one stream of the connection, answered `200`.
+//!
+//! Only the opening differs from HTTP/1.1: once accepted, the stream (`hyper::upgrade::on`)
+//! carries RFC 6455 frames, and the WebSocket transport runs the session on it as it does on an
+//! upgraded HTTP/1.1 connection (direct sessions and the upgrade of polling sessions alike).
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method, Request, StatusCode};
+use http_body_util::Full;
+use ws_frame::Role;
+use ws_handshake::{AcceptOptions, validate_extended_connect};
+use wsio_ws::ExtensionPair;
+
+use crate::config::EngineConfig;
+use crate::response::{HttpResponse, RequestError};
+
+/// True when `req` opens a WebSocket the RFC 8441 way (a CONNECT, over HTTP/2 when hyper
+/// serves it): [`accept`] answers it.
+pub(crate) fn is_extended_connect<B>(req: &Request<B>) -> bool {
+    req.method() == Method::CONNECT
+}
+
+/// Checks an extended CONNECT (`:protocol` `websocket`, `sec-websocket-version: 13`) and builds
+/// its `200` answer, agreeing permessage-deflate from `sec-websocket-extensions` as the engine's
+/// policy allows. A refusal is the engine's 400 (`Bad request`, naming the rule broken).
+pub(crate) fn accept<B>(
+    req: &Request<B>,
+    config: &EngineConfig,
+) -> Result<(HttpResponse, Option<ExtensionPair>), Box<HttpResponse>> {
+    let protocol = req
+        .extensions()
+        .get::<hyper::ext::Protocol>()
+        .map(|p| p.as_str().as_bytes());
+    let fields = req
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()));
+    let options = AcceptOptions {
+        deflate: config.deflate,
+        ..AcceptOptions::default()
+    };
+    let accepted = validate_extended_connect(req.method().as_str().as_bytes(), protocol, fields)
+        .and_then(|upgrade| upgrade.accept(&options));
+    let accepted = match accepted {
+        Ok(accepted) => accepted,
+        Err(error) => {
+            let why = error.to_string();
+            return Err(Box::new(RequestError::BadRequest.response(Some(&why))));
+        }
+    };
+    let mut response = HttpResponse::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::OK;
+    let mut extension = None;
+    if let Some(agreed) = &accepted.deflate {
+        let threshold = wsio_ws::Config::default().compression_threshold;
+        extension = ExtensionPair::deflate(Role::Server, agreed, threshold).ok();
+    }
+    for (name, value) in &accepted.headers {
+        let is_extensions = name == "sec-websocket-extensions";
+        if is_extensions && extension.is_none() {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().append(name, value);
+        } else if is_extensions {
+            extension = None;
+        }
+    }
+    Ok((response, extension))
+}

@@ -1,0 +1,301 @@
+//! HTTP/2 on the engine's accept loop: polling over h2c, WebSockets over RFC 8441 extended
+//! CONNECT (direct and as the upgrade of a polling session) sharing one connection with
+//! polling, HTTP/1.1 WebSockets beside them, refusals, and the version detection bounded by
+//! the header read timeout.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use common::Echo;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http2::SendRequest;
+use hyper::ext::Protocol;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wsio_engine::{Engine, EngineConfig, Transport};
+use wsio_ws::{CloseCode, Message, Role, WebSocket};
+
+/// Every wait that should end is bounded by this.
+const WAIT: Duration = Duration::from_secs(5);
+
+type Client = SendRequest<Full<Bytes>>;
+
+/// An HTTP/2 client on `io` (prior knowledge or ALPN), once the server's SETTINGS (which
+/// allow extended CONNECT) have arrived: a first request round trip guarantees that.
+pub async fn h2_client<S>(io: S, authority: &str) -> Client
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut client, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(io))
+            .await
+            .expect("h2 handshake");
+    tokio::spawn(connection);
+    let (status, _) = send(&mut client, Method::GET, authority, "/", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    client
+}
+
+/// One request on the connection; the status and body.
+async fn send(
+    client: &mut Client,
+    method: Method,
+    authority: &str,
+    path: &str,
+    body: &str,
+) -> (StatusCode, String) {
+    let req = Request::builder()
+        .method(method)
+        .uri(format!("http://{authority}{path}"))
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .unwrap();
+    let response = tokio::time::timeout(WAIT, client.send_request(req))
+        .await
+        .unwrap()
+        .unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// The extended CONNECT request for `query`, `:protocol` and `sec-websocket-version`.
+fn extended_connect(
+    authority: &str,
+    query: &str,
+    protocol: &'static str,
+    version: &str,
+) -> Request<Full<Bytes>> {
+    let mut req = Request::builder()
+        .method(Method::CONNECT)
+        .uri(format!("http://{authority}/engine.io/?{query}"))
+        .header("sec-websocket-version", version)
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    req.extensions_mut().insert(Protocol::from_static(protocol));
+    req
+}
+
+/// An extended CONNECT for `query` with `:protocol` `protocol`: the response, and the
+/// WebSocket over the stream when it was accepted.
+async fn connect_ws(
+    client: &mut Client,
+    authority: &str,
+    query: &str,
+    protocol: &'static str,
+) -> (StatusCode, Option<H2WebSocket>) {
+    let req = extended_connect(authority, query, protocol, "13");
+    let response = tokio::time::timeout(WAIT, client.send_request(req))
+        .await
+        .unwrap()
+        .unwrap();
+    let status = response.status();
+    if status != StatusCode::OK {
+        return (status, None);
+    }
+    let stream = hyper::upgrade::on(response).await.expect("the stream");
+    let ws = WebSocket::from_raw(
+        TokioIo::new(stream),
+        Role::Client,
+        wsio_ws::Config::default(),
+        BytesMut::new(),
+        None,
+    );
+    (status, Some(ws))
+}
+
+/// The next message, within [`WAIT`].
+async fn recv<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocket<S>) -> Message {
+    tokio::time::timeout(WAIT, ws.recv())
+        .await
+        .expect("a message in time")
+        .expect("open")
+        .expect("no error")
+}
+
+/// The session id of an open packet (`0{"sid":"...`).
+fn sid_of(open: &str) -> String {
+    open.split("\"sid\":\"").nth(1).unwrap()[..20].to_owned()
+}
+
+/// A direct WebSocket session: its id once the open packet arrived.
+async fn open_direct<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocket<S>) -> String {
+    let Message::Text(open) = recv(ws).await else {
+        panic!("the open packet is text");
+    };
+    assert!(open.starts_with("0{"), "{open}");
+    sid_of(&open)
+}
+
+/// Text and binary messages come back.
+async fn echoes<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocket<S>, tag: &str) {
+    ws.send(Message::Text(format!("4{tag}").into()))
+        .await
+        .unwrap();
+    assert_eq!(recv(ws).await, Message::Text(format!("4{tag}").into()));
+    let bytes = Bytes::from(vec![0u8, 1, 2, 255]);
+    ws.send(Message::Binary(bytes.clone())).await.unwrap();
+    assert_eq!(recv(ws).await, Message::Binary(bytes));
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn start() -> (Engine<Echo>, SocketAddr) {
+    common::start(EngineConfig::default()).await
+}
+
+type H2WebSocket = WebSocket<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// An engine, an h2c connection to it (its authority and client), and a direct WebSocket
+/// session opened over that connection.
+async fn start_with_websocket() -> (Engine<Echo>, SocketAddr, String, Client, H2WebSocket) {
+    let (engine, addr) = start().await;
+    let authority = addr.to_string();
+    let mut client = h2_client(TcpStream::connect(addr).await.unwrap(), &authority).await;
+    let query = "EIO=4&transport=websocket";
+    let (status, ws) = connect_ws(&mut client, &authority, query, "websocket").await;
+    assert_eq!(status, StatusCode::OK);
+    (engine, addr, authority, client, ws.unwrap())
+}
+
+#[tokio::test]
+async fn a_websocket_over_h2c_echoes_and_closes_cleanly() {
+    let (engine, _addr, authority, mut client, mut ws) = start_with_websocket().await;
+    let sid = open_direct(&mut ws).await;
+    let session = engine.session(&sid).expect("a live session");
+    assert_eq!(session.transport(), Transport::WebSocket);
+    echoes(&mut ws, "over h2").await;
+    ws.close(CloseCode::NORMAL, "").await.unwrap();
+    wait_until("the session closes", || engine.session_count() == 0).await;
+    // The connection outlives the WebSocket stream.
+    let (status, _) = send(&mut client, Method::GET, &authority, "/", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn two_websockets_and_polling_share_one_connection() {
+    let (engine, addr) = start().await;
+    let authority = addr.to_string();
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let local = tcp.local_addr().unwrap();
+    let mut client = h2_client(tcp, &authority).await;
+
+    let (_, open) = send(
+        &mut client,
+        Method::GET,
+        &authority,
+        "/engine.io/?EIO=4&transport=polling",
+        "",
+    )
+    .await;
+    let polling_sid = sid_of(&open);
+    let polling = format!("/engine.io/?EIO=4&transport=polling&sid={polling_sid}");
+    let (status, ok) = send(&mut client, Method::POST, &authority, &polling, "4polled").await;
+    assert_eq!((status, ok.as_str()), (StatusCode::OK, "ok"));
+
+    let direct = "EIO=4&transport=websocket";
+    let (_, first) = connect_ws(&mut client, &authority, direct, "websocket").await;
+    let (_, second) = connect_ws(&mut client, &authority, direct, "websocket").await;
+    let (mut first, mut second) = (first.unwrap(), second.unwrap());
+    let first_sid = open_direct(&mut first).await;
+    let second_sid = open_direct(&mut second).await;
+    echoes(&mut first, "first").await;
+    echoes(&mut second, "second").await;
+    let (status, polled) = send(&mut client, Method::GET, &authority, &polling, "").await;
+    assert_eq!((status, polled.as_str()), (StatusCode::OK, "4polled"));
+
+    // Every session came from the client's one TCP connection.
+    for sid in [&polling_sid, &first_sid, &second_sid] {
+        let session = engine.session(sid).expect("live");
+        assert_eq!(session.info().remote_addr, Some(local), "{sid}");
+    }
+    assert_eq!(engine.session_count(), 3);
+
+    // The polling session upgrades over the same connection too.
+    let upgrade = format!("EIO=4&transport=websocket&sid={polling_sid}");
+    let (status, probe) = connect_ws(&mut client, &authority, &upgrade, "websocket").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut probe = probe.unwrap();
+    probe.send(Message::Text("2probe".into())).await.unwrap();
+    assert_eq!(recv(&mut probe).await, Message::Text("3probe".into()));
+    probe.send(Message::Text("5".into())).await.unwrap();
+    let session = engine.session(&polling_sid).unwrap();
+    wait_until("the upgrade", || {
+        session.transport() == Transport::WebSocket
+    })
+    .await;
+    echoes(&mut probe, "upgraded").await;
+
+    for ws in [&mut first, &mut second, &mut probe] {
+        ws.close(CloseCode::NORMAL, "").await.unwrap();
+    }
+    wait_until("every session closes", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn an_http1_websocket_still_works_beside_h2() {
+    let (engine, addr, _authority, _client, mut h2) = start_with_websocket().await;
+    open_direct(&mut h2).await;
+
+    let url = format!("ws://{addr}/engine.io/?EIO=4&transport=websocket");
+    let mut h1 = wsio_ws::connect(&url, wsio_ws::Config::default())
+        .await
+        .expect("an HTTP/1.1 websocket");
+    open_direct(&mut h1).await;
+    echoes(&mut h1, "http/1.1").await;
+    echoes(&mut h2, "h2").await;
+    h1.close(CloseCode::NORMAL, "").await.unwrap();
+    h2.close(CloseCode::NORMAL, "").await.unwrap();
+    wait_until("both sessions close", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn a_connect_for_another_protocol_or_version_gets_400() {
+    let (engine, _addr, authority, mut client, mut open) = start_with_websocket().await;
+    open_direct(&mut open).await;
+    let query = "EIO=4&transport=websocket";
+    let (status, ws) = connect_ws(&mut client, &authority, query, "webtransport").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(ws.is_none());
+
+    let req = extended_connect(&authority, query, "websocket", "8");
+    let response = client.send_request(req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        engine.session_count(),
+        1,
+        "no session for a refused CONNECT"
+    );
+
+    // The connection and its WebSocket stream carry on.
+    echoes(&mut open, "after the refusals").await;
+}
+
+#[tokio::test]
+async fn a_silent_or_stalled_connection_is_closed_after_the_header_read_timeout() {
+    let (_engine, addr) = common::start(EngineConfig {
+        header_read_timeout: Some(Duration::from_millis(200)),
+        ..EngineConfig::default()
+    })
+    .await;
+    for sent in [&b""[..], b"PRI * HTTP/2.0\r\n"] {
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(sent).await.unwrap();
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(WAIT, tcp.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "{sent:?}: still open after {WAIT:?}");
+        assert!(started.elapsed() >= Duration::from_millis(150), "{sent:?}");
+    }
+}
