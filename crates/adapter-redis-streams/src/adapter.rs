@@ -132,10 +132,12 @@ impl NsState {
                 packet,
                 opts,
                 request_id: None,
-            } => match encode_for_clients(self.core.local.parser(), &self.core.name, packet, None) {
-                Ok(encoded) => self.deliver(encoded, &local_options(&opts), offset),
-                Err(e) => debug!(error = %e, "remote broadcast not deliverable"),
-            },
+            } => {
+                match encode_for_clients(self.core.local.parser(), &self.core.name, packet, None) {
+                    Ok(encoded) => self.deliver(encoded, &local_options(&opts), offset),
+                    Err(e) => debug!(error = %e, "remote broadcast not deliverable"),
+                }
+            }
             body => self.core.handle(message.uid, body).await,
         }
     }
@@ -457,6 +459,14 @@ impl Adapter for StreamsAdapter {
         packet: Encoded,
     ) -> Result<(), wsio_server::EmitError> {
         self.ns.emit_direct(socket, packet)
+    }
+
+    fn local_room_count(&self) -> Option<usize> {
+        self.ns.core.local.local_room_count()
+    }
+
+    fn reconnects(&self) -> Option<u64> {
+        Some(self.ns.shared.status.reconnects())
     }
 
     fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {

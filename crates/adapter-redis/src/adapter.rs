@@ -313,7 +313,8 @@ impl NsState {
                     return Ok(());
                 }
                 let ack_id = self.local.next_ack_id();
-                let encoded = encode_for_clients(self.local.parser(), &self.name, packet.data, Some(ack_id))?;
+                let encoded =
+                    encode_for_clients(self.local.parser(), &self.name, packet.data, Some(ack_id))?;
                 let timeout = opts
                     .timeout_ms()
                     .map_or(DEFAULT_ACK_TIMEOUT, Duration::from_millis);
@@ -607,6 +608,14 @@ impl Adapter for RedisAdapter {
 
     fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> Result<(), EmitError> {
         self.ns.local.emit_direct(socket, packet)
+    }
+
+    fn local_room_count(&self) -> Option<usize> {
+        self.ns.local.local_room_count()
+    }
+
+    fn reconnects(&self) -> Option<u64> {
+        Some(self.ns.shared.status.reconnects())
     }
 
     fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {

@@ -301,6 +301,14 @@ impl Adapter for Observed {
         self.inner.emit_direct(socket, packet)
     }
 
+    fn local_room_count(&self) -> Option<usize> {
+        self.inner.local_room_count()
+    }
+
+    fn reconnects(&self) -> Option<u64> {
+        self.inner.reconnects()
+    }
+
     fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         self.inner.all_rooms()
     }

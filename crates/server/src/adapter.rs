@@ -96,6 +96,23 @@ pub trait Adapter: Send + Sync + 'static {
         socket.send(packet)
     }
 
+    /// Rooms with at least one member on this server, each socket's own room (named after
+    /// its id) left out: what [`Server::stats`](crate::Server::stats) reports as the
+    /// namespace's rooms. Called on every stats read, so it must not wait. Default: `None`,
+    /// the adapter does not tell.
+    fn local_room_count(&self) -> Option<usize> {
+        None
+    }
+
+    /// How many times the adapter's connection to the other servers of a cluster was lost
+    /// and made again since it opened (for a Redis adapter, its subscriber connection's
+    /// reconnections): what [`Server::stats`](crate::Server::stats) reports as the
+    /// namespace's adapter reconnects. Called on every stats read, so it must not wait.
+    /// Default: `None`, the adapter has no such connection or does not count.
+    fn reconnects(&self) -> Option<u64> {
+        None
+    }
+
     /// Every room with at least one member, on every server. Default: none known.
     fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         Box::pin(async { Ok(Vec::new()) })
@@ -171,4 +188,16 @@ pub trait Adapter: Send + Sync + 'static {
         drop((pid, offset));
         Box::pin(async { Ok(None) })
     }
+}
+
+/// `result`, logged at `warn` when the adapter failed: `operation` on namespace `ns`.
+pub(crate) fn warn_on_error<T>(
+    result: Result<T, AdapterError>,
+    ns: &str,
+    operation: &'static str,
+) -> Result<T, AdapterError> {
+    if let Err(error) = &result {
+        tracing::warn!(ns, operation, %error, "adapter failed");
+    }
+    result
 }

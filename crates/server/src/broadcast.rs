@@ -6,6 +6,7 @@ use std::time::Duration;
 use event_proto::{Parser, Value};
 use serde::Serialize;
 
+use crate::adapter::warn_on_error;
 use crate::addressing::{BroadcastOptions, IntoRooms};
 use crate::error::{AckError, AdapterError, BroadcastError};
 use crate::namespace::{Namespace, NsInner, NsSetup};
@@ -13,6 +14,7 @@ use crate::ns_core::NsCore;
 use crate::remote::RemoteSocket;
 use crate::server::Server;
 use crate::socket::Socket;
+use crate::stats::{self, AwaitedAcks};
 
 /// Addresses a set of sockets of one namespace. Built by [`Namespace`](crate::Namespace)
 /// and [`Socket`](crate::Socket) methods; every packet is encoded once and shared by all recipients.
@@ -80,7 +82,9 @@ impl BroadcastOperator {
         let encoded = (self.ns.parser)
             .encode_event(&self.ns.name, event, args, None)
             .map_err(BroadcastError::Encode)?;
-        Ok(self.ns.adapter.broadcast(encoded, self.opts).await?)
+        self.count_broadcast();
+        let sent = self.ns.adapter.broadcast(encoded, self.opts).await;
+        Ok(warn_on_error(sent, self.ns.name.as_str(), "broadcast")?)
     }
 
     /// Emits `event` asking every addressed socket for an acknowledgement, and collects the
@@ -110,23 +114,44 @@ impl BroadcastOperator {
             .encode_event(&self.ns.name, event, args, Some(id))
             .map_err(BroadcastError::Encode)?;
         let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
+        self.count_broadcast();
         let mut opts = self.opts;
         opts.flags.timeout = Some(timeout);
-        let receivers = self
-            .ns
-            .adapter
-            .broadcast_with_ack(encoded, id, opts)
-            .await?;
+        let sent = self.ns.adapter.broadcast_with_ack(encoded, id, opts).await;
+        let receivers = warn_on_error(sent, self.ns.name.as_str(), "broadcast with acks")?;
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut awaited = AwaitedAcks::new(&self.ns.counters, receivers.len() as u64);
+        let mut timed_out = 0_usize;
         let mut answers = Vec::with_capacity(receivers.len());
         for rx in receivers {
-            answers.push(match tokio::time::timeout_at(deadline, rx).await {
+            let answer = match tokio::time::timeout_at(deadline, rx).await {
                 Ok(Ok(args)) => Ok(args),
                 Ok(Err(_)) => Err(AckError::Closed),
                 Err(_) => Err(AckError::Timeout),
-            });
+            };
+            let late = matches!(answer, Err(AckError::Timeout));
+            awaited.settle(late);
+            timed_out += usize::from(late);
+            answers.push(answer);
+        }
+        if timed_out > 0 {
+            tracing::debug!(
+                ns = %self.ns.name,
+                event,
+                ack = id,
+                timed_out,
+                recipients = answers.len(),
+                "acknowledgements of a broadcast timed out"
+            );
         }
         Ok(answers)
+    }
+
+    /// Counts a broadcast, which is also an emitted event.
+    fn count_broadcast(&self) {
+        let counters = &self.ns.counters;
+        stats::count(&counters.broadcasts);
+        stats::count(&counters.events_emitted);
     }
 
     /// Delivers on this server only, even with an adapter spanning several servers.
@@ -137,19 +162,22 @@ impl BroadcastOperator {
 
     /// The addressed sockets, on every server of the cluster.
     pub async fn fetch_sockets(self) -> Result<Vec<RemoteSocket>, AdapterError> {
-        self.ns.adapter.fetch_sockets(self.opts).await
+        let sockets = self.ns.adapter.fetch_sockets(self.opts).await;
+        warn_on_error(sockets, self.ns.name.as_str(), "fetch sockets")
     }
 
     /// Makes the addressed sockets join `rooms`.
     pub async fn sockets_join(self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
-        self.ns.adapter.add_sockets(self.opts, rooms).await
+        let joined = self.ns.adapter.add_sockets(self.opts, rooms).await;
+        warn_on_error(joined, self.ns.name.as_str(), "sockets join")
     }
 
     /// Makes the addressed sockets leave `rooms`.
     pub async fn sockets_leave(self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
-        self.ns.adapter.del_sockets(self.opts, rooms).await
+        let left = self.ns.adapter.del_sockets(self.opts, rooms).await;
+        warn_on_error(left, self.ns.name.as_str(), "sockets leave")
     }
 
     /// Disconnects the addressed sockets from the namespace (clients see `io server
@@ -157,7 +185,8 @@ impl BroadcastOperator {
     /// whole connection is closed too, its other namespaces included (the reference's
     /// `disconnectSockets(true)`).
     pub async fn disconnect_sockets(self, close: bool) -> Result<(), AdapterError> {
-        self.ns.adapter.disconnect_sockets(self.opts, close).await
+        let done = self.ns.adapter.disconnect_sockets(self.opts, close).await;
+        warn_on_error(done, self.ns.name.as_str(), "disconnect sockets")
     }
 }
 

@@ -7,7 +7,7 @@ use event_proto::socket::{Packet, PacketKind};
 use event_proto::{AnyDecoder, AnyParser, Decoder, Message, Parser, Str, Value};
 use wsio_engine::{BoxFuture, CloseReason, Session, SessionHandler};
 
-use crate::adapter::AttachSession;
+use crate::adapter::{AttachSession, warn_on_error};
 use crate::namespace::{ConnectRequest, Namespaces, NsInner};
 use crate::outgoing;
 use crate::reason::DisconnectReason;
@@ -15,10 +15,27 @@ use crate::recovery::RestoredSession;
 use crate::socket::{Connection, Socket, SocketIdentity};
 use crate::sync::lock;
 
+/// The decoder of a connection, and the bytes of the packet it is reading so far.
+struct Decoding {
+    decoder: AnyDecoder,
+    bytes: usize,
+}
+
+impl Decoding {
+    /// Reads `message`: a whole packet, with the bytes of every message that made it up.
+    fn push(&mut self, message: Message) -> Result<Option<(Packet, usize)>, event_proto::Error> {
+        self.bytes += message.len();
+        match self.decoder.push(message)? {
+            Some(packet) => Ok(Some((packet, std::mem::take(&mut self.bytes)))),
+            None => Ok(None),
+        }
+    }
+}
+
 pub(crate) struct Client {
     session: Arc<Session>,
     namespaces: Weak<Namespaces>,
-    decoder: Mutex<AnyDecoder>,
+    decoder: Mutex<Decoding>,
     parser: AnyParser,
     sockets: Mutex<HashMap<Str, Socket>>,
     me: Weak<Client>,
@@ -34,7 +51,10 @@ impl Client {
         Arc::new_cyclic(|me| Client {
             session,
             namespaces,
-            decoder: Mutex::new(parser.decoder(limits)),
+            decoder: Mutex::new(Decoding {
+                decoder: parser.decoder(limits),
+                bytes: 0,
+            }),
             parser,
             sockets: Mutex::new(HashMap::new()),
             me: me.clone(),
@@ -51,7 +71,8 @@ impl Client {
         }
     }
 
-    async fn dispatch(&self, packet: Packet) {
+    /// Handles `packet`, `size` bytes as it came.
+    async fn dispatch(&self, packet: Packet, size: usize) {
         match packet.kind {
             PacketKind::Connect => self.connect(packet).await,
             PacketKind::Disconnect => {
@@ -61,7 +82,7 @@ impl Client {
             }
             PacketKind::Event | PacketKind::BinaryEvent => {
                 if let Some(socket) = self.socket(&packet.ns) {
-                    socket.on_event(&packet);
+                    socket.on_event(&packet, size);
                 }
             }
             PacketKind::Ack | PacketKind::BinaryAck => {
@@ -81,6 +102,12 @@ impl Client {
             return;
         }
         let Some(ns) = namespaces.get_or_create(packet.ns.as_str()) else {
+            namespaces.count_unknown();
+            tracing::info!(
+                ns = %packet.ns,
+                sid = %self.session.sid(),
+                "namespace join refused: unknown namespace"
+            );
             self.send_packet(&Packet::connect_error(
                 packet.ns.clone(),
                 "Invalid namespace",
@@ -108,6 +135,13 @@ impl Client {
             self.session.info().clone(),
         );
         if let Err(refused) = ns.setup.check(&request).await {
+            crate::stats::count(&ns.core.counters.middleware_refusals);
+            tracing::info!(
+                ns = %packet.ns,
+                sid = %self.session.sid(),
+                reason = %refused.message,
+                "namespace join refused by a middleware"
+            );
             let data = refused.data.map(Value::from);
             self.send_packet(&Packet::connect_error(
                 packet.ns.clone(),
@@ -135,12 +169,16 @@ impl Client {
             identity,
         );
         socket.apply(request.take_prepared());
+        // `join` logs an adapter's failure.
         let _ = socket.join(socket.id()).await;
         crate::sync::write(&ns.sockets).insert(socket.id().clone(), socket.clone());
         lock(&self.sockets).insert(packet.ns.clone(), socket.clone());
         self.session.confirm();
         self.send_packet(&connect_reply(&packet.ns, &socket));
-        (ns.setup.on_connect)(socket);
+        socket.in_span(|| {
+            tracing::debug!("namespace join accepted");
+            (ns.setup.on_connect)(socket.clone());
+        });
     }
 
     /// Recovers the session `pid` (connection state recovery): the adapter restores it, and
@@ -204,9 +242,13 @@ impl Client {
             .restore_session_with(pid, offset, attach)
             .await;
         let socket = lock(&attached).take();
+        let restored = warn_on_error(restored, name.as_str(), "restore session");
         match (restored, socket) {
             (Ok(true), Some(socket)) => {
-                (ns.setup.on_connect)(socket);
+                socket.in_span(|| {
+                    tracing::debug!(recovered = true, "namespace join accepted");
+                    (ns.setup.on_connect)(socket.clone());
+                });
                 true
             }
             _ => false,
@@ -238,7 +280,7 @@ impl SessionHandler for Client {
         Box::pin(async move {
             let decoded = lock(&self.decoder).push(message);
             match decoded {
-                Ok(Some(packet)) => self.dispatch(packet).await,
+                Ok(Some((packet, size))) => self.dispatch(packet, size).await,
                 Ok(None) => {}
                 Err(_) => self.session.close(CloseReason::ParseError),
             }

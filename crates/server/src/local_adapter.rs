@@ -361,6 +361,16 @@ impl Adapter for LocalAdapter {
         Box::pin(async move { Ok(restored) })
     }
 
+    fn local_room_count(&self) -> Option<usize> {
+        let rooms = read(&self.rooms);
+        let by_socket = read(&self.by_socket);
+        let own = rooms
+            .keys()
+            .filter(|room| by_socket.contains_key(room.as_str()))
+            .count();
+        Some(rooms.len() - own)
+    }
+
     fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         let rooms = self.local_rooms();
         Box::pin(async { Ok(rooms) })

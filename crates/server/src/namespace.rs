@@ -3,6 +3,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, Weak};
 
 use event_proto::{AnyParser, Value};
@@ -17,6 +18,7 @@ use crate::prepared::Prepared;
 use crate::recovery::RecoveryConfig;
 use crate::server_side::{ServerSideAck, ServerSideHandlers};
 use crate::socket::Socket;
+use crate::stats::NamespaceStats;
 use crate::sync::{BoxFuture, lock, read, write};
 
 /// What a connect middleware sees: the namespace, the client's `auth` payload and the
@@ -362,6 +364,20 @@ impl Namespace {
     pub async fn all_rooms(&self) -> Result<Vec<Room>, AdapterError> {
         self.0.core.adapter.all_rooms().await
     }
+
+    /// The namespace's figures on this server, for [`Server::stats`](crate::Server::stats).
+    pub(crate) fn stats(&self) -> NamespaceStats {
+        let core = &self.0.core;
+        let mut stats = NamespaceStats {
+            name: self.name().to_owned(),
+            sockets: read(&self.0.sockets).len(),
+            rooms: core.adapter.local_room_count(),
+            adapter_reconnects: core.adapter.reconnects(),
+            ..NamespaceStats::default()
+        };
+        core.counters.read_into(&mut stats);
+        stats
+    }
 }
 
 /// The namespaces of a server: declared ones by name, and the patterns of dynamic ones,
@@ -372,6 +388,8 @@ pub(crate) struct Namespaces {
     adapter: Option<AdapterFactory>,
     recovery: Option<RecoveryConfig>,
     parser: AnyParser,
+    /// Joins refused because no namespace has the name asked for.
+    unknown_refusals: AtomicU64,
 }
 
 impl Namespaces {
@@ -386,7 +404,18 @@ impl Namespaces {
             adapter,
             recovery,
             parser,
+            unknown_refusals: AtomicU64::new(0),
         }
+    }
+
+    /// Counts a join refused because no namespace has the name asked for.
+    pub(crate) fn count_unknown(&self) {
+        crate::stats::count(&self.unknown_refusals);
+    }
+
+    /// Joins refused so far because no namespace had the name asked for.
+    pub(crate) fn unknown_refusals(&self) -> u64 {
+        self.unknown_refusals.load(Ordering::Relaxed)
     }
 
     /// Declares namespace `name` with `setup`, replacing any namespace of that name.

@@ -12,6 +12,7 @@ use event_proto::{AnyParser, Str};
 use wsio_engine::Sid;
 
 use crate::adapter::Adapter;
+use crate::stats::NsCounters;
 
 /// A namespace's name, adapter and acknowledgement ids.
 pub(crate) struct NsCore {
@@ -19,6 +20,8 @@ pub(crate) struct NsCore {
     pub(crate) adapter: Arc<dyn Adapter>,
     /// How the namespace's packets are written.
     pub(crate) parser: AnyParser,
+    /// What [`Server::stats`](crate::Server::stats) reports of the namespace.
+    pub(crate) counters: NsCounters,
     next_ack: AtomicU64,
 }
 
@@ -36,6 +39,7 @@ impl NsCore {
             name: Str::from(name),
             adapter,
             parser,
+            counters: NsCounters::default(),
             next_ack: AtomicU64::new(0),
         })
     }

@@ -157,8 +157,14 @@ impl Server {
     }
 
     /// A snapshot of the server: its Engine.IO figures (sessions by transport, closes by
-    /// reason, packets and bytes, ...) and the sockets of each namespace on this server.
-    /// Cheap enough to read every few seconds.
+    /// reason, packets and bytes, ...), and for each namespace on this server its sockets,
+    /// rooms, events received and emitted, broadcasts, acknowledgements pending and timed
+    /// out, middleware refusals and adapter reconnects (see [`NamespaceStats`]); plus the
+    /// joins refused for an unknown namespace. Cheap enough to read every few seconds: the
+    /// figures are counted as things happen, and reading them takes each namespace's
+    /// socket and room maps' read locks for a moment.
+    ///
+    /// [`NamespaceStats`]: crate::NamespaceStats
     ///
     /// ```
     /// let io = wsio_server::Server::new(wsio_server::Config::default());
@@ -167,22 +173,18 @@ impl Server {
     /// assert_eq!(stats.engine.sessions_websocket, 0);
     /// assert_eq!(stats.namespaces[0].name, "/");
     /// assert_eq!(stats.namespaces[0].sockets, 0);
+    /// assert_eq!(stats.namespaces[0].rooms, Some(0));
+    /// assert_eq!(stats.namespaces[0].events_received, 0);
+    /// assert_eq!(stats.unknown_namespace_refusals, 0);
     /// ```
     pub fn stats(&self) -> crate::ServerStats {
-        let mut namespaces: Vec<_> = self
-            .0
-            .namespaces
-            .all()
-            .iter()
-            .map(|ns| crate::NamespaceStats {
-                name: ns.name().to_owned(),
-                sockets: ns.sockets().len(),
-            })
-            .collect();
-        namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+        let namespaces = &self.0.namespaces;
+        let mut by_namespace: Vec<_> = namespaces.all().iter().map(Namespace::stats).collect();
+        by_namespace.sort_by(|a, b| a.name.cmp(&b.name));
         crate::ServerStats {
             engine: self.0.engine.stats(),
-            namespaces,
+            namespaces: by_namespace,
+            unknown_namespace_refusals: namespaces.unknown_refusals(),
         }
     }
 

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use wsio_engine::{CloseReason, Outgoing, RequestInfo, Session, Sid, Transport};
 
 use crate::ack::{self, AckReceiver};
-use crate::adapter::Recipient;
+use crate::adapter::{Recipient, warn_on_error};
 use crate::addressing::{IntoRooms, Room};
 use crate::error::{AckError, AdapterError, EmitError};
 use crate::handler::HandlerOutput;
@@ -24,6 +24,7 @@ use crate::prepared::{Extensions, Prepared};
 use crate::reason::DisconnectReason;
 use crate::recovery::SessionState;
 use crate::remote::{RemoteSocket, handshake_value};
+use crate::stats::{self, AwaitedAcks};
 use crate::sync::{lock, read, write};
 
 type EventHandler = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
@@ -51,6 +52,8 @@ pub(crate) struct SocketInner {
     acks: Mutex<HashMap<u64, oneshot::Sender<Vec<Value>>>>,
     connected: AtomicBool,
     extensions: Mutex<Extensions>,
+    /// The socket's `tracing` span (`socket`, at debug level: disabled, and free, below it).
+    span: tracing::Span,
 }
 
 /// One client connected to one namespace. Cheap to clone; all clones are the same socket.
@@ -126,9 +129,17 @@ impl Socket {
         auth: Value,
         identity: SocketIdentity,
     ) -> Self {
+        let ns = registry.core().clone();
+        let span = tracing::debug_span!(
+            "socket",
+            id = %identity.id,
+            ns = %ns.name,
+            sid = %session.sid(),
+            transport = ?session.transport(),
+        );
         Socket(Arc::new(SocketInner {
             id: identity.id,
-            ns: registry.core().clone(),
+            ns,
             registry,
             session,
             client,
@@ -145,7 +156,14 @@ impl Socket {
             acks: Mutex::new(HashMap::new()),
             connected: AtomicBool::new(true),
             extensions: Mutex::new(HashMap::new()),
+            span,
         }))
+    }
+
+    /// Runs `f` (a handler's synchronous part) inside the socket's span.
+    pub(crate) fn in_span<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = self.0.span.enter();
+        f()
     }
 
     /// The socket id (distinct from the Engine.IO session id).
@@ -475,6 +493,7 @@ impl Socket {
         let encoded = (self.0.ns.parser)
             .encode_event(&self.0.ns.name, event, args, None)
             .map_err(EmitError::Encode)?;
+        stats::count(&self.0.ns.counters.events_emitted);
         self.0.ns.adapter.emit_direct(self, encoded)
     }
 
@@ -496,8 +515,22 @@ impl Socket {
             .map_err(EmitError::Encode)?;
         let rx = self.expect_ack(id);
         self.push(encoded, false)?;
+        let counters = &self.0.ns.counters;
+        stats::count(&counters.events_emitted);
+        let mut awaited = AwaitedAcks::new(counters, 1);
         let result = ack::wait(rx, timeout).await;
+        let timed_out = matches!(result, Err(AckError::Timeout));
+        awaited.settle(timed_out);
         lock(&self.0.acks).remove(&id);
+        if timed_out {
+            tracing::debug!(
+                parent: &self.0.span,
+                event,
+                ack = id,
+                timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                "acknowledgement timed out"
+            );
+        }
         result
     }
 
@@ -505,18 +538,21 @@ impl Socket {
     /// [`IntoRooms`].
     pub async fn join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
-        self.0.ns.adapter.add_all(self.0.id.clone(), rooms).await
+        let joined = self.0.ns.adapter.add_all(self.0.id.clone(), rooms).await;
+        warn_on_error(joined, self.ns(), "join")
     }
 
     /// Leaves `rooms` (one room or several).
     pub async fn leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms = rooms.into_rooms();
-        self.0.ns.adapter.del(self.0.id.clone(), rooms).await
+        let left = self.0.ns.adapter.del(self.0.id.clone(), rooms).await;
+        warn_on_error(left, self.ns(), "leave")
     }
 
     /// The rooms the socket is in, its own id room included.
     pub async fn rooms(&self) -> Result<Vec<Room>, AdapterError> {
-        self.0.ns.adapter.socket_rooms(self.0.id.clone()).await
+        let rooms = self.0.ns.adapter.socket_rooms(self.0.id.clone()).await;
+        warn_on_error(rooms, self.ns(), "socket rooms")
     }
 
     /// Leaves the namespace from the server side: the client sees `io server disconnect`.
@@ -611,11 +647,15 @@ impl Socket {
         recoverable.then(|| (pid, self.data_value()))
     }
 
-    /// An EVENT from the client.
-    pub(crate) fn on_event(&self, packet: &Packet) {
+    /// An EVENT from the client, `size` bytes as it came (attachments included).
+    pub(crate) fn on_event(&self, packet: &Packet, size: usize) {
         let Some(name) = packet.event_name() else {
             return;
         };
+        stats::count(&self.0.ns.counters.events_received);
+        let _entered = self.0.span.enter();
+        tracing::debug!(event = name, "event received");
+        tracing::trace!(event = name, bytes = size, "event payload");
         let listeners = read(&self.0.any).clone();
         for listener in listeners {
             listener(self.clone(), name.to_owned(), packet.args().to_vec());
@@ -641,6 +681,8 @@ impl Socket {
         if !self.0.connected.swap(false, Ordering::AcqRel) {
             return;
         }
+        let _entered = self.0.span.enter();
+        tracing::debug!(reason = reason.as_str(), "left the namespace");
         let disconnecting = std::mem::take(&mut *lock(&self.0.on_disconnecting));
         for hook in disconnecting {
             hook(self.clone(), reason);
@@ -653,18 +695,21 @@ impl Socket {
         let id = self.0.id.clone();
         let session = self.session_to_keep(reason);
         // The in-memory adapter completes at once; a remote one finishes in the background.
+        let ns = self.0.ns.name.clone();
         let cleanup = async move {
             if let Some((pid, data)) = session {
-                let rooms = adapter.socket_rooms(id.clone()).await.unwrap_or_default();
+                let rooms = adapter.socket_rooms(id.clone()).await;
+                let rooms = warn_on_error(rooms, ns.as_str(), "socket rooms").unwrap_or_default();
                 let state = SessionState {
                     sid: id.clone(),
                     pid,
                     rooms,
                     data,
                 };
-                let _ = adapter.persist_session(state).await;
+                let kept = adapter.persist_session(state).await;
+                let _ = warn_on_error(kept, ns.as_str(), "persist session");
             }
-            let _ = adapter.del_all(id).await;
+            let _ = warn_on_error(adapter.del_all(id).await, ns.as_str(), "leave all rooms");
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(cleanup);

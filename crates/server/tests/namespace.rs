@@ -121,3 +121,41 @@ async fn skip_middlewares_keeps_the_restored_data_and_runs_none() {
         "extensions stay with the old socket"
     );
 }
+
+#[tokio::test]
+async fn refused_joins_are_logged_at_info_with_why() {
+    let log = common::CapturedLog::start(tracing::Level::INFO);
+    let io = common::demo();
+    let addr = start(&io).await;
+    let mut ws = common::ws(addr, None).await;
+    assert!(next_text(&mut ws).await.starts_with('0'));
+    ws.send("40/nowhere,").await.unwrap();
+    assert!(next_text(&mut ws).await.starts_with("44/nowhere,"));
+    ws.send(r#"40/admin,{"token":"wrong"}"#).await.unwrap();
+    assert!(next_text(&mut ws).await.starts_with("44/admin,"));
+
+    let unknown = log
+        .line_with(&["namespace join refused: unknown namespace"])
+        .await;
+    assert!(
+        unknown.contains("INFO") && unknown.contains("ns=/nowhere"),
+        "{unknown}"
+    );
+    let refused = log
+        .line_with(&["namespace join refused by a middleware"])
+        .await;
+    assert!(
+        refused.contains("INFO") && refused.contains("ns=/admin"),
+        "{refused}"
+    );
+    assert!(refused.contains("reason=unauthorized"), "{refused}");
+    let stats = io.stats();
+    assert_eq!(stats.unknown_namespace_refusals, 1);
+    let admin = stats
+        .namespaces
+        .iter()
+        .find(|ns| ns.name == "/admin")
+        .unwrap();
+    assert_eq!(admin.middleware_refusals, 1);
+    assert_eq!(admin.sockets, 0);
+}

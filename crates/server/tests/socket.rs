@@ -4,38 +4,14 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{next_text, start, ws_joined};
+use common::{CapturedLog, next_text, start, ws_joined};
 use wsio_server::{Config, Server, Socket, Value};
-
-/// Appends what it is given to a shared buffer.
-struct Appender(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Appender {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn arguments_that_do_not_fit_are_logged_at_debug_and_the_event_dropped() {
-    let log = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer({
-            let log = log.clone();
-            move || Appender(log.clone())
-        })
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let log = CapturedLog::start(tracing::Level::DEBUG);
     let io = Server::new(Config::default());
     io.ns("/", |socket: Socket| {
         socket.on("double", |socket: Socket, (n,): (u32,), _ack| {
@@ -47,7 +23,7 @@ async fn arguments_that_do_not_fit_are_logged_at_debug_and_the_event_dropped() {
     ws.send(r#"42["double","two"]"#).await.unwrap();
     ws.send(r#"42["double",2]"#).await.unwrap();
     assert_eq!(next_text(&mut ws).await, r#"42["doubled",4]"#);
-    let text = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    let text = log.text();
     assert!(
         text.contains("event arguments do not fit the handler's type: event dropped"),
         "{text}"
@@ -193,4 +169,73 @@ async fn a_namespace_finds_its_sockets_by_id() {
         next_text(&mut ws).await,
         format!(r#"42["found","{sid}",true]"#)
     );
+}
+
+#[tokio::test]
+async fn a_socket_logs_in_its_span_what_it_receives_and_why_it_left() {
+    let log = CapturedLog::start(tracing::Level::TRACE);
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| {
+        tracing::info!("connect handler");
+        socket.on("hello", |socket: Socket, args: Vec<Value>, _ack| {
+            tracing::info!("hello handler");
+            let _ = socket.emit("hello", &args);
+        });
+    });
+    let addr = start(&io).await;
+    let (mut ws, id) = ws_joined(addr).await;
+    let span = format!("socket{{id={id} ns=/ sid=");
+    let joined = log.line_with(&["namespace join accepted"]).await;
+    assert!(
+        joined.contains("DEBUG") && joined.contains(&span),
+        "{joined}"
+    );
+    let handler = log.line_with(&["connect handler"]).await;
+    assert!(handler.contains(&span), "{handler}");
+
+    let event = r#"42["hello",1]"#;
+    ws.send(event).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, event);
+    let received = log.line_with(&["event received"]).await;
+    assert!(received.contains("DEBUG"), "{received}");
+    assert!(received.contains(&span), "{received}");
+    assert!(received.contains("transport=WebSocket"), "{received}");
+    assert!(received.contains("event=\"hello\""), "{received}");
+    let payload = log.line_with(&["event payload"]).await;
+    assert!(payload.contains("TRACE"), "{payload}");
+    // The Socket.IO packet, without the Engine.IO message type.
+    assert!(
+        payload.contains(&format!("bytes={}", event.len() - 1)),
+        "{payload}"
+    );
+    let handler = log.line_with(&["hello handler"]).await;
+    assert!(handler.contains(&span), "{handler}");
+
+    ws.send("41").await.unwrap();
+    let left = log.line_with(&["left the namespace"]).await;
+    assert!(left.contains("DEBUG") && left.contains(&span), "{left}");
+    assert!(
+        left.contains("reason=\"client namespace disconnect\""),
+        "{left}"
+    );
+}
+
+#[tokio::test]
+async fn an_acknowledgement_that_does_not_come_is_logged_at_debug() {
+    let log = CapturedLog::start(tracing::Level::DEBUG);
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| async move {
+        let answer = socket
+            .emit_with_ack::<_, Vec<Value>>("question", &(), Duration::from_millis(50))
+            .await;
+        assert!(answer.is_err());
+    });
+    let addr = start(&io).await;
+    let (mut ws, id) = ws_joined(addr).await;
+    assert_eq!(next_text(&mut ws).await, r#"420["question"]"#);
+    let line = log.line_with(&["acknowledgement timed out"]).await;
+    assert!(line.contains("DEBUG"), "{line}");
+    assert!(line.contains(&format!("socket{{id={id} ")), "{line}");
+    assert!(line.contains("event=\"question\""), "{line}");
+    assert!(line.contains("timeout_ms=50"), "{line}");
 }

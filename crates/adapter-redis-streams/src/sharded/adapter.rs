@@ -83,13 +83,15 @@ impl ShardedNs {
                 packet,
                 opts,
                 request_id: None,
-            } => match encode_for_clients(self.core.local.parser(), &self.core.name, packet, None) {
-                // Through the local adapter's broadcast: kept for local recovery when on.
-                Ok(encoded) => {
-                    let _ = self.local().broadcast(encoded, local_options(&opts)).await;
+            } => {
+                match encode_for_clients(self.core.local.parser(), &self.core.name, packet, None) {
+                    // Through the local adapter's broadcast: kept for local recovery when on.
+                    Ok(encoded) => {
+                        let _ = self.local().broadcast(encoded, local_options(&opts)).await;
+                    }
+                    Err(e) => debug!(error = %e, "remote broadcast not deliverable"),
                 }
-                Err(e) => debug!(error = %e, "remote broadcast not deliverable"),
-            },
+            }
             body @ (Body::SocketsJoin { .. } | Body::SocketsLeave { .. }) => {
                 let rooms = match &body {
                     Body::SocketsJoin { rooms, .. } | Body::SocketsLeave { rooms, .. } => {
@@ -265,6 +267,14 @@ impl Adapter for ShardedAdapter {
         packet: Encoded,
     ) -> Result<(), wsio_server::EmitError> {
         self.ns.local().emit_direct(socket, packet)
+    }
+
+    fn local_room_count(&self) -> Option<usize> {
+        self.ns.local().local_room_count()
+    }
+
+    fn reconnects(&self) -> Option<u64> {
+        Some(self.ns.shared.status.reconnects())
     }
 
     fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {

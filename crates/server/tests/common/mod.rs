@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use event_proto::Value;
@@ -334,4 +335,70 @@ fn on_rooms(socket: &Socket) {
 /// The first argument, as text.
 fn first_str(args: &[Value]) -> Option<String> {
     Some(args.first()?.as_str()?.to_owned())
+}
+
+/// What `tracing` logs on this thread (the tests' current-thread runtime included), at
+/// `level` and above, as plain text; until dropped.
+pub struct CapturedLog {
+    buffer: Arc<Mutex<Vec<u8>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl CapturedLog {
+    /// Starts capturing.
+    pub fn start(level: tracing::Level) -> CapturedLog {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer({
+                let buffer = buffer.clone();
+                move || Appender(buffer.clone())
+            })
+            .finish();
+        // `tracing` remembers per call site whether any subscriber listens. While a single
+        // subscriber is registered, it asks the current thread's, so a test running at the
+        // same time without one would make a call site silent for everyone: a second,
+        // permanent subscriber makes it ask every registered one.
+        static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::new()));
+        let guard = tracing::subscriber::set_default(subscriber);
+        // What was remembered before this subscriber came is computed again with it.
+        tracing::callsite::rebuild_interest_cache();
+        CapturedLog {
+            buffer,
+            _guard: guard,
+        }
+    }
+
+    /// The log so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().expect("log")).into_owned()
+    }
+
+    /// The first line containing every one of `parts` (5 s at most); panics with the log.
+    pub async fn line_with(&self, parts: &[&str]) -> String {
+        for _ in 0..500 {
+            let text = self.text();
+            if let Some(line) = text.lines().find(|l| parts.iter().all(|p| l.contains(p))) {
+                return line.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("no line with {parts:?} in\n{}", self.text());
+    }
+}
+
+/// Appends what it is given to a shared buffer.
+struct Appender(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Appender {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
