@@ -106,10 +106,14 @@ async fn two_pages_chat_with_nicknames_and_a_room() {
     wait_chat(&mut alice, "bob: hi alice").await;
 
     join(&mut alice, "lobby").await;
+    say(&mut alice, "alone in the lobby").await;
+    wait_chat(&mut alice, "[lobby] alice: alone in the lobby").await;
     join(&mut bob, "lobby").await;
     say(&mut alice, "only in the lobby").await;
     wait_chat(&mut bob, "[lobby] alice: only in the lobby").await;
     wait_chat(&mut alice, "[lobby] alice: only in the lobby").await;
+    let heard = bob.text("chat").await;
+    assert!(!heard.contains("alone in the lobby"), "{heard}");
 
     let events = alice.text("events").await;
     assert!(events.contains("engine open over polling"), "{events}");
