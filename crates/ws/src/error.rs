@@ -52,7 +52,25 @@ impl From<ws_frame::Error> for Error {
     fn from(e: ws_frame::Error) -> Self {
         match e {
             ws_frame::Error::Io(io) => Error::Io(io),
+            ws_frame::Error::NotOpen => Error::Closed,
             other => Error::Protocol(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_refused_by_the_machine_is_closed_not_a_protocol_error() {
+        assert!(matches!(
+            Error::from(ws_frame::Error::NotOpen),
+            Error::Closed
+        ));
+        assert!(matches!(
+            Error::from(ws_frame::Error::InvalidUtf8),
+            Error::Protocol(ws_frame::Error::InvalidUtf8)
+        ));
     }
 }
