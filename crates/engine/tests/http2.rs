@@ -299,3 +299,80 @@ async fn a_silent_or_stalled_connection_is_closed_after_the_header_read_timeout(
         assert!(started.elapsed() >= Duration::from_millis(150), "{sent:?}");
     }
 }
+
+/// Over TLS: ALPN offers `h2` then `http/1.1` when the server's list is left empty; an `h2`
+/// client opens a WebSocket over an extended CONNECT, an `http/1.1` client polls.
+#[cfg(feature = "tls")]
+#[tokio::test]
+async fn over_tls_alpn_picks_h2_or_http1() {
+    use std::sync::Arc;
+
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+    use wsio_engine::ServeConfig;
+
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert: CertificateDer<'static> = made.cert.der().clone();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
+    assert!(server.alpn_protocols.is_empty());
+
+    let engine = Engine::new(EngineConfig::default(), Echo);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serving = engine.clone();
+    let config = ServeConfig::new().tls(Arc::new(server));
+    tokio::spawn(async move {
+        serving
+            .serve_using(listener, std::future::pending(), config)
+            .await
+    });
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert).unwrap();
+    let connect = |alpn: &'static [u8]| {
+        let mut client = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots.clone())
+            .with_no_client_auth();
+        client.alpn_protocols = vec![alpn.to_vec()];
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+        async move {
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            let name = ServerName::try_from("localhost").unwrap();
+            let tls = connector.connect(name, tcp).await.expect("TLS handshake");
+            assert_eq!(tls.get_ref().1.alpn_protocol(), Some(alpn));
+            tls
+        }
+    };
+
+    let authority = format!("localhost:{}", addr.port());
+    let mut client = h2_client(connect(b"h2").await, &authority).await;
+    let query = "EIO=4&transport=websocket";
+    let (status, ws) = connect_ws(&mut client, &authority, query, "websocket").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut ws = ws.unwrap();
+    open_direct(&mut ws).await;
+    echoes(&mut ws, "over h2 and TLS").await;
+    ws.close(CloseCode::NORMAL, "").await.unwrap();
+
+    let mut http1 = connect(b"http/1.1").await;
+    http1
+        .write_all(
+            b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: localhost\r\n\
+              Connection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(WAIT, http1.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("\"sid\":\""), "{answer}");
+}
