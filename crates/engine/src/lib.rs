@@ -12,8 +12,9 @@
 //!   as WebSocket frames once.
 //! * [`Handler`] and [`SessionHandler`] — the upward interface: a session opened, a message
 //!   arrived, the session closed (with a [`CloseReason`]).
-//! * Serving: [`Engine::serve`] runs the accept loop (one hyper HTTP/1 connection per TCP
-//!   connection, request heads within [`EngineConfig::header_read_timeout`]);
+//! * Serving: [`Engine::serve`] runs the accept loop (one hyper HTTP/1.1 or HTTP/2
+//!   connection per TCP connection, request heads within
+//!   [`EngineConfig::header_read_timeout`]);
 //!   [`Engine::serve_using`] takes a [`ServeConfig`]: a fallback for other paths, how long
 //!   the drain may take once stopped (sessions closed, queues sent, connections finished)
 //!   and, with the `tls` feature, a `rustls::ServerConfig` for `https://` and `wss://`
@@ -22,6 +23,21 @@
 //!   `tower` feature (on by default), [`EngineService`] and [`EngineLayer`] mount an endpoint
 //!   in tower stacks. CORS ([`Cors`]) and an `allow_request` hook ([`AllowRequest`]) guard
 //!   the handshakes.
+//!
+//! # HTTP/2
+//!
+//! The accept loop serves HTTP/2 beside HTTP/1.1: by prior knowledge on plain TCP (h2c, told
+//! apart by the connection preface) and by ALPN `h2` over TLS (offered before `http/1.1` when
+//! the `rustls::ServerConfig` leaves its list empty). Polling is unchanged over HTTP/2, and a
+//! session's GET and POST share the connection. WebSockets open with an RFC 8441 extended
+//! CONNECT (`:protocol: websocket`, `sec-websocket-version: 13`, answered `200`, with
+//! permessage-deflate agreed from `sec-websocket-extensions` as over HTTP/1.1): each is a stream
+//! of the connection carrying RFC 6455 frames, with the same session logic, direct or as the
+//! upgrade of a polling session. The server announces `SETTINGS_ENABLE_CONNECT_PROTOCOL`; other
+//! `:protocol` values and other versions get 400. [`ServeConfig`] documents the per-connection
+//! limits (200 concurrent streams by default, the engine's message limits). Behind a hyper
+//! server of your own, [`Engine::handle`] answers extended CONNECTs too once its HTTP/2
+//! builder calls `enable_connect_protocol()`.
 //!
 //! # Queues and memory
 //!
