@@ -376,3 +376,45 @@ async fn over_tls_alpn_picks_h2_or_http1() {
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     assert!(answer.contains("\"sid\":\""), "{answer}");
 }
+
+#[tokio::test]
+async fn stopping_closes_h2_websockets_and_the_connection() {
+    use wsio_engine::ServeConfig;
+
+    let engine = Engine::new(EngineConfig::default(), Echo);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = engine.clone();
+    let served = tokio::spawn(async move {
+        let stop = async {
+            let _ = stopped.await;
+        };
+        let config = ServeConfig::new().drain_timeout(WAIT);
+        serving.serve_using(listener, stop, config).await
+    });
+    let authority = addr.to_string();
+    let mut client = h2_client(TcpStream::connect(addr).await.unwrap(), &authority).await;
+    let query = "EIO=4&transport=websocket";
+    let (_, ws) = connect_ws(&mut client, &authority, query, "websocket").await;
+    let mut ws = ws.unwrap();
+    open_direct(&mut ws).await;
+
+    let started = Instant::now();
+    stop.send(()).unwrap();
+    let mut closed = false;
+    while let Some(received) = tokio::time::timeout(WAIT, ws.recv()).await.unwrap() {
+        closed |= matches!(received, Ok(Message::Close(_)));
+    }
+    assert!(closed, "the server closes the WebSocket");
+    tokio::time::timeout(WAIT, served)
+        .await
+        .expect("the serve returns")
+        .unwrap()
+        .unwrap();
+    assert!(
+        started.elapsed() < WAIT / 2,
+        "the drain waited for its timeout: {:?}",
+        started.elapsed()
+    );
+}
