@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wsio_engine::{Engine, EngineConfig, Transport};
-use wsio_ws::{CloseCode, Message, Role, WebSocket};
+use wsio_ws::{CloseCode, ExtensionPair, Message, Role, WebSocket};
 
 /// Every wait that should end is bounded by this.
 const WAIT: Duration = Duration::from_secs(5);
@@ -90,13 +90,24 @@ async fn connect_ws(
     protocol: &'static str,
 ) -> (StatusCode, Option<H2WebSocket>) {
     let req = extended_connect(authority, query, protocol, "13");
+    let (status, _, ws) = open_stream(client, req, None).await;
+    (status, ws)
+}
+
+/// Sends `req`; the response's status and headers, and when it is 200 the WebSocket over its stream, with
+/// `extension` (what the response agreed).
+async fn open_stream(
+    client: &mut Client,
+    req: Request<Full<Bytes>>,
+    extension: Option<ExtensionPair>,
+) -> (StatusCode, http::HeaderMap, Option<H2WebSocket>) {
     let response = tokio::time::timeout(WAIT, client.send_request(req))
         .await
         .unwrap()
         .unwrap();
-    let status = response.status();
+    let (status, headers) = (response.status(), response.headers().clone());
     if status != StatusCode::OK {
-        return (status, None);
+        return (status, headers, None);
     }
     let stream = hyper::upgrade::on(response).await.expect("the stream");
     let ws = WebSocket::from_raw(
@@ -104,9 +115,9 @@ async fn connect_ws(
         Role::Client,
         wsio_ws::Config::default(),
         BytesMut::new(),
-        None,
+        extension,
     );
-    (status, Some(ws))
+    (status, headers, Some(ws))
 }
 
 /// The next message, within [`WAIT`].
@@ -417,4 +428,36 @@ async fn stopping_closes_h2_websockets_and_the_connection() {
         "the drain waited for its timeout: {:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn permessage_deflate_is_agreed_over_h2() {
+    let (engine, addr) = common::start(EngineConfig {
+        deflate: Some(ws_handshake::DeflatePolicy::default()),
+        ..EngineConfig::default()
+    })
+    .await;
+    let authority = addr.to_string();
+    let mut client = h2_client(TcpStream::connect(addr).await.unwrap(), &authority).await;
+    let mut req = extended_connect(&authority, "EIO=4&transport=websocket", "websocket", "13");
+    req.headers_mut().insert(
+        "sec-websocket-extensions",
+        http::HeaderValue::from_static("permessage-deflate; client_max_window_bits"),
+    );
+    let threshold = wsio_ws::Config::default().compression_threshold;
+    let agreed = ws_handshake::PerMessageDeflateConfig::default();
+    let extension = ExtensionPair::deflate(Role::Client, &agreed, threshold).unwrap();
+    let (_, headers, ws) = open_stream(&mut client, req, Some(extension)).await;
+    assert_eq!(
+        headers.get("sec-websocket-extensions").unwrap(),
+        "permessage-deflate"
+    );
+    let mut ws = ws.unwrap();
+    open_direct(&mut ws).await;
+    // Compressed both ways (RSV1 set): a server without the extension would fail the frame.
+    let text = format!("4{}", "compressible ".repeat(400));
+    ws.send(Message::Text(text.clone().into())).await.unwrap();
+    assert_eq!(recv(&mut ws).await, Message::Text(text.into()));
+    ws.close(CloseCode::NORMAL, "").await.unwrap();
+    wait_until("the session closes", || engine.session_count() == 0).await;
 }
