@@ -59,7 +59,11 @@ type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send +
 ///   message, [`queue_capacity`](crate::EngineConfig::queue_capacity) for a session's queue.
 /// - [`header_read_timeout`](crate::EngineConfig::header_read_timeout) bounds the first bytes
 ///   that tell the version apart, then every HTTP/1.1 request head. An HTTP/2 connection that
-///   stays idle is not closed by it.
+///   stays idle is not closed by it: it gets an HTTP/2 PING once
+///   [`ping_interval`](crate::EngineConfig::ping_interval) (25 s) passed without a frame from
+///   the client, and is closed if the answer takes longer than
+///   [`ping_timeout`](crate::EngineConfig::ping_timeout) (20 s), so that a dead peer's
+///   connection is freed.
 ///
 /// ```
 /// use std::time::Duration;
@@ -283,6 +287,8 @@ async fn serve<H: Handler>(
     http.http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(serving.max_concurrent_streams)
+        .keep_alive_interval(engine.config().ping_interval)
+        .keep_alive_timeout(engine.config().ping_timeout)
         .enable_connect_protocol();
     let http = Arc::new(http);
     let (stopping, stop_signal) = watch::channel(false);

@@ -461,3 +461,34 @@ async fn permessage_deflate_is_agreed_over_h2() {
     ws.close(CloseCode::NORMAL, "").await.unwrap();
     wait_until("the session closes", || engine.session_count() == 0).await;
 }
+
+#[tokio::test]
+async fn an_idle_h2_connection_is_pinged_and_closed_when_the_peer_is_gone() {
+    let (_engine, addr) = common::start(EngineConfig {
+        ping_interval: Duration::from_millis(200),
+        ping_timeout: Duration::from_millis(200),
+        ..EngineConfig::default()
+    })
+    .await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    // The preface and an empty SETTINGS frame, then silence: a peer that no longer answers.
+    tcp.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(WAIT, tcp.read_to_end(&mut received)).await;
+    assert!(read.is_ok(), "still open after {WAIT:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let mut frame_types = Vec::new();
+    let mut rest = &received[..];
+    while rest.len() >= 9 {
+        let len = usize::from(rest[0]) << 16 | usize::from(rest[1]) << 8 | usize::from(rest[2]);
+        frame_types.push((rest[3], rest[4]));
+        rest = &rest[(9 + len).min(rest.len())..];
+    }
+    assert!(
+        frame_types.contains(&(0x6, 0)),
+        "a PING was sent: {frame_types:?}"
+    );
+}
