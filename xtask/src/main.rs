@@ -89,10 +89,12 @@ fn test(extra: &[String]) -> Result<(), String> {
         interop_setup::npm_ci(&cmd::root().join("interop/msgpack"))?;
         workspace_tests.env("WSIO_MSGPACK_PYTHON", interop_setup::python_venv()?);
         // wsio-client's tests against Node's socket.io, the command line's TLS test with
-        // socket.io-client and its demo page test in Chromium: installed before the
-        // workspace tests, which otherwise skip them.
+        // socket.io-client, its demo page tests in Chromium and its cluster test with a Node
+        // node: installed before the workspace tests, which otherwise skip them.
         interop_setup::npm_ci(&cmd::root().join("interop/reference"))?;
         interop_setup::npm_ci(&cmd::root().join("interop/js"))?;
+        // The command line's cluster test with a Node node on @socket.io/redis-adapter.
+        interop_setup::npm_ci(&cmd::root().join("interop/redis"))?;
         if let Err(reason) = browser::ensure_chromium() {
             eprintln!("xtask: no Chromium for the workspace tests ({reason}); they skip it");
         }
