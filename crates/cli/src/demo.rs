@@ -12,12 +12,32 @@ const REQUEST_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Declares the demo namespaces on `io`: `/` with `echo`, `broadcast` and `chat`; with
 /// `test_events`, also the rest of the interop contract and the `/admin` namespace.
+///
+/// The chat logs at `info` who joins and leaves `/`, each `chat` message and, with
+/// `test_events`, each room joined or left: what a first run of `wsio serve` shows as the
+/// demo page is used. `echo` and `broadcast`, which the load benchmark sends as fast as it
+/// can, log nothing of their own.
 pub fn install(io: &Server, test_events: bool) {
     io.ns("/", move |socket: Socket| {
+        tracing::info!(
+            socket = %socket.id(),
+            transport = ?socket.transport(),
+            remote = %Remote(&socket),
+            "joined /"
+        );
+        socket.on_disconnect(|socket: Socket, reason: DisconnectReason| {
+            tracing::info!(socket = %socket.id(), %reason, "left /");
+        });
         echo_events(&socket);
         socket.on(
             "chat",
             |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
+                match args.as_slice() {
+                    [Value::String(text)] => {
+                        tracing::info!(socket = %socket.id(), text = %text, "chat message");
+                    }
+                    _ => tracing::info!(socket = %socket.id(), args = args.len(), "chat message"),
+                }
                 let _ = socket.namespace().emit("chat", &args).await;
             },
         );
@@ -141,6 +161,8 @@ fn contract_events(socket: &Socket) {
             event,
             move |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| async move {
                 let Some(room) = room(&args) else { return };
+                let action = if joining { "joined room" } else { "left room" };
+                tracing::info!(socket = %socket.id(), room = %room, "{action}");
                 let _ = if joining {
                     socket.join(room).await
                 } else {
@@ -194,4 +216,16 @@ fn contract_events(socket: &Socket) {
             let _ = ack.send(&(rooms,));
         },
     );
+}
+
+/// Where a socket connects from, for the log: its address, or `unknown`.
+struct Remote<'a>(&'a Socket);
+
+impl std::fmt::Display for Remote<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.handshake().remote_addr {
+            Some(addr) => addr.fmt(f),
+            None => f.write_str("unknown"),
+        }
+    }
 }

@@ -13,10 +13,18 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use wsio_engine::CloseReason;
-use wsio_server::ServerStats;
+use wsio_server::{NamespaceStats, ServerStats};
 
 /// Labels of one series.
 type Labels = Vec<(&'static str, String)>;
+
+/// A metric by namespace: its name, its help text, and its value in a namespace (`None`
+/// where not known, and then not written).
+type NsMetric = (
+    &'static str,
+    &'static str,
+    fn(&NamespaceStats) -> Option<u64>,
+);
 
 /// The snapshot `stats` as Prometheus text, metric names prefixed `wsio_`.
 pub fn render(stats: &ServerStats) -> String {
@@ -38,17 +46,70 @@ pub fn render(stats: &ServerStats) -> String {
         sessions,
     );
 
-    let sockets = Family::<Labels, Gauge>::default();
-    for ns in &stats.namespaces {
-        sockets
-            .get_or_create(&vec![("namespace", ns.name.clone())])
-            .set(gauge(ns.sockets));
+    let namespaces = &stats.namespaces;
+    let ns_gauges: [NsMetric; 3] = [
+        (
+            "sockets",
+            "Sockets connected on this server, by namespace",
+            |ns| u64::try_from(ns.sockets).ok(),
+        ),
+        (
+            "rooms",
+            "Rooms with at least one member on this server, by namespace (each socket's own room not counted)",
+            |ns| ns.rooms.and_then(|rooms| u64::try_from(rooms).ok()),
+        ),
+        (
+            "acks_pending",
+            "Acknowledgements being waited for, by namespace",
+            |ns| Some(ns.acks_pending),
+        ),
+    ];
+    for (name, help, value) in ns_gauges {
+        let family = Family::<Labels, Gauge>::default();
+        for (labels, value) in by_namespace(namespaces, value) {
+            family.get_or_create(&labels).set(gauge(value));
+        }
+        registry.register(name, help, family);
     }
-    registry.register(
-        "sockets",
-        "Sockets connected on this server, by namespace",
-        sockets,
-    );
+    let ns_counters: [NsMetric; 6] = [
+        (
+            "events_received",
+            "Socket.IO events received from clients, by namespace",
+            |ns| Some(ns.events_received),
+        ),
+        (
+            "events_emitted",
+            "Socket.IO events emitted by this server, a broadcast counting once, by namespace",
+            |ns| Some(ns.events_emitted),
+        ),
+        (
+            "broadcasts",
+            "Broadcasts sent from this server, by namespace",
+            |ns| Some(ns.broadcasts),
+        ),
+        (
+            "acks_timed_out",
+            "Acknowledgements that did not come in time, by namespace",
+            |ns| Some(ns.acks_timed_out),
+        ),
+        (
+            "middleware_refusals",
+            "Connections to a namespace refused by one of its middlewares",
+            |ns| Some(ns.middleware_refusals),
+        ),
+        (
+            "adapter_reconnects",
+            "Reconnections of the cluster adapter's connection (Redis subscriber), by namespace.",
+            |ns| ns.adapter_reconnects,
+        ),
+    ];
+    for (name, help, value) in ns_counters {
+        let family = Family::<Labels, Counter>::default();
+        for (labels, value) in by_namespace(namespaces, value) {
+            family.get_or_create(&labels).inc_by(value);
+        }
+        registry.register(name, help, family);
+    }
 
     let closed = Family::<Labels, Counter>::default();
     for reason in [
@@ -111,6 +172,12 @@ pub fn render(stats: &ServerStats) -> String {
             "Volatile packets dropped on a full queue",
             engine.volatile_dropped,
         ),
+        (
+            // Not by namespace: the names come from clients.
+            "unknown_namespace_refusals",
+            "Connections refused because no namespace has the name asked for",
+            stats.unknown_namespace_refusals,
+        ),
     ] {
         let counter = Counter::<u64>::default();
         counter.inc_by(value);
@@ -123,8 +190,19 @@ pub fn render(stats: &ServerStats) -> String {
     text
 }
 
-fn gauge(count: usize) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
+fn gauge(count: impl TryInto<i64>) -> i64 {
+    count.try_into().unwrap_or(i64::MAX)
+}
+
+/// The `namespace` label and `value` of each namespace for which `value` is known.
+fn by_namespace(
+    namespaces: &[NamespaceStats],
+    value: fn(&NamespaceStats) -> Option<u64>,
+) -> impl Iterator<Item = (Labels, u64)> + '_ {
+    namespaces.iter().filter_map(move |ns| {
+        let labels = vec![("namespace", ns.name.clone())];
+        Some((labels, value(ns)?))
+    })
 }
 
 #[cfg(test)]
@@ -143,9 +221,21 @@ mod tests {
             "wsio_sessions_closed_total{reason=\"ping timeout\"} 0",
             "wsio_sessions_opened_total 0",
             "wsio_sent_bytes_total 0",
+            "wsio_rooms{namespace=\"/\"} 0",
+            "wsio_acks_pending{namespace=\"/\"} 0",
+            "wsio_events_received_total{namespace=\"/\"} 0",
+            "wsio_events_emitted_total{namespace=\"/\"} 0",
+            "wsio_broadcasts_total{namespace=\"/\"} 0",
+            "wsio_acks_timed_out_total{namespace=\"/\"} 0",
+            "wsio_middleware_refusals_total{namespace=\"/\"} 0",
+            "wsio_unknown_namespace_refusals_total 0",
         ] {
             assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
         }
+        assert!(
+            !text.contains("wsio_adapter_reconnects_total{"),
+            "the in-memory adapter has no connection to count, so no series: {text}"
+        );
         assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

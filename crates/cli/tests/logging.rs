@@ -1,4 +1,4 @@
-//! What `wsio serve` logs: the listening address at `info`; with `--log debug`, sessions
+//! What `wsio serve` logs: the listening address and the demo chat's sessions at `info`; with `--log debug`, sessions
 //! opened and requests refused (with why), from the engine; JSON lines with `--log-format
 //! json`; a bad filter refused with a clear message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,6 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use binary::{get, serve, stop};
+use wsio_client::{Client, Transports, Value};
 
 #[test]
 fn debug_shows_sessions_and_refused_requests() {
@@ -51,4 +52,45 @@ fn a_bad_filter_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("bad --log filter"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_level_shows_a_chat_session_and_not_the_echoes() {
+    let (child, port) = serve(&[]);
+    let client = Client::builder(format!("http://127.0.0.1:{port}"))
+        .transports(Transports::WebSocket)
+        .connect()
+        .await
+        .expect("connects");
+    let id = client.main().id().expect("an id");
+    let wait = Duration::from_secs(5);
+    let echoed: Vec<Value> = client
+        .emit_with_ack("echo", &("unlogged",), wait)
+        .await
+        .expect("echoed");
+    assert_eq!(echoed, vec![Value::from("unlogged")]);
+    client.emit("chat", &("hello there",)).expect("chat");
+    client.disconnect().await;
+    std::thread::sleep(Duration::from_millis(300));
+    let log = stop(child);
+    let line_with = |parts: &[&str]| {
+        log.lines()
+            .find(|line| parts.iter().all(|part| line.contains(part)))
+            .unwrap_or_else(|| panic!("no line with {parts:?} in\n{log}"))
+            .to_owned()
+    };
+    let joined = line_with(&["joined /", &id]);
+    assert!(
+        joined.contains("INFO") && joined.contains("remote=127.0.0.1:"),
+        "{joined}"
+    );
+    let chat = line_with(&["chat message", &id]);
+    assert!(
+        chat.contains("INFO") && chat.contains("hello there"),
+        "{chat}"
+    );
+    let left = line_with(&["left /", &id]);
+    assert!(left.contains("client namespace disconnect"), "{left}");
+    assert!(!log.contains("unlogged"), "echo is not logged: {log}");
+    assert!(!log.contains("DEBUG"), "{log}");
 }
