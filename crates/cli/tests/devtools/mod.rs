@@ -48,6 +48,12 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium and waits for its DevTools endpoint.
     pub fn start(name: &str) -> Browser {
+        Browser::start_with(name, &[])
+    }
+
+    /// Starts Chromium with `extra` flags on its command line and waits for its DevTools
+    /// endpoint.
+    pub fn start_with(name: &str, extra: &[&str]) -> Browser {
         let profile =
             std::env::temp_dir().join(format!("wsio-devtools-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&profile);
@@ -72,6 +78,7 @@ impl Browser {
                 "about:blank",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
