@@ -492,3 +492,25 @@ async fn an_idle_h2_connection_is_pinged_and_closed_when_the_peer_is_gone() {
         "a PING was sent: {frame_types:?}"
     );
 }
+
+#[tokio::test]
+async fn a_held_poll_and_a_post_run_at_once_on_one_connection() {
+    let (_engine, addr) = start().await;
+    let authority = addr.to_string();
+    let mut client = h2_client(TcpStream::connect(addr).await.unwrap(), &authority).await;
+    let open = "/engine.io/?EIO=4&transport=polling";
+    let (_, opened) = send(&mut client, Method::GET, &authority, open, "").await;
+    let polling = format!("{open}&sid={}", sid_of(&opened));
+
+    let mut poller = client.clone();
+    let (held_authority, held_path) = (authority.clone(), polling.clone());
+    let held = tokio::spawn(async move {
+        send(&mut poller, Method::GET, &held_authority, &held_path, "").await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!held.is_finished(), "a poll with nothing to say is held");
+    let (status, ok) = send(&mut client, Method::POST, &authority, &polling, "4both").await;
+    assert_eq!((status, ok.as_str()), (StatusCode::OK, "ok"));
+    let (status, polled) = tokio::time::timeout(WAIT, held).await.unwrap().unwrap();
+    assert_eq!((status, polled.as_str()), (StatusCode::OK, "4both"));
+}
