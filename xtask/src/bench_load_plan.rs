@@ -8,6 +8,9 @@ pub enum Kind {
     WebSocket,
     /// Socket.IO with the `echo` and `broadcast` events.
     SocketIo,
+    /// The same Socket.IO servers started with their MessagePack parser
+    /// (socket.io-msgpack-parser's wire format).
+    SocketIoMsgPack,
 }
 
 /// A server under test.
@@ -85,6 +88,30 @@ pub fn servers(target: &str) -> Vec<Server> {
             kind: Kind::SocketIo,
             command: owned(&["node", "interop/reference/server.js"]),
         },
+        Server {
+            name: "wsio",
+            kind: Kind::SocketIoMsgPack,
+            command: vec![
+                bin("wsio"),
+                "serve".into(),
+                "--parser".into(),
+                "msgpack".into(),
+            ],
+        },
+        Server {
+            name: "socketioxide",
+            kind: Kind::SocketIoMsgPack,
+            command: vec![
+                bin("socketioxide-server"),
+                "--parser".into(),
+                "msgpack".into(),
+            ],
+        },
+        Server {
+            name: "node-socket.io",
+            kind: Kind::SocketIoMsgPack,
+            command: owned(&["node", "interop/reference/server.js", "--parser", "msgpack"]),
+        },
     ]
 }
 
@@ -92,7 +119,7 @@ pub fn servers(target: &str) -> Vec<Server> {
 pub fn baseline(kind: Kind) -> &'static str {
     match kind {
         Kind::WebSocket => "tokio-tungstenite",
-        Kind::SocketIo => "node-socket.io",
+        Kind::SocketIo | Kind::SocketIoMsgPack => "node-socket.io",
     }
 }
 
@@ -131,6 +158,15 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         ),
         s("ws-idle", Kind::WebSocket, "idle", idle_conns, 0, true),
         s("sio-echo-64B", Kind::SocketIo, "sio-echo", 64, 64, false),
+        // sio-echo-64B with every server on its MessagePack parser: binary frames, not text.
+        s(
+            "sio-echo-msgpack",
+            Kind::SocketIoMsgPack,
+            "sio-echo-msgpack",
+            64,
+            64,
+            false,
+        ),
         s(
             "sio-broadcast",
             Kind::SocketIo,

@@ -5,7 +5,8 @@
 //!                  [--seconds S] [--warmup S] [--senders K]
 //! ```
 //!
-//! Scenarios: `ws-echo`, `idle`, `sio-echo`, `sio-idle`, `sio-broadcast`,
+//! Scenarios: `ws-echo`, `idle`, `sio-echo`, `sio-echo-msgpack` (`sio-echo` with the
+//! MessagePack parser), `sio-idle`, `sio-broadcast`,
 //! `sio-cluster-broadcast` (`sio-broadcast` over two nodes on `--port` and `--port + 1`),
 //! `sio-polling-echo` (`sio-echo` over HTTP long-polling) and `sio-connect-storm` (clients
 //! connecting, joining and leaving in a loop; a third marker, `settled`, follows `end` once the
@@ -27,6 +28,7 @@ mod sio;
 mod sio_broadcast;
 mod sio_connect_storm;
 mod sio_echo;
+mod sio_echo_msgpack;
 mod sio_polling_echo;
 mod ws_echo;
 
@@ -46,6 +48,7 @@ async fn main() -> ExitCode {
         "idle" => idle::run(&options, false).await,
         "sio-idle" => idle::run(&options, true).await,
         "sio-echo" => sio_echo::run(&options).await,
+        "sio-echo-msgpack" => sio_echo_msgpack::run(&options).await,
         "sio-broadcast" => sio_broadcast::run(&options).await,
         "sio-polling-echo" => sio_polling_echo::run(&options).await,
         "sio-connect-storm" => sio_connect_storm::run(&options).await,

@@ -52,6 +52,13 @@ pub async fn next_text(ws: &mut Ws) -> Result<String, String> {
     Err("no text message in a million frames".to_owned())
 }
 
+/// `size` letters that differ per socket `index` (no JSON escapes).
+pub fn payload(index: usize, size: usize) -> String {
+    (0..size)
+        .map(|i| (b'a' + ((i + index) % 26) as u8) as char)
+        .collect()
+}
+
 /// The first 80 characters of `text`, for error messages.
 pub fn clip(text: &str) -> String {
     text.chars().take(80).collect()

@@ -23,10 +23,7 @@ pub async fn run(options: &Options) -> String {
 /// `42["echo","<payload>"]` with `size` letters that differ per socket (no JSON escapes, so
 /// the server's re-encoding is byte-identical).
 pub fn packet(index: usize, size: usize) -> String {
-    let payload: String = (0..size)
-        .map(|i| (b'a' + ((i + index) % 26) as u8) as char)
-        .collect();
-    format!(r#"42["echo","{payload}"]"#)
+    format!(r#"42["echo","{}"]"#, sio::payload(index, size))
 }
 
 /// An `echo` event, answered by an `echo` event with the same argument.

@@ -1,6 +1,7 @@
 //! Shared bits of the peer servers of `cargo xtask bench-load`.
 
 /// Reads `--host H --port P` (defaults `127.0.0.1` and `default_port`) into `host:port`.
+/// `--parser NAME` is left to the servers that take it ([`option`]).
 ///
 /// Unknown flags are an error message, returned so that `main` can print it and exit 2.
 pub fn address(default_port: u16) -> Result<String, String> {
@@ -12,10 +13,19 @@ pub fn address(default_port: u16) -> Result<String, String> {
         match flag.as_str() {
             "--host" => host = value,
             "--port" => port = value.parse().map_err(|_| format!("bad port {value}"))?,
+            "--parser" => {}
             other => return Err(format!("unknown option {other}")),
         }
     }
     Ok(format!("{host}:{port}"))
+}
+
+/// The value given to flag `name` (such as `--parser`) on the command line, if any.
+pub fn option(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.chunks(2)
+        .find(|pair| pair[0] == name)
+        .and_then(|pair| pair.get(1).cloned())
 }
 
 /// Serves `default_port` (or `--host`/`--port`): every accepted connection, with TCP_NODELAY

@@ -3,17 +3,28 @@
 //! (emit `bcast` with the argument to every other socket of the namespace). Default settings
 //! (25 s / 20 s heartbeat). One argument per event, which is what the load generator sends.
 //!
-//! `socketioxide-server [--host 127.0.0.1] [--port 3000]`
+//! `--parser msgpack` switches to socketioxide's MessagePack parser (socket.io-msgpack-parser's
+//! wire format); `--parser json`, the default, keeps the common one.
+//!
+//! `socketioxide-server [--host 127.0.0.1] [--port 3000] [--parser json|msgpack]`
 
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef};
+use socketioxide::{ParserConfig, SocketIo};
 
 #[tokio::main]
 async fn main() {
-    let (service, io) = SocketIo::new_svc();
+    let builder = match peers::option("--parser").as_deref() {
+        None | Some("json") => SocketIo::builder(),
+        Some("msgpack") => SocketIo::builder().with_parser(ParserConfig::msgpack()),
+        Some(other) => {
+            eprintln!("socketioxide-server: unknown parser {other} (json or msgpack)");
+            std::process::exit(2);
+        }
+    };
+    let (service, io) = builder.build_svc();
     io.ns("/", async |socket: SocketRef| {
         socket.on(
             "echo",
