@@ -27,6 +27,9 @@ use crate::remote::{RemoteSocket, handshake_value};
 use crate::stats::{self, AwaitedAcks};
 use crate::sync::{lock, read, write};
 
+/// Pending acknowledgements from which abandoned ones are swept at each new registration.
+const ACK_SWEEP_AT: usize = 32;
+
 type EventHandler = Arc<dyn Fn(Socket, &Packet, Option<AckSender>) + Send + Sync>;
 type AnyHandler = Arc<dyn Fn(Socket, String, Vec<Value>) + Send + Sync>;
 type RejectedHandler = Arc<dyn Fn(&Socket, &str, &event_proto::Error) + Send + Sync>;
@@ -625,11 +628,24 @@ impl Socket {
         )
     }
 
-    /// Registers a pending acknowledgement.
+    /// Registers a pending acknowledgement. Entries whose waiter gave up (a broadcast with
+    /// acks that timed out drops its receivers; the client may never answer) are swept out
+    /// here once there are a few, so the map stays bounded by the acks still awaited.
     pub(crate) fn expect_ack(&self, id: u64) -> AckReceiver {
         let (tx, rx) = oneshot::channel();
-        lock(&self.0.acks).insert(id, tx);
+        let mut acks = lock(&self.0.acks);
+        if acks.len() >= ACK_SWEEP_AT {
+            acks.retain(|_, waiter| !waiter.is_closed());
+        }
+        acks.insert(id, tx);
         rx
+    }
+
+    /// The acknowledgements this socket holds a slot for: those still awaited, plus fewer
+    /// than 32 abandoned ones (of broadcasts with acks that timed out) not swept yet. A
+    /// diagnostic: it stays bounded however many answers a client never sends.
+    pub fn pending_acks(&self) -> usize {
+        lock(&self.0.acks).len()
     }
 
     /// The pid and data to keep when the socket leaves for `reason`: only abnormal

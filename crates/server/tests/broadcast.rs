@@ -133,3 +133,28 @@ async fn a_broadcast_with_acks_that_times_out_keeps_the_answers_that_came() {
             .any(|a| matches!(a, Err(wsio_server::AckError::Timeout)))
     );
 }
+
+#[tokio::test]
+async fn a_client_that_never_answers_broadcast_acks_does_not_make_its_socket_grow() {
+    let io = server();
+    let addr = start(&io).await;
+    let (mut silent, sid) = ws_joined(addr).await;
+    for _ in 0..200 {
+        let answers = io
+            .timeout(std::time::Duration::from_millis(1))
+            .emit_with_ack("ask", &("q",))
+            .await
+            .unwrap();
+        assert!(matches!(answers[..], [Err(wsio_server::AckError::Timeout)]));
+    }
+    // The client got every question and answered none.
+    for _ in 0..200 {
+        assert!(next_text(&mut silent).await.contains(r#"["ask","q"]"#));
+    }
+    let socket = io.of("/").unwrap().socket(&sid).expect("connected");
+    assert!(
+        socket.pending_acks() < 40,
+        "{} ack slots held for 200 abandoned questions",
+        socket.pending_acks()
+    );
+}
