@@ -10,11 +10,12 @@ use wsio_server::{AckSender, ConnectError, DisconnectReason, Server, Socket};
 /// How long `request-ack` waits for the client's answer.
 const REQUEST_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Declares the demo namespaces on `io`: `/` with `echo`, `broadcast` and `chat`; with
-/// `test_events`, also the rest of the interop contract and the `/admin` namespace.
+/// Declares the demo namespaces on `io`: `/` with `echo`, `broadcast`, `chat` and the rooms
+/// (`join`, `leave`, `to-room`); with `test_events`, also the rest of the interop contract
+/// and the `/admin` namespace.
 ///
-/// The chat logs at `info` who joins and leaves `/`, each `chat` message and, with
-/// `test_events`, each room joined or left: what a first run of `wsio serve` shows as the
+/// The chat logs at `info` who joins and leaves `/`, each `chat` message and each room
+/// joined or left: what a first run of `wsio serve` shows as the
 /// demo page is used. `echo` and `broadcast`, which the load benchmark sends as fast as it
 /// can, log nothing of their own.
 pub fn install(io: &Server, test_events: bool) {
@@ -29,6 +30,7 @@ pub fn install(io: &Server, test_events: bool) {
             tracing::info!(socket = %socket.id(), %reason, "left /");
         });
         echo_events(&socket);
+        room_events(&socket);
         socket.on(
             "chat",
             |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
@@ -96,11 +98,42 @@ fn room(args: &[Value]) -> Option<String> {
     args.first().and_then(Value::as_str).map(str::to_owned)
 }
 
+/// `join`, `leave` (acknowledged with `true`) and `to-room` (the rest of the arguments as
+/// `room-message` to the room's members): the demo page's rooms.
+fn room_events(socket: &Socket) {
+    for (event, joining) in [("join", true), ("leave", false)] {
+        socket.on(
+            event,
+            move |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| async move {
+                let Some(room) = room(&args) else { return };
+                let action = if joining { "joined room" } else { "left room" };
+                tracing::info!(socket = %socket.id(), room = %room, "{action}");
+                let _ = if joining {
+                    socket.join(room).await
+                } else {
+                    socket.leave(room).await
+                };
+                if let Some(ack) = ack {
+                    let _ = ack.send(&(true,));
+                }
+            },
+        );
+    }
+    socket.on(
+        "to-room",
+        |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
+            let Some(room) = room(&args) else { return };
+            let rest = args.get(1..).unwrap_or_default();
+            let _ = socket.within(room).emit("room-message", rest).await;
+        },
+    );
+}
+
 /// The room whose members hear of every socket of `/` that disconnects.
 const DISCONNECT_WATCHERS: &str = "disconnect-watchers";
 
-/// `join`, `leave`, `to-room`, `request-ack`, `disconnect-me`, `rooms`, `set-data`, `state`,
-/// `watch-disconnects`, `room-size`.
+/// `request-ack`, `disconnect-me`, `rooms`, `set-data`, `state`, `watch-disconnects`,
+/// `room-size`.
 fn contract_events(socket: &Socket) {
     socket.on_disconnect(|socket: Socket, reason: DisconnectReason| async move {
         let _ = socket
@@ -154,32 +187,6 @@ fn contract_events(socket: &Socket) {
                     "data": socket.data::<serde_json::Value>().unwrap_or_default(),
                 }),));
             }
-        },
-    );
-    for (event, joining) in [("join", true), ("leave", false)] {
-        socket.on(
-            event,
-            move |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| async move {
-                let Some(room) = room(&args) else { return };
-                let action = if joining { "joined room" } else { "left room" };
-                tracing::info!(socket = %socket.id(), room = %room, "{action}");
-                let _ = if joining {
-                    socket.join(room).await
-                } else {
-                    socket.leave(room).await
-                };
-                if let Some(ack) = ack {
-                    let _ = ack.send(&(true,));
-                }
-            },
-        );
-    }
-    socket.on(
-        "to-room",
-        |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
-            let Some(room) = room(&args) else { return };
-            let rest = args.get(1..).unwrap_or_default();
-            let _ = socket.within(room).emit("room-message", rest).await;
         },
     );
     socket.on(

@@ -91,11 +91,8 @@ async fn two_pages_chat_with_nicknames_and_a_room() {
     let Some(bundle) = bundle_and_browser() else {
         return;
     };
-    let (server, port) = serve(&[
-        "--client-js",
-        bundle.to_str().expect("utf-8"),
-        "--test-events",
-    ]);
+    // The plain demo (no --test-events) has the rooms.
+    let (server, port) = serve(&["--client-js", bundle.to_str().expect("utf-8")]);
     let browser = Browser::start("chat");
     let mut alice = open(&browser, port, "nick=alice", "websocket").await;
     let mut bob = open(&browser, port, "nick=bob", "websocket").await;
