@@ -1,5 +1,5 @@
 //! TLS for `wsio serve --tls-cert --tls-key`: the certificate chain and key read from PEM
-//! files, served over HTTP/1.1 (ALPN `http/1.1`), and read again on `SIGHUP`.
+//! files, served over HTTP/2 or HTTP/1.1 (ALPN `h2`, `http/1.1`), and read again on `SIGHUP`.
 //!
 //! The files are read when the server starts, and again each time the process gets `SIGHUP`
 //! (after a renewal: `kill -HUP <pid>`). New connections get the new certificate; open ones
@@ -55,15 +55,16 @@ impl CertStore {
         Ok(())
     }
 
-    /// The server configuration: TLS 1.2 and 1.3, no client certificates, ALPN `http/1.1`,
-    /// the certificate from this store.
+    /// The server configuration: TLS 1.2 and 1.3, no client certificates, ALPN `h2` then
+    /// `http/1.1` (HTTP/2 and its WebSockets, RFC 8441, for clients that offer it), the
+    /// certificate from this store.
     pub fn server_config(self: &Arc<Self>) -> Result<Arc<rustls::ServerConfig>, String> {
         let mut config = rustls::ServerConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS: {e}"))?
             .with_no_client_auth()
             .with_cert_resolver(self.clone());
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
 }

@@ -148,6 +148,18 @@ async fn a_browser_trusting_the_certificate_chats_over_https_and_wss() {
             .await,
         json!(["https:", true])
     );
+    // The server offers h2 by ALPN: the page and socket.io-client's polling requests come
+    // over HTTP/2.
+    assert_eq!(
+        alice
+            .eval(
+                "[performance.getEntriesByType('navigation')[0].nextHopProtocol, \
+                 performance.getEntriesByType('resource').some(e => \
+                   e.name.includes('/socket.io/') && e.nextHopProtocol === 'h2')]"
+            )
+            .await,
+        json!(["h2", true])
+    );
     say(
         &mut alice,
         &mut bob,
