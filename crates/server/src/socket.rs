@@ -48,7 +48,9 @@ pub(crate) struct SocketInner {
     issued: SystemTime,
     data: Mutex<Value>,
     handlers: RwLock<HashMap<String, EventHandler>>,
-    any: RwLock<Vec<AnyHandler>>,
+    /// The catch-all listeners, replaced whole when one is added, so that an event takes a
+    /// reference to them rather than a copy.
+    any: RwLock<Arc<[AnyHandler]>>,
     rejected: RwLock<Option<RejectedHandler>>,
     on_disconnecting: Mutex<Vec<CloseHandler>>,
     on_disconnect: Mutex<Vec<CloseHandler>>,
@@ -152,7 +154,7 @@ impl Socket {
             issued: SystemTime::now(),
             data: Mutex::new(identity.data),
             handlers: RwLock::new(HashMap::new()),
-            any: RwLock::new(Vec::new()),
+            any: RwLock::new(Arc::new([])),
             rejected: RwLock::new(None),
             on_disconnecting: Mutex::new(Vec::new()),
             on_disconnect: Mutex::new(Vec::new()),
@@ -414,15 +416,17 @@ impl Socket {
         F: Fn(Socket, String, Vec<Value>) -> R + Send + Sync + 'static,
         R: HandlerOutput<M>,
     {
-        write(&self.0.any).push(Arc::new(move |socket, event, args| {
+        let listener: AnyHandler = Arc::new(move |socket, event, args| {
             handler(socket, event, args).finish();
-        }));
+        });
+        let mut listeners = write(&self.0.any);
+        *listeners = listeners.iter().cloned().chain([listener]).collect();
     }
 
     /// Removes every listener added with [`on_any`](Self::on_any) (the reference's
     /// `socket.offAny()`).
     pub fn off_any(&self) {
-        write(&self.0.any).clear();
+        *write(&self.0.any) = Arc::new([]);
     }
 
     /// Runs `handler` for each event dropped because its arguments did not deserialize into
@@ -673,7 +677,7 @@ impl Socket {
         tracing::debug!(event = name, "event received");
         tracing::trace!(event = name, bytes = size, "event payload");
         let listeners = read(&self.0.any).clone();
-        for listener in listeners {
+        for listener in listeners.iter() {
             listener(self.clone(), name.to_owned(), packet.args().to_vec());
         }
         let handler = read(&self.0.handlers).get(name).cloned();
@@ -732,7 +736,7 @@ impl Socket {
         }
         lock(&self.0.acks).clear();
         write(&self.0.handlers).clear();
-        write(&self.0.any).clear();
+        *write(&self.0.any) = Arc::new([]);
         *write(&self.0.rejected) = None;
         let disconnect = std::mem::take(&mut *lock(&self.0.on_disconnect));
         for hook in disconnect {
