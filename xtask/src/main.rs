@@ -40,6 +40,12 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let task = args.next();
     let rest: Vec<String> = args.collect();
+    if task.as_deref() == Some("test") && std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        // A whole-suite run builds every test binary once: incremental caches would only add
+        // gigabytes to the target directory (a clean CI machine has little disk to spare).
+        // SAFETY: nothing else runs yet; no thread reads the environment concurrently.
+        unsafe { std::env::set_var("CARGO_INCREMENTAL", "0") };
+    }
     let result = match task.as_deref() {
         Some("test") => test(&rest),
         Some("fuzz") => fuzz::run(&rest),
