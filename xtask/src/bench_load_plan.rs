@@ -175,6 +175,15 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             64,
             false,
         ),
+        // sio-broadcast with every server on its MessagePack parser.
+        s(
+            "sio-broadcast-msgpack",
+            Kind::SocketIoMsgPack,
+            "sio-broadcast-msgpack",
+            receivers,
+            64,
+            false,
+        ),
         s("sio-idle", Kind::SocketIo, "sio-idle", idle_conns, 0, true),
         // sio-echo-64B over HTTP long-polling, without an upgrade.
         s(

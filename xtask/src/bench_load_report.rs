@@ -240,7 +240,7 @@ fn throughput_table(md: &mut String, rows: &[Row]) {
         );
     }
     md.push_str(
-        "\n`sio-broadcast` counts deliveries: one `broadcast` from a sender is one message per receiver. \
+        "\n`sio-broadcast` (and `sio-broadcast-msgpack`) counts deliveries: one `broadcast` from a sender is one message per receiver. \
          `sio-polling-echo` is `sio-echo-64B` over HTTP long-polling without an upgrade: each socket `POST`s its \
          `echo` while a `GET` on a second keep-alive connection waits for the answer; a message is one round trip.\n\n",
     );

@@ -1,7 +1,7 @@
 //! Command-line options of the load generator.
 
 /// The usage line printed on bad arguments.
-pub const USAGE: &str = "usage: loadgen ws-echo|idle|sio-echo|sio-echo-msgpack|sio-idle|sio-broadcast|sio-polling-echo|sio-connect-storm [--host H] [--port P] \
+pub const USAGE: &str = "usage: loadgen ws-echo|idle|sio-echo|sio-echo-msgpack|sio-idle|sio-broadcast|sio-broadcast-msgpack|sio-polling-echo|sio-connect-storm [--host H] [--port P] \
 [--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K] [--interval-ms MS]";
 
 /// What to run, against which server, how hard and how long.

@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Scenarios: `ws-echo`, `idle`, `sio-echo`, `sio-echo-msgpack` (`sio-echo` with the
-//! MessagePack parser), `sio-idle`, `sio-broadcast`,
+//! MessagePack parser), `sio-idle`, `sio-broadcast`, `sio-broadcast-msgpack` (with the
+//! MessagePack parser),
 //! `sio-cluster-broadcast` (`sio-broadcast` over two nodes on `--port` and `--port + 1`),
 //! `sio-polling-echo` (`sio-echo` over HTTP long-polling) and `sio-connect-storm` (clients
 //! connecting, joining and leaving in a loop; a third marker, `settled`, follows `end` once the
@@ -34,6 +35,8 @@ mod ws_echo;
 
 use std::process::ExitCode;
 
+use sio_broadcast::Wire;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let options = match args::Options::parse(std::env::args().skip(1)) {
@@ -49,11 +52,12 @@ async fn main() -> ExitCode {
         "sio-idle" => idle::run(&options, true).await,
         "sio-echo" => sio_echo::run(&options).await,
         "sio-echo-msgpack" => sio_echo_msgpack::run(&options).await,
-        "sio-broadcast" => sio_broadcast::run(&options).await,
+        "sio-broadcast" => sio_broadcast::run(&options, Wire::Json).await,
+        "sio-broadcast-msgpack" => sio_broadcast::run(&options, Wire::MsgPack).await,
         "sio-polling-echo" => sio_polling_echo::run(&options).await,
         "sio-connect-storm" => sio_connect_storm::run(&options).await,
         // Two nodes of a cluster, on --port and --port + 1.
-        "sio-cluster-broadcast" => sio_broadcast::run_on(&options, 2).await,
+        "sio-cluster-broadcast" => sio_broadcast::run_on(&options, 2, Wire::Json).await,
         other => {
             eprintln!("loadgen: unknown scenario {other}\n{}", args::USAGE);
             return ExitCode::from(2);

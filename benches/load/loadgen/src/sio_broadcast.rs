@@ -2,11 +2,17 @@
 //! emits `broadcast` with its id, a sequence number and a timestamp, then waits until every
 //! receiver has counted that `bcast` (or 2 s) before the next: a closed loop, so the server's
 //! fan-out rate is what is measured. Receivers record the end-to-end latency.
+//!
+//! `sio-broadcast-msgpack` is the same with every packet in MessagePack
+//! (socket.io-msgpack-parser's wire format): one binary frame per packet.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use event_proto::Parser;
+use event_proto::socket::Packet;
 use serde_json::json;
 use tokio::sync::Notify;
 use wsio_ws::Message;
@@ -16,6 +22,40 @@ use crate::conn::{self, Ws};
 use crate::phase::{self, MEASURE, Phase, STOP};
 use crate::report::{self, Tally};
 use crate::sio;
+use crate::sio_echo_msgpack;
+
+/// How the packets of the run are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    /// Socket.IO's default parser: text frames.
+    Json,
+    /// socket.io-msgpack-parser's format: binary frames.
+    MsgPack,
+}
+
+impl Wire {
+    /// The scenario's name in the result line.
+    fn scenario(self) -> &'static str {
+        match self {
+            Wire::Json => "sio-broadcast",
+            Wire::MsgPack => "sio-broadcast-msgpack",
+        }
+    }
+
+    /// The `broadcast` event carrying `text`.
+    fn broadcast(self, text: String) -> Message {
+        match self {
+            Wire::Json => Message::Text(format!(r#"42["broadcast","{text}"]"#).into()),
+            Wire::MsgPack => {
+                let packet = Packet::event("/", "broadcast", vec![text.into()]);
+                match event_proto::MsgPackParser.encode(&packet).map(|e| e.head) {
+                    Ok(event_proto::Message::Binary(bytes)) => Message::Binary(bytes),
+                    other => panic!("the MessagePack parser made {other:?}"),
+                }
+            }
+        }
+    }
+}
 
 /// How long a sender waits for its broadcast to reach every receiver.
 const FANOUT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -39,13 +79,13 @@ struct Fanout {
 }
 
 /// Runs the scenario and returns its JSON line.
-pub async fn run(options: &Options) -> String {
-    run_on(options, 1).await
+pub async fn run(options: &Options, wire: Wire) -> String {
+    run_on(options, 1, wire).await
 }
 
 /// Runs the scenario against `nodes` servers of one cluster, on `--port` and the ports after
 /// it: connection `index` (receivers first, then senders) joins node `index % nodes`.
-pub async fn run_on(options: &Options, nodes: usize) -> String {
+pub async fn run_on(options: &Options, nodes: usize, wire: Wire) -> String {
     origin();
     let host = options.host.clone();
     let port = options.port;
@@ -53,12 +93,17 @@ pub async fn run_on(options: &Options, nodes: usize) -> String {
     let (mut conns, failed, connect_error) = conn::open_many(total_conns, |index| {
         let host = host.clone();
         let port = port.saturating_add((index % nodes.max(1)) as u16);
-        async move { sio::open(&host, port, index).await }
+        async move {
+            match wire {
+                Wire::Json => sio::open(&host, port, index).await,
+                Wire::MsgPack => sio_echo_msgpack::open(&host, port, index).await,
+            }
+        }
     })
     .await;
     if conns.len() <= options.senders {
         return report::failure(
-            "sio-broadcast",
+            wire.scenario(),
             connect_error.as_deref().unwrap_or("too few connections"),
         );
     }
@@ -84,6 +129,7 @@ pub async fn run_on(options: &Options, nodes: usize) -> String {
                 Duration::from_millis(options.interval_ms),
                 fanout.clone(),
                 phase.clone(),
+                wire,
             ))
         })
         .collect();
@@ -121,7 +167,7 @@ pub async fn run_on(options: &Options, nodes: usize) -> String {
         "connect_failures": failed,
     });
     report::throughput(
-        "sio-broadcast",
+        wire.scenario(),
         &total,
         window.as_secs_f64(),
         options.size,
@@ -138,6 +184,7 @@ async fn send_loop(
     interval: Duration,
     fanout: Arc<Fanout>,
     phase: Arc<Phase>,
+    wire: Wire,
 ) -> (u64, u64, Tally) {
     let mut tally = Tally::new();
     let (mut sent, mut stalled) = (0, 0);
@@ -163,7 +210,7 @@ async fn send_loop(
         let stamp = origin().elapsed().as_nanos();
         let head = format!("{id}:{seq}:{stamp}:");
         let pad = "x".repeat(size.saturating_sub(head.len()));
-        if let Err(e) = ws.send(format!(r#"42["broadcast","{head}{pad}"]"#)).await {
+        if let Err(e) = ws.send(wire.broadcast(format!("{head}{pad}"))).await {
             tally.error(format!("send: {e}"));
             break;
         }
@@ -199,8 +246,18 @@ async fn receive_loop(mut ws: Ws, fanout: Arc<Fanout>, phase: Arc<Phase>) -> Tal
             Ok(message) => message,
             Err(_) => continue,
         };
-        let text = match message {
-            Some(Ok(Message::Text(text))) => text,
+        let bcast = match message {
+            Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
+                if ws.send("3").await.is_err() {
+                    tally.error("send pong failed".to_owned());
+                    break;
+                }
+                continue;
+            }
+            Some(Ok(Message::Text(text))) => parse_bcast(text.as_str())
+                .ok_or_else(|| format!("unexpected packet {}", sio::clip(text.as_str()))),
+            Some(Ok(Message::Binary(bytes))) => parse_bcast_msgpack(&bytes)
+                .ok_or_else(|| format!("unexpected packet {}", sio::clip(&format!("{bytes:?}")))),
             Some(Ok(_)) => continue,
             Some(Err(e)) => {
                 tally.error(format!("receive: {e}"));
@@ -211,16 +268,12 @@ async fn receive_loop(mut ws: Ws, fanout: Arc<Fanout>, phase: Arc<Phase>) -> Tal
                 break;
             }
         };
-        if text.as_str() == "2" {
-            if ws.send("3").await.is_err() {
-                tally.error("send pong failed".to_owned());
-                break;
+        let (id, stamp) = match bcast {
+            Ok(found) => found,
+            Err(e) => {
+                tally.error(e);
+                continue;
             }
-            continue;
-        }
-        let Some((id, stamp)) = parse_bcast(text.as_str()) else {
-            tally.error(format!("unexpected packet {}", sio::clip(text.as_str())));
-            continue;
         };
         let Some(counter) = fanout.delivered.get(id) else {
             continue;
@@ -240,12 +293,36 @@ async fn receive_loop(mut ws: Ws, fanout: Arc<Fanout>, phase: Arc<Phase>) -> Tal
 
 /// The sender id and timestamp of `42["bcast","id:seq:stamp:pad"]`.
 fn parse_bcast(text: &str) -> Option<(usize, u64)> {
-    let body = text.strip_prefix(r#"42["bcast",""#)?;
+    parse_fields(text.strip_prefix(r#"42["bcast",""#)?)
+}
+
+/// The sender id and timestamp at the start of `id:seq:stamp:...`.
+fn parse_fields(body: &str) -> Option<(usize, u64)> {
     let mut fields = body.split(':');
     let id = fields.next()?.parse().ok()?;
     let _seq = fields.next()?;
     let stamp = fields.next()?.parse().ok()?;
     Some((id, stamp))
+}
+
+/// The sender id and timestamp of a MessagePack `bcast` event: its data is the array
+/// `["bcast", "id:seq:stamp:pad"]` (`92 a5 "bcast"` then a `str`), wherever the server puts
+/// the `data` key among the packet's others. A scan, not a full decode: the load generator
+/// reads hundreds of thousands of these a second on one core.
+fn parse_bcast_msgpack(bytes: &Bytes) -> Option<(usize, u64)> {
+    const NAME: &[u8] = b"\x92\xa5bcast";
+    let at = bytes.windows(NAME.len()).position(|w| w == NAME)? + NAME.len();
+    let rest = bytes.get(at..)?;
+    let (len, body) = match *rest.first()? {
+        marker @ 0xa0..=0xbf => (usize::from(marker & 0x1f), rest.get(1..)?),
+        0xd9 => (usize::from(*rest.get(1)?), rest.get(2..)?),
+        0xda => (
+            usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])),
+            rest.get(3..)?,
+        ),
+        _ => return None,
+    };
+    parse_fields(std::str::from_utf8(body.get(..len)?).ok()?)
 }
 
 /// A sender's own inbound traffic: pings are answered, other senders' `bcast`s dropped.
@@ -260,5 +337,36 @@ async fn answer_ping(
         Some(Ok(_)) => Ok(()),
         Some(Err(e)) => Err(format!("receive: {e}")),
         None => Err("connection closed by the server".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `bcast` event carrying `text`, in MessagePack.
+    fn bcast_msgpack(text: String) -> Bytes {
+        let packet = Packet::event("/", "bcast", vec![text.into()]);
+        match event_proto::MsgPackParser.encode(&packet).map(|e| e.head) {
+            Ok(event_proto::Message::Binary(bytes)) => bytes,
+            other => panic!("not one binary message: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_bcast_events_in_either_wire_format() {
+        let text = "3:17:123456:xxxx".to_owned();
+        assert_eq!(
+            parse_bcast(&format!(r#"42["bcast","{text}"]"#)),
+            Some((3, 123_456))
+        );
+        assert_eq!(
+            parse_bcast_msgpack(&bcast_msgpack(text)),
+            Some((3, 123_456))
+        );
+        let long = format!("4:1:99:{}", "x".repeat(300));
+        assert_eq!(parse_bcast_msgpack(&bcast_msgpack(long)), Some((4, 99)));
+        let cut = Bytes::from_static(b"\x92\xa5bcast\x01");
+        assert_eq!(parse_bcast_msgpack(&cut), None);
     }
 }

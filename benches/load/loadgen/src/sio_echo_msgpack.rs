@@ -40,7 +40,7 @@ fn encode(packet: &Packet) -> Bytes {
 }
 
 /// Opens connection `index` and joins the main namespace with MessagePack packets.
-async fn open(host: &str, port: u16, index: usize) -> Result<Ws, String> {
+pub async fn open(host: &str, port: u16, index: usize) -> Result<Ws, String> {
     let mut ws = conn::open(host, port, sio::TARGET, index).await?;
     let open = sio::next_text(&mut ws).await?;
     if !open.starts_with("0{") {

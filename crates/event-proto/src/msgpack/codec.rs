@@ -454,6 +454,49 @@ impl<'a> Reader<'a> {
         Some(text)
     }
 
+    /// Reads one item at `depth` and drops it, checking everything [`Reader::item`] checks
+    /// (nesting, UTF-8, keys, binary bounds) without building strings, arrays or maps.
+    pub(crate) fn skip(&mut self, depth: usize) -> Result<()> {
+        if let Some((is_map, len)) = self.container_head()? {
+            let depth = depth + 1;
+            self.enter(depth, len, if is_map { 2 } else { 1 })?;
+            for _ in 0..len {
+                if is_map && self.shared_str()?.is_none() {
+                    self.key(depth)?;
+                }
+                self.skip(depth)?;
+            }
+            return Ok(());
+        }
+        if self.shared_str()?.is_none() {
+            self.item(depth)?;
+        }
+        Ok(())
+    }
+
+    /// The bytes of a `str` of any format, if one comes next, as a UTF-8-checked slice of the
+    /// input (no copy).
+    pub(crate) fn shared_str(&mut self) -> Result<Option<Bytes>> {
+        let Some(&marker) = self.input.get(self.pos) else {
+            return Err(malformed(CUT_SHORT));
+        };
+        let len = match marker {
+            0xa0..=0xbf => {
+                self.pos += 1;
+                usize::from(marker & 0x1f)
+            }
+            0xd9..=0xdb => {
+                self.pos += 1;
+                self.length(1 << (marker - 0xd9))?
+            }
+            _ => return Ok(None),
+        };
+        let start = self.pos;
+        let text = self.take(len)?;
+        std::str::from_utf8(text).map_err(|_| Error::InvalidUtf8)?;
+        Ok(Some(self.input.slice(start..self.pos)))
+    }
+
     /// A map key as the JavaScript property name it becomes.
     pub(crate) fn key(&mut self, depth: usize) -> Result<String> {
         match self.item(depth)? {
@@ -780,5 +823,61 @@ mod tests {
         let mut fine = vec![0x91; MAX_DEPTH];
         fine.push(0xc0);
         assert!(dec(&fine).is_ok());
+    }
+
+    /// What [`Reader::item`] and [`Reader::skip`] make of `input`: the error, or how many bytes
+    /// were read.
+    fn item_then_skip(input: &[u8], bounds: Bounds) -> (Result<usize>, Result<usize>) {
+        let input = Bytes::copy_from_slice(input);
+        let mut reader = Reader::new(&input, bounds);
+        let item = reader.item(0).map(|_| reader.pos);
+        let mut reader = Reader::new(&input, bounds);
+        let skip = reader.skip(0).map(|()| reader.pos);
+        (item, skip)
+    }
+
+    #[test]
+    fn skip_checks_what_item_checks() {
+        let bounds = Bounds {
+            max_depth: 3,
+            max_binaries: 1,
+            max_binary_bytes: 4,
+        };
+        for input in [
+            &b"\x81\xa8compress\xc3"[..],
+            b"\x82\x01\xa1a\xc3\xc0",
+            b"\x81\x91\x01\x02",
+            b"\x91\x91\x91\x91\xc0",
+            b"\x92\xc4\x01a\xc4\x01b",
+            b"\xc4\x05abcde",
+            b"\x81\xa1\xff\x01",
+            b"\x91\xd9\x02\xc3\x28",
+            b"\xd6\xff\x00\x00\x00\x01",
+            b"\x93\x01",
+        ] {
+            let (item, skip) = item_then_skip(input, bounds);
+            assert_eq!(item, skip, "{input:x?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skip_agrees_with_item(input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            let bounds = Bounds { max_depth: 4, max_binaries: 2, max_binary_bytes: 8 };
+            let (item, skip) = item_then_skip(&input, bounds);
+            proptest::prop_assert_eq!(item, skip);
+        }
+
+        #[test]
+        fn skip_agrees_with_item_on_encoded_values(
+            input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..24)
+        ) {
+            // Structured input: a map around random bytes reaches deeper than random noise.
+            let mut wrapped = vec![0x82, 0xa1, b'k', 0x92];
+            wrapped.extend_from_slice(&input);
+            let bounds = Bounds::default();
+            let (item, skip) = item_then_skip(&wrapped, bounds);
+            proptest::prop_assert_eq!(item, skip);
+        }
     }
 }

@@ -87,7 +87,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::message::Message;
 use crate::parser::{Decoder, Encoded, Parser};
-use crate::socket::{Packet, PacketKind};
+use crate::socket::{Packet, PacketKind, ROOT_NAMESPACE};
 use crate::text::Str;
 use crate::value::Value;
 use codec::Reader;
@@ -196,16 +196,26 @@ pub fn decode(input: &Bytes, limits: &Limits) -> Result<Packet> {
     };
     reader.enter(1, len, 2)?;
     let (mut kind, mut ns, mut data, mut id) = (None, None, None, None);
+    // The namespace when it is a string (always, in a valid packet): shared with the input.
+    let mut ns_text: Option<Bytes> = None;
     for _ in 0..len {
         // The four keys are short strings; any other key is read (and checked) in full.
         let slot = match reader.short_str() {
             Some(b"type") => &mut kind,
-            Some(b"nsp") => &mut ns,
+            Some(b"nsp") => {
+                ns = None;
+                ns_text = reader.shared_str()?;
+                if ns_text.is_some() {
+                    continue;
+                }
+                &mut ns
+            }
             Some(b"data") => &mut data,
             Some(b"id") => &mut id,
             Some(other) => {
                 std::str::from_utf8(other).map_err(|_| Error::InvalidUtf8)?;
-                reader.item(1)?;
+                // Such as socket.io-client's `options: {compress: true}`.
+                reader.skip(1)?;
                 continue;
             }
             None => {
@@ -213,7 +223,10 @@ pub fn decode(input: &Bytes, limits: &Limits) -> Result<Packet> {
                 let item = reader.item(1)?;
                 match key.as_str() {
                     "type" => kind = item.into_value(),
-                    "nsp" => ns = item.into_value(),
+                    "nsp" => {
+                        ns_text = None;
+                        ns = item.into_value();
+                    }
                     "data" => data = item.into_value(),
                     "id" => id = item.into_value(),
                     _ => {}
@@ -238,8 +251,12 @@ pub fn decode(input: &Bytes, limits: &Limits) -> Result<Packet> {
         Some(n) => return Err(Error::UnknownType(u8::try_from(n).unwrap_or(u8::MAX))),
         None => return Err(Error::InvalidMsgPack("the packet type is not an integer")),
     };
-    let ns = match ns {
-        Some(Value::String(ns)) => Str::from(ns),
+    let ns = match (ns_text, ns) {
+        (Some(text), _) if text.as_ref() == ROOT_NAMESPACE.as_bytes() => {
+            Str::from_static(ROOT_NAMESPACE)
+        }
+        (Some(text), _) => Str::from_utf8_trusted(text),
+        (None, Some(Value::String(ns))) => Str::from(ns),
         _ => return Err(Error::InvalidNamespace),
     };
     let id = match id {
@@ -360,6 +377,28 @@ mod tests {
             ("nsp", ns),
         ]);
         assert_eq!(p, Ok(Packet::event("/", "e", vec![])));
+    }
+
+    #[test]
+    fn namespace_in_any_string_format_and_the_last_one_given() {
+        let root = dec(&[("type", b"\x01"), ("nsp", b"\xd9\x01/")]);
+        assert_eq!(root, Ok(Packet::disconnect("/")));
+        let wide = dec(&[("type", b"\x01"), ("nsp", b"\xda\x00\x03/ab")]);
+        assert_eq!(wide, Ok(Packet::disconnect("/ab")));
+        // A repeated key: the last value counts, whatever the formats.
+        let twice = dec(&[("type", b"\x01"), ("nsp", b"\xa2/a"), ("nsp", b"\x07")]);
+        assert_eq!(twice, Err(Error::InvalidNamespace));
+        let twice = dec(&[("type", b"\x01"), ("nsp", b"\x07"), ("nsp", b"\xa2/a")]);
+        assert_eq!(twice, Ok(Packet::disconnect("/a")));
+        let not_text = dec(&[("type", b"\x01"), ("nsp", b"\xc4\x01/")]);
+        assert_eq!(not_text, Err(Error::InvalidNamespace));
+        let bad_utf8 = dec(&[("type", b"\x01"), ("nsp", b"\xa2/\xff")]);
+        assert_eq!(bad_utf8, Err(Error::InvalidUtf8));
+        let cut = decode(
+            &Bytes::from_static(b"\x82\xa4type\x01\xa3nsp\xa3/a"),
+            &Limits::default(),
+        );
+        assert!(matches!(cut, Err(Error::InvalidMsgPack(_))), "{cut:?}");
     }
 
     #[test]
