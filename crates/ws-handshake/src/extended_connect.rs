@@ -11,10 +11,13 @@
 //! the [`Error::status`] of a refusal). RFC 9220 uses the same exchange over HTTP/3.
 
 use crate::accept::{AcceptOptions, check_subprotocol};
+use crate::client::verify::{confirmed_deflate, confirmed_subprotocol};
 use crate::error::{Error, Result};
+use crate::extension::client::DeflateOffer;
 use crate::extension::deflate::PerMessageDeflateConfig;
 use crate::extension::offer::ExtensionOffer;
 use crate::response::check_header;
+use crate::token_list::is_token;
 use crate::validate::read_offers;
 
 /// The `:protocol` value that asks for a WebSocket.
@@ -163,6 +166,127 @@ impl<'r> ConnectUpgrade<'r> {
     }
 }
 
+/// The client side of an RFC 8441 opening: the header fields of the extended CONNECT (beside
+/// the pseudo-headers `:method CONNECT`, `:protocol websocket`, `:scheme`, `:path` and
+/// `:authority`, which are the HTTP/2 layer's), and the check of the server's `200` answer.
+///
+/// ```
+/// use ws_handshake::{ConnectOffer, DeflateOffer};
+///
+/// let offer = ConnectOffer {
+///     subprotocols: &["chat"],
+///     deflate: Some(DeflateOffer::default()),
+///     ..ConnectOffer::default()
+/// };
+/// let fields = offer.fields()?;
+/// assert_eq!(fields[0], ("sec-websocket-version".to_owned(), "13".to_owned()));
+/// // The server answered 200 with these fields.
+/// let answer: [(&str, &[u8]); 2] = [
+///     ("sec-websocket-protocol", b"chat"),
+///     ("sec-websocket-extensions", b"permessage-deflate"),
+/// ];
+/// let agreed = offer.verify(answer)?;
+/// assert_eq!(agreed.subprotocol.as_deref(), Some("chat"));
+/// assert!(agreed.deflate.is_some());
+/// # Ok::<(), ws_handshake::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConnectOffer<'a> {
+    /// Subprotocols to offer, most preferred first. Default none.
+    pub subprotocols: &'a [&'a str],
+    /// The permessage-deflate offer, if any. Default `None`.
+    pub deflate: Option<DeflateOffer>,
+    /// Extra request fields (`authorization`, `cookie`, ...). HTTP/2 forbids the
+    /// connection-specific ones (`connection`, `upgrade`, `keep-alive`, `transfer-encoding`,
+    /// `proxy-connection`, `host`): they are refused. Default none.
+    pub extra_headers: &'a [(&'a str, &'a str)],
+}
+
+/// What the server's `200` answer to an extended CONNECT agreed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectAgreed {
+    /// The subprotocol the server confirmed, if any.
+    pub subprotocol: Option<String>,
+    /// The permessage-deflate agreement, if the server accepted the offer.
+    pub deflate: Option<PerMessageDeflateConfig>,
+}
+
+/// Fields HTTP/2 does not carry (RFC 9113 §8.2.2), and `host`, which `:authority` replaces.
+const CONNECTION_SPECIFIC: [&str; 6] = [
+    "connection",
+    "upgrade",
+    "keep-alive",
+    "transfer-encoding",
+    "proxy-connection",
+    "host",
+];
+
+impl ConnectOffer<'_> {
+    /// The request's regular header fields, names in lowercase as HTTP/2 requires:
+    /// `sec-websocket-version: 13`, the offered `sec-websocket-protocol` and
+    /// `sec-websocket-extensions`, then the extra headers. No `sec-websocket-key`: HTTP/2
+    /// needs none.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSubprotocol`] for an offered subprotocol that is not a token;
+    /// [`Error::UnsafeHeader`] for an extra header that could inject fields or that HTTP/2
+    /// forbids.
+    pub fn fields(&self) -> Result<Vec<(String, String)>> {
+        if let Some(bad) = self.subprotocols.iter().find(|p| !is_token(p.as_bytes())) {
+            return Err(Error::InvalidSubprotocol((*bad).to_owned()));
+        }
+        let mut fields = vec![("sec-websocket-version".to_owned(), "13".to_owned())];
+        if !self.subprotocols.is_empty() {
+            fields.push((
+                "sec-websocket-protocol".to_owned(),
+                self.subprotocols.join(", "),
+            ));
+        }
+        if let Some(deflate) = &self.deflate {
+            fields.push((
+                "sec-websocket-extensions".to_owned(),
+                deflate.header_value(),
+            ));
+        }
+        for (name, value) in self.extra_headers {
+            check_header(name, value)?;
+            let name = name.to_ascii_lowercase();
+            if CONNECTION_SPECIFIC.contains(&name.as_str()) {
+                return Err(Error::UnsafeHeader { name });
+            }
+            fields.push((name, (*value).to_owned()));
+        }
+        Ok(fields)
+    }
+
+    /// Checks the header fields of the server's `200` answer (names compared
+    /// case-insensitively): a subprotocol among those offered, extensions among those offered.
+    /// The status is the caller's to check: anything but `200` is a refusal.
+    ///
+    /// # Errors
+    /// [`Error::UnofferedSubprotocol`], [`Error::UnofferedExtension`],
+    /// [`Error::BadDeflateResponse`] or [`Error::MalformedResponseHeader`].
+    pub fn verify<'r, I>(&self, fields: I) -> Result<ConnectAgreed>
+    where
+        I: IntoIterator<Item = (&'r str, &'r [u8])>,
+    {
+        let mut protocols = Vec::new();
+        let mut extensions = Vec::new();
+        for (name, value) in fields {
+            if name.eq_ignore_ascii_case("sec-websocket-protocol") {
+                protocols.push(value);
+            } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
+                extensions.push(value);
+            }
+        }
+        let offered: Vec<String> = self.subprotocols.iter().map(|p| (*p).to_owned()).collect();
+        Ok(ConnectAgreed {
+            subprotocol: confirmed_subprotocol(&offered, protocols.into_iter())?,
+            deflate: confirmed_deflate(self.deflate.as_ref(), extensions.into_iter())?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +309,91 @@ mod tests {
         fields: &[(&'r str, &'r [u8])],
     ) -> Result<ConnectUpgrade<'r>> {
         validate_extended_connect(method, protocol, fields.iter().copied())
+    }
+
+    #[test]
+    fn a_client_offer_round_trips_through_the_server_side() {
+        let offer = ConnectOffer {
+            subprotocols: &["chat", "superchat"],
+            deflate: Some(DeflateOffer {
+                client_no_context_takeover: true,
+                server_no_context_takeover: true,
+                ..DeflateOffer::default()
+            }),
+            extra_headers: &[("Authorization", "Bearer x")],
+        };
+        let fields = offer.fields().unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "sec-websocket-version",
+                "sec-websocket-protocol",
+                "sec-websocket-extensions",
+                "authorization"
+            ]
+        );
+        let request = fields.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
+        let upgrade = validate_extended_connect(b"CONNECT", Some(b"websocket"), request);
+        let accepted = upgrade.and_then(|u| {
+            u.accept(&AcceptOptions {
+                subprotocol: Some("superchat"),
+                deflate: Some(DeflatePolicy::default()),
+                ..AcceptOptions::default()
+            })
+        });
+        let accepted = accepted.unwrap_or_else(|e| panic!("{e}"));
+        let answer = accepted
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes()));
+        let agreed = offer.verify(answer).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(agreed.subprotocol.as_deref(), Some("superchat"));
+        assert_eq!(agreed.deflate, accepted.deflate);
+        assert!(agreed.deflate.is_some_and(|d| d.client_no_context_takeover));
+    }
+
+    #[test]
+    fn a_client_refuses_what_it_did_not_offer() {
+        let bare = ConnectOffer::default();
+        let answer: [(&str, &[u8]); 1] = [("sec-websocket-protocol", b"chat")];
+        assert_eq!(bare.verify(answer), Err(Error::UnofferedSubprotocol));
+        let answer: [(&str, &[u8]); 1] = [("Sec-WebSocket-Extensions", b"permessage-deflate")];
+        assert_eq!(bare.verify(answer), Err(Error::UnofferedExtension));
+        let answer: [(&str, &[u8]); 1] = [("sec-websocket-extensions", b"\xff")];
+        assert!(matches!(
+            bare.verify(answer),
+            Err(Error::MalformedResponseHeader { .. })
+        ));
+        let two = ConnectOffer {
+            subprotocols: &["a", "b"],
+            ..ConnectOffer::default()
+        };
+        let answer: [(&str, &[u8]); 1] = [("sec-websocket-protocol", b"a, b")];
+        assert_eq!(two.verify(answer), Err(Error::UnofferedSubprotocol));
+        assert_eq!(
+            bare.verify([]),
+            Ok(ConnectAgreed {
+                subprotocol: None,
+                deflate: None
+            })
+        );
+        for extra in [
+            ("Connection", "keep-alive"),
+            ("host", "x"),
+            ("x-a", "1\r\n"),
+        ] {
+            let offer = ConnectOffer {
+                extra_headers: &[extra],
+                ..ConnectOffer::default()
+            };
+            assert!(matches!(offer.fields(), Err(Error::UnsafeHeader { .. })));
+        }
+        let offer = ConnectOffer {
+            subprotocols: &["a b"],
+            ..ConnectOffer::default()
+        };
+        assert!(matches!(offer.fields(), Err(Error::InvalidSubprotocol(_))));
     }
 
     #[test]

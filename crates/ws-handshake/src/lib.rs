@@ -44,8 +44,9 @@
 //!
 //! Over HTTP/2 a WebSocket opens with an extended CONNECT (`:protocol: websocket`) and a `200`
 //! answer: [`validate_extended_connect`] checks the request's method, `:protocol` and fields,
-//! [`ConnectUpgrade::accept`] gives the answer's header fields. The frames that follow are RFC
-//! 6455's.
+//! [`ConnectUpgrade::accept`] gives the answer's header fields. On the client side,
+//! [`ConnectOffer::fields`] gives the request's fields and [`ConnectOffer::verify`] checks the
+//! answer's. The frames that follow are RFC 6455's.
 //!
 //! # Client
 //!
@@ -84,7 +85,8 @@ pub use client::response::Response;
 pub use client::verify::Connected;
 pub use error::{Error, Result};
 pub use extended_connect::{
-    ConnectAccepted, ConnectUpgrade, WEBSOCKET_PROTOCOL, validate_extended_connect,
+    ConnectAccepted, ConnectAgreed, ConnectOffer, ConnectUpgrade, WEBSOCKET_PROTOCOL,
+    validate_extended_connect,
 };
 pub use extension::client::DeflateOffer;
 pub use extension::deflate::PerMessageDeflateConfig;

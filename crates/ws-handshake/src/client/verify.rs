@@ -79,15 +79,10 @@ impl ClientHandshake {
 
     /// The permessage-deflate agreement the response announces, checked against the offer.
     fn confirmed_extensions(&self, response: &Response) -> Result<Option<PerMessageDeflateConfig>> {
-        let mut accepted = Vec::new();
-        for value in response.headers().get_all("sec-websocket-extensions") {
-            let malformed = Error::MalformedResponseHeader {
-                header: "Sec-WebSocket-Extensions",
-            };
-            let value = std::str::from_utf8(value).map_err(|_| malformed.clone())?;
-            accepted.extend(parse_extensions(value).map_err(|_| malformed)?);
-        }
-        DeflateOffer::verify(self.deflate.as_ref(), &accepted)
+        confirmed_deflate(
+            self.deflate.as_ref(),
+            response.headers().get_all("sec-websocket-extensions"),
+        )
     }
 
     /// Whether the response carries exactly one `Sec-WebSocket-Accept`, the one expected.
@@ -101,21 +96,47 @@ impl ClientHandshake {
 
     /// The one subprotocol the response names, which must have been offered.
     fn confirmed_subprotocol(&self, response: &Response) -> Result<Option<String>> {
-        let mut named = response
-            .headers()
-            .get_all("sec-websocket-protocol")
-            .flat_map(elements);
-        let protocol = match (named.next(), named.next()) {
-            (None, _) => return Ok(None),
-            (Some(protocol), None) => protocol,
-            (Some(_), Some(_)) => return Err(Error::UnofferedSubprotocol),
-        };
-        self.subprotocols
-            .iter()
-            .find(|offered| offered.as_bytes() == protocol)
-            .map(|offered| Some(offered.clone()))
-            .ok_or(Error::UnofferedSubprotocol)
+        confirmed_subprotocol(
+            &self.subprotocols,
+            response.headers().get_all("sec-websocket-protocol"),
+        )
     }
+}
+
+/// The permessage-deflate agreement announced by the `Sec-WebSocket-Extensions` values of an
+/// answer, checked against `offer` (shared by the HTTP/1.1 and HTTP/2 clients).
+pub(crate) fn confirmed_deflate<'a>(
+    offer: Option<&DeflateOffer>,
+    values: impl Iterator<Item = &'a [u8]>,
+) -> Result<Option<PerMessageDeflateConfig>> {
+    let mut accepted = Vec::new();
+    for value in values {
+        let malformed = Error::MalformedResponseHeader {
+            header: "Sec-WebSocket-Extensions",
+        };
+        let value = std::str::from_utf8(value).map_err(|_| malformed.clone())?;
+        accepted.extend(parse_extensions(value).map_err(|_| malformed)?);
+    }
+    DeflateOffer::verify(offer, &accepted)
+}
+
+/// The one subprotocol named by the `Sec-WebSocket-Protocol` values of an answer, which must
+/// be among `offered` (shared by the HTTP/1.1 and HTTP/2 clients).
+pub(crate) fn confirmed_subprotocol<'a>(
+    offered: &[String],
+    values: impl Iterator<Item = &'a [u8]>,
+) -> Result<Option<String>> {
+    let mut named = values.flat_map(elements);
+    let protocol = match (named.next(), named.next()) {
+        (None, _) => return Ok(None),
+        (Some(protocol), None) => protocol,
+        (Some(_), Some(_)) => return Err(Error::UnofferedSubprotocol),
+    };
+    offered
+        .iter()
+        .find(|offered| offered.as_bytes() == protocol)
+        .map(|offered| Some(offered.clone()))
+        .ok_or(Error::UnofferedSubprotocol)
 }
 
 #[cfg(test)]
