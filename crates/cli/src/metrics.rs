@@ -142,6 +142,11 @@ pub fn render(stats: &ServerStats) -> String {
             engine.upgrades,
         ),
         (
+            "websockets_over_http2",
+            "WebSockets accepted as streams of HTTP/2 connections (RFC 8441)",
+            engine.websockets_over_http2,
+        ),
+        (
             "requests_refused",
             "Requests to the Engine.IO path answered with an error",
             engine.requests_refused,

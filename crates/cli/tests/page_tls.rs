@@ -61,6 +61,8 @@ impl SelfSigned {
             &cert,
             "--tls-key",
             &key,
+            "--metrics-path",
+            "/metrics",
         ]);
         assert!(url.starts_with("https://127.0.0.1:"), "{url}");
         (child, url)
@@ -82,6 +84,14 @@ impl Drop for SelfSigned {
 fn spki_sha256(spki: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, spki);
     base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+}
+
+/// The value of the sample `name` in a Prometheus scrape.
+fn metric(scrape: &str, name: &str) -> Option<u64> {
+    scrape.lines().find_map(|line| {
+        let (sample, value) = line.split_once(' ')?;
+        (sample == name).then(|| value.trim().parse().ok())?
+    })
 }
 
 /// A JavaScript test: the text of element `id` contains `needle`.
@@ -170,6 +180,15 @@ async fn a_browser_trusting_the_certificate_chats_over_https_and_wss() {
     say(&mut bob, &mut alice, "bob: hi over wss", "hi over wss").await;
     assert_eq!(alice.text("transport").await, "websocket");
     assert_eq!(bob.text("transport").await, "websocket");
+    // Chromium opened both WebSockets as streams of its HTTP/2 connection (RFC 8441: the
+    // server advertises extended CONNECT), not by HTTP/1.1 upgrade: the server counted them.
+    let scrape = alice.eval("fetch('/metrics').then(r => r.text())").await;
+    let scrape = scrape.as_str().expect("the metrics text");
+    assert_eq!(
+        metric(scrape, "wsio_websockets_over_http2_total"),
+        Some(2),
+        "{scrape}"
+    );
     for page in [&mut alice, &mut bob] {
         let events = page.text("events").await;
         assert!(events.contains("engine open over polling"), "{events}");

@@ -189,17 +189,17 @@ impl<H: Handler> Engine<H> {
                     &[handshake.to_packet()],
                 ))
             }
-            (None, true) => websocket::open(config, req, |req| {
+            (None, true) => self.count_http2(websocket::open(config, req, |req| {
                 let session = self.open(req, remote, Transport::WebSocket);
                 let open = self.handshake(&session, Vec::new()).to_packet();
                 (session, open)
-            }),
+            })),
             (Some(sid), is_ws) => {
                 let Some(session) = self.0.registry.get(&sid) else {
                     return RequestError::UnknownSid.response(None);
                 };
                 if is_ws {
-                    return websocket::upgrade(config, req, session);
+                    return self.count_http2(websocket::upgrade(config, req, session));
                 }
                 match *req.method() {
                     Method::GET => polling::get(&session, config.max_payload).await,
@@ -208,6 +208,15 @@ impl<H: Handler> Engine<H> {
                 }
             }
         }
+    }
+
+    /// Counts a WebSocket accepted over HTTP/2: the `200` of an extended CONNECT (an
+    /// HTTP/1.1 upgrade is answered `101`).
+    fn count_http2(&self, response: HttpResponse) -> HttpResponse {
+        if response.status() == StatusCode::OK {
+            self.0.registry.counters.websocket_over_http2();
+        }
+        response
     }
 
     /// Creates and registers a session, with its heartbeat task.

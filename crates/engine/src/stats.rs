@@ -24,6 +24,9 @@ pub struct EngineStats {
     pub sessions_opened: u64,
     /// Sessions moved from long-polling to WebSocket.
     pub upgrades: u64,
+    /// WebSockets accepted as a stream of an HTTP/2 connection (RFC 8441 extended CONNECT),
+    /// opening a session or probing to upgrade one; the others came by HTTP/1.1 upgrade.
+    pub websockets_over_http2: u64,
     /// Requests to the Engine.IO path answered with an error (unknown session or transport,
     /// unsupported protocol version, refused by `allow_request`, bad request).
     pub requests_refused: u64,
@@ -135,6 +138,7 @@ impl Traffic {
 pub(crate) struct Counters {
     sessions_opened: AtomicU64,
     upgrades: AtomicU64,
+    websockets_over_http2: AtomicU64,
     requests_refused: AtomicU64,
     sessions_closed: [AtomicU64; 6],
     slow_consumers: AtomicU64,
@@ -149,6 +153,10 @@ impl Counters {
 
     pub(crate) fn upgraded(&self) {
         self.upgrades.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn websocket_over_http2(&self) {
+        self.websockets_over_http2.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn refused(&self) {
@@ -168,6 +176,7 @@ impl Counters {
         let mut stats = EngineStats {
             sessions_opened: self.sessions_opened.load(Ordering::Relaxed),
             upgrades: self.upgrades.load(Ordering::Relaxed),
+            websockets_over_http2: self.websockets_over_http2.load(Ordering::Relaxed),
             requests_refused: self.requests_refused.load(Ordering::Relaxed),
             sessions_closed: self
                 .sessions_closed

@@ -247,6 +247,9 @@ async fn two_websockets_and_polling_share_one_connection() {
     })
     .await;
     echoes(&mut probe, "upgraded").await;
+    // Three WebSockets came as HTTP/2 streams: two sessions and one upgrade.
+    let stats = engine.stats();
+    assert_eq!((stats.websockets_over_http2, stats.upgrades), (3, 1));
 
     for ws in [&mut first, &mut second, &mut probe] {
         ws.close(CloseCode::NORMAL, "").await.unwrap();
@@ -266,6 +269,11 @@ async fn an_http1_websocket_still_works_beside_h2() {
     open_direct(&mut h1).await;
     echoes(&mut h1, "http/1.1").await;
     echoes(&mut h2, "h2").await;
+    assert_eq!(
+        engine.stats().websockets_over_http2,
+        1,
+        "the HTTP/1.1 one is not counted"
+    );
     h1.close(CloseCode::NORMAL, "").await.unwrap();
     h2.close(CloseCode::NORMAL, "").await.unwrap();
     wait_until("both sessions close", || engine.session_count() == 0).await;
@@ -287,6 +295,11 @@ async fn a_connect_for_another_protocol_or_version_gets_400() {
         engine.session_count(),
         1,
         "no session for a refused CONNECT"
+    );
+    assert_eq!(
+        engine.stats().websockets_over_http2,
+        1,
+        "refusals are not counted"
     );
 
     // The connection and its WebSocket stream carry on.
