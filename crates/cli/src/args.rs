@@ -31,7 +31,7 @@ pub enum Command {
     /// Engine.IO-only echo server at /engine.io/ (what the engine.io-protocol suite drives).
     EngineEcho(EngineEchoArgs),
     /// Raw WebSocket echo server (what the Autobahn suite drives), on port 9001 by default.
-    Echo(Listen),
+    Echo(EchoArgs),
 }
 
 /// Where to listen.
@@ -314,6 +314,27 @@ fn origin(text: &str) -> Result<String, String> {
             "an origin such as https://app.example.com (scheme and host, maybe a port, no path)"
                 .to_owned(),
         ),
+    }
+}
+
+/// `wsio echo`.
+#[derive(Debug, Args)]
+pub struct EchoArgs {
+    /// Where to listen.
+    #[command(flatten)]
+    pub listen: Listen,
+    /// Also speak HTTP/2 on the same port: a connection opening with the HTTP/2 preface (h2c,
+    /// prior knowledge) is served as HTTP/2, and each extended CONNECT with `:protocol
+    /// websocket` (RFC 8441) is a WebSocket on its stream, echoed like the HTTP/1.1 ones (which
+    /// keep working). Off by default: HTTP/1.1 upgrades only.
+    #[arg(long, env = "WSIO_H2")]
+    pub h2: bool,
+}
+
+impl EchoArgs {
+    /// The echo server's options.
+    pub fn options(&self) -> wsio_cli::ws_echo::EchoOptions {
+        wsio_cli::ws_echo::EchoOptions { h2: self.h2 }
     }
 }
 
@@ -607,14 +628,16 @@ mod tests {
         let Command::Echo(echo) = parse(&["echo"]).expect("parses").command else {
             panic!("not echo")
         };
-        assert_eq!(echo.addr(ECHO_PORT).port(), 9001);
-        let Command::Echo(echo) = parse(&["echo", "--backlog", "4096"])
+        assert_eq!(echo.listen.addr(ECHO_PORT).port(), 9001);
+        assert!(!echo.options().h2, "HTTP/2 is off by default");
+        let Command::Echo(echo) = parse(&["echo", "--backlog", "4096", "--h2"])
             .expect("parses")
             .command
         else {
             panic!("not echo")
         };
-        assert_eq!(echo.at(ECHO_PORT).backlog, 4096);
+        assert_eq!(echo.listen.at(ECHO_PORT).backlog, 4096);
+        assert!(echo.options().h2);
         let Command::EngineEcho(engine) = parse(&["engine-echo"]).expect("parses").command else {
             panic!("not engine-echo")
         };

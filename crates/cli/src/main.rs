@@ -13,7 +13,8 @@
 //!            [--drain-timeout-ms N]                 Socket.IO server with a chat demo
 //! wsio engine-echo [--host 127.0.0.1] [--port 3000] [--ping-interval-ms N] ...
 //!                                                   Engine.IO echo server at /engine.io/
-//! wsio echo [--host 127.0.0.1] [--port 9001]        raw WebSocket echo server
+//! wsio echo [--host 127.0.0.1] [--port 9001] [--h2] raw WebSocket echo server (--h2: also
+//!                                                   HTTP/2, RFC 8441 extended CONNECT)
 //! global: [--log FILTER] [--log-format human|json]  (or WSIO_LOG / RUST_LOG, WSIO_LOG_FORMAT)
 //! ```
 //!
@@ -68,7 +69,7 @@ fn main() -> ExitCode {
         Command::EngineEcho(echo) => {
             run_engine_echo(&echo.listen.at(SERVE_PORT), &echo.engine.options())
         }
-        Command::Echo(listen) => run_echo(&listen.at(ECHO_PORT)),
+        Command::Echo(echo) => run_echo(&echo.listen.at(ECHO_PORT), echo.options()),
     }
 }
 
@@ -118,9 +119,14 @@ fn run_engine_echo(addr: &Bind, options: &ServeOptions) -> ExitCode {
     )
 }
 
-fn run_echo(addr: &Bind) -> ExitCode {
-    run_listener(addr, "wsio echo listening on ws://{}/", |listener, stop| {
-        wsio_cli::ws_echo::serve(listener, stop)
+fn run_echo(addr: &Bind, options: wsio_cli::ws_echo::EchoOptions) -> ExitCode {
+    let banner = if options.h2 {
+        "wsio echo listening on ws://{}/ (HTTP/1.1 upgrade and HTTP/2 extended CONNECT)"
+    } else {
+        "wsio echo listening on ws://{}/"
+    };
+    run_listener(addr, banner, |listener, stop| {
+        wsio_cli::ws_echo::serve_with(listener, options, stop)
     })
 }
 

@@ -9,10 +9,9 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, Request, StatusCode};
 use http_body_util::Full;
 use ws_frame::Role;
-use ws_handshake::{AcceptOptions, validate_extended_connect};
+use ws_handshake::{AcceptOptions, DeflatePolicy, validate_extended_connect};
 use wsio_ws::ExtensionPair;
 
-use crate::config::EngineConfig;
 use crate::response::{HttpResponse, RequestError};
 
 /// True when `req` opens a WebSocket the RFC 8441 way (a CONNECT, over HTTP/2 when hyper
@@ -21,12 +20,17 @@ pub(crate) fn is_extended_connect<B>(req: &Request<B>) -> bool {
     req.method() == Method::CONNECT
 }
 
-/// Checks an extended CONNECT (`:protocol` `websocket`, `sec-websocket-version: 13`) and builds
-/// its `200` answer, agreeing permessage-deflate from `sec-websocket-extensions` as the engine's
-/// policy allows. A refusal is the engine's 400 (`Bad request`, naming the rule broken).
-pub(crate) fn accept<B>(
+/// Checks an extended CONNECT (RFC 8441: `:protocol` `websocket`, `sec-websocket-version: 13`)
+/// received by a hyper server and builds its `200` answer, agreeing permessage-deflate from
+/// `sec-websocket-extensions` as `deflate` allows (`None`: never). A refusal is a 400 whose body
+/// names the rule broken.
+///
+/// On `Ok`, send the response; `hyper::upgrade::on(req)` then gives the stream, on which
+/// `wsio_ws::WebSocket::from_raw` (role server, the returned extension) runs the WebSocket.
+/// The engine's WebSocket transport opens its HTTP/2 WebSockets with it.
+pub fn accept_extended_connect<B>(
     req: &Request<B>,
-    config: &EngineConfig,
+    deflate: Option<DeflatePolicy>,
 ) -> Result<(HttpResponse, Option<ExtensionPair>), Box<HttpResponse>> {
     let protocol = req
         .extensions()
@@ -37,7 +41,7 @@ pub(crate) fn accept<B>(
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_bytes()));
     let options = AcceptOptions {
-        deflate: config.deflate,
+        deflate,
         ..AcceptOptions::default()
     };
     let accepted = validate_extended_connect(req.method().as_str().as_bytes(), protocol, fields)

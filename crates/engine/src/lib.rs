@@ -132,6 +132,7 @@ pub use config::{AllowRequest, EngineConfig};
 pub use cors::Cors;
 pub use engine::{Endpoint, Engine, Handler};
 pub use error::Error;
+pub use extended_connect::accept_extended_connect;
 pub use handler::{BoxFuture, SessionHandler};
 pub use outgoing::{Messages, Outgoing, SharedMessages};
 pub use request::RequestInfo;

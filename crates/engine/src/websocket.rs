@@ -31,7 +31,8 @@ struct Accepted {
 /// Checks the RFC 6455 upgrade headers on a hyper request and builds the 101 answer.
 fn accept<B>(req: &Request<B>, config: &EngineConfig) -> Result<Accepted, Box<HttpResponse>> {
     if crate::extended_connect::is_extended_connect(req) {
-        let (response, extension) = crate::extended_connect::accept(req, config)?;
+        let (response, extension) =
+            crate::extended_connect::accept_extended_connect(req, config.deflate)?;
         return Ok(Accepted {
             response,
             extension,
