@@ -11,6 +11,9 @@ pub enum Kind {
     /// The same Socket.IO servers started with their MessagePack parser
     /// (socket.io-msgpack-parser's wire format).
     SocketIoMsgPack,
+    /// Socket.IO servers that also speak HTTP/2 in clear text (h2c) and WebSockets over it
+    /// (RFC 8441); of the servers here, only wsio.
+    SocketIoHttp2,
 }
 
 /// A server under test.
@@ -46,6 +49,9 @@ pub struct Scenario {
     pub extra: &'static [&'static str],
     /// Whether it runs only when `--scenarios` names it exactly (slow or large).
     pub on_demand: bool,
+    /// The scenario whose row of the same server is this one's baseline (over HTTP/2: the
+    /// same load over HTTP/1.1), instead of [`baseline`]'s server in this one.
+    pub versus: Option<&'static str>,
 }
 
 /// The servers of one run; `target` is the release directory with our binaries.
@@ -112,6 +118,11 @@ pub fn servers(target: &str) -> Vec<Server> {
             kind: Kind::SocketIoMsgPack,
             command: owned(&["node", "interop/reference/server.js", "--parser", "msgpack"]),
         },
+        Server {
+            name: "wsio",
+            kind: Kind::SocketIoHttp2,
+            command: vec![bin("wsio"), "serve".into()],
+        },
     ]
 }
 
@@ -120,6 +131,7 @@ pub fn baseline(kind: Kind) -> &'static str {
     match kind {
         Kind::WebSocket => "tokio-tungstenite",
         Kind::SocketIo | Kind::SocketIoMsgPack => "node-socket.io",
+        Kind::SocketIoHttp2 => "wsio",
     }
 }
 
@@ -137,6 +149,14 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         storm: false,
         extra: &[],
         on_demand: false,
+        versus: None,
+    };
+    // `scenario` over HTTP/2, compared with `versus` (the same over HTTP/1.1).
+    let h2 = |scenario: Scenario, versus| Scenario {
+        kind: Kind::SocketIoHttp2,
+        extra: &["--http", "2"],
+        versus: Some(versus),
+        ..scenario
     };
     vec![
         s("ws-echo-64B", Kind::WebSocket, "ws-echo", 64, 64, false),
@@ -185,6 +205,23 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             false,
         ),
         s("sio-idle", Kind::SocketIo, "sio-idle", idle_conns, 0, true),
+        // Each socket's WebSocket as the one extended CONNECT stream (RFC 8441) of its own
+        // h2c connection.
+        h2(
+            s("sio-echo-h2", Kind::SocketIo, "sio-echo", 64, 64, false),
+            "sio-echo-64B",
+        ),
+        h2(
+            s(
+                "sio-idle-h2",
+                Kind::SocketIo,
+                "sio-idle",
+                idle_conns,
+                0,
+                true,
+            ),
+            "sio-idle",
+        ),
         // sio-echo-64B over HTTP long-polling, without an upgrade.
         s(
             "sio-polling-echo",
@@ -193,6 +230,18 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             if quick { 16 } else { 64 },
             64,
             false,
+        ),
+        // Each polling session's GETs and POSTs as streams of one h2c connection.
+        h2(
+            s(
+                "sio-polling-echo-h2",
+                Kind::SocketIo,
+                "sio-polling-echo",
+                if quick { 16 } else { 64 },
+                64,
+                false,
+            ),
+            "sio-polling-echo",
         ),
         // Clients connecting, joining the main namespace and leaving, over and over.
         Scenario {

@@ -128,9 +128,14 @@ fn find<'a>(rows: &'a [Row], scenario: &str, server: &str) -> Option<&'a Row> {
         .find(|r| r.scenario.name == scenario && r.server == server)
 }
 
-/// A figure of the baseline server's row in `row`'s scenario.
+/// A figure of the baseline server's row in `row`'s scenario, or of the same server's row in
+/// the scenario `row`'s is compared with.
 fn baseline_figure(rows: &[Row], row: &Row, figure: fn(&Outcome) -> f64) -> Option<f64> {
-    find(rows, row.scenario.name, baseline(row.scenario.kind)).map(|b| figure(&b.outcome))
+    let base = match row.scenario.versus {
+        Some(versus) => find(rows, versus, row.server),
+        None => find(rows, row.scenario.name, baseline(row.scenario.kind)),
+    };
+    base.map(|b| figure(&b.outcome))
 }
 
 /// `value / base`, formatted, or `–`.

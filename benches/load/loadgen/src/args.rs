@@ -2,7 +2,7 @@
 
 /// The usage line printed on bad arguments.
 pub const USAGE: &str = "usage: loadgen ws-echo|idle|sio-echo|sio-echo-msgpack|sio-idle|sio-broadcast|sio-broadcast-msgpack|sio-polling-echo|sio-connect-storm [--host H] [--port P] \
-[--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K] [--interval-ms MS]";
+[--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K] [--interval-ms MS] [--http MODE]";
 
 /// What to run, against which server, how hard and how long.
 #[derive(Debug, Clone)]
@@ -26,6 +26,9 @@ pub struct Options {
     /// `sio-broadcast`: milliseconds from one broadcast of a sender to its next (0: the next
     /// as soon as the last one has reached everyone).
     pub interval_ms: u64,
+    /// `--http 1|2`: WebSockets by HTTP/1.1 upgrade or over HTTP/2 (RFC 8441), and polling
+    /// on two HTTP/1.1 connections or on one HTTP/2 connection (h2c, prior knowledge).
+    pub via: crate::conn::Via,
 }
 
 impl Options {
@@ -42,6 +45,7 @@ impl Options {
             warmup: 1.0,
             senders: 4,
             interval_ms: 0,
+            via: crate::conn::Via::Http1,
         };
         while let Some(flag) = args.next() {
             let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -55,6 +59,13 @@ impl Options {
                 "--warmup" => options.warmup = value.parse().map_err(|_| bad())?,
                 "--senders" => options.senders = value.parse().map_err(|_| bad())?,
                 "--interval-ms" => options.interval_ms = value.parse().map_err(|_| bad())?,
+                "--http" => {
+                    options.via = match value.as_str() {
+                        "1" => crate::conn::Via::Http1,
+                        "2" => crate::conn::Via::Http2,
+                        _ => return Err(bad()),
+                    }
+                }
                 other => return Err(format!("unknown option {other}")),
             }
         }

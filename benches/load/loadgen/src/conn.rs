@@ -1,15 +1,93 @@
-//! Opening TCP and WebSocket connections from spread-out loopback source addresses.
+//! Opening TCP and WebSocket connections from spread-out loopback source addresses: by
+//! HTTP/1.1 upgrade, or as the one stream of an HTTP/2 connection (RFC 8441 extended
+//! CONNECT, h2c with prior knowledge).
 
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::{Bytes, BytesMut};
+use http_body_util::Empty;
+use hyper::ext::Protocol;
+use hyper::upgrade::Upgraded;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::Semaphore;
-use wsio_ws::{Config, WebSocket, WsUrl};
+use wsio_ws::{Config, Role, WebSocket, WsUrl};
 
 /// A client connection.
-pub type Ws = WebSocket<TcpStream>;
+pub type Ws = WebSocket<Stream>;
+
+/// What a WebSocket runs on: a TCP connection it upgraded, or an HTTP/2 stream.
+pub enum Stream {
+    /// A TCP connection (HTTP/1.1 upgrade).
+    Tcp(TcpStream),
+    /// A stream of an HTTP/2 connection (RFC 8441).
+    H2(TokioIo<Upgraded>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::H2(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::H2(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::H2(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Tcp(s) => s.is_write_vectored(),
+            Stream::H2(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Stream::H2(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::H2(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
 
 /// How long one connection (TCP + handshake) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,20 +132,98 @@ pub async fn tcp(host: &str, port: u16, index: usize) -> Result<TcpStream, Strin
     Ok(tcp)
 }
 
+/// How a WebSocket is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// HTTP/1.1 upgrade on a TCP connection of its own.
+    Http1,
+    /// Extended CONNECT (RFC 8441) on an HTTP/2 connection of its own (h2c, prior knowledge).
+    Http2,
+}
+
+/// How this run opens its connections (`--http`), set once at start.
+static VIA: OnceLock<Via> = OnceLock::new();
+
+/// Sets how this run opens its connections; the first call wins.
+pub fn set_via(via: Via) {
+    let _ = VIA.set(via);
+}
+
+/// How this run opens its connections: HTTP/1.1 unless [`set_via`] said otherwise.
+pub fn via() -> Via {
+    VIA.get().copied().unwrap_or(Via::Http1)
+}
+
 /// Opens connection `index` to `host:port` and performs the WebSocket handshake for `target`
-/// (a path with query). Errors are described, never raised.
+/// (a path with query), the way [`via`] says. Errors are described, never raised.
 pub async fn open(host: &str, port: u16, target: &str, index: usize) -> Result<Ws, String> {
+    let via = via();
     let attempt = async {
         let tcp = tcp(host, port, index).await?;
+        if via == Via::Http2 {
+            return open_h2(tcp, &format!("{host}:{port}"), target).await;
+        }
         let url =
             WsUrl::parse(&format!("ws://{host}:{port}{target}")).map_err(|e| e.to_string())?;
-        wsio_ws::connect_on(tcp, &url, config(), &[])
+        wsio_ws::connect_on(Stream::Tcp(tcp), &url, config(), &[])
             .await
             .map_err(|e| format!("handshake: {e}"))
     };
     tokio::time::timeout(CONNECT_TIMEOUT, attempt)
         .await
         .unwrap_or_else(|_| Err("connect timed out".to_owned()))
+}
+
+/// The HTTP/2 connection preface on `tcp`, then an extended CONNECT for `target`: the
+/// WebSocket on its stream. A first `GET /` round trip makes sure the server's SETTINGS (which
+/// allow extended CONNECT) have arrived; hyper refuses the CONNECT before that.
+async fn open_h2(tcp: TcpStream, authority: &str, target: &str) -> Result<Ws, String> {
+    let (mut client, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .map_err(|e| format!("h2 handshake: {e}"))?;
+    tokio::spawn(connection);
+    let request = |method: Method| {
+        Request::builder()
+            .method(method)
+            .uri(format!("http://{authority}{target}"))
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| format!("request: {e}"))
+    };
+    let mut first = request(Method::GET)?;
+    *first.uri_mut() = format!("http://{authority}/")
+        .parse()
+        .map_err(|e| format!("uri: {e}"))?;
+    client
+        .send_request(first)
+        .await
+        .map_err(|e| format!("h2 first request: {e}"))?;
+    let mut connect = request(Method::CONNECT)?;
+    connect
+        .extensions_mut()
+        .insert(Protocol::from_static("websocket"));
+    connect.headers_mut().insert(
+        "sec-websocket-version",
+        hyper::header::HeaderValue::from_static("13"),
+    );
+    let response = client
+        .send_request(connect)
+        .await
+        .map_err(|e| format!("extended CONNECT: {e}"))?;
+    if response.status() != StatusCode::OK {
+        return Err(format!("extended CONNECT answered {}", response.status()));
+    }
+    let stream = hyper::upgrade::on(response)
+        .await
+        .map_err(|e| format!("h2 stream: {e}"))?;
+    // The connection task lives as long as `client` or a stream does.
+    Ok(WebSocket::from_raw(
+        Stream::H2(TokioIo::new(stream)),
+        Role::Client,
+        config(),
+        BytesMut::new(),
+        None,
+    ))
 }
 
 /// Opens `count` connections with at most [`CONNECT_CONCURRENCY`] handshakes in flight, each

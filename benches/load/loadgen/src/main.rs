@@ -11,7 +11,9 @@
 //! `sio-cluster-broadcast` (`sio-broadcast` over two nodes on `--port` and `--port + 1`),
 //! `sio-polling-echo` (`sio-echo` over HTTP long-polling) and `sio-connect-storm` (clients
 //! connecting, joining and leaving in a loop; a third marker, `settled`, follows `end` once the
-//! storm is over). Each one talks to the
+//! storm is over). `--http 2` runs them over HTTP/2: each WebSocket as the one extended
+//! CONNECT stream (RFC 8441) of its own h2c connection, each polling session on one h2c
+//! connection instead of two HTTP/1.1 ones. Each one talks to the
 //! runner over stdin/stdout: it prints `start` when its measurement window opens and `end` when
 //! it closes, and waits for one line on stdin after each, so that the runner can read the
 //! server's CPU time and memory at exactly those moments. Then it prints one JSON line with the
@@ -46,6 +48,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    conn::set_via(options.via);
     let line = match options.scenario.as_str() {
         "ws-echo" => ws_echo::run(&options).await,
         "idle" => idle::run(&options, false).await,

@@ -8,15 +8,17 @@
 //! bodies, and may close a connection after an error), and hyper reads them all correctly at a
 //! cost that only the load generator pays. The connection-level API rather than hyper-util's
 //! pooled `Client`: each session holds exactly two keep-alive connections, one for its `GET`s
-//! and one for its `POST`s, as a browser's Engine.IO client does, and a pool would hide which
-//! connection a request took.
+//! and one for its `POST`s, as a browser's Engine.IO client does over HTTP/1.1, and a pool
+//! would hide which connection a request took. With `--http 2` a session holds one HTTP/2
+//! connection (h2c, prior knowledge) and runs its `GET`s and `POST`s as streams of it, as a
+//! browser does over h2.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{self, SendRequest};
+use hyper::client::conn::{http1, http2};
 use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::{Method, Request};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::conn;
 use crate::sio::clip;
@@ -30,8 +32,13 @@ const SEPARATOR: char = '\u{1e}';
 /// How many `GET`s may pass without the awaited packet before the session counts as stuck.
 const MAX_POLLS: usize = 1_000;
 
-/// One HTTP/1.1 keep-alive connection.
-type Http = SendRequest<Full<Bytes>>;
+/// One HTTP/1.1 keep-alive connection, or a handle on an HTTP/2 connection.
+enum Http {
+    /// Requests one after the other on one connection.
+    H1(http1::SendRequest<Full<Bytes>>),
+    /// Requests as streams of a shared connection.
+    H2(http2::SendRequest<Full<Bytes>>),
+}
 
 /// A Socket.IO session over long-polling, joined to the main namespace.
 pub struct Session {
@@ -45,17 +52,24 @@ pub struct Session {
     host: String,
 }
 
-/// Opens an HTTP/1.1 connection (`index` picks the source address); hyper's connection task
-/// runs until the [`Http`] handle is dropped.
-async fn connect(host: &str, port: u16, index: usize) -> Result<Http, String> {
+/// Opens an HTTP/1.1 or (`h2`) HTTP/2 connection (`index` picks the source address);
+/// hyper's connection task runs until the [`Http`] handles are dropped.
+async fn connect(host: &str, port: u16, index: usize, h2: bool) -> Result<Http, String> {
     let tcp = conn::tcp(host, port, index).await?;
+    if h2 {
+        let (send, connection) = http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .map_err(|e| format!("HTTP/2 handshake: {e}"))?;
+        tokio::spawn(connection);
+        return Ok(Http::H2(send));
+    }
     let (send, connection) = http1::handshake(TokioIo::new(tcp))
         .await
         .map_err(|e| format!("HTTP handshake: {e}"))?;
     tokio::spawn(async move {
         let _ = connection.await;
     });
-    Ok(send)
+    Ok(Http::H1(send))
 }
 
 /// Sends one request on `http` and returns the body of its successful answer.
@@ -66,23 +80,28 @@ async fn request(
     host: &str,
     body: Bytes,
 ) -> Result<String, String> {
-    http.ready()
-        .await
-        .map_err(|e| format!("{method} connection: {e}"))?;
-    let mut builder = Request::builder()
-        .method(method.clone())
-        .uri(path)
-        .header(HOST, host);
+    let ready = match http {
+        Http::H1(h1) => h1.ready().await,
+        Http::H2(h2) => h2.ready().await,
+    };
+    ready.map_err(|e| format!("{method} connection: {e}"))?;
+    let mut builder = Request::builder().method(method.clone());
+    builder = match http {
+        Http::H1(_) => builder.uri(path).header(HOST, host),
+        // HTTP/2 takes the authority from the URI (`:authority`).
+        Http::H2(_) => builder.uri(format!("http://{host}{path}")),
+    };
     if method == Method::POST {
         builder = builder.header(CONTENT_TYPE, "text/plain;charset=UTF-8");
     }
     let request = builder
         .body(Full::new(body))
         .map_err(|e| format!("request: {e}"))?;
-    let response = http
-        .send_request(request)
-        .await
-        .map_err(|e| format!("{method}: {e}"))?;
+    let response = match http {
+        Http::H1(h1) => h1.send_request(request).await,
+        Http::H2(h2) => h2.send_request(request).await,
+    }
+    .map_err(|e| format!("{method}: {e}"))?;
     let status = response.status();
     let body = response
         .into_body()
@@ -139,11 +158,15 @@ async fn poll_until(
 }
 
 impl Session {
-    /// Opens session `index`: two connections, the Engine.IO handshake (`GET` → `0{"sid":...}`),
+    /// Opens session `index`: two connections (one over HTTP/2), the Engine.IO handshake (`GET` → `0{"sid":...}`),
     /// `POST 40` and a `GET` for the namespace's `40{...}`.
     pub async fn open(host: &str, port: u16, index: usize) -> Result<Session, String> {
-        let mut get = connect(host, port, index).await?;
-        let mut post = connect(host, port, index).await?;
+        let h2 = conn::via() == conn::Via::Http2;
+        let mut get = connect(host, port, index, h2).await?;
+        let mut post = match &get {
+            Http::H2(shared) => Http::H2(shared.clone()),
+            Http::H1(_) => connect(host, port, index, false).await?,
+        };
         let host = format!("{host}:{port}");
         let open = request(&mut get, Method::GET, TARGET, &host, Bytes::new()).await?;
         let handshake = open
