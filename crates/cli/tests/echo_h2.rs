@@ -164,19 +164,32 @@ impl Client {
         }
     }
 
-    async fn open_h2(&self) -> Opened {
+    /// An extended CONNECT on the HTTP/2 connection with `:protocol` `protocol`,
+    /// `sec-websocket-version` `version` and maybe a `sec-websocket-extensions` offer; the
+    /// response.
+    async fn connect(
+        &self,
+        protocol: &'static str,
+        version: &str,
+        extensions: Option<&str>,
+    ) -> http::Response<hyper::body::Incoming> {
         let mut req = Request::builder()
             .method(Method::CONNECT)
             .uri(format!("http://127.0.0.1:{}/conformance", self.port))
-            .header("sec-websocket-version", "13")
-            .body(Full::default())
-            .unwrap();
-        req.extensions_mut()
-            .insert(Protocol::from_static("websocket"));
-        let response = tokio::time::timeout(WAIT, self.h2.clone().send_request(req))
+            .header("sec-websocket-version", version);
+        if let Some(offer) = extensions {
+            req = req.header("sec-websocket-extensions", offer);
+        }
+        let mut req = req.body(Full::default()).unwrap();
+        req.extensions_mut().insert(Protocol::from_static(protocol));
+        tokio::time::timeout(WAIT, self.h2.clone().send_request(req))
             .await
             .unwrap()
-            .unwrap();
+            .unwrap()
+    }
+
+    async fn open_h2(&self) -> Opened {
+        let response = self.connect("websocket", "13", None).await;
         assert_eq!(response.status(), StatusCode::OK);
         let stream = hyper::upgrade::on(response).await.expect("the stream");
         Opened {
@@ -320,6 +333,9 @@ fn close_frame(code: Option<u16>, reason: &[u8]) -> Frame {
     }
 }
 
+/// `expected_replies` for a run in which the client never closes first (the server will).
+const SERVER_CLOSES: usize = usize::MAX;
+
 /// Runs `steps` on `opened` and reads what comes back. Once `expected_replies` data messages
 /// and pongs came back (or nothing came for [`QUIET`]), the client closes with 1000 unless a
 /// close was sent or received already; a close from the server is answered with its code.
@@ -438,7 +454,7 @@ async fn run(opened: Opened, steps: Vec<Step>, expected_replies: usize) -> Outco
                 Ok(Ok(0)) => break End::Ended,
                 Ok(Ok(_)) => {}
                 Ok(Err(_)) => break End::Reset,
-                Err(_) if !close_sent => {
+                Err(_) if !close_sent && expected_replies != SERVER_CLOSES => {
                     let _ = tx.send(close_frame(Some(1000), b""));
                     close_sent = true;
                     close_sent_at = Some(Instant::now());
@@ -1137,41 +1153,79 @@ fn random_sequences_echo_alike_over_http1_and_http2() {
 async fn http2_requests_other_than_a_websocket_connect_are_refused() {
     let echo = Echo::start();
     let client = Client::new(echo.port).await;
-    let connect = |protocol: &'static str, version: &str| {
-        let mut req = Request::builder()
-            .method(Method::CONNECT)
-            .uri(format!("http://127.0.0.1:{}/", echo.port))
-            .header("sec-websocket-version", version)
-            .header("sec-websocket-extensions", "permessage-deflate")
-            .body(Full::default())
-            .unwrap();
-        req.extensions_mut().insert(Protocol::from_static(protocol));
-        req
-    };
-    let status = |req| {
-        let mut h2 = client.h2.clone();
-        async move {
-            let response = tokio::time::timeout(WAIT, h2.send_request(req))
-                .await
-                .unwrap()
-                .unwrap();
-            (response.status(), response.headers().clone())
-        }
-    };
-    let (refused, _) = status(connect("chat", "13")).await;
+    let refused = client.connect("chat", "13", None).await.status();
     assert_eq!(refused, StatusCode::BAD_REQUEST, "another :protocol");
-    let (refused, _) = status(connect("websocket", "8")).await;
+    let refused = client.connect("websocket", "8", None).await.status();
     assert_eq!(refused, StatusCode::BAD_REQUEST, "another version");
     let post = Request::post(format!("http://127.0.0.1:{}/", echo.port))
         .body(Full::new(Bytes::from_static(b"hello")))
         .unwrap();
-    assert_eq!(status(post).await.0, StatusCode::BAD_REQUEST);
-    // permessage-deflate is agreed as over HTTP/1.1.
-    let (accepted, headers) = status(connect("websocket", "13")).await;
-    assert_eq!(accepted, StatusCode::OK);
-    let agreed = headers
-        .get("sec-websocket-extensions")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    assert!(agreed.starts_with("permessage-deflate"), "{agreed:?}");
+    let response = tokio::time::timeout(WAIT, client.h2.clone().send_request(post))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "a POST");
+    let accepted = client.connect("websocket", "13", None).await.status();
+    assert_eq!(accepted, StatusCode::OK, "the same request, right");
+}
+
+#[tokio::test]
+async fn permessage_deflate_is_agreed_alike_over_http1_and_http2() {
+    let echo = Echo::start();
+    let offer = "permessage-deflate; client_max_window_bits";
+    let mut tcp = TcpStream::connect(("127.0.0.1", echo.port)).await.unwrap();
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Extensions: {offer}\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let byte = tokio::time::timeout(WAIT, tcp.read_u8())
+            .await
+            .unwrap()
+            .unwrap();
+        head.push(byte);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let over_h1 = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("sec-websocket-extensions")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no agreement over HTTP/1.1: {head}"));
+
+    let client = Client::new(echo.port).await;
+    let response = client.connect("websocket", "13", Some(offer)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let over_h2 = response.headers()["sec-websocket-extensions"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(over_h1.starts_with("permessage-deflate"), "{over_h1:?}");
+    assert_eq!(over_h1, over_h2);
+}
+
+#[tokio::test]
+async fn on_sigterm_websockets_over_both_transports_are_closed_with_1001() {
+    let echo = Echo::start();
+    let client = Client::new(echo.port).await;
+    let (h1, h2) = tokio::join!(client.open(Transport::H1), client.open(Transport::H2));
+    let status = Command::new("kill")
+        .args(["-TERM", &echo.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let (h1, h2) = tokio::join!(
+        run(h1, Vec::new(), SERVER_CLOSES),
+        run(h2, Vec::new(), SERVER_CLOSES)
+    );
+    for outcome in [&h1, &h2] {
+        assert_eq!(outcome.received, vec![In::Close(Some(1001))], "{outcome:?}");
+        assert_eq!(outcome.end, End::Ended);
+    }
+    assert_eq!(h1, h2);
 }
