@@ -107,6 +107,14 @@ pub struct Config {
     /// deadline bounds how long, so a peer opening connections it never completes holds only
     /// those of the last 10 s instead of accumulating them without end.
     pub handshake_timeout: Option<Duration>,
+    /// Client: whether [`connect`](crate::connect) (and `connect_with_tls`) opens the
+    /// WebSocket over HTTP/2 (RFC 8441 extended CONNECT). Default
+    /// [`Http2Mode::Off`](crate::Http2Mode::Off): HTTP/1.1, as without the feature;
+    /// [`Http2Mode::Prefer`](crate::Http2Mode::Prefer) negotiates it by ALPN on `wss://` and
+    /// falls back to HTTP/1.1; [`Http2Mode::PriorKnowledge`](crate::Http2Mode::PriorKnowledge)
+    /// requires it (h2c on `ws://`). Servers ignore it. Feature `http2`.
+    #[cfg(feature = "http2")]
+    pub http2: crate::Http2Mode,
 }
 
 impl Default for Config {
@@ -121,6 +129,8 @@ impl Default for Config {
             deflate: Some(Config::LEAN_DEFLATE),
             compression_threshold: 64,
             handshake_timeout: Some(Duration::from_secs(10)),
+            #[cfg(feature = "http2")]
+            http2: crate::Http2Mode::Off,
         }
     }
 }

@@ -20,6 +20,11 @@ use crate::{Config, Error, MaybeTlsStream, WebSocket, WsUrl, deflate};
 /// Opening the connection (TCP, TLS) and the handshake together must finish within
 /// [`Config::handshake_timeout`], else the call fails with [`Error::HandshakeTimeout`].
 ///
+/// With the feature `http2`, `Config::http2` may open the WebSocket over HTTP/2 instead
+/// (RFC 8441): `Http2Mode::Prefer` negotiates it by ALPN on `wss://` and falls back to
+/// HTTP/1.1, `Http2Mode::PriorKnowledge` requires it (h2c on `ws://`). The WebSocket is the
+/// same type either way; `ws.get_ref().is_http2()` tells which it got.
+///
 /// ```no_run
 /// # async fn demo() -> Result<(), wsio_ws::Error> {
 /// let mut ws = wsio_ws::connect("ws://127.0.0.1:9001/", wsio_ws::Config::default()).await?;
@@ -33,6 +38,10 @@ pub async fn connect(url: &str, config: Config) -> Result<WebSocket<MaybeTlsStre
     let parsed = WsUrl::parse(url)?;
     let deadline = config.handshake_timeout;
     let opening = async {
+        #[cfg(feature = "http2")]
+        if config.http2 != crate::Http2Mode::Off {
+            return connect_http2(&parsed, config, None, &[]).await;
+        }
         let stream = if parsed.secure {
             open_tls_default(&parsed).await?
         } else {
@@ -41,6 +50,73 @@ pub async fn connect(url: &str, config: Config) -> Result<WebSocket<MaybeTlsStre
         connect_on(stream, &parsed, config, &[]).await
     };
     within_handshake_deadline(deadline, opening).await
+}
+
+/// TLS settings for [`connect_http2`]: the caller's rustls configuration, or `None` for the
+/// built-in one.
+#[cfg(all(feature = "http2", feature = "rustls"))]
+pub type TlsOption = Option<std::sync::Arc<rustls::ClientConfig>>;
+
+/// TLS settings for [`connect_http2`]: without the `rustls` feature, always `None`.
+#[cfg(all(feature = "http2", not(feature = "rustls")))]
+pub type TlsOption = Option<std::convert::Infallible>;
+
+/// Opens a WebSocket as [`Config::http2`] says, with the caller's TLS configuration (`None`:
+/// the built-in one, as [`connect`]) and extra request headers (cookies, authorization).
+/// [`connect`] and `connect_with_tls` call it when `config.http2` is not `Off`; clients that
+/// open their own streams for HTTP/1.1 (with [`connect_on`]) call it for the other modes.
+/// Feature `http2`; not bounded by [`Config::handshake_timeout`] as a whole (each step is).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), wsio_ws::Error> {
+/// use wsio_ws::{Config, Http2Mode, WsUrl};
+///
+/// let url = WsUrl::parse("ws://127.0.0.1:3000/chat")?;
+/// let config = Config { http2: Http2Mode::PriorKnowledge, ..Config::default() };
+/// let headers = [("authorization", "Bearer token")];
+/// let ws = wsio_ws::connect_http2(&url, config, None, &headers).await?;
+/// assert!(ws.get_ref().is_http2());
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "http2")]
+pub async fn connect_http2(
+    url: &WsUrl,
+    config: Config,
+    tls: TlsOption,
+    extra_headers: &[(&str, &str)],
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    use crate::Http2Mode;
+    match (config.http2, url.secure) {
+        (Http2Mode::PriorKnowledge, false) => {
+            crate::http2::connect_h2c(url, config, extra_headers).await
+        }
+        (Http2Mode::Off | Http2Mode::Prefer, false) => {
+            let stream = MaybeTlsStream::Plain(open_tcp(url).await?);
+            connect_on(stream, url, config, extra_headers).await
+        }
+        (mode, true) => {
+            #[cfg(feature = "rustls")]
+            {
+                let tls = match tls {
+                    Some(tls) => tls,
+                    None => crate::tls::default_client_config()?,
+                };
+                if mode == Http2Mode::Off {
+                    let stream =
+                        crate::tls::handshake(open_tcp(url).await?, &url.host, tls).await?;
+                    return connect_on(stream, url, config, extra_headers).await;
+                }
+                crate::http2::connect_tls(url, config, tls, extra_headers).await
+            }
+            #[cfg(not(feature = "rustls"))]
+            {
+                let _ = (mode, tls);
+                Err(Error::InvalidUrl(
+                    "wss:// needs the feature rustls of wsio-ws",
+                ))
+            }
+        }
+    }
 }
 
 /// Like [`connect`], with the caller's rustls client configuration for `wss://` URLs (its own
@@ -71,6 +147,10 @@ pub async fn connect_with_tls(
     let parsed = WsUrl::parse(url)?;
     let deadline = config.handshake_timeout;
     let opening = async {
+        #[cfg(feature = "http2")]
+        if config.http2 != crate::Http2Mode::Off {
+            return connect_http2(&parsed, config, Some(tls), &[]).await;
+        }
         let tcp = open_tcp(&parsed).await?;
         let stream = if parsed.secure {
             crate::tls::handshake(tcp, &parsed.host, tls).await?
@@ -83,7 +163,7 @@ pub async fn connect_with_tls(
 }
 
 /// The TCP connection to the URL's host and port, with Nagle's algorithm off.
-async fn open_tcp(url: &WsUrl) -> Result<TcpStream, Error> {
+pub(crate) async fn open_tcp(url: &WsUrl) -> Result<TcpStream, Error> {
     let tcp = TcpStream::connect((url.host.as_str(), url.port)).await?;
     tcp.set_nodelay(true)?;
     Ok(tcp)
@@ -122,17 +202,10 @@ where
     let deadline = config.handshake_timeout;
     let handshake = async move {
         let mut stream = stream;
-        let offer = config.deflate.map(|policy| DeflateOffer {
-            client_no_context_takeover: policy.client_no_context_takeover,
-            server_no_context_takeover: policy.server_no_context_takeover,
-            client_max_window_bits: Some(policy.client_max_window_bits),
-            server_max_window_bits: (policy.server_max_window_bits < 15)
-                .then_some(policy.server_max_window_bits),
-        });
         let request = ClientRequest {
             host: &url.authority,
             target: &url.target,
-            deflate: offer,
+            deflate: deflate_offer(&config),
             extra_headers,
             limits: config.handshake_limits,
             ..ClientRequest::default()
@@ -163,4 +236,16 @@ where
         ))
     };
     within_handshake_deadline(deadline, handshake).await
+}
+
+/// The permessage-deflate offer of a client under `config` (none when
+/// [`Config::deflate`] is `None`).
+pub(crate) fn deflate_offer(config: &Config) -> Option<DeflateOffer> {
+    config.deflate.map(|policy| DeflateOffer {
+        client_no_context_takeover: policy.client_no_context_takeover,
+        server_no_context_takeover: policy.server_no_context_takeover,
+        client_max_window_bits: Some(policy.client_max_window_bits),
+        server_max_window_bits: (policy.server_max_window_bits < 15)
+            .then_some(policy.server_max_window_bits),
+    })
 }

@@ -9,7 +9,9 @@ pub enum Error {
     /// The opening handshake failed (the peer's request or response was refused).
     #[error("handshake: {0}")]
     Handshake(#[from] ws_handshake::Error),
-    /// The handshake was refused by the server's own policy with this status.
+    /// The handshake was refused by the server's own policy with this status; on the client
+    /// side over HTTP/2, the server answered the extended CONNECT with this status instead of
+    /// `200`.
     #[error("handshake rejected with status {0}")]
     Rejected(u16),
     /// The peer broke the protocol; a close frame with [`Error::close_code`] was sent.
@@ -36,6 +38,21 @@ pub enum Error {
     /// The URL given to `connect` cannot be used.
     #[error("invalid URL: {0}")]
     InvalidUrl(&'static str),
+    /// The HTTP/2 connection or the WebSocket's stream failed (feature `http2`).
+    #[cfg(feature = "http2")]
+    #[error("HTTP/2: {0}")]
+    Http2(#[source] hyper::Error),
+    /// HTTP/2 was required but the server does not speak it: TLS chose another protocol by
+    /// ALPN, or the server's first bytes were not an HTTP/2 SETTINGS frame (feature `http2`).
+    #[cfg(feature = "http2")]
+    #[error("the server does not speak HTTP/2")]
+    NotHttp2,
+    /// The HTTP/2 server does not accept WebSockets: its SETTINGS did not carry
+    /// `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1` (RFC 8441), so no extended CONNECT was sent
+    /// (feature `http2`).
+    #[cfg(feature = "http2")]
+    #[error("the HTTP/2 server does not enable extended CONNECT (RFC 8441)")]
+    NoExtendedConnect,
 }
 
 impl Error {

@@ -22,6 +22,7 @@
 //! | `rustls` | `wss://` in [`connect`] over rustls (ring provider, TLS 1.2 + 1.3); `connect_with_tls` for your own `rustls::ClientConfig`; `wsio_ws::rustls` re-exported |
 //! | `rustls-webpki-roots` | `rustls` + Mozilla's root certificates compiled in, used by [`connect`] for `wss://` |
 //! | `rustls-native-roots` | `rustls` + the system's certificate store, read once per process |
+//! | `http2` | WebSockets over HTTP/2 (RFC 8441 extended CONNECT, on hyper): `H2Connector` opens many on one connection; `Config::http2` makes [`connect`] use it (h2c with prior knowledge, or ALPN `h2` with HTTP/1.1 fallback) |
 //!
 //! With `rustls` alone, [`connect`] refuses `wss://` (no trust roots) and `connect_with_tls`
 //! is the way in. Servers need no feature: [`accept`] runs on a `tokio_rustls` server stream.
@@ -58,6 +59,8 @@ mod connect;
 mod connection;
 mod deflate;
 mod error;
+#[cfg(feature = "http2")]
+mod http2;
 mod outbound;
 mod split;
 mod tls;
@@ -67,10 +70,14 @@ pub use accept::{Decision, accept, accept_with};
 pub use config::Config;
 #[cfg(feature = "rustls")]
 pub use connect::connect_with_tls;
+#[cfg(feature = "http2")]
+pub use connect::{TlsOption, connect_http2};
 pub use connect::{connect, connect_on};
 pub use connection::WebSocket;
 pub use deflate::ExtensionPair;
 pub use error::Error;
+#[cfg(feature = "http2")]
+pub use http2::{H2Connector, Http2Mode, NegotiatedStream};
 #[cfg(feature = "rustls")]
 pub use rustls;
 pub use split::{WsReader, WsWriter};

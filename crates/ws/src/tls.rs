@@ -24,6 +24,11 @@ pub enum MaybeTlsStream {
     /// A `wss://` connection: rustls over TCP.
     #[cfg(feature = "rustls")]
     Rustls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    /// A connection opened with [`Config::http2`](crate::Config::http2) other than `Off`: a
+    /// WebSocket stream of an HTTP/2 connection (RFC 8441), or TLS on which the server chose
+    /// HTTP/1.1 by ALPN. Feature `http2`.
+    #[cfg(feature = "http2")]
+    Negotiated(Box<crate::http2::NegotiatedStream>),
 }
 
 impl MaybeTlsStream {
@@ -33,6 +38,8 @@ impl MaybeTlsStream {
             MaybeTlsStream::Plain(tcp) => tcp,
             #[cfg(feature = "rustls")]
             MaybeTlsStream::Rustls(tls) => tls.get_ref().0,
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Negotiated(stream) => stream.tcp(),
         }
     }
 
@@ -42,7 +49,19 @@ impl MaybeTlsStream {
             MaybeTlsStream::Plain(_) => false,
             #[cfg(feature = "rustls")]
             MaybeTlsStream::Rustls(_) => true,
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Negotiated(stream) => stream.is_tls(),
         }
+    }
+
+    /// Whether the WebSocket is a stream of an HTTP/2 connection (RFC 8441); always `false`
+    /// without the feature `http2`.
+    pub fn is_http2(&self) -> bool {
+        #[cfg(feature = "http2")]
+        if let MaybeTlsStream::Negotiated(stream) = self {
+            return stream.is_http2();
+        }
+        false
     }
 }
 
@@ -56,6 +75,8 @@ impl AsyncRead for MaybeTlsStream {
             MaybeTlsStream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
             #[cfg(feature = "rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Negotiated(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -70,6 +91,8 @@ impl AsyncWrite for MaybeTlsStream {
             MaybeTlsStream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
             #[cfg(feature = "rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Negotiated(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
         }
     }
 
@@ -82,6 +105,10 @@ impl AsyncWrite for MaybeTlsStream {
             MaybeTlsStream::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, bufs),
             #[cfg(feature = "rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls.as_mut()).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Negotiated(stream) => {
+                Pin::new(stream.as_mut()).poll_write_vectored(cx, bufs)
+            }
         }
     }
 
@@ -90,6 +117,8 @@ impl AsyncWrite for MaybeTlsStream {
             MaybeTlsStream::Plain(tcp) => tcp.is_write_vectored(),
             #[cfg(feature = "rustls")]
             MaybeTlsStream::Rustls(tls) => tls.is_write_vectored(),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Negotiated(stream) => stream.is_write_vectored(),
         }
     }
 
@@ -98,6 +127,8 @@ impl AsyncWrite for MaybeTlsStream {
             MaybeTlsStream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
             #[cfg(feature = "rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Negotiated(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
         }
     }
 
@@ -106,12 +137,16 @@ impl AsyncWrite for MaybeTlsStream {
             MaybeTlsStream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
             #[cfg(feature = "rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Negotiated(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
         }
     }
 }
 
 #[cfg(feature = "rustls")]
 pub(crate) use rustls_client::{default_client_config, handshake};
+#[cfg(all(feature = "rustls", feature = "http2"))]
+pub(crate) use rustls_client::{handshake_io, with_alpn};
 
 #[cfg(feature = "rustls")]
 mod rustls_client {
@@ -121,8 +156,10 @@ mod rustls_client {
 
     use rustls::ClientConfig;
     use rustls::pki_types::ServerName;
+    use tokio::io::{AsyncRead, AsyncWrite};
     use tokio::net::TcpStream;
     use tokio_rustls::TlsConnector;
+    use tokio_rustls::client::TlsStream;
 
     use super::MaybeTlsStream;
     use crate::Error;
@@ -158,10 +195,23 @@ mod rustls_client {
         host: &str,
         config: Arc<ClientConfig>,
     ) -> Result<MaybeTlsStream, Error> {
+        let tls = handshake_io(tcp, host, config).await?;
+        Ok(MaybeTlsStream::Rustls(Box::new(tls)))
+    }
+
+    /// The TLS client handshake on any stream `io`.
+    pub(crate) async fn handshake_io<IO>(
+        io: IO,
+        host: &str,
+        config: Arc<ClientConfig>,
+    ) -> Result<TlsStream<IO>, Error>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
         let server_name = ServerName::try_from(host.to_owned())
             .map_err(|_| Error::InvalidUrl("host is not a valid TLS server name"))?;
         let tls = TlsConnector::from(config)
-            .connect(server_name, tcp)
+            .connect(server_name, io)
             .await
             .map_err(|source| {
                 io::Error::new(
@@ -172,7 +222,15 @@ mod rustls_client {
                     },
                 )
             })?;
-        Ok(MaybeTlsStream::Rustls(Box::new(tls)))
+        Ok(tls)
+    }
+
+    /// `config` offering `protocols` by ALPN instead of its own list.
+    #[cfg(feature = "http2")]
+    pub(crate) fn with_alpn(config: &Arc<ClientConfig>, protocols: &[&[u8]]) -> Arc<ClientConfig> {
+        let mut config = ClientConfig::clone(config);
+        config.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
+        Arc::new(config)
     }
 
     /// The client configuration `connect` uses for `wss://`: the ring provider, TLS 1.2 and
