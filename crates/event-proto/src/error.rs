@@ -21,7 +21,8 @@ pub enum Error {
     /// A `b`-prefixed polling packet is not valid base64.
     #[error("invalid base64 in a binary polling packet")]
     InvalidBase64,
-    /// A polling payload is longer than the configured maximum.
+    /// A polling payload, or a packet framed on a WebTransport stream, is longer than the
+    /// configured maximum.
     #[error("payload of {size} bytes exceeds the limit of {max} bytes")]
     PayloadTooLarge {
         /// Size of the rejected payload, in bytes.
@@ -32,6 +33,9 @@ pub enum Error {
     /// The Engine.IO open handshake JSON is malformed.
     #[error("invalid open handshake")]
     InvalidHandshake,
+    /// The first packet of a WebTransport stream is not an `open` packet.
+    #[error("a WebTransport stream must begin with an open packet")]
+    ExpectedOpen,
     /// The attachment count of a binary Socket.IO packet is missing or malformed.
     #[error("invalid attachment count")]
     InvalidAttachmentCount,

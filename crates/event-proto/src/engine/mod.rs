@@ -1,5 +1,6 @@
 //! Engine.IO v4: packets, polling payloads, the open handshake, the upgrade probe and a
-//! sans-I/O session (heartbeat deadlines and packet dispatch).
+//! sans-I/O session (heartbeat deadlines and packet dispatch); [`webtransport`] frames packets
+//! on a byte stream.
 
 mod handshake;
 mod packet;
@@ -7,6 +8,7 @@ mod payload;
 mod session;
 mod transport;
 mod upgrade;
+pub mod webtransport;
 
 pub use crate::message::Message;
 pub use handshake::Handshake;
