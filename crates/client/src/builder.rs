@@ -120,6 +120,32 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether the WebSocket transport (direct, and the upgrade of a polling session) opens
+    /// its WebSocket over HTTP/2, RFC 8441 (feature `http2`): sets
+    /// [`Config::websocket`]`.http2`. Default [`Http2Mode::Off`](wsio_ws::Http2Mode::Off),
+    /// HTTP/1.1. [`Http2Mode::Prefer`](wsio_ws::Http2Mode::Prefer) negotiates it by ALPN over
+    /// TLS and falls back to HTTP/1.1; [`Http2Mode::PriorKnowledge`](wsio_ws::Http2Mode::PriorKnowledge)
+    /// requires it (h2c for `http://` URLs). Polling stays on HTTP/1.1.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), wsio_client::Error> {
+    /// use wsio_client::{Client, Transports};
+    /// use wsio_ws::Http2Mode;
+    ///
+    /// let client = Client::builder("http://127.0.0.1:3000")
+    ///     .transports(Transports::WebSocket)
+    ///     .http2(Http2Mode::PriorKnowledge)
+    ///     .connect()
+    ///     .await?;
+    /// client.emit("hello", &("over h2",))?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "http2")]
+    pub fn http2(mut self, mode: wsio_ws::Http2Mode) -> Self {
+        self.config.websocket.http2 = mode;
+        self
+    }
+
     /// Handles an event of the main namespace; see [`Socket::on`].
     pub fn on<T, F, R, M>(self, event: &str, handler: F) -> Self
     where

@@ -29,12 +29,36 @@ pub(crate) async fn open(url: &ServerUrl, tls: &Tls) -> Result<MaybeTlsStream> {
     secure(tcp, url, tls).await
 }
 
+/// The TLS configuration for a WebSocket that `wsio_ws::connect_http2` opens: the caller's
+/// or the client's default, for secure URLs.
+#[cfg(all(feature = "http2", feature = "rustls"))]
+pub(crate) fn tls_option(url: &ServerUrl, tls: &Tls) -> Result<wsio_ws::TlsOption> {
+    Ok(if url.secure { Some(config(tls)?) } else { None })
+}
+
+/// Without the `rustls` feature: nothing for plain URLs, an error for secure ones.
+#[cfg(all(feature = "http2", not(feature = "rustls")))]
+pub(crate) fn tls_option(url: &ServerUrl, _tls: &Tls) -> Result<wsio_ws::TlsOption> {
+    if url.secure {
+        return Err(Error::Tls(
+            "https:// and wss:// need the feature rustls of wsio-client".into(),
+        ));
+    }
+    Ok(None)
+}
+
+/// The caller's rustls configuration, or the default one.
+#[cfg(feature = "rustls")]
+fn config(tls: &Tls) -> Result<std::sync::Arc<rustls::ClientConfig>> {
+    match &tls.config {
+        Some(config) => Ok(config.clone()),
+        None => default_config(),
+    }
+}
+
 #[cfg(feature = "rustls")]
 async fn secure(tcp: TcpStream, url: &ServerUrl, tls: &Tls) -> Result<MaybeTlsStream> {
-    let config = match &tls.config {
-        Some(config) => config.clone(),
-        None => default_config()?,
-    };
+    let config = config(tls)?;
     let name = rustls::pki_types::ServerName::try_from(url.host.clone())
         .map_err(|_| Error::Tls("invalid server name".into()))?;
     let stream = tokio_rustls::TlsConnector::from(config)

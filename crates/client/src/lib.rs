@@ -42,6 +42,7 @@
 //! | --- | --- |
 //! | `rustls` | `https://` and `wss://` over rustls, with `ClientBuilder::tls_config` |
 //! | `rustls-webpki-roots` | `rustls` + Mozilla's roots, used when no config is given |
+//! | `http2` | the WebSocket transport over HTTP/2 (RFC 8441), with `ClientBuilder::http2` |
 
 #![forbid(unsafe_code)]
 

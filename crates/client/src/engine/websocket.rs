@@ -22,13 +22,19 @@ pub(crate) async fn open(
         .url
         .target(&shared.config.path, "websocket", sid, &shared.config.query);
     let url = WsUrl::parse(&shared.url.ws_url(&target))?;
-    let stream = connector::open(&shared.url, &shared.tls).await?;
     let headers: Vec<(&str, &str)> = shared
         .headers
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let ws = wsio_ws::connect_on(stream, &url, shared.config.websocket.clone(), &headers).await?;
+    let config = shared.config.websocket.clone();
+    #[cfg(feature = "http2")]
+    if config.http2 != wsio_ws::Http2Mode::Off {
+        let tls = connector::tls_option(&shared.url, &shared.tls)?;
+        return Ok(wsio_ws::connect_http2(&url, config, tls, &headers).await?);
+    }
+    let stream = connector::open(&shared.url, &shared.tls).await?;
+    let ws = wsio_ws::connect_on(stream, &url, config, &headers).await?;
     Ok(ws)
 }
 
