@@ -250,9 +250,9 @@ impl H2Connector {
         for (name, value) in offer.fields()? {
             request = request.header(name, value);
         }
-        let mut request = request
-            .body(Empty::new())
-            .map_err(|_| Error::InvalidUrl("the target is not a valid HTTP/2 :path"))?;
+        let mut request = request.body(Empty::new()).map_err(|_| {
+            Error::InvalidUrl("the target or a header is not valid in an HTTP/2 request")
+        })?;
         request
             .extensions_mut()
             .insert(Protocol::from_static(WEBSOCKET_PROTOCOL));
