@@ -114,8 +114,18 @@ fn test(extra: &[String]) -> Result<(), String> {
             .envs(redis_binary.env()),
     )?;
     drop(redis_server);
-    // wsio-ws's TLS client (`wss://`) sits behind a feature the workspace run leaves off.
-    cmd::cargo(&["test", "-p", "wsio-ws", "--features", "rustls"])?;
+    // wsio-ws's TLS client (`wss://`) and its HTTP/2 client (RFC 8441), and wsio-client's
+    // WebSocket transport over HTTP/2, sit behind features the workspace run leaves off.
+    cmd::cargo(&["test", "-p", "wsio-ws", "--features", "rustls,http2"])?;
+    cmd::cargo(&[
+        "test",
+        "-p",
+        "wsio-client",
+        "--features",
+        "http2",
+        "--test",
+        "http2",
+    ])?;
     if unit_only {
         return Ok(());
     }
