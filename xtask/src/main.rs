@@ -93,6 +93,9 @@ fn test(extra: &[String]) -> Result<(), String> {
         // event-proto's MessagePack tests check that socket.io-msgpack-parser and
         // python-socketio decode what it writes.
         interop_setup::npm_ci(&cmd::root().join("interop/msgpack"))?;
+        // event-proto's WebTransport framing test checks that engine.io-parser reads what it
+        // writes.
+        interop_setup::npm_ci(&cmd::root().join("interop/webtransport"))?;
         workspace_tests.env("WSIO_MSGPACK_PYTHON", interop_setup::python_venv()?);
         // wsio-client's tests against Node's socket.io, the command line's TLS test with
         // socket.io-client, its demo page tests in Chromium and its cluster test with a Node
