@@ -1,4 +1,4 @@
-//! Replays the committed fuzz seeds of the four event-proto targets.
+//! Replays the committed fuzz seeds of the five event-proto targets.
 
 #[path = "../../../fuzz/bodies/replay.rs"]
 mod replay;
@@ -11,6 +11,8 @@ mod msgpack_packet;
 mod polling_payload;
 #[path = "../../../fuzz/bodies/socket_packet.rs"]
 mod socket_packet;
+#[path = "../../../fuzz/bodies/webtransport_stream.rs"]
+mod webtransport_stream;
 
 #[test]
 fn engine_packet_seeds() {
@@ -30,4 +32,9 @@ fn socket_packet_seeds() {
 #[test]
 fn msgpack_packet_seeds() {
     replay::replay("msgpack_packet", msgpack_packet::run);
+}
+
+#[test]
+fn webtransport_stream_seeds() {
+    replay::replay("webtransport_stream", webtransport_stream::run);
 }
