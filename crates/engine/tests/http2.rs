@@ -195,6 +195,32 @@ async fn a_websocket_over_h2c_echoes_and_closes_cleanly() {
 }
 
 #[tokio::test]
+async fn a_reset_stream_ends_its_session_as_a_transport_close_and_spares_the_connection() {
+    let (engine, _addr, authority, mut client, mut ws) = start_with_websocket().await;
+    open_direct(&mut ws).await;
+    let (_, other) = connect_ws(
+        &mut client,
+        &authority,
+        "EIO=4&transport=websocket",
+        "websocket",
+    )
+    .await;
+    let mut other = other.unwrap();
+    open_direct(&mut other).await;
+    // Dropping a stream without ending it resets it (RST_STREAM, CANCEL): no close frame.
+    drop(ws);
+    wait_until("the reset session closes", || engine.session_count() == 1).await;
+    // As a reset TCP connection: the peer went away (`transport close`), no protocol error.
+    let stats = engine.stats();
+    assert_eq!(stats.closed(wsio_engine::CloseReason::TransportClose), 1);
+    assert_eq!(stats.closed(wsio_engine::CloseReason::TransportError), 0);
+    // The connection and its other WebSocket carry on.
+    echoes(&mut other, "after a reset").await;
+    let (status, _) = send(&mut client, Method::GET, &authority, "/", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn two_websockets_and_polling_share_one_connection() {
     let (engine, addr) = start().await;
     let authority = addr.to_string();
