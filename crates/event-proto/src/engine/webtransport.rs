@@ -50,9 +50,12 @@
 //!   `open` packet carrying the [`Handshake`](super::Handshake) JSON, exactly as on the other
 //!   transports (its `upgrades` list is empty: WebTransport is the best transport there is),
 //!   then pings as usual.
-//! * with `{"sid":"<id>"}`: an upgrade of an existing polling session. The server checks that
-//!   the session exists and is not already upgrading or upgraded, then the usual probe follows
-//!   on the stream: `2probe` from the client, `3probe` from the server, `5` from the client
+//! * with `{"sid":"<id>"}`: an upgrade of an existing polling session, offered by a polling
+//!   handshake whose `upgrades` list `"webtransport"` (the client then waits 200 ms before
+//!   probing any other transport, to favour it). The URL's query carries the `sid` too, but
+//!   the Node server reads it from this packet only. It checks that the session exists and is
+//!   not already upgrading or upgraded, then the usual probe follows on the stream: `2probe`
+//!   from the client, `3probe` from the server, `5` from the client
 //!   ([`UpgradeState`](super::UpgradeState)).
 //!
 //! Anything else as first packet (another type, data that is not a JSON object with a string
