@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use event_proto::engine::Handshake;
@@ -30,6 +31,8 @@ struct Shared<H> {
     config: EngineConfig,
     registry: Arc<Registry>,
     handler: H,
+    /// Endpoints serving WebTransport now: while there is one, polling handshakes offer it.
+    webtransport: AtomicUsize,
 }
 
 /// An Engine.IO v4 endpoint: it answers the requests for its path, keeps the live sessions,
@@ -62,6 +65,7 @@ impl<H: Handler> Engine<H> {
             config,
             registry: Arc::new(Registry::default()),
             handler,
+            webtransport: AtomicUsize::new(0),
         }))
     }
 
@@ -84,6 +88,7 @@ impl<H: Handler> Engine<H> {
         for session in registry.all() {
             match session.transport() {
                 Transport::WebSocket => stats.sessions_websocket += 1,
+                Transport::WebTransport => stats.sessions_webtransport += 1,
                 Transport::Polling | Transport::Upgrading => stats.sessions_polling += 1,
             }
             crate::stats::Counters::add_live(&mut stats, &session.traffic);
@@ -184,7 +189,7 @@ impl<H: Handler> Engine<H> {
             }
             (None, false) => {
                 let session = self.open(&req, remote, Transport::Polling);
-                let handshake = self.handshake(&session, vec!["websocket".to_owned()]);
+                let handshake = self.handshake(&session, self.upgrades());
                 text_response(event_proto::engine::encode_payload(
                     &[handshake.to_packet()],
                 ))
@@ -242,6 +247,32 @@ impl<H: Handler> Engine<H> {
         session.set_handler(self.0.handler.on_open(&session));
         tokio::spawn(session.clone().run_heartbeat(config.connect_timeout));
         session
+    }
+
+    /// The transports a polling session may upgrade to: WebSocket, then WebTransport while an
+    /// endpoint serves it (the reference's order; its client tries WebTransport first).
+    fn upgrades(&self) -> Vec<String> {
+        let mut upgrades = vec!["websocket".to_owned()];
+        if self.0.webtransport.load(Ordering::Relaxed) > 0 {
+            upgrades.push("webtransport".to_owned());
+        }
+        upgrades
+    }
+
+    /// Counts an endpoint serving WebTransport (`serving`) or one that stopped.
+    #[cfg_attr(not(feature = "webtransport"), allow(dead_code))]
+    pub(crate) fn serving_webtransport(&self, serving: bool) {
+        if serving {
+            self.0.webtransport.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.0.webtransport.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a request refused before any session exists.
+    #[cfg_attr(not(feature = "webtransport"), allow(dead_code))]
+    pub(crate) fn refused(&self) {
+        self.0.registry.counters.refused();
     }
 
     /// The open handshake of `session`.

@@ -24,6 +24,16 @@
 //!   in tower stacks. CORS ([`Cors`]) and an `allow_request` hook ([`AllowRequest`]) guard
 //!   the handshakes.
 //!
+//! # WebTransport
+//!
+//! With the `webtransport` feature (off by default; it brings a QUIC stack, `wtransport` on
+//! quinn and rustls), `Engine::serve_webtransport` serves Engine.IO's third transport on a UDP
+//! socket: HTTP/3 WebTransport sessions on the engine's path, each carrying one Engine.IO
+//! session over its first bidirectional stream, as socket.io-client 4.7+ opens it — directly,
+//! or as the upgrade of a polling session (polling handshakes then list `"webtransport"`
+//! after `"websocket"`). Queue, heartbeat, limits and close are those of a WebSocket session;
+//! [`EngineStats::sessions_webtransport`] counts them.
+//!
 //! # HTTP/2
 //!
 //! The accept loop serves HTTP/2 beside HTTP/1.1: by prior knowledge on plain TCP (h2c, told
@@ -101,6 +111,7 @@
 //! ```
 
 mod accept_loop;
+mod carrier;
 mod close_reason;
 mod config;
 mod cors;
@@ -124,7 +135,11 @@ mod sync;
 #[cfg(feature = "tower")]
 mod tower;
 mod websocket;
+#[cfg(feature = "webtransport")]
+mod webtransport;
 mod ws_message;
+#[cfg(feature = "webtransport")]
+mod wt_stream;
 
 pub use accept_loop::accept_until;
 pub use close_reason::CloseReason;

@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 
 use crate::close_reason::CloseReason;
 use crate::response::{HttpResponse, RequestError, text_response};
-use crate::session::{Session, Transport};
+use crate::session::Session;
 
 /// A GET: waits for data (or a heartbeat ping), then answers with as many queued packets as
 /// fit in `max_payload`. A second GET while one is pending closes the session. While a
@@ -27,7 +27,7 @@ use crate::session::{Session, Transport};
 /// before it answers; the session then ends at once with `transport error`, as the
 /// reference ends it, instead of lingering until the heartbeat gives up on it.
 pub(crate) async fn get(session: &Arc<Session>, max_payload: usize) -> HttpResponse {
-    if session.transport() == Transport::WebSocket {
+    if session.transport().is_upgraded() {
         return RequestError::BadRequest.response(None);
     }
     let Ok(mut queue) = session.queue.try_lock() else {
@@ -105,7 +105,7 @@ pub(crate) async fn post(
     req: Request<Incoming>,
     max_payload: usize,
 ) -> HttpResponse {
-    if session.transport() == Transport::WebSocket {
+    if session.transport().is_upgraded() {
         return RequestError::BadRequest.response(None);
     }
     let Ok(_guard) = session.post.try_lock() else {

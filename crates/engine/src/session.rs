@@ -28,6 +28,17 @@ pub enum Transport {
     Upgrading,
     /// WebSocket.
     WebSocket,
+    /// WebTransport: one bidirectional stream of an HTTP/3 WebTransport session (feature
+    /// `webtransport`).
+    WebTransport,
+}
+
+impl Transport {
+    /// True for a transport that carries the session by itself (WebSocket, WebTransport):
+    /// polling requests are then refused.
+    pub(crate) fn is_upgraded(self) -> bool {
+        matches!(self, Transport::WebSocket | Transport::WebTransport)
+    }
 }
 
 /// The live sessions of an engine, by id. A session removes itself when it closes.
@@ -260,7 +271,7 @@ impl Session {
             // The upgrade is over, done or failed: a polling GET is held again.
             self.polling_paused.store(false, Ordering::SeqCst);
         }
-        if to == Transport::WebSocket
+        if to.is_upgraded()
             && from == Transport::Upgrading
             && let Some(registry) = self.registry.upgrade()
         {

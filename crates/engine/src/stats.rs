@@ -20,9 +20,11 @@ pub struct EngineStats {
     pub sessions_polling: usize,
     /// Live sessions on WebSocket.
     pub sessions_websocket: usize,
+    /// Live sessions on WebTransport (feature `webtransport`).
+    pub sessions_webtransport: usize,
     /// Sessions opened.
     pub sessions_opened: u64,
-    /// Sessions moved from long-polling to WebSocket.
+    /// Sessions moved from long-polling to WebSocket or WebTransport.
     pub upgrades: u64,
     /// WebSockets accepted as a stream of an HTTP/2 connection (RFC 8441 extended CONNECT),
     /// opening a session or probing to upgrade one; the others came by HTTP/1.1 upgrade.

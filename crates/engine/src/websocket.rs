@@ -1,11 +1,11 @@
 //! Engine.IO over WebSocket: the 101 answer on hyper, direct sessions, the upgrade of a
-//! polling session, and the frame loop (one Engine.IO packet per frame).
+//! polling session, and the WebSocket as a [`Carrier`] (one Engine.IO packet per frame).
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use event_proto::engine::{Packet, UpgradeAction, UpgradeState};
+use event_proto::engine::Packet;
 use http::{HeaderValue, Request, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -14,12 +14,12 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use ws_frame::Role;
 use wsio_ws::{CloseCode, ExtensionPair, Message, WebSocket};
 
+use crate::carrier::{Carrier, Inbound, carry, probe};
 use crate::close_reason::CloseReason;
 use crate::config::EngineConfig;
 use crate::outgoing::{Messages, Outgoing};
-use crate::read_wake::ReadWake;
 use crate::response::{HttpResponse, RequestError};
-use crate::session::{Queue, Session, Transport};
+use crate::session::{Session, Transport};
 use crate::ws_message::{decode, to_ws};
 
 /// A validated upgrade: the 101 answer and the negotiated compression.
@@ -156,7 +156,7 @@ pub(crate) fn upgrade(
         let io = TokioIo::new(upgraded);
         let mut ws = WebSocket::from_raw(io, Role::Server, config, BytesMut::new(), extension);
         let switched = matches!(
-            tokio::time::timeout(timeout, probe(&session, &mut ws)).await,
+            tokio::time::timeout(timeout, probe(&session, &mut ws, Transport::WebSocket)).await,
             Ok(true)
         );
         if !switched {
@@ -186,127 +186,6 @@ async fn close_at_once(
     }
 }
 
-/// The probe exchange: `2probe` → `3probe` (and, until the switch, a noop for every poll),
-/// then `5`.
-async fn probe<S>(session: &Session, ws: &mut WebSocket<S>) -> bool
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let mut state = UpgradeState::default();
-    loop {
-        let received = tokio::select! {
-            received = ws.recv() => received,
-            _ = session.closed() => return false,
-        };
-        let packet = match received {
-            Some(Ok(message)) if message.is_data() => match decode(message) {
-                Some(packet) => packet,
-                None => return false,
-            },
-            Some(Ok(_)) => continue,
-            _ => return false,
-        };
-        match state.on_packet(&packet) {
-            UpgradeAction::Probe { reply, .. } => {
-                if ws.send(to_ws(&reply)).await.is_err() {
-                    return false;
-                }
-                session.pause_polling();
-            }
-            UpgradeAction::Switch => {
-                tracing::debug!(sid = %session.sid(), "upgraded to websocket");
-                return session.switch_transport(Transport::Upgrading, Transport::WebSocket);
-            }
-            UpgradeAction::Abort => return false,
-        }
-    }
-}
-
-/// Hands the session to a task of its own for as long as it lives: the task that answered the
-/// upgrade ends, and with it the request and handshake state it held, so that an idle session
-/// keeps only what [`run`] needs.
-fn carry<S>(session: Arc<Session>, ws: WebSocket<S>)
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let span = tracing::debug_span!("session", sid = %session.sid(), transport = "websocket");
-    tokio::spawn(tracing::Instrument::instrument(run(session, ws), span));
-}
-
-/// What the session's task does next.
-enum Next {
-    /// The read side returned (a message, an error, or the end).
-    Received(Option<Result<Message, wsio_ws::Error>>),
-    /// The queue gave an item, or `None` once the session closed and the queue is drained.
-    Queued(Option<Outgoing>),
-}
-
-/// Carries the session over `ws` until either side closes it.
-///
-/// The read side is polled only when its own waker fired ([`ReadWake`]): a wake-up for a
-/// queued packet goes straight to the queue. After a message was received the queue is looked
-/// at first, so that neither side can keep the other waiting.
-async fn run<S>(session: Arc<Session>, mut ws: WebSocket<S>)
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let mut queue = session.queue.lock().await;
-    let (reads, read_waker) = ReadWake::new();
-    let mut queue_first = false;
-    loop {
-        let next = std::future::poll_fn(|cx| {
-            if queue_first && let Poll::Ready(item) = session.poll_next_or_closed(&mut queue, cx) {
-                return Poll::Ready(Next::Queued(item));
-            }
-            if reads.take(cx.waker()) {
-                let mut read_cx = Context::from_waker(&read_waker);
-                if let Poll::Ready(received) = ws.poll_recv(&mut read_cx) {
-                    // More may be buffered: look again next time.
-                    reads.fire();
-                    return Poll::Ready(Next::Received(received));
-                }
-            }
-            if queue_first {
-                return Poll::Pending;
-            }
-            session
-                .poll_next_or_closed(&mut queue, cx)
-                .map(Next::Queued)
-        })
-        .await;
-        queue_first = matches!(next, Next::Received(_));
-        match next {
-            Next::Received(received) => match received {
-                Some(Ok(message)) if message.is_data() => match decode(message) {
-                    Some(packet) => session.receive(packet).await,
-                    None => session.close(CloseReason::ParseError),
-                },
-                Some(Ok(_)) => {}
-                Some(Err(e)) => session.close(read_error_reason(&e)),
-                None => {
-                    session.close(CloseReason::TransportClose);
-                    return;
-                }
-            },
-            // Items first, then, once the session is closed and the queue drained, the end.
-            Next::Queued(Some(item)) => {
-                if send_batch(&mut ws, &session, item, &mut queue)
-                    .await
-                    .is_err()
-                {
-                    session.close(CloseReason::TransportError);
-                }
-            }
-            Next::Queued(None) => {
-                // Boxed: the closing handshake's state (a timer among it) would otherwise
-                // make every idle session's task larger.
-                Box::pin(finish(&session, ws, &mut queue)).await;
-                return;
-            }
-        }
-    }
-}
-
 /// Why a session whose WebSocket failed to read ends. A connection that just went away (the
 /// peer's process died, its network dropped: no close frame, a reset) is a `transport
 /// close`, as the reference names it; a peer that broke the protocol is a `transport error`.
@@ -333,54 +212,42 @@ fn read_error_reason(error: &wsio_ws::Error) -> CloseReason {
     reason
 }
 
-/// Writes what is still queued, then closes the WebSocket.
-async fn finish<S>(session: &Session, mut ws: WebSocket<S>, queue: &mut Queue)
+impl<S> Carrier for WebSocket<S>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    while let Some(item) = session.try_next(queue) {
-        if send_batch(&mut ws, session, item, queue).await.is_err() {
-            break;
+    type Error = wsio_ws::Error;
+    const NAME: &'static str = "websocket";
+
+    fn poll_inbound(&mut self, cx: &mut Context<'_>) -> Poll<Inbound> {
+        self.poll_recv(cx).map(|received| match received {
+            Some(Ok(message)) if message.is_data() => match decode(message) {
+                Some(packet) => Inbound::Packet(packet),
+                None => Inbound::Failed(CloseReason::ParseError),
+            },
+            Some(Ok(_)) => Inbound::Other,
+            Some(Err(e)) => Inbound::Failed(read_error_reason(&e)),
+            None => Inbound::End,
+        })
+    }
+
+    async fn feed(&mut self, item: &Outgoing) -> Result<(), wsio_ws::Error> {
+        match item {
+            Outgoing::Packet(packet) => WebSocket::feed(self, to_ws(packet)).await,
+            Outgoing::Shared(shared) if self.accepts_encoded() => {
+                self.feed_encoded(shared.frames().clone()).await
+            }
+            Outgoing::Shared(shared) => feed_messages(self, shared.messages()).await,
+            Outgoing::Messages(messages) => feed_messages(self, messages).await,
         }
     }
-    let _ = ws.close(CloseCode::NORMAL, "").await;
-}
 
-/// Most queued items one write carries, so that a busy queue cannot starve the reads.
-const BATCH: usize = 64;
-
-/// Writes `first` and whatever else is already queued (up to [`BATCH`] items) with one flush.
-async fn send_batch<S>(
-    ws: &mut WebSocket<S>,
-    session: &Session,
-    first: Outgoing,
-    queue: &mut Queue,
-) -> Result<(), wsio_ws::Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    feed(ws, &first).await?;
-    for _ in 1..BATCH {
-        let Some(item) = session.try_next(queue) else {
-            break;
-        };
-        feed(ws, &item).await?;
+    async fn flush(&mut self) -> Result<(), wsio_ws::Error> {
+        WebSocket::flush(self).await
     }
-    ws.flush().await
-}
 
-/// Queues one item's frames without flushing.
-async fn feed<S>(ws: &mut WebSocket<S>, item: &Outgoing) -> Result<(), wsio_ws::Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    match item {
-        Outgoing::Packet(packet) => ws.feed(to_ws(packet)).await,
-        Outgoing::Shared(shared) if ws.accepts_encoded() => {
-            ws.feed_encoded(shared.frames().clone()).await
-        }
-        Outgoing::Shared(shared) => feed_messages(ws, shared.messages()).await,
-        Outgoing::Messages(messages) => feed_messages(ws, messages).await,
+    async fn end(mut self) {
+        let _ = WebSocket::close(&mut self, CloseCode::NORMAL, "").await;
     }
 }
 
