@@ -32,6 +32,23 @@ pub enum Command {
     EngineEcho(EngineEchoArgs),
     /// Raw WebSocket echo server (what the Autobahn suite drives), on port 9001 by default.
     Echo(EchoArgs),
+    /// A self-signed ECDSA P-256 certificate valid for 13 days, for `serve --webtransport`,
+    /// written as cert.pem and key.pem; prints the SHA-256 hash pages pin
+    /// (`serverCertificateHashes`).
+    #[cfg(feature = "webtransport")]
+    Cert(CertArgs),
+}
+
+/// `wsio cert`.
+#[cfg(feature = "webtransport")]
+#[derive(Debug, Args)]
+pub struct CertArgs {
+    /// The folder to write cert.pem and key.pem into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The names the certificate is for: DNS names or IP addresses.
+    #[arg(long = "name", value_name = "NAME", default_values_t = ["127.0.0.1".to_owned(), "localhost".to_owned(), "::1".to_owned()])]
+    pub names: Vec<String>,
 }
 
 /// Where to listen.
@@ -161,6 +178,12 @@ pub struct ServeArgs {
     /// TLS.
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// Also serve WebTransport (HTTP/3 over QUIC) on UDP, on the same address and port
+    /// number as HTTPS, with the same certificate; polling handshakes then offer it as an
+    /// upgrade. Needs --tls-cert and --tls-key; browsers accept a self-signed certificate
+    /// only when the page pins its hash (`wsio cert` makes one).
+    #[arg(long, env = "WSIO_WEBTRANSPORT", requires = "tls_cert")]
+    pub webtransport: bool,
     /// The cluster: the adapter and its Redis.
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -376,6 +399,7 @@ impl ServeArgs {
                 .clone()
                 .zip(self.tls.tls_key.clone())
                 .map(|(cert, key)| TlsFiles { cert, key }),
+            webtransport: self.webtransport,
             cluster: ClusterOptions {
                 adapter: self.cluster.adapter,
                 redis_url: self.cluster.redis.clone(),
@@ -489,6 +513,7 @@ mod tests {
         assert_eq!(options.cluster.adapter, AdapterKind::Local);
         assert_eq!(options.cluster.key_prefix, "socket.io");
         assert_eq!(options.tls, None);
+        assert!(!options.webtransport, "WebTransport is off by default");
     }
 
     #[test]
@@ -607,6 +632,7 @@ mod tests {
         refused(&["--redis-key-prefix", ""], "--redis-key-prefix");
         refused(&["--tls-cert", "cert.pem"], "--tls-key");
         refused(&["--tls-key", "key.pem"], "--tls-cert");
+        refused(&["--webtransport"], "--tls-cert");
         refused(
             &[
                 "--protocol-suite",

@@ -12,10 +12,14 @@
 //! * [`tls`] and [`cluster`]: what `wsio serve` needs behind a load balancer, its
 //!   certificate (`--tls-cert`, `--tls-key`, read again on `SIGHUP`) and its adapter
 //!   (`--adapter`, `--redis`); [`serve`] documents the drain on SIGTERM.
+//! * `cert` (feature `webtransport`, on by default): `wsio cert`, the short-lived self-signed
+//!   certificate that browsers pin for `wsio serve --webtransport`.
 //!
 //! The binary allocates with jemalloc (default feature `jemalloc`); the libraries it is built
 //! on set no global allocator.
 
+#[cfg(feature = "webtransport")]
+pub mod cert;
 pub mod cluster;
 pub mod demo;
 pub mod engine_echo;

@@ -7,7 +7,8 @@
 //!            [--max-payload-bytes N] [--queue-capacity N] [--deflate]
 //!            [--cors-origin ORIGIN]... [--cors-credentials] [--connect-timeout-ms N]
 //!            [--upgrade-timeout-ms N] [--header-read-timeout-ms N] [--recovery-ms N]
-//!            [--metrics-path PATH] [--client-js FILE] [--tls-cert PEM --tls-key PEM]
+//!            [--metrics-path PATH] [--client-js FILE] [--tls-cert PEM --tls-key PEM
+//!            [--webtransport]]
 //!            [--adapter local|redis|redis-sharded|redis-streams] [--redis URL]
 //!            [--redis-key-prefix P] [--redis-request-timeout-ms N]
 //!            [--drain-timeout-ms N]                 Socket.IO server with a chat demo
@@ -15,6 +16,9 @@
 //!                                                   Engine.IO echo server at /engine.io/
 //! wsio echo [--host 127.0.0.1] [--port 9001] [--h2] raw WebSocket echo server (--h2: also
 //!                                                   HTTP/2, RFC 8441 extended CONNECT)
+//! wsio cert --out DIR [--name NAME]...               a 13-day self-signed ECDSA P-256
+//!                                                   certificate for WebTransport, and its
+//!                                                   SHA-256 hash
 //! global: [--log FILTER] [--log-format human|json]  (or WSIO_LOG / RUST_LOG, WSIO_LOG_FORMAT)
 //! ```
 //!
@@ -70,6 +74,29 @@ fn main() -> ExitCode {
             run_engine_echo(&echo.listen.at(SERVE_PORT), &echo.engine.options())
         }
         Command::Echo(echo) => run_echo(&echo.listen.at(ECHO_PORT), echo.options()),
+        #[cfg(feature = "webtransport")]
+        Command::Cert(cert) => run_cert(cert),
+    }
+}
+
+/// Writes the certificate and prints where, and its hash.
+#[cfg(feature = "webtransport")]
+fn run_cert(args: &args::CertArgs) -> ExitCode {
+    match wsio_cli::cert::generate(&args.out, &args.names) {
+        Ok(made) => {
+            println!(
+                "wrote {} and {} (ECDSA P-256, self-signed, valid 13 days)",
+                made.cert.display(),
+                made.key.display()
+            );
+            println!("sha-256 hex: {}", made.hex());
+            println!("sha-256 base64: {}", made.base64());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("wsio cert: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -91,10 +118,15 @@ fn run_serve(bind: &Bind, options: &ServeOptions) -> ExitCode {
             }
         };
         let scheme = if prepared.is_tls() { "https" } else { "http" };
+        let webtransport = if prepared.is_webtransport() {
+            ", WebTransport on the same UDP port"
+        } else {
+            ""
+        };
         announce(
             &listener,
             &format!(
-                "wsio serve listening on {scheme}://{{}}/ (Socket.IO at {})",
+                "wsio serve listening on {scheme}://{{}}/ (Socket.IO at {}{webtransport})",
                 options.path
             ),
         );

@@ -35,6 +35,7 @@ pub fn render(stats: &ServerStats) -> String {
     for (transport, count) in [
         ("polling", engine.sessions_polling),
         ("websocket", engine.sessions_websocket),
+        ("webtransport", engine.sessions_webtransport),
     ] {
         sessions
             .get_or_create(&vec![("transport", transport.to_owned())])
@@ -138,7 +139,7 @@ pub fn render(stats: &ServerStats) -> String {
         ),
         (
             "upgrades",
-            "Sessions moved from long-polling to WebSocket",
+            "Sessions moved from long-polling to WebSocket or WebTransport",
             engine.upgrades,
         ),
         (

@@ -62,6 +62,10 @@ pub struct ServeOptions {
     pub client_js: Option<PathBuf>,
     /// HTTPS and `wss://` with this certificate and key. Default `None` (plain HTTP).
     pub tls: Option<TlsFiles>,
+    /// Also serve the WebTransport transport (HTTP/3) on UDP, on the port number and address
+    /// of the HTTPS listener, with the same certificate; needs [`tls`](Self::tls) and the
+    /// `webtransport` feature. Default off.
+    pub webtransport: bool,
     /// The adapter and its Redis settings. Default in memory.
     pub cluster: ClusterOptions,
     /// Once stopped, how long to wait for the sessions' queues to be sent and their
@@ -95,6 +99,7 @@ impl Default for ServeOptions {
             metrics_path: None,
             client_js: None,
             tls: None,
+            webtransport: false,
             cluster: ClusterOptions::default(),
             drain_timeout: DRAIN_TIMEOUT,
         }
@@ -180,6 +185,17 @@ impl std::fmt::Debug for Prepared {
 /// adapter to Redis. Fails with what went wrong: a file, a key, Redis out of reach.
 pub async fn prepare(options: &ServeOptions) -> std::io::Result<Prepared> {
     let failed = |message: String| std::io::Error::other(message);
+    if options.webtransport && options.tls.is_none() {
+        return Err(failed(
+            "--webtransport needs --tls-cert and --tls-key: WebTransport runs over TLS 1.3 only"
+                .to_owned(),
+        ));
+    }
+    if options.webtransport && !cfg!(feature = "webtransport") {
+        return Err(failed(
+            "--webtransport: this wsio was built without the webtransport feature".to_owned(),
+        ));
+    }
     let tls = match &options.tls {
         Some(files) => {
             let store = CertStore::load(files.clone()).map_err(failed)?;
@@ -219,6 +235,11 @@ impl Prepared {
     /// True when serving HTTPS.
     pub fn is_tls(&self) -> bool {
         self.tls.is_some()
+    }
+
+    /// True when serving WebTransport too.
+    pub fn is_webtransport(&self) -> bool {
+        self.options.webtransport && self.tls.is_some()
     }
 
     /// Serves on `listener` until `stop` resolves, then drains (see the module's
@@ -265,6 +286,11 @@ impl Prepared {
                 }
                 path => page.respond(path),
             });
+        #[cfg(feature = "webtransport")]
+        let webtransport = match (&tls, options.webtransport) {
+            (Some(tls), true) => Some(webtransport(&io, &listener, tls.clone())?),
+            _ => None,
+        };
         if let Some(tls) = tls {
             serving = serving.tls(tls);
         }
@@ -280,6 +306,11 @@ impl Prepared {
             );
         };
         io.engine().serve_using(listener, draining, serving).await?;
+        #[cfg(feature = "webtransport")]
+        if let Some((stop, task)) = webtransport {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
         if let Some(started) = started.get() {
             let took = started.elapsed();
             if took >= options.drain_timeout {
@@ -293,6 +324,32 @@ impl Prepared {
         }
         Ok(())
     }
+}
+
+/// The WebTransport endpoint of `io` on UDP, at the address and port of `listener`, until
+/// the sender it returns is used (or dropped).
+#[cfg(feature = "webtransport")]
+fn webtransport(
+    io: &Server,
+    listener: &TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+) -> std::io::Result<(
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+)> {
+    let addr = listener.local_addr()?;
+    let socket = std::net::UdpSocket::bind(addr)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("--webtransport: UDP {addr}: {e}")))?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let engine = io.engine().clone();
+    let task = tokio::spawn(async move {
+        let stopped = async {
+            let _ = stopped.await;
+        };
+        engine.serve_webtransport(socket, tls, stopped).await
+    });
+    tracing::info!(%addr, "serving WebTransport (HTTP/3) on UDP");
+    Ok((stop, task))
 }
 
 fn millis(duration: Duration) -> u64 {
