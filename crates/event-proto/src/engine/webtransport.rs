@@ -43,8 +43,9 @@
 //! # How a session starts
 //!
 //! The client opens a WebTransport session on the Engine.IO path (`/engine.io/` by default,
-//! with `EIO=4&transport=webtransport` in the query), then one bidirectional stream, and writes
-//! an `open` packet on it first; [`StreamStart`] reads and writes it:
+//! with no query: engine.io-client 6.6 adds none and the Node server reads only the path), then
+//! one bidirectional stream, and writes an `open` packet on it first; [`StreamStart`] reads and
+//! writes it:
 //!
 //! * with no data (`0`): a new session. The server answers on the same stream with its own
 //!   `open` packet carrying the [`Handshake`](super::Handshake) JSON, exactly as on the other
@@ -52,8 +53,8 @@
 //!   then pings as usual.
 //! * with `{"sid":"<id>"}`: an upgrade of an existing polling session, offered by a polling
 //!   handshake whose `upgrades` list `"webtransport"` (the client then waits 200 ms before
-//!   probing any other transport, to favour it). The URL's query carries the `sid` too, but
-//!   the Node server reads it from this packet only. It checks that the session exists and is
+//!   probing any other transport, to favour it). The URL carries no query, so the server
+//!   learns the `sid` from this packet only. It checks that the session exists and is
 //!   not already upgrading or upgraded, then the usual probe follows on the stream: `2probe`
 //!   from the client, `3probe` from the server, `5` from the client
 //!   ([`UpgradeState`](super::UpgradeState)).
