@@ -302,6 +302,7 @@ fn median(outcomes: &[Outcome]) -> Outcome {
         rss_end: of(|o| o.rss_end),
         rss_start: of(|o| o.rss_start),
         rss_settled: of(|o| o.rss_settled),
+        wire_ratio: of(|o| o.wire_ratio),
         errors: worst.map_or(0.0, |o| o.errors),
         error: worst.and_then(|o| o.error.clone()),
     }

@@ -14,6 +14,8 @@ pub enum Kind {
     /// Socket.IO servers that also speak HTTP/2 in clear text (h2c) and WebSockets over it
     /// (RFC 8441); of the servers here, only wsio.
     SocketIoHttp2,
+    /// Raw WebSocket echo with permessage-deflate accepted.
+    WebSocketDeflate,
 }
 
 /// A server under test.
@@ -123,6 +125,17 @@ pub fn servers(target: &str) -> Vec<Server> {
             kind: Kind::SocketIoHttp2,
             command: vec![bin("wsio"), "serve".into()],
         },
+        // `wsio echo` always accepts permessage-deflate (without context takeover).
+        Server {
+            name: "wsio",
+            kind: Kind::WebSocketDeflate,
+            command: vec![bin("wsio"), "echo".into()],
+        },
+        Server {
+            name: "node-ws",
+            kind: Kind::WebSocketDeflate,
+            command: owned(&["node", "benches/load/node/ws-echo.js", "--deflate"]),
+        },
     ]
 }
 
@@ -132,6 +145,7 @@ pub fn baseline(kind: Kind) -> &'static str {
         Kind::WebSocket => "tokio-tungstenite",
         Kind::SocketIo | Kind::SocketIoMsgPack => "node-socket.io",
         Kind::SocketIoHttp2 => "wsio",
+        Kind::WebSocketDeflate => "node-ws",
     }
 }
 
@@ -158,6 +172,28 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         versus: Some(versus),
         ..scenario
     };
+    // `scenario` as a reconnection storm (counting connects, memory read once it is over).
+    let storm = |scenario: Scenario| Scenario {
+        storm: true,
+        ..scenario
+    };
+    // `scenario` only when named (slow or large).
+    let on_demand = |scenario: Scenario| Scenario {
+        on_demand: true,
+        ..scenario
+    };
+    // 16 KiB JSON-like text echoed with permessage-deflate, offered as `offer` says.
+    let deflate = |name, offer| Scenario {
+        extra: offer,
+        ..s(
+            name,
+            Kind::WebSocketDeflate,
+            "ws-deflate",
+            16,
+            16 * 1024,
+            false,
+        )
+    };
     vec![
         s("ws-echo-64B", Kind::WebSocket, "ws-echo", 64, 64, false),
         s(
@@ -177,6 +213,26 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             false,
         ),
         s("ws-idle", Kind::WebSocket, "idle", idle_conns, 0, true),
+        // What browsers offer (context takeover unless the server declines it), and no
+        // context takeover either way.
+        deflate("ws-deflate-16KiB", &["--deflate", "takeover"]),
+        deflate(
+            "ws-deflate-16KiB-no-takeover",
+            &["--deflate", "no-takeover"],
+        ),
+        // Connections that negotiated permessage-deflate without context takeover and echoed
+        // one 16 KiB message each, held idle.
+        on_demand(Scenario {
+            extra: &["--deflate", "no-takeover"],
+            ..s(
+                "ws-deflate-idle",
+                Kind::WebSocketDeflate,
+                "idle",
+                idle_conns,
+                16 * 1024,
+                true,
+            )
+        }),
         s("sio-echo-64B", Kind::SocketIo, "sio-echo", 64, 64, false),
         // sio-echo-64B with every server on its MessagePack parser: binary frames, not text.
         s(
@@ -243,18 +299,49 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             ),
             "sio-polling-echo",
         ),
+        // sio-broadcast to receivers on long-polling, never upgraded.
+        s(
+            "sio-polling-broadcast",
+            Kind::SocketIo,
+            "sio-polling-broadcast",
+            if quick { 50 } else { 500 },
+            64,
+            false,
+        ),
         // Clients connecting, joining the main namespace and leaving, over and over.
-        Scenario {
-            storm: true,
-            ..s(
-                "sio-connect-storm",
-                Kind::SocketIo,
-                "sio-connect-storm",
-                if quick { 200 } else { 1_000 },
-                0,
-                false,
-            )
-        },
+        storm(s(
+            "sio-connect-storm",
+            Kind::SocketIo,
+            "sio-connect-storm",
+            if quick { 200 } else { 1_000 },
+            0,
+            false,
+        )),
+        on_demand(storm(s(
+            "sio-connect-storm-10k",
+            Kind::SocketIo,
+            "sio-connect-storm",
+            STORM_CONNS,
+            0,
+            false,
+        ))),
+        // The same, each client joining on long-polling and upgrading to WebSocket.
+        storm(s(
+            "sio-upgrade-storm",
+            Kind::SocketIo,
+            "sio-upgrade-storm",
+            if quick { 200 } else { 1_000 },
+            0,
+            false,
+        )),
+        on_demand(storm(s(
+            "sio-upgrade-storm-10k",
+            Kind::SocketIo,
+            "sio-upgrade-storm",
+            STORM_CONNS,
+            0,
+            false,
+        ))),
         // Many connections held at once, each receiving one broadcast a second.
         Scenario {
             extra: &["--senders", "1", "--interval-ms", "1000"],
@@ -270,6 +357,11 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         },
     ]
 }
+
+/// Clients of the large reconnection storms: within an open-files limit of 20,000 for the
+/// load generator and the server alike, even while a client upgrading from long-polling holds
+/// two sockets for a moment.
+pub const STORM_CONNS: usize = 10_000;
 
 /// Connections `sio-scale` holds: as many as an open-files limit of 20,000 leaves room for.
 pub const SCALE_CONNS: usize = 19_000;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::plan::{Scenario, baseline};
+use super::plan::{Kind, Scenario, baseline};
 use super::runner::Outcome;
 
 /// The line after which `docs/benchmarks.md` is hand-written and kept across runs.
@@ -120,6 +120,30 @@ const TARGETS: &[Target] = &[
         bound: 8.0,
         same_syscalls: false,
     },
+    Target {
+        scenario: "sio-polling-broadcast",
+        peer: Some("socketioxide"),
+        bound: 1.5,
+        same_syscalls: false,
+    },
+    Target {
+        scenario: "sio-connect-storm-10k",
+        peer: Some("socketioxide"),
+        bound: 2.0,
+        same_syscalls: false,
+    },
+    Target {
+        scenario: "sio-upgrade-storm",
+        peer: Some("socketioxide"),
+        bound: 2.0,
+        same_syscalls: false,
+    },
+    Target {
+        scenario: "sio-upgrade-storm-10k",
+        peer: Some("socketioxide"),
+        bound: 2.0,
+        same_syscalls: false,
+    },
 ];
 
 /// The row of `server` in `scenario`.
@@ -202,6 +226,7 @@ pub fn markdown(rows: &[Row], env: &Environment, notes: &str) -> String {
     throughput_table(&mut md, rows);
     cpu_split_table(&mut md, rows);
     idle_table(&mut md, rows);
+    deflate_table(&mut md, rows);
     storm_table(&mut md, rows);
     scale_table(&mut md, rows);
     targets_table(&mut md, rows);
@@ -307,7 +332,9 @@ fn storm_table(md: &mut String, rows: &[Row]) {
         "`sio-connect-storm`: every client connects over the websocket transport, joins the main namespace \
          (`0{...}`, `40`, `40{...}`), leaves at once (`41` and a WebSocket close, whose answer it awaits) and \
          connects again. A connect counts when its `40{...}` arrives inside the window; its latency runs from the \
-         TCP connect to that packet; the server's CPU per connect includes its disconnect. RSS is read when the \
+         TCP connect to that packet; the server's CPU per connect includes its disconnect. `sio-upgrade-storm`: \
+         every client opens on long-polling (handshake, `40` and `40{...}` over HTTP) and upgrades to WebSocket \
+         (`2probe`, `3probe`, `5`) as socket.io-client does, and counts once upgraded. RSS is read when the \
          window opens (clients storming) and again once they have stopped and the server was left alone for up \
          to 2 s.\n\n",
     );
@@ -337,9 +364,56 @@ fn storm_table(md: &mut String, rows: &[Row]) {
     md.push('\n');
 }
 
+/// Whether `scenario` holds many connections under a steady load (`sio-scale`).
+fn scale(scenario: &Scenario) -> bool {
+    scenario.on_demand && throughput(scenario)
+}
+
+/// permessage-deflate echoes: what compression costs the server and what it saves on the wire.
+fn deflate_table(md: &mut String, rows: &[Row]) {
+    let measured: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.scenario.kind == Kind::WebSocketDeflate && throughput(&r.scenario))
+        .collect();
+    if measured.is_empty() {
+        return;
+    }
+    md.push_str(
+        "## permessage-deflate
+
+",
+    );
+    md.push_str(
+        "`ws-deflate-16KiB`: 16 KiB of JSON-like text per message (records with repeated keys and \
+         varying values, a pool of 128 different messages), echoed with permessage-deflate; the \
+         load generator offers what browsers do (`client_max_window_bits`, context takeover), \
+         `-no-takeover` offers `server_no_context_takeover; client_no_context_takeover`. *Wire / \
+         payload* is what went over the loopback (frames both ways, from the load generator's \
+         byte counts) over the text it sent and received.\n\n",
+    );
+    md.push_str("| Scenario | Server | msgs per server CPU-s | vs baseline | server µs per message (user + kernel) | wire / payload |\n");
+    md.push_str("|---|---|---:|---:|---:|---:|\n");
+    for row in measured {
+        let o = &row.outcome;
+        let base = baseline_figure(rows, row, |o| o.msgs_per_cpu_s);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {:.1} + {:.1} | {:.1} % |",
+            row.scenario.name,
+            bold_if_ours(row.server),
+            count(o.msgs_per_cpu_s),
+            ratio(o.msgs_per_cpu_s, base),
+            o.user_us_per_msg,
+            o.kernel_us_per_msg,
+            o.wire_ratio * 100.0,
+        );
+    }
+    md.push('\n');
+}
+
 /// Scenarios that hold many connections under a steady load: what it costs to hold them.
 fn scale_table(md: &mut String, rows: &[Row]) {
-    if !rows.iter().any(|r| r.scenario.on_demand) {
+    if !rows.iter().any(|r| scale(&r.scenario)) {
         return;
     }
     md.push_str(
@@ -349,7 +423,7 @@ fn scale_table(md: &mut String, rows: &[Row]) {
     );
     md.push_str("| Scenario | Server | connections held | deliveries/s | per server CPU-s | p99 µs | server RSS | RSS per connection | errors |\n");
     md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    for row in rows.iter().filter(|r| r.scenario.on_demand) {
+    for row in rows.iter().filter(|r| scale(&r.scenario)) {
         let o = &row.outcome;
         let _ = writeln!(
             md,
@@ -467,12 +541,13 @@ fn servers_section(md: &mut String) {
          - **tokio-tungstenite** 0.30 (`benches/load/peers`), `accept_async` with the default configuration: \
          tungstenite gives every connection a 128 KiB read buffer up front, which shows in idle memory.\n\
          - **fastwebsockets** 0.10 with `upgrade` over hyper 1, `FragmentCollector`, defaults.\n\
-         - **node-ws**: Node.js with `ws` 8 (`benches/load/node/ws-echo.js`), no permessage-deflate.\n\
+         - **node-ws**: Node.js with `ws` 8 (`benches/load/node/ws-echo.js`), no permessage-deflate; in \
+         `ws-deflate` with `--deflate` (`perMessageDeflate: true`, ws's defaults).\n\
          - **socketioxide** 0.18 over plain hyper 1 with the same `echo` and `broadcast` events, defaults.\n\
          - **node-socket.io**: `interop/reference/server.js`, socket.io 4.8.4, default heartbeat.\n\n\
          All servers run a multi-threaded tokio runtime (or Node's event loop) and set TCP_NODELAY; pinned to one \
          core, tokio starts one worker. The load generator is a single-threaded tokio client built on `wsio-ws` \
-         (no permessage-deflate offered) and, for long-polling, on hyper 1's HTTP/1.1 client, spreading its \
+         (permessage-deflate offered only in `ws-deflate`) and, for long-polling, on hyper 1's HTTP/1.1 client, spreading its \
          connections over 200 loopback source addresses.\n\n",
     );
 }

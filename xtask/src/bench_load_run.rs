@@ -76,6 +76,8 @@ pub struct Outcome {
     /// Storm scenarios: server RSS once the clients have stopped and the server was left
     /// alone for a while (the load generator's `settled`), bytes.
     pub rss_settled: f64,
+    /// `ws-deflate`: bytes on the wire (frames, both ways) over payload bytes.
+    pub wire_ratio: f64,
     /// Errors reported by the load generator.
     pub errors: f64,
     /// The first error's description.
@@ -301,6 +303,7 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
         rss_end: last.rss as f64,
         rss_start: first.rss as f64,
         rss_settled: 0.0,
+        wire_ratio: number("wire_ratio"),
         errors: number("errors"),
         error: json_string(json, "error"),
     }

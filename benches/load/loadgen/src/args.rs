@@ -1,8 +1,9 @@
 //! Command-line options of the load generator.
 
 /// The usage line printed on bad arguments.
-pub const USAGE: &str = "usage: loadgen ws-echo|idle|sio-echo|sio-echo-msgpack|sio-idle|sio-broadcast|sio-broadcast-msgpack|sio-polling-echo|sio-connect-storm [--host H] [--port P] \
-[--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K] [--interval-ms MS] [--http MODE]";
+pub const USAGE: &str = "usage: loadgen ws-echo|ws-deflate|idle|sio-echo|sio-echo-msgpack|sio-idle|sio-broadcast|sio-broadcast-msgpack|sio-polling-echo|sio-polling-broadcast|sio-connect-storm|sio-upgrade-storm [--host H] [--port P] \
+[--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K] [--interval-ms MS] [--http MODE] \
+[--deflate off|takeover|no-takeover]";
 
 /// What to run, against which server, how hard and how long.
 #[derive(Debug, Clone)]
@@ -29,6 +30,9 @@ pub struct Options {
     /// `--http 1|2`: WebSockets by HTTP/1.1 upgrade or over HTTP/2 (RFC 8441), and polling
     /// on two HTTP/1.1 connections or on one HTTP/2 connection (h2c, prior knowledge).
     pub via: crate::conn::Via,
+    /// `--deflate off|takeover|no-takeover`: the permessage-deflate offer of the WebSockets
+    /// (none by default; `ws-deflate` and the idle scenarios use it).
+    pub deflate: crate::conn::Deflate,
 }
 
 impl Options {
@@ -46,6 +50,7 @@ impl Options {
             senders: 4,
             interval_ms: 0,
             via: crate::conn::Via::Http1,
+            deflate: crate::conn::Deflate::Off,
         };
         while let Some(flag) = args.next() {
             let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -63,6 +68,14 @@ impl Options {
                     options.via = match value.as_str() {
                         "1" => crate::conn::Via::Http1,
                         "2" => crate::conn::Via::Http2,
+                        _ => return Err(bad()),
+                    }
+                }
+                "--deflate" => {
+                    options.deflate = match value.as_str() {
+                        "off" => crate::conn::Deflate::Off,
+                        "takeover" => crate::conn::Deflate::Takeover,
+                        "no-takeover" => crate::conn::Deflate::NoTakeover,
                         _ => return Err(bad()),
                     }
                 }

@@ -5,6 +5,7 @@
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -37,10 +38,13 @@ impl AsyncRead for Stream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
+        let before = buf.filled().len();
+        let polled = match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
             Stream::H2(s) => Pin::new(s).poll_read(cx, buf),
-        }
+        };
+        WIRE_READ.fetch_add((buf.filled().len() - before) as u64, Ordering::Relaxed);
+        polled
     }
 }
 
@@ -50,10 +54,12 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
+        let polled = match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             Stream::H2(s) => Pin::new(s).poll_write(cx, buf),
-        }
+        };
+        count_written(&polled);
+        polled
     }
 
     fn poll_write_vectored(
@@ -61,10 +67,12 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
+        let polled = match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             Stream::H2(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-        }
+        };
+        count_written(&polled);
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -89,17 +97,46 @@ impl AsyncWrite for Stream {
     }
 }
 
+/// Bytes read from and written to every WebSocket's stream of this run, handshakes included:
+/// what went over the wire, against which `ws-deflate` sets the payload it sent and received.
+static WIRE_READ: AtomicU64 = AtomicU64::new(0);
+/// See [`WIRE_READ`].
+static WIRE_WRITTEN: AtomicU64 = AtomicU64::new(0);
+
+/// Adds a write's byte count to [`WIRE_WRITTEN`].
+fn count_written(polled: &Poll<io::Result<usize>>) {
+    if let Poll::Ready(Ok(n)) = polled {
+        WIRE_WRITTEN.fetch_add(*n as u64, Ordering::Relaxed);
+    }
+}
+
+/// Bytes read and written on every WebSocket's stream so far (handshakes included).
+pub fn wire_bytes() -> (u64, u64) {
+    (
+        WIRE_READ.load(Ordering::Relaxed),
+        WIRE_WRITTEN.load(Ordering::Relaxed),
+    )
+}
+
 /// How long one connection (TCP + handshake) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections being opened at once.
 pub const CONNECT_CONCURRENCY: usize = 64;
 
-/// The client's settings: no permessage-deflate offer (no peer here negotiates it), 64 KiB
-/// reads so that the client spends as few system calls as it can on large messages.
+/// The client's settings: permessage-deflate offered only when [`set_deflate`] asked for it
+/// (`ws-deflate`), 64 KiB reads so that the client spends as few system calls as it can on
+/// large messages.
 fn config() -> Config {
+    // The lean policy offers no context takeover either way; without those two it offers
+    // what browsers do.
+    let mut policy = Config::LEAN_DEFLATE;
+    if deflate() == Deflate::Takeover {
+        policy.server_no_context_takeover = false;
+        policy.client_no_context_takeover = false;
+    }
     Config {
-        deflate: None,
+        deflate: (deflate() != Deflate::Off).then_some(policy),
         read_chunk: 64 * 1024,
         max_write_buffer: 1 << 20,
         ..Config::default()
@@ -147,6 +184,32 @@ static VIA: OnceLock<Via> = OnceLock::new();
 /// Sets how this run opens its connections; the first call wins.
 pub fn set_via(via: Via) {
     let _ = VIA.set(via);
+}
+
+/// The permessage-deflate offer of a run's WebSockets (`--deflate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deflate {
+    /// No offer.
+    Off,
+    /// What browsers offer, `permessage-deflate; client_max_window_bits`: context takeover
+    /// both ways unless the server answers otherwise.
+    Takeover,
+    /// `permessage-deflate; server_no_context_takeover; client_no_context_takeover;
+    /// client_max_window_bits`: every message compressed on its own, both ways.
+    NoTakeover,
+}
+
+/// The permessage-deflate offer of this run, set once at start.
+static DEFLATE: OnceLock<Deflate> = OnceLock::new();
+
+/// Sets the permessage-deflate offer of this run's WebSockets; the first call wins.
+pub fn set_deflate(deflate: Deflate) {
+    let _ = DEFLATE.set(deflate);
+}
+
+/// This run's permessage-deflate offer: none unless [`set_deflate`] gave one.
+pub fn deflate() -> Deflate {
+    DEFLATE.get().copied().unwrap_or(Deflate::Off)
 }
 
 /// How this run opens its connections: HTTP/1.1 unless [`set_via`] said otherwise.

@@ -1,6 +1,7 @@
 //! `idle` and `sio-idle`: open N connections (WebSocket, or Socket.IO sockets in the main
 //! namespace) and hold them, answering Engine.IO pings, while the runner reads the server's
-//! memory before and after.
+//! memory before and after. `idle` with `--deflate` requires permessage-deflate and echoes
+//! one `--size` message of `ws-deflate`'s on each connection before holding it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,7 @@ use wsio_ws::Message;
 
 use crate::args::Options;
 use crate::conn::{self, Ws};
-use crate::{phase, sio};
+use crate::{phase, sio, ws_deflate};
 
 /// Runs the scenario and returns its JSON line.
 pub async fn run(options: &Options, socket_io: bool) -> String {
@@ -21,11 +22,17 @@ pub async fn run(options: &Options, socket_io: bool) -> String {
     let began = Instant::now();
     let host = options.host.clone();
     let port = options.port;
+    let size = options.size;
+    let deflate = options.deflate != conn::Deflate::Off;
     let (conns, failed, connect_error) = conn::open_many(options.conns, |index| {
         let host = host.clone();
         async move {
             if socket_io {
                 sio::open(&host, port, index).await
+            } else if deflate {
+                let mut ws = ws_deflate::open(&host, port, index).await?;
+                ws_deflate::prime(&mut ws, index, size).await?;
+                Ok(ws)
             } else {
                 conn::open(&host, port, "/", index).await
             }

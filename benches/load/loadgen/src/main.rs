@@ -9,9 +9,13 @@
 //! MessagePack parser), `sio-idle`, `sio-broadcast`, `sio-broadcast-msgpack` (with the
 //! MessagePack parser),
 //! `sio-cluster-broadcast` (`sio-broadcast` over two nodes on `--port` and `--port + 1`),
-//! `sio-polling-echo` (`sio-echo` over HTTP long-polling) and `sio-connect-storm` (clients
-//! connecting, joining and leaving in a loop; a third marker, `settled`, follows `end` once the
-//! storm is over). `--http 2` runs them over HTTP/2: each WebSocket as the one extended
+//! `sio-polling-echo` (`sio-echo` over HTTP long-polling), `sio-polling-broadcast`
+//! (`sio-broadcast` to receivers on long-polling), `sio-connect-storm` (clients connecting,
+//! joining and leaving in a loop; a third marker, `settled`, follows `end` once the storm is
+//! over), `sio-upgrade-storm` (the same, each client opening on long-polling and upgrading to
+//! WebSocket as socket.io-client does) and `ws-deflate` (`ws-echo` of JSON-like text with
+//! permessage-deflate; `--deflate takeover|no-takeover` picks the offer, which `idle` takes
+//! too). `--http 2` runs them over HTTP/2: each WebSocket as the one extended
 //! CONNECT stream (RFC 8441) of its own h2c connection, each polling session on one h2c
 //! connection instead of two HTTP/1.1 ones. Each one talks to the
 //! runner over stdin/stdout: it prints `start` when its measurement window opens and `end` when
@@ -32,7 +36,10 @@ mod sio_broadcast;
 mod sio_connect_storm;
 mod sio_echo;
 mod sio_echo_msgpack;
+mod sio_polling_broadcast;
 mod sio_polling_echo;
+mod sio_upgrade_storm;
+mod ws_deflate;
 mod ws_echo;
 
 use std::process::ExitCode;
@@ -49,8 +56,10 @@ async fn main() -> ExitCode {
         }
     };
     conn::set_via(options.via);
+    conn::set_deflate(options.deflate);
     let line = match options.scenario.as_str() {
         "ws-echo" => ws_echo::run(&options).await,
+        "ws-deflate" => ws_deflate::run(&options).await,
         "idle" => idle::run(&options, false).await,
         "sio-idle" => idle::run(&options, true).await,
         "sio-echo" => sio_echo::run(&options).await,
@@ -58,7 +67,13 @@ async fn main() -> ExitCode {
         "sio-broadcast" => sio_broadcast::run(&options, Wire::Json).await,
         "sio-broadcast-msgpack" => sio_broadcast::run(&options, Wire::MsgPack).await,
         "sio-polling-echo" => sio_polling_echo::run(&options).await,
-        "sio-connect-storm" => sio_connect_storm::run(&options).await,
+        "sio-polling-broadcast" => sio_polling_broadcast::run(&options).await,
+        "sio-connect-storm" => {
+            sio_connect_storm::run(&options, sio_connect_storm::Join::WebSocket).await
+        }
+        "sio-upgrade-storm" => {
+            sio_connect_storm::run(&options, sio_connect_storm::Join::Upgrade).await
+        }
         // Two nodes of a cluster, on --port and --port + 1.
         "sio-cluster-broadcast" => sio_broadcast::run_on(&options, 2, Wire::Json).await,
         other => {

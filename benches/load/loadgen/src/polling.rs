@@ -1,5 +1,6 @@
-//! The client side of Engine.IO v4 over the HTTP long-polling transport (no upgrade), and
-//! Socket.IO v5 on top of it: just what `sio-polling-echo` needs.
+//! The client side of Engine.IO v4 over the HTTP long-polling transport, and Socket.IO v5 on
+//! top of it: just what `sio-polling-echo`, `sio-polling-broadcast` and the first half of
+//! `sio-upgrade-storm` need.
 //!
 //! HTTP comes from hyper 1's connection-level HTTP/1.1 client (`hyper::client::conn::http1`)
 //! over tokio's TCP streams, opened by [`conn::tcp`] from the spread-out loopback source
@@ -27,7 +28,7 @@ use crate::sio::clip;
 pub const TARGET: &str = "/socket.io/?EIO=4&transport=polling";
 
 /// Packets in one polling body are separated by this byte (ASCII record separator).
-const SEPARATOR: char = '\u{1e}';
+pub const SEPARATOR: char = '\u{1e}';
 
 /// How many `GET`s may pass without the awaited packet before the session counts as stuck.
 const MAX_POLLS: usize = 1_000;
@@ -157,6 +158,36 @@ async fn poll_until(
     Err(format!("no awaited packet in {MAX_POLLS} polls"))
 }
 
+/// The Engine.IO handshake on `http` (`GET` → `0{"sid":...}`): the session's id.
+async fn handshake(http: &mut Http, host: &str) -> Result<String, String> {
+    let open = request(http, Method::GET, TARGET, host, Bytes::new()).await?;
+    let handshake = open
+        .split(SEPARATOR)
+        .next()
+        .and_then(|packet| packet.strip_prefix('0'))
+        .ok_or_else(|| format!("expected the Engine.IO open packet, got {}", clip(&open)))?;
+    serde_json::from_str::<serde_json::Value>(handshake)
+        .ok()
+        .and_then(|value| value.get("sid")?.as_str().map(str::to_owned))
+        .ok_or_else(|| format!("no sid in {}", clip(handshake)))
+}
+
+/// Opens a session and joins the main namespace on one HTTP/1.1 keep-alive connection, one
+/// request after the other (`GET` for the open packet, `POST 40`, `GET` for `40{...}`), and
+/// returns its id; the connection closes on return, the session waits for its upgrade.
+pub async fn join(host: &str, port: u16, index: usize) -> Result<String, String> {
+    let mut http = connect(host, port, index, false).await?;
+    let host = format!("{host}:{port}");
+    let sid = handshake(&mut http, &host).await?;
+    let path = format!("{TARGET}&sid={sid}");
+    send(&mut http, &path, &host, "40").await?;
+    let pings = poll_until(&mut http, &path, &host, |packet| packet.starts_with("40")).await?;
+    for _ in 0..pings {
+        send(&mut http, &path, &host, "3").await?;
+    }
+    Ok(sid)
+}
+
 impl Session {
     /// Opens session `index`: two connections (one over HTTP/2), the Engine.IO handshake (`GET` → `0{"sid":...}`),
     /// `POST 40` and a `GET` for the namespace's `40{...}`.
@@ -168,16 +199,7 @@ impl Session {
             Http::H1(_) => connect(host, port, index, false).await?,
         };
         let host = format!("{host}:{port}");
-        let open = request(&mut get, Method::GET, TARGET, &host, Bytes::new()).await?;
-        let handshake = open
-            .split(SEPARATOR)
-            .next()
-            .and_then(|packet| packet.strip_prefix('0'))
-            .ok_or_else(|| format!("expected the Engine.IO open packet, got {}", clip(&open)))?;
-        let sid = serde_json::from_str::<serde_json::Value>(handshake)
-            .ok()
-            .and_then(|value| value.get("sid")?.as_str().map(str::to_owned))
-            .ok_or_else(|| format!("no sid in {}", clip(handshake)))?;
+        let sid = handshake(&mut get, &host).await?;
         let path = format!("{TARGET}&sid={sid}");
         send(&mut post, &path, &host, "40").await?;
         let pings = poll_until(&mut get, &path, &host, |packet| packet.starts_with("40")).await?;
@@ -191,8 +213,22 @@ impl Session {
         Ok(session)
     }
 
+    /// One `GET`: the packets the server had for this session (waiting for one if it had
+    /// none), in the order sent.
+    pub async fn poll(&mut self) -> Result<Vec<String>, String> {
+        let body = request(
+            &mut self.get,
+            Method::GET,
+            &self.path,
+            &self.host,
+            Bytes::new(),
+        )
+        .await?;
+        Ok(body.split(SEPARATOR).map(str::to_owned).collect())
+    }
+
     /// Answers `count` pings with `3`.
-    async fn pong(&mut self, count: usize) -> Result<(), String> {
+    pub async fn pong(&mut self, count: usize) -> Result<(), String> {
         for _ in 0..count {
             send(&mut self.post, &self.path, &self.host, "3").await?;
         }

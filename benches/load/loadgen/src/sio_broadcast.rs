@@ -63,7 +63,7 @@ const FANOUT_TIMEOUT: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(100);
 /// How often an idle receiver looks at the phase: seldom, so that tens of thousands of them
 /// do not keep the load generator busy with timers.
-const RECEIVER_POLL: Duration = Duration::from_secs(1);
+pub const RECEIVER_POLL: Duration = Duration::from_secs(1);
 
 /// The common clock of timestamps in payloads.
 fn origin() -> Instant {
@@ -72,10 +72,47 @@ fn origin() -> Instant {
 }
 
 /// Deliveries per sender, and a wake-up for the sender when one broadcast has reached all.
-struct Fanout {
+pub struct Fanout {
     receivers: u64,
     delivered: Vec<AtomicU64>,
     complete: Vec<Notify>,
+}
+
+impl Fanout {
+    /// The counters of `senders` senders broadcasting to `receivers` receivers.
+    pub fn new(receivers: usize, senders: usize) -> Fanout {
+        origin();
+        Fanout {
+            receivers: receivers as u64,
+            delivered: (0..senders).map(|_| AtomicU64::new(0)).collect(),
+            complete: (0..senders).map(|_| Notify::new()).collect(),
+        }
+    }
+
+    /// Counts one received `bcast` of sender `id` stamped `stamp`, and its latency when inside
+    /// the window; wakes the sender once its broadcast has reached every receiver.
+    fn deliver(&self, id: usize, stamp: u64, phase: &Phase, tally: &mut Tally) {
+        let Some(counter) = self.delivered.get(id) else {
+            return;
+        };
+        let delivered = counter.fetch_add(1, Ordering::AcqRel) + 1;
+        if delivered % self.receivers == 0 {
+            self.complete[id].notify_one();
+        }
+        if phase.get() == MEASURE {
+            tally.msgs += 1;
+            let now = origin().elapsed().as_nanos() as u64;
+            let _ = tally.latency.record(now.saturating_sub(stamp).max(1));
+        }
+    }
+
+    /// [`Fanout::deliver`] for a JSON packet, which must be a `bcast` event.
+    pub fn deliver_text(&self, text: &str, phase: &Phase, tally: &mut Tally) {
+        match parse_bcast(text) {
+            Some((id, stamp)) => self.deliver(id, stamp, phase, tally),
+            None => tally.error(format!("unexpected packet {}", sio::clip(text))),
+        }
+    }
 }
 
 /// Runs the scenario and returns its JSON line.
@@ -86,7 +123,6 @@ pub async fn run(options: &Options, wire: Wire) -> String {
 /// Runs the scenario against `nodes` servers of one cluster, on `--port` and the ports after
 /// it: connection `index` (receivers first, then senders) joins node `index % nodes`.
 pub async fn run_on(options: &Options, nodes: usize, wire: Wire) -> String {
-    origin();
     let host = options.host.clone();
     let port = options.port;
     let total_conns = options.conns + options.senders;
@@ -108,15 +144,40 @@ pub async fn run_on(options: &Options, nodes: usize, wire: Wire) -> String {
         );
     }
     let senders = conns.split_off(conns.len() - options.senders);
-    let fanout = Arc::new(Fanout {
-        receivers: conns.len() as u64,
-        delivered: (0..senders.len()).map(|_| AtomicU64::new(0)).collect(),
-        complete: (0..senders.len()).map(|_| Notify::new()).collect(),
-    });
+    let connects = (failed, connect_error);
+    let scenario = wire.scenario();
+    drive(
+        options,
+        wire,
+        scenario,
+        conns,
+        receive_loop,
+        senders,
+        connects,
+    )
+    .await
+}
+
+/// Runs the window with `senders` broadcasting to `receivers`, each driven by its own task
+/// `receive`, gathers the tallies and returns the JSON line; `connects` are the failed
+/// connects and the first one's error.
+pub async fn drive<R, F>(
+    options: &Options,
+    wire: Wire,
+    scenario: &str,
+    receivers: Vec<R>,
+    receive: impl Fn(R, Arc<Fanout>, Arc<Phase>) -> F,
+    senders: Vec<Ws>,
+    connects: (usize, Option<String>),
+) -> String
+where
+    F: Future<Output = Tally> + Send + 'static,
+{
+    let fanout = Arc::new(Fanout::new(receivers.len(), senders.len()));
     let phase = Arc::new(Phase::default());
-    let receivers: Vec<_> = conns
+    let receivers: Vec<_> = receivers
         .into_iter()
-        .map(|ws| tokio::spawn(receive_loop(ws, fanout.clone(), phase.clone())))
+        .map(|r| tokio::spawn(receive(r, fanout.clone(), phase.clone())))
         .collect();
     let senders: Vec<_> = senders
         .into_iter()
@@ -154,6 +215,7 @@ pub async fn run_on(options: &Options, nodes: usize, wire: Wire) -> String {
             _ => total.error("a receiver task did not finish".to_owned()),
         }
     }
+    let (failed, connect_error) = connects;
     if failed > 0 {
         total.errors += failed as u64;
         total.first_error = total.first_error.or(connect_error);
@@ -166,13 +228,7 @@ pub async fn run_on(options: &Options, nodes: usize, wire: Wire) -> String {
         "fanout_timeouts": timeouts,
         "connect_failures": failed,
     });
-    report::throughput(
-        wire.scenario(),
-        &total,
-        window.as_secs_f64(),
-        options.size,
-        extra,
-    )
+    report::throughput(scenario, &total, window.as_secs_f64(), options.size, extra)
 }
 
 /// Emits `broadcast` and waits for its fan-out, until [`STOP`]. Returns the broadcasts sent
@@ -246,19 +302,22 @@ async fn receive_loop(mut ws: Ws, fanout: Arc<Fanout>, phase: Arc<Phase>) -> Tal
             Ok(message) => message,
             Err(_) => continue,
         };
-        let bcast = match message {
+        match message {
             Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
                 if ws.send("3").await.is_err() {
                     tally.error("send pong failed".to_owned());
                     break;
                 }
-                continue;
             }
-            Some(Ok(Message::Text(text))) => parse_bcast(text.as_str())
-                .ok_or_else(|| format!("unexpected packet {}", sio::clip(text.as_str()))),
-            Some(Ok(Message::Binary(bytes))) => parse_bcast_msgpack(&bytes)
-                .ok_or_else(|| format!("unexpected packet {}", sio::clip(&format!("{bytes:?}")))),
-            Some(Ok(_)) => continue,
+            Some(Ok(Message::Text(text))) => fanout.deliver_text(text.as_str(), &phase, &mut tally),
+            Some(Ok(Message::Binary(bytes))) => match parse_bcast_msgpack(&bytes) {
+                Some((id, stamp)) => fanout.deliver(id, stamp, &phase, &mut tally),
+                None => tally.error(format!(
+                    "unexpected packet {}",
+                    sio::clip(&format!("{bytes:?}"))
+                )),
+            },
+            Some(Ok(_)) => {}
             Some(Err(e)) => {
                 tally.error(format!("receive: {e}"));
                 break;
@@ -267,25 +326,6 @@ async fn receive_loop(mut ws: Ws, fanout: Arc<Fanout>, phase: Arc<Phase>) -> Tal
                 tally.error("connection closed by the server".to_owned());
                 break;
             }
-        };
-        let (id, stamp) = match bcast {
-            Ok(found) => found,
-            Err(e) => {
-                tally.error(e);
-                continue;
-            }
-        };
-        let Some(counter) = fanout.delivered.get(id) else {
-            continue;
-        };
-        let delivered = counter.fetch_add(1, Ordering::AcqRel) + 1;
-        if delivered % fanout.receivers == 0 {
-            fanout.complete[id].notify_one();
-        }
-        if phase.get() == MEASURE {
-            tally.msgs += 1;
-            let now = origin().elapsed().as_nanos() as u64;
-            let _ = tally.latency.record(now.saturating_sub(stamp).max(1));
         }
     }
     tally

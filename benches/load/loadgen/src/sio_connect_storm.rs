@@ -7,6 +7,9 @@
 //! latency runs from the TCP connect to the namespace's `40{...}`. After `end` the clients
 //! stop, the server is left alone for a while (`--seconds`, at most 2 s), and `settled` asks
 //! the runner to read the server's memory once the storm is over.
+//!
+//! `sio-upgrade-storm` is the same with every connect opening on long-polling and upgrading
+//! to WebSocket ([`sio_upgrade_storm::open`]); it counts once the upgrade is done.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,20 +22,47 @@ use crate::args::Options;
 use crate::conn::Ws;
 use crate::phase::{self, MEASURE, Phase, STOP};
 use crate::report::{self, Tally};
-use crate::sio;
+use crate::{sio, sio_upgrade_storm};
+
+/// How a client connects and joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Join {
+    /// Over the websocket transport from the start (`sio-connect-storm`).
+    WebSocket,
+    /// On long-polling, then upgraded to WebSocket (`sio-upgrade-storm`).
+    Upgrade,
+}
+
+impl Join {
+    /// The scenario's name in the result line.
+    fn scenario(self) -> &'static str {
+        match self {
+            Join::WebSocket => "sio-connect-storm",
+            Join::Upgrade => "sio-upgrade-storm",
+        }
+    }
+
+    /// Connects client `index` and joins the main namespace.
+    async fn open(self, host: &str, port: u16, index: usize) -> Result<Ws, String> {
+        match self {
+            Join::WebSocket => sio::open(host, port, index).await,
+            Join::Upgrade => sio_upgrade_storm::open(host, port, index).await,
+        }
+    }
+}
 
 /// How long a client waits after a failed connect before it tries again.
 const BACKOFF: Duration = Duration::from_millis(50);
 
 /// Runs the scenario and returns its JSON line.
-pub async fn run(options: &Options) -> String {
+pub async fn run(options: &Options, join: Join) -> String {
     let phase = Arc::new(Phase::default());
     // Every connect takes the next index, and so the next loopback source address.
     let next = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..options.conns)
         .map(|_| {
             let host = options.host.clone();
-            tokio::spawn(storm(host, options.port, next.clone(), phase.clone()))
+            tokio::spawn(storm(join, host, options.port, next.clone(), phase.clone()))
         })
         .collect();
     tokio::time::sleep(Duration::from_secs_f64(options.warmup)).await;
@@ -58,17 +88,23 @@ pub async fn run(options: &Options) -> String {
         "connects": total.msgs,
         "attempts": next.load(Ordering::Relaxed),
     });
-    report::throughput("sio-connect-storm", &total, window.as_secs_f64(), 0, extra)
+    report::throughput(join.scenario(), &total, window.as_secs_f64(), 0, extra)
 }
 
 /// One client: connects, joins, leaves and again until [`STOP`], counting the connects that
 /// complete inside the window.
-async fn storm(host: String, port: u16, next: Arc<AtomicUsize>, phase: Arc<Phase>) -> Tally {
+async fn storm(
+    join: Join,
+    host: String,
+    port: u16,
+    next: Arc<AtomicUsize>,
+    phase: Arc<Phase>,
+) -> Tally {
     let mut tally = Tally::new();
     while phase.get() != STOP {
         let index = next.fetch_add(1, Ordering::Relaxed);
         let began = Instant::now();
-        match sio::open(&host, port, index).await {
+        match join.open(&host, port, index).await {
             Ok(ws) => {
                 if phase.get() == MEASURE {
                     tally.msgs += 1;

@@ -35,30 +35,40 @@ struct BinaryEcho(Bytes);
 
 impl Exchange<Ws> for BinaryEcho {
     async fn trip(&self, ws: &mut Ws) -> Result<(), String> {
-        let payload = &self.0;
-        ws.send(Message::Binary(payload.clone()))
+        let message = Message::Binary(self.0.clone());
+        ws.send(message.clone())
             .await
             .map_err(|e| format!("send: {e}"))?;
-        loop {
-            match ws.recv().await {
-                Some(Ok(Message::Binary(echo))) if echo == *payload => return Ok(()),
-                Some(Ok(Message::Binary(echo))) => {
-                    return Err(format!(
-                        "wrong echo: {} bytes, expected {}",
-                        echo.len(),
-                        payload.len()
-                    ));
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(other)) => {
-                    return Err(format!(
-                        "unexpected message: {}",
-                        crate::sio::clip(&format!("{other:?}"))
-                    ));
-                }
-                Some(Err(e)) => return Err(format!("receive: {e}")),
-                None => return Err("connection closed by the server".to_owned()),
+        await_echo(ws, &message).await
+    }
+}
+
+/// Waits for the echo of `sent` on `ws`, skipping pings and pongs; describes a wrong one.
+pub async fn await_echo(ws: &mut Ws, sent: &Message) -> Result<(), String> {
+    loop {
+        match ws.recv().await {
+            Some(Ok(echo)) if echo == *sent => return Ok(()),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(Message::Binary(echo))) => return Err(wrong(echo.len(), sent)),
+            Some(Ok(Message::Text(echo))) => return Err(wrong(echo.len(), sent)),
+            Some(Ok(other)) => {
+                return Err(format!(
+                    "unexpected message: {}",
+                    crate::sio::clip(&format!("{other:?}"))
+                ));
             }
+            Some(Err(e)) => return Err(format!("receive: {e}")),
+            None => return Err("connection closed by the server".to_owned()),
         }
     }
+}
+
+/// The description of an echo of `len` bytes that is not `sent`.
+fn wrong(len: usize, sent: &Message) -> String {
+    let expected = match sent {
+        Message::Binary(payload) => payload.len(),
+        Message::Text(text) => text.len(),
+        _ => 0,
+    };
+    format!("wrong echo: {len} bytes, expected a message of {expected}")
 }
