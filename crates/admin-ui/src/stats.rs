@@ -72,9 +72,12 @@ fn server_stats(identity: &Identity, uptime: f64, stats: &ServerStats, events: V
         ("hostname", Value::from(identity.hostname.as_str())),
         ("pid", Value::from(identity.pid)),
         ("uptime", Value::from(uptime)),
+        // Every live session, whatever its transport (Node's `engine.clientsCount`).
         (
             "clientsCount",
-            Value::from(engine.sessions_polling + engine.sessions_websocket),
+            Value::from(
+                engine.sessions_polling + engine.sessions_websocket + engine.sessions_webtransport,
+            ),
         ),
         ("pollingClientsCount", Value::from(engine.sessions_polling)),
         ("aggregatedEvents", events),
@@ -127,6 +130,22 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+
+    #[test]
+    fn clients_are_counted_on_every_transport_and_polling_ones_apart() {
+        let identity = Identity {
+            server_id: "s".into(),
+            hostname: "h".into(),
+            pid: 1,
+        };
+        let mut stats = ServerStats::default();
+        stats.engine.sessions_polling = 1;
+        stats.engine.sessions_websocket = 2;
+        stats.engine.sessions_webtransport = 4;
+        let value = server_stats(&identity, 0.0, &stats, Value::Array(Vec::new()));
+        assert_eq!(value.get("clientsCount"), Some(&Value::from(7usize)));
+        assert_eq!(value.get("pollingClientsCount"), Some(&Value::from(1usize)));
+    }
 
     #[test]
     fn aggregated_events_are_the_differences_stamped_with_the_second() {

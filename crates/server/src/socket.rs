@@ -186,13 +186,11 @@ impl Socket {
         self.0.session.sid()
     }
 
-    /// The current transport (a polling session that is probing a WebSocket is still
+    /// The current transport (a polling session that is probing a WebSocket or a
+    /// WebTransport session is still
     /// [`Transport::Polling`](event_proto::engine::Transport::Polling)).
     pub fn transport(&self) -> event_proto::engine::Transport {
-        match self.0.session.transport() {
-            Transport::WebSocket => event_proto::engine::Transport::WebSocket,
-            _ => event_proto::engine::Transport::Polling,
-        }
+        protocol_transport(self.0.session.transport())
     }
 
     /// The request that opened the connection: headers, query and remote address.
@@ -759,5 +757,32 @@ impl RemoteSocket {
     /// The socket itself when it is connected to this server.
     pub fn local(&self) -> Option<&Socket> {
         self.local_handle()?.downcast_ref::<Socket>()
+    }
+}
+
+/// The protocol's name for the transport carrying a session: a session still on polling
+/// (probing for an upgrade or not) is on polling.
+fn protocol_transport(transport: Transport) -> event_proto::engine::Transport {
+    match transport {
+        Transport::WebSocket => event_proto::engine::Transport::WebSocket,
+        Transport::WebTransport => event_proto::engine::Transport::WebTransport,
+        _ => event_proto::engine::Transport::Polling,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_engine_transport_has_its_protocol_name() {
+        for (engine, name) in [
+            (Transport::Polling, "polling"),
+            (Transport::Upgrading, "polling"),
+            (Transport::WebSocket, "websocket"),
+            (Transport::WebTransport, "webtransport"),
+        ] {
+            assert_eq!(protocol_transport(engine).as_str(), name, "{engine:?}");
+        }
     }
 }

@@ -20,14 +20,19 @@ pub enum Transport {
     Polling,
     /// WebSocket (`websocket`).
     WebSocket,
+    /// WebTransport (`webtransport`): one bidirectional stream of an HTTP/3 WebTransport
+    /// session, each packet framed with its length ([`webtransport`](super::webtransport)).
+    WebTransport,
 }
 
 impl Transport {
-    /// The protocol's name for the transport: `"polling"` or `"websocket"`.
+    /// The protocol's name for the transport: `"polling"`, `"websocket"` or
+    /// `"webtransport"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Transport::Polling => "polling",
             Transport::WebSocket => "websocket",
+            Transport::WebTransport => "webtransport",
         }
     }
 }
@@ -46,7 +51,7 @@ impl fmt::Display for UnknownTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown Engine.IO transport {:?} (known: polling, websocket)",
+            "unknown Engine.IO transport {:?} (known: polling, websocket, webtransport)",
             self.0
         )
     }
@@ -61,12 +66,13 @@ impl FromStr for Transport {
         match name {
             "polling" => Ok(Transport::Polling),
             "websocket" => Ok(Transport::WebSocket),
+            "webtransport" => Ok(Transport::WebTransport),
             other => Err(UnknownTransport(other.to_owned())),
         }
     }
 }
 
-/// Serializes as the protocol's name (`"polling"`, `"websocket"`), as JSON payloads and logs
+/// Serializes as the protocol's name (`"polling"`, `"websocket"`, `"webtransport"`), as JSON payloads and logs
 /// show a transport.
 impl serde::Serialize for Transport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -98,7 +104,11 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for t in [Transport::Polling, Transport::WebSocket] {
+        for t in [
+            Transport::Polling,
+            Transport::WebSocket,
+            Transport::WebTransport,
+        ] {
             assert_eq!(t.as_str().parse::<Transport>(), Ok(t));
             assert_eq!(t.to_string(), t.as_str());
             assert!(t == t.as_str());
@@ -112,6 +122,10 @@ mod tests {
             "\"websocket\""
         );
         assert_eq!(
+            serde_json::to_string(&Transport::WebTransport).unwrap(),
+            "\"webtransport\""
+        );
+        assert_eq!(
             crate::Value::from(Transport::Polling),
             crate::Value::from("polling")
         );
@@ -122,5 +136,7 @@ mod tests {
         let err = "WebSocket".parse::<Transport>().unwrap_err();
         assert_eq!(err, UnknownTransport("WebSocket".into()));
         assert!(err.to_string().contains("\"WebSocket\""));
+        assert!(err.to_string().contains("webtransport"));
+        assert!("WebTransport".parse::<Transport>().is_err());
     }
 }
