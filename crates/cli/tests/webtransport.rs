@@ -1,140 +1,78 @@
 //! `wsio serve --webtransport` in headless Chromium with the real socket.io-client bundle:
-//! a session on WebTransport alone (text, binary and acknowledgements both ways), and a
-//! polling session upgraded to WebTransport. The certificate comes from `wsio cert`; the page
-//! pins its SHA-256 hash (`transportOptions.webtransport.serverCertificateHashes`), so the
-//! WebTransport-only browser runs with no certificate flag at all. The page is served over
-//! `http://127.0.0.1` by the test (a secure context). The server's own figures, read over
-//! HTTPS by a client pinning the same hash, count the WebTransport sessions. Skipped, with the
-//! reason printed, without `/usr/bin/chromium` or `interop/js/node_modules`.
+//! a session on WebTransport alone (text, binary and acknowledgements both ways), a polling
+//! session upgraded to WebTransport, rooms and broadcasts between three pages on WebTransport,
+//! and a page that reconnects over WebTransport once the server, stopped with SIGTERM, is
+//! started again on the same port with the same certificate. The certificate comes from
+//! `wsio cert`; the page pins its SHA-256 hash
+//! (`transportOptions.webtransport.serverCertificateHashes`), so a WebTransport-only browser
+//! runs with no certificate flag at all. The page is served over `http://127.0.0.1` by the
+//! test (a secure context). The server's own figures, read over HTTPS by a client pinning the
+//! same hash, count the WebTransport sessions. Skipped, with the reason printed, without
+//! `/usr/bin/chromium` or `interop/js/node_modules`.
 #![cfg(feature = "webtransport")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod binary;
 mod devtools;
+mod wt_common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::sync::Arc;
+use std::process::Child;
 use std::time::Duration;
 
 use base64::Engine as _;
-use binary::{serve_url, stop};
-use devtools::{Browser, bundle_and_browser};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use binary::{signal, stop, wait_exit};
+use devtools::{Browser, Page, bundle_and_browser};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wt_common::{Cert, metric, page_server, scrape};
 
-/// A certificate made by `wsio cert` in a folder of its own, and its hash.
-struct Cert {
-    dir: PathBuf,
-    sha256: [u8; 32],
+/// The sample counting live WebTransport sessions.
+const WT_SESSIONS: &str = "wsio_sessions{transport=\"webtransport\"}";
+
+/// Opens `page_url` in a new tab of `browser` and waits for socket.io-client's bundle.
+async fn open_page(browser: &Browser, page_url: &str) -> Page {
+    let mut page = browser.open(&format!("{page_url}/")).await;
+    page.wait_for(
+        "typeof io === 'function'",
+        Duration::from_secs(8),
+        "bundle loaded",
+    )
+    .await;
+    page
 }
 
-impl Cert {
-    fn new(name: &str) -> Cert {
-        let dir = std::env::temp_dir().join(format!("wsio-wt-{}-{name}", std::process::id()));
-        let output = Command::new(env!("CARGO_BIN_EXE_wsio"))
-            .args(["cert", "--out"])
-            .arg(&dir)
-            .output()
-            .expect("wsio cert runs");
-        assert!(output.status.success(), "{output:?}");
-        let stdout = String::from_utf8(output.stdout).expect("utf-8");
-        let encoded = stdout
-            .lines()
-            .find_map(|line| line.strip_prefix("sha-256 base64: "))
-            .unwrap_or_else(|| panic!("no hash in {stdout:?}"));
-        let hash = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .expect("base64");
-        Cert {
-            dir,
-            sha256: hash.try_into().expect("32 bytes"),
-        }
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.join(name).to_str().expect("utf-8").to_owned()
-    }
-
-    fn base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.sha256)
-    }
-
-    /// `wsio serve --webtransport` with this certificate; the process and its URL.
-    fn serve(&self) -> (Child, String) {
-        let (cert, key) = (self.path("cert.pem"), self.path("key.pem"));
-        let (child, url) = serve_url(&[
-            "--tls-cert",
-            &cert,
-            "--tls-key",
-            &key,
-            "--webtransport",
-            "--metrics-path",
-            "/metrics",
-        ]);
-        assert!(url.starts_with("https://127.0.0.1:"), "{url}");
-        (child, url)
-    }
-}
-
-impl Drop for Cert {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Serves a blank page at `/` and socket.io-client's `bundle` at `/socket.io.min.js` over
-/// plain HTTP on 127.0.0.1 (a secure context for the browser), from a thread, for as long as
-/// the test runs; its URL.
-fn page_server(bundle: &Path) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let script = std::fs::read(bundle).expect("bundle");
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut line = String::new();
-            if BufReader::new(&stream).read_line(&mut line).is_err() {
-                continue;
-            }
-            let (kind, body): (&str, &[u8]) = if line.starts_with("GET /socket.io.min.js") {
-                ("application/javascript", &script)
-            } else {
-                (
-                    "text/html",
-                    b"<!doctype html><title>wt</title><script src=\"/socket.io.min.js\"></script>",
-                )
-            };
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(body);
-        }
-    });
-    url
-}
-
-/// The script that connects socket.io-client to `server` with `transports`, pinning `hash`;
-/// waits for the connection (and for `transport` to carry it), then emits `echo` with a
-/// string and bytes and reports the acknowledgement, the echoed event and the transports.
-fn connect_and_echo(server: &str, hash: &str, transports: &[&str], transport: &str) -> String {
-    format!(
+/// Connects socket.io-client in `page` to `server` with `transports`, pinning `hash`, and
+/// waits for the connection (and for `transport` to carry it). With `reconnect`, the client
+/// reconnects quickly (100 ms, then at most 400 ms between attempts). The page keeps the
+/// socket and what it hears in `window.wt`: `seen` (each opening and upgrade of the
+/// transport), `heard` (`room-message` and `bcast` events), `disconnects` (their reasons)
+/// and `reconnects`. Returns the transport and `seen`.
+async fn connect(
+    page: &mut Page,
+    server: &str,
+    hash: &str,
+    transports: &[&str],
+    transport: &str,
+    reconnect: bool,
+) -> Value {
+    let script = format!(
         r#"(async () => {{
   const hash = Uint8Array.from(atob({hash}), c => c.charCodeAt(0));
   const socket = io({server}, {{
     transports: {transports},
-    reconnection: false,
+    reconnection: {reconnect},
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 400,
+    randomizationFactor: 0,
     transportOptions: {{ webtransport: {{ serverCertificateHashes: [{{ algorithm: "sha-256", value: hash }}] }} }},
   }});
-  const seen = [];
-  socket.io.on("open", () => seen.push("open:" + socket.io.engine.transport.name));
+  const wt = {{ socket, seen: [], heard: [], disconnects: [], reconnects: 0 }};
+  window.wt = wt;
+  socket.io.on("open", () => wt.seen.push("open:" + socket.io.engine.transport.name));
+  socket.io.on("reconnect", () => wt.reconnects++);
+  socket.on("disconnect", reason => wt.disconnects.push(reason));
+  for (const event of ["room-message", "bcast"]) {{
+    socket.on(event, (...args) => wt.heard.push([event, ...args]));
+  }}
   await new Promise((resolve, reject) => {{
     socket.on("connect", resolve);
     socket.on("connect_error", e => reject(new Error("connect_error " + e.message)));
@@ -143,169 +81,160 @@ fn connect_and_echo(server: &str, hash: &str, transports: &[&str], transport: &s
   const engine = socket.io.engine;
   if (engine.transport.name !== {transport}) {{
     await new Promise((resolve, reject) => {{
-      engine.on("upgrade", t => {{ seen.push("upgrade:" + t.name); resolve(); }});
-      engine.on("upgradeError", e => seen.push("upgradeError:" + e.message));
-      setTimeout(() => reject(new Error("no upgrade: " + seen.join(","))), 8000);
+      engine.on("upgrade", t => {{ wt.seen.push("upgrade:" + t.name); resolve(); }});
+      engine.on("upgradeError", e => wt.seen.push("upgradeError:" + e.message));
+      setTimeout(() => reject(new Error("no upgrade: " + wt.seen.join(","))), 8000);
     }});
   }}
+  return {{ transport: socket.io.engine.transport.name, seen: wt.seen }};
+}})()"#,
+        hash = json!(hash),
+        server = json!(server),
+        transports = json!(transports),
+        transport = json!(transport),
+    );
+    page.eval(&script).await
+}
+
+/// Emits `echo` with a string and bytes on the page's socket and asserts that both come back,
+/// as the acknowledgement and as an `echo` event; returns the transport that carried them.
+async fn echo(page: &mut Page) -> Value {
+    let result = page
+        .eval(
+            r#"(async () => {
+  const socket = window.wt.socket;
   const echoed = new Promise(resolve => socket.once("echo", (...args) => resolve(args)));
   const acked = await new Promise((resolve, reject) =>
     socket.timeout(5000).emit("echo", "héllo", new Uint8Array([1, 2, 255]), (err, ...args) =>
       err ? reject(err) : resolve(args)));
   const event = await echoed;
   const bytes = b => Array.from(new Uint8Array(b));
-  const result = {{
+  return {
     transport: socket.io.engine.transport.name,
-    seen,
     ack: [acked[0], bytes(acked[1])],
     event: [event[0], bytes(event[1])],
-  }};
-  window.wtSocket = socket;
-  return result;
-}})()"#,
-        hash = json!(hash),
-        server = json!(server),
-        transports = json!(transports),
-        transport = json!(transport),
-    )
-}
-
-/// Accepts exactly the certificate whose SHA-256 is pinned, as the browser does.
-#[derive(Debug)]
-struct Pinned {
-    sha256: [u8; 32],
-    provider: Arc<rustls::crypto::CryptoProvider>,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let digest = ring::digest::digest(&ring::digest::SHA256, end_entity);
-        if digest.as_ref() == self.sha256 {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General("not the pinned certificate".into()))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
+  };
+})()"#,
         )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// The server's `/metrics` over HTTPS/1.1, trusting only the pinned certificate.
-async fn scrape(url: &str, cert: &Cert) -> String {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            sha256: cert.sha256,
-            provider,
-        }))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let addr = url.strip_prefix("https://").expect("https");
-    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let name = ServerName::try_from("127.0.0.1").expect("name");
-    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .expect("TLS with the pinned certificate");
-    tls.write_all(b"GET /metrics HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
-        .await
-        .expect("request");
-    let mut answer = Vec::new();
-    let _ = tls.read_to_end(&mut answer).await;
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-/// The value of the sample `name` in a Prometheus scrape.
-fn metric(scrape: &str, name: &str) -> Option<u64> {
-    scrape.lines().find_map(|line| {
-        let (sample, value) = line.split_once(' ')?;
-        (sample == name).then(|| value.trim().parse().ok())?
-    })
-}
-
-/// What both sessions must have seen: the string and the bytes back, as ack and as event.
-fn assert_echoed(result: &Value) {
+        .await;
     assert_eq!(result["ack"], json!(["héllo", [1, 2, 255]]), "{result}");
     assert_eq!(result["event"], json!(["héllo", [1, 2, 255]]), "{result}");
+    result["transport"].clone()
+}
+
+/// A test's certificate from `wsio cert`, its `wsio serve --webtransport`, the page server
+/// and a headless Chromium.
+struct Setup {
+    cert: Cert,
+    server: Child,
+    url: String,
+    page_url: String,
+    browser: Browser,
+}
+
+impl Setup {
+    /// Starts everything for the test `name`; `None` (the reason printed) without Chromium or
+    /// the bundle. With `trust_https`, Chromium trusts the certificate's key for HTTPS too
+    /// (polling needs it; WebTransport needs no flag, the page pins the certificate).
+    fn start(name: &str, trust_https: bool) -> Option<Setup> {
+        let bundle = bundle_and_browser()?;
+        let cert = Cert::new(name);
+        let (server, url) = cert.serve();
+        let page_url = page_server(&bundle);
+        let browser_name = format!("webtransport-{name}");
+        let browser = if trust_https {
+            let pem = std::fs::read_to_string(cert.path("key.pem")).expect("key");
+            let key = rcgen::KeyPair::from_pem(&pem).expect("key pair");
+            let digest = ring::digest::digest(
+                &ring::digest::SHA256,
+                &rcgen::PublicKeyData::subject_public_key_info(&key),
+            );
+            let spki = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+            let flag = format!("--ignore-certificate-errors-spki-list={spki}");
+            Browser::start_with(&browser_name, &[&flag])
+        } else {
+            Browser::start(&browser_name)
+        };
+        Some(Setup {
+            cert,
+            server,
+            url,
+            page_url,
+            browser,
+        })
+    }
+
+    /// A new tab with socket.io-client's bundle loaded.
+    async fn page(&self) -> Page {
+        open_page(&self.browser, &self.page_url).await
+    }
+
+    /// A new tab connected on WebTransport alone (see [`connect`]).
+    async fn page_on_webtransport(&self, reconnect: bool) -> Page {
+        let mut page = self.page().await;
+        let result = self
+            .connect(&mut page, &["webtransport"], "webtransport", reconnect)
+            .await;
+        assert_eq!(result["transport"], "webtransport", "{result}");
+        assert_eq!(result["seen"], json!(["open:webtransport"]), "{result}");
+        page
+    }
+
+    /// Connects `page` to the server (see [`connect`]).
+    async fn connect(
+        &self,
+        page: &mut Page,
+        transports: &[&str],
+        transport: &str,
+        reconnect: bool,
+    ) -> Value {
+        let hash = self.cert.base64();
+        connect(page, &self.url, &hash, transports, transport, reconnect).await
+    }
+
+    /// The server's `/metrics`.
+    async fn figures(&self) -> String {
+        scrape(&self.url, &self.cert).await
+    }
+
+    /// Reads `/metrics` until `name` has `value` (up to five seconds); the last scrape.
+    async fn await_metric(&self, name: &str, value: u64) -> String {
+        let mut figures = String::new();
+        for _ in 0..100 {
+            figures = self.figures().await;
+            if metric(&figures, name) == Some(value) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(metric(&figures, name), Some(value), "{figures}");
+        figures
+    }
+
+    /// Stops the browser and the server, which must have logged no error.
+    fn finish(self) {
+        drop(self.browser);
+        let log = stop(self.server);
+        assert!(!log.contains("ERROR"), "{log}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_with_no_flags_runs_a_session_on_webtransport_alone() {
-    let Some(bundle) = bundle_and_browser() else {
+    let Some(setup) = Setup::start("alone", false) else {
         return;
     };
-    let cert = Cert::new("alone");
-    let (server, url) = cert.serve();
-    let page_url = page_server(&bundle);
-    let browser = Browser::start("webtransport-alone");
-    let mut page = browser.open(&format!("{page_url}/")).await;
-    page.wait_for(
-        "typeof io === 'function'",
-        Duration::from_secs(8),
-        "bundle loaded",
-    )
-    .await;
+    let mut page = setup.page().await;
     assert_eq!(page.eval("window.isSecureContext").await, json!(true));
-    let result = page
-        .eval(&connect_and_echo(
-            &url,
-            &cert.base64(),
-            &["webtransport"],
-            "webtransport",
-        ))
+    let result = setup
+        .connect(&mut page, &["webtransport"], "webtransport", false)
         .await;
     assert_eq!(result["transport"], "webtransport", "{result}");
     assert_eq!(result["seen"], json!(["open:webtransport"]), "{result}");
-    assert_echoed(&result);
+    assert_eq!(echo(&mut page).await, "webtransport");
 
-    let figures = scrape(&url, &cert).await;
-    assert_eq!(
-        metric(&figures, "wsio_sessions{transport=\"webtransport\"}"),
-        Some(1),
-        "{figures}"
-    );
+    let figures = setup.figures().await;
+    assert_eq!(metric(&figures, WT_SESSIONS), Some(1), "{figures}");
     assert_eq!(
         metric(&figures, "wsio_upgrades_total"),
         Some(0),
@@ -313,60 +242,24 @@ async fn a_browser_with_no_flags_runs_a_session_on_webtransport_alone() {
     );
 
     // The client closes: the server frees the session.
-    page.eval("window.wtSocket.disconnect(); true").await;
-    let mut figures = String::new();
-    for _ in 0..100 {
-        figures = scrape(&url, &cert).await;
-        if metric(&figures, "wsio_sessions{transport=\"webtransport\"}") == Some(0) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(
-        metric(&figures, "wsio_sessions{transport=\"webtransport\"}"),
-        Some(0),
-        "{figures}"
-    );
-    drop(browser);
-    let log = stop(server);
-    assert!(!log.contains("ERROR"), "{log}");
+    page.eval("window.wt.socket.disconnect(); true").await;
+    setup.await_metric(WT_SESSIONS, 0).await;
+    setup.finish();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_polling_session_upgrades_to_webtransport() {
-    let Some(bundle) = bundle_and_browser() else {
+    let Some(setup) = Setup::start("upgrade", true) else {
         return;
     };
-    let cert = Cert::new("upgrade");
-    let (server, url) = cert.serve();
-    let page_url = page_server(&bundle);
-    // Polling goes over HTTPS: Chromium trusts the certificate's key for it (WebTransport
-    // needs no flag, the page pins the certificate).
-    let spki = {
-        let pem = std::fs::read_to_string(cert.path("key.pem")).expect("key");
-        let key = rcgen::KeyPair::from_pem(&pem).expect("key pair");
-        let digest = ring::digest::digest(
-            &ring::digest::SHA256,
-            &rcgen::PublicKeyData::subject_public_key_info(&key),
-        );
-        base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
-    };
-    let flag = format!("--ignore-certificate-errors-spki-list={spki}");
-    let browser = Browser::start_with("webtransport-upgrade", &[&flag]);
-    let mut page = browser.open(&format!("{page_url}/")).await;
-    page.wait_for(
-        "typeof io === 'function'",
-        Duration::from_secs(8),
-        "bundle loaded",
-    )
-    .await;
-    let result = page
-        .eval(&connect_and_echo(
-            &url,
-            &cert.base64(),
+    let mut page = setup.page().await;
+    let result = setup
+        .connect(
+            &mut page,
             &["polling", "webtransport"],
             "webtransport",
-        ))
+            false,
+        )
         .await;
     assert_eq!(result["transport"], "webtransport", "{result}");
     assert_eq!(
@@ -374,14 +267,10 @@ async fn a_polling_session_upgrades_to_webtransport() {
         json!(["open:polling", "upgrade:webtransport"]),
         "{result}"
     );
-    assert_echoed(&result);
+    assert_eq!(echo(&mut page).await, "webtransport");
 
-    let figures = scrape(&url, &cert).await;
-    assert_eq!(
-        metric(&figures, "wsio_sessions{transport=\"webtransport\"}"),
-        Some(1),
-        "{figures}"
-    );
+    let figures = setup.figures().await;
+    assert_eq!(metric(&figures, WT_SESSIONS), Some(1), "{figures}");
     assert_eq!(
         metric(&figures, "wsio_sessions{transport=\"polling\"}"),
         Some(0),
@@ -392,7 +281,169 @@ async fn a_polling_session_upgrades_to_webtransport() {
         Some(1),
         "{figures}"
     );
-    drop(browser);
-    let log = stop(server);
+    setup.finish();
+}
+
+/// Emits `event` with `args` on the page's socket and waits for the acknowledgement; its
+/// first argument.
+async fn emit_with_ack(page: &mut Page, event: &str, args: &[&str]) -> Value {
+    let args: Vec<String> = args.iter().map(|arg| json!(arg).to_string()).collect();
+    page.eval(&format!(
+        "window.wt.socket.timeout(5000).emitWithAck({}, {})",
+        json!(event),
+        args.join(", ")
+    ))
+    .await
+}
+
+/// Emits `event` with `args` on the page's socket (no acknowledgement).
+async fn emit(page: &mut Page, event: &str, args: &[&str]) {
+    let args: Vec<String> = args.iter().map(|arg| json!(arg).to_string()).collect();
+    page.eval(&format!(
+        "window.wt.socket.emit({}, {}); true",
+        json!(event),
+        args.join(", ")
+    ))
+    .await;
+}
+
+/// Waits until the page has heard `count` events; all it heard.
+async fn heard(page: &mut Page, count: usize, what: &str) -> Value {
+    page.wait_for(
+        &format!("window.wt.heard.length >= {count}"),
+        Duration::from_secs(5),
+        what,
+    )
+    .await;
+    page.eval("window.wt.heard").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_and_broadcasts_reach_pages_on_webtransport() {
+    let Some(setup) = Setup::start("rooms", false) else {
+        return;
+    };
+    let mut a = setup.page_on_webtransport(false).await;
+    let mut b = setup.page_on_webtransport(false).await;
+    let mut c = setup.page_on_webtransport(false).await;
+    let figures = setup.figures().await;
+    assert_eq!(metric(&figures, WT_SESSIONS), Some(3), "{figures}");
+
+    // a and b join the room, c does not. `to-room` reaches the room's members, the sender
+    // among them; `broadcast` reaches everyone but the sender. c hears the broadcast, sent
+    // after the room message on the same connection, so it would have heard that first.
+    assert_eq!(
+        emit_with_ack(&mut a, "join", &["wt-room"]).await,
+        json!(true)
+    );
+    assert_eq!(
+        emit_with_ack(&mut b, "join", &["wt-room"]).await,
+        json!(true)
+    );
+    emit(&mut a, "to-room", &["wt-room", "to the room"]).await;
+    emit(&mut a, "broadcast", &["to everyone"]).await;
+    let room = json!(["room-message", "to the room"]);
+    let all = json!(["bcast", "to everyone"]);
+    assert_eq!(heard(&mut a, 1, "a: room message").await, json!([room]));
+    assert_eq!(
+        heard(&mut b, 2, "b: room message, broadcast").await,
+        json!([room, all])
+    );
+    assert_eq!(heard(&mut c, 1, "c: broadcast").await, json!([all]));
+
+    // b leaves: the next room message reaches a alone. Once a has it, c broadcasts: b
+    // hears that, and would have heard the room message first.
+    assert_eq!(
+        emit_with_ack(&mut b, "leave", &["wt-room"]).await,
+        json!(true)
+    );
+    emit(&mut a, "to-room", &["wt-room", "after b left"]).await;
+    let left = json!(["room-message", "after b left"]);
+    assert_eq!(
+        heard(&mut a, 2, "a: second room message").await,
+        json!([room, left])
+    );
+    emit(&mut c, "broadcast", &["from c"]).await;
+    let from_c = json!(["bcast", "from c"]);
+    assert_eq!(
+        heard(&mut a, 3, "a: broadcast from c").await,
+        json!([room, left, from_c])
+    );
+    assert_eq!(
+        heard(&mut b, 3, "b: broadcast from c").await,
+        json!([room, all, from_c])
+    );
+    assert_eq!(heard(&mut c, 1, "c: nothing more").await, json!([all]));
+    for page in [&mut a, &mut b, &mut c] {
+        assert_eq!(echo(page).await, "webtransport");
+    }
+
+    let figures = setup.figures().await;
+    assert_eq!(metric(&figures, WT_SESSIONS), Some(3), "{figures}");
+    assert_eq!(
+        metric(&figures, "wsio_sessions{transport=\"websocket\"}"),
+        Some(0),
+        "{figures}"
+    );
+    setup.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_reconnects_over_webtransport_after_a_server_restart() {
+    let Some(mut setup) = Setup::start("restart", false) else {
+        return;
+    };
+    let port: u16 = setup
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse().ok())
+        .expect("port");
+    let mut page = setup.page_on_webtransport(true).await;
+    assert_eq!(echo(&mut page).await, "webtransport");
+    setup.await_metric(WT_SESSIONS, 1).await;
+
+    // SIGTERM: the server drains, closing the session. It finishes the Engine.IO stream,
+    // then closes the QUIC connection: wtransport 0.7 cannot send the capsule that closes a
+    // WebTransport session cleanly, so the browser's `WebTransport.closed` rejects and
+    // socket.io-client reports a `transport error` (a WebSocket client would see a
+    // `transport close`); it reconnects after either.
+    signal(&setup.server, "TERM");
+    let status = wait_exit(&mut setup.server, Duration::from_secs(10)).expect("the server exits");
+    let log = binary::log(&mut setup.server);
+    assert!(status.success(), "{status:?}: {log}");
     assert!(!log.contains("ERROR"), "{log}");
+    page.wait_for(
+        "window.wt.disconnects.length === 1 && !window.wt.socket.connected",
+        Duration::from_secs(5),
+        "disconnected",
+    )
+    .await;
+    assert_eq!(
+        page.eval("window.wt.disconnects").await,
+        json!(["transport error"])
+    );
+
+    // The same port, the same certificate: socket.io-client's reconnection finds it.
+    let (server, url) = setup.cert.serve_on(port, &[]);
+    assert_eq!(url, setup.url);
+    setup.server = server;
+    page.wait_for(
+        "window.wt.reconnects === 1 && window.wt.socket.connected",
+        Duration::from_secs(10),
+        "reconnected",
+    )
+    .await;
+    assert_eq!(
+        page.eval("window.wt.seen").await,
+        json!(["open:webtransport", "open:webtransport"])
+    );
+    assert_eq!(echo(&mut page).await, "webtransport");
+    let figures = setup.await_metric(WT_SESSIONS, 1).await;
+    assert_eq!(
+        metric(&figures, "wsio_sessions{transport=\"polling\"}"),
+        Some(0),
+        "{figures}"
+    );
+    setup.finish();
 }

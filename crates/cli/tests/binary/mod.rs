@@ -20,8 +20,14 @@ pub fn serve(args: &[&str]) -> (Child, u16) {
 /// `wsio serve` on a free port with `args`; returns the process and the URL of its banner
 /// (`http://127.0.0.1:<port>` or `https://...`, without the trailing slash).
 pub fn serve_url(args: &[&str]) -> (Child, String) {
+    serve_url_on(0, args)
+}
+
+/// `wsio serve` on `port` (0: a free one) with `args`; returns the process and the URL of
+/// its banner, as [`serve_url`].
+pub fn serve_url_on(port: u16, args: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsio"))
-        .args(["serve", "--port", "0"])
+        .args(["serve", "--port", &port.to_string()])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -94,6 +100,11 @@ pub fn request(port: u16, method: &str, path: &str, body: &str) -> String {
 pub fn stop(mut child: Child) -> String {
     child.kill().expect("kill");
     let _ = child.wait();
+    log(&mut child)
+}
+
+/// What `child`, once exited, wrote to standard error.
+pub fn log(child: &mut Child) -> String {
     let mut log = String::new();
     child
         .stderr
