@@ -118,17 +118,20 @@ fn test(extra: &[String]) -> Result<(), String> {
     )?;
     drop(redis_server);
     // wsio-ws's TLS client (`wss://`) and its HTTP/2 client (RFC 8441), and wsio-client's
-    // WebSocket transport over HTTP/2, sit behind features the workspace run leaves off.
+    // WebSocket transport over HTTP/2 and its WebTransport transport, sit behind features the
+    // workspace run leaves off.
     cmd::cargo(&["test", "-p", "wsio-ws", "--features", "rustls,http2"])?;
-    cmd::cargo(&[
-        "test",
-        "-p",
-        "wsio-client",
-        "--features",
-        "http2",
-        "--test",
-        "http2",
-    ])?;
+    for feature in ["http2", "webtransport"] {
+        cmd::cargo(&[
+            "test",
+            "-p",
+            "wsio-client",
+            "--features",
+            feature,
+            "--test",
+            feature,
+        ])?;
+    }
     if unit_only {
         return Ok(());
     }

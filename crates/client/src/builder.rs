@@ -120,6 +120,34 @@ impl ClientBuilder {
         self
     }
 
+    /// Accepts the WebTransport server's certificate by its SHA-256 digest (feature
+    /// `webtransport`), as browsers' `serverCertificateHashes`: a self-signed certificate
+    /// valid for at most 14 days with an ECDSA P-256 key, such as `wsio cert` makes (it prints
+    /// the digest). Call again to accept several; once any is given, only they are accepted
+    /// over WebTransport (the TLS configuration still verifies `https://` polling). Sets
+    /// [`Config::webtransport`]`.server_certificate_hashes`.
+    ///
+    /// ```no_run
+    /// # async fn demo(digest: [u8; 32]) -> Result<(), wsio_client::Error> {
+    /// use wsio_client::{Client, Transports};
+    ///
+    /// let client = Client::builder("https://127.0.0.1:3000")
+    ///     .transports(Transports::WebTransport)
+    ///     .server_certificate_hash(digest)
+    ///     .connect()
+    ///     .await?;
+    /// client.emit("hello", &("over HTTP/3",))?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "webtransport")]
+    pub fn server_certificate_hash(mut self, sha256: [u8; 32]) -> Self {
+        self.config
+            .webtransport
+            .server_certificate_hashes
+            .push(sha256);
+        self
+    }
+
     /// Whether the WebSocket transport (direct, and the upgrade of a polling session) opens
     /// its WebSocket over HTTP/2, RFC 8441 (feature `http2`): sets
     /// [`Config::websocket`]`.http2`. Default [`Http2Mode::Off`](wsio_ws::Http2Mode::Off),

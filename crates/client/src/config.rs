@@ -16,6 +16,30 @@ pub enum Transports {
     Polling,
     /// WebSocket only: one round trip less, no fallback.
     WebSocket,
+    /// WebTransport only (feature `webtransport`; without it every connection attempt fails
+    /// with [`Error::WebTransport`](crate::Error::WebTransport)): HTTP/3 over QUIC, on UDP at
+    /// the URL's port number, always over TLS ([`WebTransportConfig`] for the certificate).
+    WebTransport,
+    /// Open over HTTP long-polling, then move to WebTransport when the server offers it
+    /// (`"webtransport"` in its handshake's `upgrades`), else to WebSocket: as socket.io-client
+    /// does with all three transports allowed, WebTransport is preferred. When the WebTransport
+    /// probe fails (UDP blocked, an untrusted certificate), a WebSocket is probed next if the
+    /// server offers one; when that fails too the session stays on polling. Feature
+    /// `webtransport`; without it this behaves as [`PollingThenUpgrade`](Self::PollingThenUpgrade).
+    PollingThenWebTransport,
+}
+
+/// How the WebTransport transport trusts the server (feature `webtransport`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebTransportConfig {
+    /// SHA-256 digests of server certificates to accept without a certificate authority, as
+    /// browsers' `serverCertificateHashes`: when any is given, the server's certificate must
+    /// hash to one of them, be valid now for at most 14 days, and have an ECDSA P-256 key
+    /// (what `wsio cert` makes); the trust roots are not consulted. Default none: the server
+    /// is verified as over `https://`, with the client's TLS configuration
+    /// ([`ClientBuilder::tls_config`](crate::ClientBuilder), or the built-in roots of the
+    /// `rustls-webpki-roots` feature).
+    pub server_certificate_hashes: Vec<[u8; 32]>,
 }
 
 /// Automatic reconnection: exponential backoff with jitter, like the JavaScript client.
@@ -101,6 +125,8 @@ pub struct Config {
     /// Its [`handshake_timeout`](wsio_ws::Config::handshake_timeout) (10 s by default) bounds
     /// the WebSocket handshake within [`connect_timeout`](Self::connect_timeout).
     pub websocket: wsio_ws::Config,
+    /// WebTransport settings (feature `webtransport`): the certificates it accepts.
+    pub webtransport: WebTransportConfig,
 }
 
 impl Default for Config {
@@ -123,6 +149,7 @@ impl Default for Config {
                 max_attachment_bytes: 16 * 1024 * 1024,
             },
             websocket: wsio_ws::Config::default(),
+            webtransport: WebTransportConfig::default(),
         }
     }
 }

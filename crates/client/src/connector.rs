@@ -49,7 +49,7 @@ pub(crate) fn tls_option(url: &ServerUrl, _tls: &Tls) -> Result<wsio_ws::TlsOpti
 
 /// The caller's rustls configuration, or the default one.
 #[cfg(feature = "rustls")]
-fn config(tls: &Tls) -> Result<std::sync::Arc<rustls::ClientConfig>> {
+pub(crate) fn config(tls: &Tls) -> Result<std::sync::Arc<rustls::ClientConfig>> {
     match &tls.config {
         Some(config) => Ok(config.clone()),
         None => default_config(),

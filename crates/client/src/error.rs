@@ -38,6 +38,10 @@ pub enum Error {
     /// No TLS support for an `https://` or `wss://` URL (feature `rustls`, and trust roots).
     #[error("TLS: {0}")]
     Tls(String),
+    /// The WebTransport transport failed to open (QUIC, TLS, the server's answer), or the
+    /// client was built without the feature `webtransport`.
+    #[error("webtransport: {0}")]
+    WebTransport(String),
     /// An operation did not finish in time (connecting, an acknowledgement).
     #[error("timed out")]
     Timeout,

@@ -7,7 +7,8 @@
 //!   handlers, volatile emits, and connect / disconnect / connect-error / reconnect callbacks.
 //! * Transports ([`Transports`]): long-polling upgraded to WebSocket (default, like the
 //!   JavaScript client; if the WebSocket is blocked the session stays on polling), polling
-//!   only, or WebSocket only. `https://` / `wss://` with the `rustls` feature.
+//!   only, or WebSocket only; with the `webtransport` feature, WebTransport only, or polling
+//!   upgraded to WebTransport. `https://` / `wss://` with the `rustls` feature.
 //! * Reconnection ([`Reconnection`]): exponential backoff with jitter (1 s, doubling up to 5
 //!   s, ±50 %, forever by default). The `auth` callback runs again, every namespace is joined
 //!   again, and emits issued meanwhile (bounded by [`Config::max_buffered_emits`]) go out once,
@@ -43,6 +44,7 @@
 //! | `rustls` | `https://` and `wss://` over rustls, with `ClientBuilder::tls_config` |
 //! | `rustls-webpki-roots` | `rustls` + Mozilla's roots, used when no config is given |
 //! | `http2` | the WebSocket transport over HTTP/2 (RFC 8441), with `ClientBuilder::http2` |
+//! | `webtransport` | the WebTransport transport (HTTP/3 over QUIC, on `wtransport`), direct or as the upgrade of polling ([`Transports::WebTransport`], [`Transports::PollingThenWebTransport`]); implies `rustls` |
 
 #![forbid(unsafe_code)]
 
@@ -68,7 +70,7 @@ mod url;
 pub use ack::AckSender;
 pub use builder::ClientBuilder;
 pub use client::Client;
-pub use config::{Config, Reconnection, Transports};
+pub use config::{Config, Reconnection, Transports, WebTransportConfig};
 pub use error::{Error, Result};
 pub use event_proto::engine::Transport;
 pub use event_proto::{AnyParser, Value};

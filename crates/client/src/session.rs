@@ -5,14 +5,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use event_proto::Parser;
-use event_proto::engine::{Action, Role, Session};
+use event_proto::engine::{Action, Role, Session, Transport};
 use event_proto::socket::Packet;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use wsio_ws::{MaybeTlsStream, WebSocket};
 
 use crate::dispatch::{Dispatch, fire_connect_error};
-use crate::engine::{Link, upgrade};
+use crate::engine::{Link, Probed, upgrade};
 use crate::error::{Error, Result};
 use crate::reason::{ConnectError, DisconnectReason};
 use crate::socket::Socket;
@@ -27,7 +26,7 @@ pub(crate) enum End {
     Lost(DisconnectReason, Vec<Outgoing>),
 }
 
-type Probe = JoinHandle<Result<WebSocket<MaybeTlsStream>>>;
+type Probe = JoinHandle<Result<Probed>>;
 
 /// Runs the session on `link` until it ends.
 pub(crate) async fn run(
@@ -58,10 +57,9 @@ pub(crate) async fn run(
             }
         }
     }
-    let mut probe = Probing(link.wants_upgrade().then(|| {
-        let probe = upgrade::probe(shared.clone(), link.sid().to_owned(), link.polling_pause());
-        tokio::spawn(probe)
-    }));
+    let mut upgrades = link.upgrades().into_iter();
+    let mut probe = Probing(None);
+    probe.next(shared, &link, &mut upgrades);
     let mut probed = None;
     loop {
         if *shutdown.borrow() {
@@ -93,9 +91,9 @@ pub(crate) async fn run(
                 },
                 Some(Err(e)) => return End::Lost(reason_of(&e), Vec::new()),
                 None => match probed.take() {
-                    Some(ws) => {
-                        link.finish_upgrade(ws).await;
-                        tracing::info!(sid = link.sid(), "upgraded to websocket");
+                    Some(transport) => {
+                        link.finish_upgrade(transport).await;
+                        tracing::info!(sid = link.sid(), "upgraded to {}", link.kind.as_str());
                         set_transport(shared, &link);
                     }
                     None => return End::Lost(DisconnectReason::TransportClose, Vec::new()),
@@ -109,18 +107,20 @@ pub(crate) async fn run(
                 }
                 None => return End::User,
             },
-            result = probe.finished() => match result {
-                Ok(Ok(ws)) => {
+            (transport, result) = probe.finished() => match result {
+                Ok(Ok(ready)) => {
                     link.stop_polling_reader();
-                    probed = Some(ws);
+                    probed = Some(ready);
                 }
                 Ok(Err(e)) => {
-                    tracing::info!(error = %e, "websocket upgrade failed; staying on polling");
+                    tracing::info!(error = %e, "{} upgrade failed; staying on polling", transport.as_str());
                     link.resume_polling();
+                    probe.next(shared, &link, &mut upgrades);
                 }
                 Err(e) => {
-                    tracing::debug!(error = %e, "websocket upgrade probe ended early; staying on polling");
+                    tracing::debug!(error = %e, "{} upgrade probe ended early; staying on polling", transport.as_str());
                     link.resume_polling();
+                    probe.next(shared, &link, &mut upgrades);
                 }
             },
             () = tokio::time::sleep_until(deadline.into()) => {
@@ -206,16 +206,29 @@ fn reason_of(error: &Error) -> DisconnectReason {
     }
 }
 
-/// The upgrade probe task, if one runs; aborted when the session ends first.
-struct Probing(Option<Probe>);
+/// The upgrade probe task and the transport it probes, if one runs; aborted when the
+/// session ends first.
+struct Probing(Option<(Transport, Probe)>);
 
 impl Probing {
-    /// Awaits the task if there is one (then forgets it), else never resolves.
-    async fn finished(
+    /// Starts the probe of the next transport of `upgrades`, if any is left.
+    fn next(
         &mut self,
-    ) -> Result<Result<WebSocket<MaybeTlsStream>>, tokio::task::JoinError> {
+        shared: &Arc<Shared>,
+        link: &Link,
+        upgrades: &mut impl Iterator<Item = Transport>,
+    ) {
+        self.0 = upgrades.next().map(|transport| {
+            let sid = link.sid().to_owned();
+            let probe = upgrade::probe(shared.clone(), sid, link.polling_pause(), transport);
+            (transport, tokio::spawn(probe))
+        });
+    }
+
+    /// Awaits the task if there is one (then forgets it), else never resolves.
+    async fn finished(&mut self) -> (Transport, Result<Result<Probed>, tokio::task::JoinError>) {
         let result = match &mut self.0 {
-            Some(task) => task.await,
+            Some((transport, task)) => (*transport, task.await),
             None => std::future::pending().await,
         };
         self.0 = None;
@@ -225,7 +238,7 @@ impl Probing {
 
 impl Drop for Probing {
     fn drop(&mut self) {
-        if let Some(task) = self.0.take() {
+        if let Some((_, task)) = self.0.take() {
             task.abort();
         }
     }

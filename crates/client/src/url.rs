@@ -79,6 +79,13 @@ impl ServerUrl {
             t.push_str("&sid=");
             encode_into(sid, &mut t);
         }
+        self.push_query(extra, &mut t);
+        t
+    }
+
+    /// Appends `&k=v` for each query pair of the URL (as written), then of `extra`
+    /// (percent-encoded).
+    pub(crate) fn push_query(&self, extra: &[(String, String)], t: &mut String) {
         for (k, v) in &self.query {
             t.push('&');
             t.push_str(k);
@@ -87,11 +94,10 @@ impl ServerUrl {
         }
         for (k, v) in extra {
             t.push('&');
-            encode_into(k, &mut t);
+            encode_into(k, t);
             t.push('=');
-            encode_into(v, &mut t);
+            encode_into(v, t);
         }
-        t
     }
 
     /// The `ws(s)://` URL for a request target.

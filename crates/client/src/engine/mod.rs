@@ -1,12 +1,14 @@
 //! Engine.IO transports: opening a session, the packet channels of each transport, and the
-//! move from long-polling to WebSocket.
+//! move from long-polling to WebSocket or WebTransport.
 //!
-//! Both transports look the same to the driver: a [`Link`] delivers received packets on a
+//! All transports look the same to the driver: a [`Link`] delivers received packets on a
 //! bounded channel, fed by a reader task, and takes packets to send with [`Link::send`].
 
 pub(crate) mod polling;
 pub(crate) mod upgrade;
 pub(crate) mod websocket;
+#[cfg(feature = "webtransport")]
+pub(crate) mod webtransport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 enum Out {
     Ws(WsWriter),
+    #[cfg(feature = "webtransport")]
+    Wt(webtransport::WtWriter),
     Polling {
         tx: mpsc::Sender<Packet>,
         task: JoinHandle<()>,
@@ -72,8 +76,39 @@ pub(crate) async fn open(shared: &Arc<Shared>) -> Result<Link> {
             link.attach_ws(ws);
             Ok(link)
         }
-        Transports::Polling | Transports::PollingThenUpgrade => polling::open(shared).await,
+        Transports::WebTransport => open_webtransport(shared).await,
+        Transports::Polling
+        | Transports::PollingThenUpgrade
+        | Transports::PollingThenWebTransport => polling::open(shared).await,
     }
+}
+
+/// Opens a session over WebTransport: the session, its stream, `open`, the handshake.
+#[cfg(feature = "webtransport")]
+async fn open_webtransport(shared: &Arc<Shared>) -> Result<Link> {
+    let mut stream = webtransport::open(shared, None).await?;
+    let handshake = stream.read_handshake().await?;
+    let mut link = Link::new(shared, handshake, Transport::WebTransport);
+    link.attach_wt(stream);
+    Ok(link)
+}
+
+#[cfg(not(feature = "webtransport"))]
+async fn open_webtransport(_shared: &Arc<Shared>) -> Result<Link> {
+    Err(no_webtransport())
+}
+
+/// The error of choosing WebTransport in a client built without it.
+#[cfg(not(feature = "webtransport"))]
+fn no_webtransport() -> Error {
+    Error::WebTransport("this wsio-client was built without the feature webtransport".into())
+}
+
+/// A transport whose upgrade probe succeeded, ready to take the session over.
+pub(crate) enum Probed {
+    WebSocket(Box<WebSocket<MaybeTlsStream>>),
+    #[cfg(feature = "webtransport")]
+    WebTransport(Box<webtransport::WtStream>),
 }
 
 impl Link {
@@ -95,24 +130,40 @@ impl Link {
         &self.handshake.sid
     }
 
-    /// True when the session should try to move to a WebSocket.
-    pub(crate) fn wants_upgrade(&self) -> bool {
-        self.kind == Transport::Polling
-            && self.shared.config.transports == Transports::PollingThenUpgrade
-            && self.handshake.upgrades.iter().any(|u| u == "websocket")
+    /// The transports to probe, in order, for the session to move to: those the
+    /// configuration allows and the server's handshake offers, WebTransport first.
+    pub(crate) fn upgrades(&self) -> Vec<Transport> {
+        if self.kind != Transport::Polling {
+            return Vec::new();
+        }
+        let allowed: &[Transport] = match self.shared.config.transports {
+            Transports::PollingThenUpgrade => &[Transport::WebSocket],
+            #[cfg(feature = "webtransport")]
+            Transports::PollingThenWebTransport => &[Transport::WebTransport, Transport::WebSocket],
+            #[cfg(not(feature = "webtransport"))]
+            Transports::PollingThenWebTransport => &[Transport::WebSocket],
+            Transports::Polling | Transports::WebSocket | Transports::WebTransport => &[],
+        };
+        allowed
+            .iter()
+            .copied()
+            .filter(|t| self.handshake.upgrades.iter().any(|u| u == t.as_str()))
+            .collect()
     }
 
     /// Sends one packet, waiting while the transport's queue is full.
     pub(crate) async fn send(&mut self, packet: Packet) -> Result<()> {
-        match &self.out {
+        match &mut self.out {
             Out::Ws(writer) => Ok(writer.send(websocket::to_ws(&packet)).await?),
+            #[cfg(feature = "webtransport")]
+            Out::Wt(writer) => writer.send(&packet).await,
             Out::Polling { tx, .. } => tx.send(packet).await.map_err(|_| Error::TransportClosed),
             Out::None => Err(Error::TransportClosed),
         }
     }
 
     /// Sends what is queued and closes the transport (`close` packet over polling, a close
-    /// handshake over WebSocket).
+    /// handshake over WebSocket, the end of the stream and of the session over WebTransport).
     pub(crate) async fn close(mut self) {
         match std::mem::replace(&mut self.out, Out::None) {
             Out::Ws(writer) => {
@@ -121,6 +172,8 @@ impl Link {
                 let wait = async { while let Some(Ok(_)) = self.inbound.recv().await {} };
                 let _ = tokio::time::timeout(Duration::from_millis(500), wait).await;
             }
+            #[cfg(feature = "webtransport")]
+            Out::Wt(writer) => writer.close().await,
             Out::Polling { tx, task } => {
                 let _ = tx.send(Packet::Close).await;
                 drop(tx);
@@ -138,6 +191,17 @@ impl Link {
         self.inbound = rx;
         self.out = Out::Ws(writer);
         self.kind = Transport::WebSocket;
+    }
+
+    /// Starts the reader task of a WebTransport stream; its writer becomes the transport.
+    #[cfg(feature = "webtransport")]
+    fn attach_wt(&mut self, stream: webtransport::WtStream) {
+        let (reader, writer) = stream.split();
+        let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
+        self.replace_reader(tokio::spawn(webtransport::read(reader, tx)));
+        self.inbound = rx;
+        self.out = Out::Wt(writer);
+        self.kind = Transport::WebTransport;
     }
 
     fn replace_reader(&mut self, reader: JoinHandle<()>) {
@@ -163,15 +227,23 @@ impl Link {
     }
 
     /// Completes the upgrade once the polling reader stopped: the last POSTs go out, `5` is
-    /// sent on `ws`, which becomes the transport. On failure the session goes on over polling.
-    pub(crate) async fn finish_upgrade(&mut self, mut ws: WebSocket<MaybeTlsStream>) {
+    /// sent on the probed transport, which becomes the session's. On failure the session goes
+    /// on over polling.
+    pub(crate) async fn finish_upgrade(&mut self, probed: Probed) {
         if let Out::Polling { tx, task } = std::mem::replace(&mut self.out, Out::None) {
             drop(tx);
             let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
         }
-        match ws.send(websocket::to_ws(&Packet::Upgrade)).await {
-            Ok(()) => self.attach_ws(ws),
-            Err(_) => self.restart_polling(),
+        match probed {
+            Probed::WebSocket(mut ws) => match ws.send(websocket::to_ws(&Packet::Upgrade)).await {
+                Ok(()) => self.attach_ws(*ws),
+                Err(_) => self.restart_polling(),
+            },
+            #[cfg(feature = "webtransport")]
+            Probed::WebTransport(mut stream) => match stream.send(&Packet::Upgrade).await {
+                Ok(()) => self.attach_wt(*stream),
+                Err(_) => self.restart_polling(),
+            },
         }
     }
 
