@@ -66,6 +66,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             servers.retain(|s| s.command[0] != "node");
         }
     }
+    if servers
+        .iter()
+        .any(|s| s.kind == plan::Kind::SocketIoWebTransport)
+    {
+        webtransport_cert(&target)?;
+    }
     let scenarios: Vec<Scenario> = plan::scenarios(options.quick)
         .into_iter()
         .filter(|s| options.wants_scenario(s))
@@ -181,6 +187,17 @@ fn build(root: &Path, cluster: bool) -> Result<(), String> {
     command
         .current_dir(root.join("benches").join("load"))
         .env("CARGO_TARGET_DIR", cmd::target_dir());
+    cmd::run(&mut command)
+}
+
+/// A fresh throwaway certificate for the WebTransport server (`wsio cert`: ECDSA P-256, valid
+/// for 13 days), in [`plan::WEBTRANSPORT_CERT`] under the release directory.
+fn webtransport_cert(release: &Path) -> Result<(), String> {
+    let mut command = Command::new(release.join("wsio"));
+    command
+        .args(["cert", "--out"])
+        .arg(release.join(plan::WEBTRANSPORT_CERT))
+        .stdout(std::process::Stdio::null());
     cmd::run(&mut command)
 }
 

@@ -16,7 +16,14 @@ pub enum Kind {
     SocketIoHttp2,
     /// Raw WebSocket echo with permessage-deflate accepted.
     WebSocketDeflate,
+    /// Socket.IO servers that also serve WebTransport (HTTP/3); of the servers here, only
+    /// wsio (with the certificate [`WEBTRANSPORT_CERT`] names).
+    SocketIoWebTransport,
 }
+
+/// Where bench-load keeps the throwaway certificate of the WebTransport server, relative to
+/// the release directory (made with `wsio cert` before the first run that needs it).
+pub const WEBTRANSPORT_CERT: &str = "bench-load-cert";
 
 /// A server under test.
 #[derive(Debug, Clone)]
@@ -122,6 +129,19 @@ pub fn servers(target: &str) -> Vec<Server> {
         },
         Server {
             name: "wsio",
+            kind: Kind::SocketIoWebTransport,
+            command: vec![
+                bin("wsio"),
+                "serve".into(),
+                "--tls-cert".into(),
+                bin(&format!("{WEBTRANSPORT_CERT}/cert.pem")),
+                "--tls-key".into(),
+                bin(&format!("{WEBTRANSPORT_CERT}/key.pem")),
+                "--webtransport".into(),
+            ],
+        },
+        Server {
+            name: "wsio",
             kind: Kind::SocketIoHttp2,
             command: vec![bin("wsio"), "serve".into()],
         },
@@ -144,7 +164,7 @@ pub fn baseline(kind: Kind) -> &'static str {
     match kind {
         Kind::WebSocket => "tokio-tungstenite",
         Kind::SocketIo | Kind::SocketIoMsgPack => "node-socket.io",
-        Kind::SocketIoHttp2 => "wsio",
+        Kind::SocketIoHttp2 | Kind::SocketIoWebTransport => "wsio",
         Kind::WebSocketDeflate => "node-ws",
     }
 }
@@ -166,6 +186,12 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         versus: None,
     };
     // `scenario` over HTTP/2, compared with `versus` (the same over HTTP/1.1).
+    // `scenario` over WebTransport, compared with `versus` (the same over WebSocket).
+    let wt = |scenario: Scenario, versus| Scenario {
+        kind: Kind::SocketIoWebTransport,
+        versus: Some(versus),
+        ..scenario
+    };
     let h2 = |scenario: Scenario, versus| Scenario {
         kind: Kind::SocketIoHttp2,
         extra: &["--http", "2"],
@@ -273,6 +299,22 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
                 Kind::SocketIo,
                 "sio-idle",
                 idle_conns,
+                0,
+                true,
+            ),
+            "sio-idle",
+        ),
+        // Each socket on a WebTransport session (HTTP/3 over QUIC) of its own.
+        wt(
+            s("sio-echo-wt", Kind::SocketIo, "sio-echo-wt", 64, 64, false),
+            "sio-echo-64B",
+        ),
+        wt(
+            s(
+                "sio-idle-wt",
+                Kind::SocketIo,
+                "sio-idle-wt",
+                if quick { 200 } else { 2_000 },
                 0,
                 true,
             ),

@@ -146,7 +146,7 @@ fn config() -> Config {
 /// The loopback source address of connection `index`: 200 addresses per run, in a /16 chosen
 /// by the process id so that back-to-back runs do not meet each other's TIME_WAIT ports. Each
 /// address has its own ephemeral ports, so 10,000s of connections never exhaust them.
-fn source(index: usize) -> Ipv4Addr {
+pub fn source(index: usize) -> Ipv4Addr {
     let run = (std::process::id() % 250) as u8 + 1;
     Ipv4Addr::new(127, run, 0, 2 + (index % 200) as u8)
 }
