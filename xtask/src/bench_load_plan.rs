@@ -311,6 +311,17 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         ),
         wt(
             s(
+                "sio-broadcast-wt",
+                Kind::SocketIo,
+                "sio-broadcast-wt",
+                receivers,
+                64,
+                false,
+            ),
+            "sio-broadcast",
+        ),
+        wt(
+            s(
                 "sio-idle-wt",
                 Kind::SocketIo,
                 "sio-idle-wt",

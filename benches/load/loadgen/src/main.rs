@@ -15,8 +15,8 @@
 //! over), `sio-upgrade-storm` (the same, each client opening on long-polling and upgrading to
 //! WebSocket as socket.io-client does) and `ws-deflate` (`ws-echo` of JSON-like text with
 //! permessage-deflate; `--deflate takeover|no-takeover` picks the offer, which `idle` takes
-//! too), `sio-echo-wt` and `sio-idle-wt` (`sio-echo` and `sio-idle` over WebTransport: each
-//! socket on an HTTP/3 session of its own). `--http 2` runs them over HTTP/2: each WebSocket as the one extended
+//! too), `sio-echo-wt`, `sio-broadcast-wt` and `sio-idle-wt` (`sio-echo`, `sio-broadcast`'s
+//! receivers and `sio-idle` over WebTransport: each socket on an HTTP/3 session of its own). `--http 2` runs them over HTTP/2: each WebSocket as the one extended
 //! CONNECT stream (RFC 8441) of its own h2c connection, each polling session on one h2c
 //! connection instead of two HTTP/1.1 ones. Each one talks to the
 //! runner over stdin/stdout: it prints `start` when its measurement window opens and `end` when
@@ -34,6 +34,7 @@ mod polling;
 mod report;
 mod sio;
 mod sio_broadcast;
+mod sio_broadcast_wt;
 mod sio_connect_storm;
 mod sio_echo;
 mod sio_echo_msgpack;
@@ -69,6 +70,7 @@ async fn main() -> ExitCode {
         "sio-echo" => sio_echo::run(&options).await,
         "sio-echo-msgpack" => sio_echo_msgpack::run(&options).await,
         "sio-echo-wt" => sio_echo_wt::run(&options).await,
+        "sio-broadcast-wt" => sio_broadcast_wt::run(&options).await,
         "sio-broadcast" => sio_broadcast::run(&options, Wire::Json).await,
         "sio-broadcast-msgpack" => sio_broadcast::run(&options, Wire::MsgPack).await,
         "sio-polling-echo" => sio_polling_echo::run(&options).await,

@@ -161,17 +161,18 @@ pub async fn run_on(options: &Options, nodes: usize, wire: Wire) -> String {
 /// Runs the window with `senders` broadcasting to `receivers`, each driven by its own task
 /// `receive`, gathers the tallies and returns the JSON line; `connects` are the failed
 /// connects and the first one's error.
-pub async fn drive<R, F>(
+pub async fn drive<R, F, S>(
     options: &Options,
     wire: Wire,
     scenario: &str,
     receivers: Vec<R>,
     receive: impl Fn(R, Arc<Fanout>, Arc<Phase>) -> F,
-    senders: Vec<Ws>,
+    senders: Vec<S>,
     connects: (usize, Option<String>),
 ) -> String
 where
     F: Future<Output = Tally> + Send + 'static,
+    S: Sender,
 {
     let fanout = Arc::new(Fanout::new(receivers.len(), senders.len()));
     let phase = Arc::new(Phase::default());
@@ -231,10 +232,32 @@ where
     report::throughput(scenario, &total, window.as_secs_f64(), options.size, extra)
 }
 
+/// A sender's connection: it emits `broadcast` events and reads what comes back to it.
+pub trait Sender: Send + 'static {
+    /// Emits `broadcast` with `text` as its argument, encoded as `wire` says.
+    fn emit(&mut self, wire: Wire, text: String)
+    -> impl Future<Output = Result<(), String>> + Send;
+    /// Reads one message and drops it, answering an Engine.IO ping.
+    fn skip_one(&mut self) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+impl Sender for Ws {
+    async fn emit(&mut self, wire: Wire, text: String) -> Result<(), String> {
+        self.send(wire.broadcast(text))
+            .await
+            .map_err(|e| format!("send: {e}"))
+    }
+
+    async fn skip_one(&mut self) -> Result<(), String> {
+        let message = self.recv().await;
+        answer_ping(self, message).await
+    }
+}
+
 /// Emits `broadcast` and waits for its fan-out, until [`STOP`]. Returns the broadcasts sent
 /// inside the window, the waits that timed out, and errors.
-async fn send_loop(
-    mut ws: Ws,
+async fn send_loop<S: Sender>(
+    mut ws: S,
     id: usize,
     size: usize,
     interval: Duration,
@@ -254,7 +277,7 @@ async fn send_loop(
             while tokio::time::Instant::now() < next && phase.get() != STOP {
                 tokio::select! {
                     _ = tokio::time::sleep_until(next.min(tokio::time::Instant::now() + POLL)) => {}
-                    message = ws.recv() => if let Err(e) = answer_ping(&mut ws, message).await {
+                    skipped = ws.skip_one() => if let Err(e) = skipped {
                         tally.error(e);
                         return (sent, stalled, tally);
                     },
@@ -266,8 +289,8 @@ async fn send_loop(
         let stamp = origin().elapsed().as_nanos();
         let head = format!("{id}:{seq}:{stamp}:");
         let pad = "x".repeat(size.saturating_sub(head.len()));
-        if let Err(e) = ws.send(wire.broadcast(format!("{head}{pad}"))).await {
-            tally.error(format!("send: {e}"));
+        if let Err(e) = ws.emit(wire, format!("{head}{pad}")).await {
+            tally.error(e);
             break;
         }
         if phase.get() == MEASURE {
@@ -284,7 +307,7 @@ async fn send_loop(
                 _ = tokio::time::sleep(POLL) => if phase.get() == STOP {
                     break;
                 },
-                message = ws.recv() => if let Err(e) = answer_ping(&mut ws, message).await {
+                skipped = ws.skip_one() => if let Err(e) = skipped {
                     tally.error(e);
                     return (sent, stalled, tally);
                 },
