@@ -9,6 +9,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// A 20-character identifier drawn from the operating system's CSPRNG (120 bits), written in
 /// URL-safe base64 like the reference's ids. Cloning shares the text.
+///
+/// Each thread asks the operating system for the bytes of [`BATCH`] ids at once and hands them
+/// out one id at a time (every byte is used once, then zeroed), so that a burst of sessions
+/// costs one `getrandom` per [`BATCH`] ids rather than one each.
 #[derive(Clone, Eq, PartialOrd, Ord)]
 pub struct Sid(Arc<str>);
 
@@ -42,12 +46,7 @@ fn prefix(bytes: &[u8]) -> u64 {
 impl Sid {
     /// A fresh random id.
     pub fn random() -> Sid {
-        let mut raw = [0u8; 15];
-        if getrandom::fill(&mut raw).is_err() {
-            // The OS generator is unavailable (never on supported platforms): fall back to
-            // process-local entropy so the server keeps working, with ids still unique.
-            fallback(&mut raw);
-        }
+        let raw = POOL.with(|pool| pool.borrow_mut().take());
         Sid(Arc::from(URL_SAFE_NO_PAD.encode(raw)))
     }
 
@@ -57,7 +56,49 @@ impl Sid {
     }
 }
 
-fn fallback(raw: &mut [u8; 15]) {
+/// The random bytes of one id.
+const ID_BYTES: usize = 15;
+
+/// How many ids' bytes one `getrandom` fetches.
+const BATCH: usize = 32;
+
+thread_local! {
+    static POOL: std::cell::RefCell<Pool> = const {
+        std::cell::RefCell::new(Pool { bytes: [0; ID_BYTES * BATCH], next: ID_BYTES * BATCH })
+    };
+}
+
+/// A thread's random bytes not handed out yet: `bytes[next..]`.
+struct Pool {
+    bytes: [u8; ID_BYTES * BATCH],
+    next: usize,
+}
+
+impl Pool {
+    /// The bytes of one id, refilling the pool from the operating system when it is empty.
+    fn take(&mut self) -> [u8; ID_BYTES] {
+        if self.next == self.bytes.len() {
+            if getrandom::fill(&mut self.bytes).is_err() {
+                // The OS generator is unavailable (never on supported platforms): fall back to
+                // process-local entropy so the server keeps working, with ids still unique.
+                for chunk in self.bytes.chunks_exact_mut(ID_BYTES) {
+                    let mut raw = [0u8; ID_BYTES];
+                    fallback(&mut raw);
+                    chunk.copy_from_slice(&raw);
+                }
+            }
+            self.next = 0;
+        }
+        let mut raw = [0u8; ID_BYTES];
+        let taken = &mut self.bytes[self.next..self.next + ID_BYTES];
+        raw.copy_from_slice(taken);
+        taken.fill(0);
+        self.next += ID_BYTES;
+        raw
+    }
+}
+
+fn fallback(raw: &mut [u8; ID_BYTES]) {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -117,5 +158,23 @@ mod tests {
         let mut raw = [0u8; 15];
         fallback(&mut raw);
         assert_ne!(raw, [0u8; 15]);
+    }
+
+    #[test]
+    fn ids_drawn_in_batches_are_all_distinct_and_use_each_byte_once() {
+        let ids: std::collections::HashSet<Sid> =
+            (0..BATCH * 3 + 5).map(|_| Sid::random()).collect();
+        assert_eq!(ids.len(), BATCH * 3 + 5);
+        let mut pool = Pool {
+            bytes: [7; ID_BYTES * BATCH],
+            next: 0,
+        };
+        assert_eq!(pool.take(), [7; ID_BYTES]);
+        assert_eq!(pool.next, ID_BYTES);
+        assert!(pool.bytes[..ID_BYTES].iter().all(|&b| b == 0));
+        pool.next = pool.bytes.len();
+        let refilled = pool.take();
+        assert_eq!(pool.next, ID_BYTES);
+        assert_ne!(refilled, [0; ID_BYTES]);
     }
 }
