@@ -3,9 +3,12 @@
 //! it stops.
 
 use std::future::Future;
+use std::io::IoSlice;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,6 +25,7 @@ use tokio::time::Sleep;
 use crate::accept_loop::accept_until;
 use crate::close_reason::CloseReason;
 use crate::engine::{Engine, Handler};
+use crate::websocket::WritesAtOnce;
 
 /// How long [`Engine::serve`] waits, once stopped, for the connections to finish.
 const DEFAULT_DRAIN: Duration = Duration::from_millis(100);
@@ -35,6 +39,11 @@ const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 200;
 
 /// The bytes an HTTP/2 client sends first (RFC 9113 §3.4): what tells h2c from HTTP/1.1.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// How much a connection's first read takes from the socket when asked for less (hyper's
+/// version check asks for the 24 bytes of [`H2_PREFACE`]): the rest of a request head comes
+/// with it and is handed out from memory, one `recvfrom` instead of two.
+const READ_AHEAD: usize = 4096;
 
 /// Answers requests outside the Engine.IO path.
 type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync>;
@@ -311,15 +320,21 @@ async fn serve<H: Handler>(
         #[cfg(feature = "tls")]
         let tls = serving.tls.clone();
         let span = tracing::debug_span!("connection", remote = %peer);
+        let hold = Arc::new(AtomicBool::new(false));
         let connection = async move {
+            let holding = hold.clone();
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let engine = engine.clone();
                 let fallback = fallback.clone();
+                let holding = holding.clone();
                 async move {
-                    let response = match &fallback {
+                    let mut response = match &fallback {
                         Some(f) if !engine.serves(req.uri().path()) => f(&req),
                         _ => engine.handle(req, Some(peer)).await,
                     };
+                    if response.extensions_mut().remove::<WritesAtOnce>().is_some() {
+                        holding.store(true, Ordering::Release);
+                    }
                     Ok::<_, std::convert::Infallible>(response)
                 }
             });
@@ -336,11 +351,11 @@ async fn serve<H: Handler>(
                         return;
                     }
                 };
-                let tls = Preface::new(tls, header_read_timeout);
+                let tls = Coalesce::new(Preface::new(tls, header_read_timeout), hold);
                 run_connection(&http, tls, service, &mut stop_signal).await;
                 return;
             }
-            let tcp = Preface::new(tcp, header_read_timeout);
+            let tcp = Coalesce::new(Preface::new(tcp, header_read_timeout), hold);
             run_connection(&http, tcp, service, &mut stop_signal).await;
         };
         tokio::spawn(tracing::Instrument::instrument(connection, span));
@@ -396,7 +411,23 @@ async fn run_connection<S, Svc>(
     }
 }
 
-/// Writes of a wrapper go straight to the stream it wraps (`io`).
+/// Reads of a wrapper come straight from the stream it wraps (`io`).
+macro_rules! forward_read {
+    ($wrapper:ident) => {
+        impl<S: AsyncRead + Unpin> AsyncRead for $wrapper<S> {
+            fn poll_read(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut ReadBuf<'_>,
+            ) -> Poll<std::io::Result<()>> {
+                Pin::new(&mut self.io).poll_read(cx, buf)
+            }
+        }
+    };
+}
+
+/// Writes of a wrapper go straight to the stream it wraps (`io`); its shutdown is its own
+/// `shutdown_io`.
 macro_rules! forward_write {
     ($wrapper:ident) => {
         impl<S: AsyncWrite + Unpin> AsyncWrite for $wrapper<S> {
@@ -411,7 +442,7 @@ macro_rules! forward_write {
             fn poll_write_vectored(
                 mut self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
+                bufs: &[IoSlice<'_>],
             ) -> Poll<std::io::Result<usize>> {
                 Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
             }
@@ -431,38 +462,47 @@ macro_rules! forward_write {
                 mut self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
             ) -> Poll<std::io::Result<()>> {
-                Pin::new(&mut self.io).poll_shutdown(cx)
+                self.shutdown_io(cx)
             }
         }
     };
 }
 
-/// A connection's stream, counted while it exists (upgraded WebSockets hold it too): the
+/// A connection's TCP stream, counted while it exists (upgraded WebSockets hold it too): the
 /// drain waits for every one to be dropped.
+///
+/// Its shutdown does nothing: whoever shuts it down (hyper once a connection is done, a
+/// WebSocket after its closing handshake) drops it right after, and closing the socket sends
+/// the same FIN that `shutdown(SHUT_WR)` would have (or the same reset, when unread bytes
+/// remain), so the system call would change nothing on the wire. Over TLS the `close_notify`
+/// is still written by the TLS layer above.
 struct Tracked<S> {
     io: S,
     _live: watch::Receiver<()>,
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+impl<S> Tracked<S> {
+    fn shutdown_io(&mut self, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
+
+forward_read!(Tracked);
 
 forward_write!(Tracked);
 
 /// A connection's stream whose first reads must come within a deadline: until its first bytes
 /// tell HTTP/1.1 (anything but the HTTP/2 preface) from HTTP/2 (the whole preface), a read that
 /// waits past the deadline fails with `TimedOut`. After that hyper's own timeouts apply.
+///
+/// Its first read from the socket, when asked for less than [`READ_AHEAD`] bytes (hyper's
+/// version check), takes up to that many and keeps the rest for the next reads.
 struct Preface<S> {
     io: S,
     deadline: Option<Pin<Box<Sleep>>>,
     seen: usize,
+    ahead: Vec<u8>,
+    first_read: bool,
 }
 
 impl<S> Preface<S> {
@@ -471,7 +511,45 @@ impl<S> Preface<S> {
             io,
             deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t))),
             seen: 0,
+            ahead: Vec::new(),
+            first_read: true,
         }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> Preface<S> {
+    fn shutdown_io(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+impl<S: AsyncRead + Unpin> Preface<S> {
+    /// Reads into `buf`: from what was read ahead, else from the socket (the first time
+    /// through a buffer of [`READ_AHEAD`] bytes when `buf` has room for less).
+    fn read_some(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if !self.ahead.is_empty() {
+            let n = self.ahead.len().min(buf.remaining());
+            buf.put_slice(&self.ahead[..n]);
+            self.ahead.drain(..n);
+            return Poll::Ready(Ok(()));
+        }
+        if !self.first_read || buf.remaining() >= READ_AHEAD {
+            self.first_read = false;
+            return Pin::new(&mut self.io).poll_read(cx, buf);
+        }
+        let mut storage = [MaybeUninit::<u8>::uninit(); READ_AHEAD];
+        let mut ahead = ReadBuf::uninit(&mut storage);
+        ready!(Pin::new(&mut self.io).poll_read(cx, &mut ahead))?;
+        self.first_read = false;
+        let read = ahead.filled();
+        let n = read.len().min(buf.remaining());
+        buf.put_slice(&read[..n]);
+        self.ahead.extend_from_slice(&read[n..]);
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -482,11 +560,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Preface<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let this = &mut *self;
-        let Some(deadline) = this.deadline.as_mut() else {
-            return Pin::new(&mut this.io).poll_read(cx, buf);
-        };
+        if this.deadline.is_none() {
+            return this.read_some(cx, buf);
+        }
         let before = buf.filled().len();
-        match Pin::new(&mut this.io).poll_read(cx, buf) {
+        match this.read_some(cx, buf) {
             Poll::Ready(result) => {
                 let read = &buf.filled()[before..];
                 let expected = H2_PREFACE.get(this.seen..).unwrap_or_default();
@@ -499,15 +577,279 @@ impl<S: AsyncRead + Unpin> AsyncRead for Preface<S> {
                 }
                 Poll::Ready(result)
             }
-            Poll::Pending => match deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+            Poll::Pending => match this.deadline.as_mut().map(|d| d.as_mut().poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(Err(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
                     "no request within the header read timeout",
                 ))),
-                Poll::Pending => Poll::Pending,
+                _ => Poll::Pending,
             },
         }
     }
 }
 
 forward_write!(Preface);
+
+/// A connection's stream that holds back a response marked [`WritesAtOnce`] (a WebSocket's
+/// 101, followed at once by the open packet) and writes it together with the next bytes, in
+/// one system call: the order of the bytes on the wire is unchanged, the 101 only waits for
+/// the first frame. `hold` is set by the service when it returns such a response; the next
+/// write (the response's head) is then kept, flushes leave it kept, and the next write or the
+/// shutdown sends it.
+struct Coalesce<S> {
+    io: S,
+    hold: Arc<AtomicBool>,
+    held: Vec<u8>,
+}
+
+impl<S> Coalesce<S> {
+    fn new(io: S, hold: Arc<AtomicBool>) -> Coalesce<S> {
+        Coalesce {
+            io,
+            hold,
+            held: Vec::new(),
+        }
+    }
+}
+
+forward_read!(Coalesce);
+
+impl<S: AsyncWrite + Unpin> Coalesce<S> {
+    /// Writes the held bytes followed by `bufs` (at least one byte of `bufs`, when they have
+    /// any, unless the stream takes no more); the count is of `bufs`' bytes.
+    fn write_after_held(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        while !self.held.is_empty() {
+            let mut slices = Vec::with_capacity(bufs.len() + 1);
+            slices.push(IoSlice::new(&self.held));
+            slices.extend(bufs.iter().map(|b| IoSlice::new(b)));
+            let n = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices))?;
+            if n == 0 {
+                return Poll::Ready(Ok(0));
+            }
+            let from_held = n.min(self.held.len());
+            self.held.drain(..from_held);
+            if n > from_held {
+                return Poll::Ready(Ok(n - from_held));
+            }
+        }
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Poll::Ready(Ok(0));
+        }
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    /// Keeps `bufs` when the service marked the response they start (the hold flag): their
+    /// length; `None` when they are to be written.
+    fn take_held(&mut self, bufs: &[IoSlice<'_>]) -> Option<usize> {
+        if !self.held.is_empty() || !self.hold.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        for buf in bufs {
+            self.held.extend_from_slice(buf);
+        }
+        Some(self.held.len())
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Coalesce<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = &mut *self;
+        if let Some(n) = this.take_held(bufs) {
+            return Poll::Ready(Ok(n));
+        }
+        if this.held.is_empty() {
+            return Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        }
+        this.write_after_held(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if !self.held.is_empty() {
+            // Held for the next write, which comes at once.
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if !this.held.is_empty() {
+            ready!(this.write_after_held(cx, &[]))?;
+        }
+        Pin::new(&mut this.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A stream that records each write call and each read from its input.
+    #[derive(Default)]
+    struct Recorder {
+        input: Vec<u8>,
+        reads: usize,
+        writes: Vec<Vec<u8>>,
+        shutdowns: usize,
+    }
+
+    impl AsyncRead for Recorder {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            self.reads += 1;
+            let n = self.input.len().min(buf.remaining());
+            buf.put_slice(&self.input[..n]);
+            self.input.drain(..n);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            self.writes.push(buf.to_vec());
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<std::io::Result<usize>> {
+            let all: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+            let n = all.len();
+            self.writes.push(all);
+            Poll::Ready(Ok(n))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            self.shutdowns += 1;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_marked_response_goes_out_with_the_next_write() {
+        let hold = Arc::new(AtomicBool::new(false));
+        let mut io = Coalesce::new(Recorder::default(), hold.clone());
+        io.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
+        io.flush().await.unwrap();
+        assert_eq!(
+            io.io.writes.len(),
+            1,
+            "unmarked responses are written at once"
+        );
+
+        hold.store(true, Ordering::Release);
+        io.write_all(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+            .await
+            .unwrap();
+        io.flush().await.unwrap();
+        assert_eq!(io.io.writes.len(), 1, "the 101 waits, flushed or not");
+        io.write_all(b"\x81\x020x").await.unwrap();
+        io.flush().await.unwrap();
+        assert_eq!(
+            io.io.writes[1], b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x020x",
+            "one write, in order"
+        );
+        io.write_all(b"next").await.unwrap();
+        assert_eq!(io.io.writes.len(), 3);
+        assert_eq!(io.io.writes[2], b"next");
+    }
+
+    #[tokio::test]
+    async fn a_held_response_is_written_before_the_shutdown() {
+        let hold = Arc::new(AtomicBool::new(true));
+        let mut io = Coalesce::new(Recorder::default(), hold);
+        io.write_all(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+            .await
+            .unwrap();
+        io.shutdown().await.unwrap();
+        assert_eq!(
+            io.io.writes,
+            vec![b"HTTP/1.1 101 Switching Protocols\r\n\r\n".to_vec()]
+        );
+        assert_eq!(io.io.shutdowns, 1);
+    }
+
+    #[tokio::test]
+    async fn the_version_check_and_the_request_head_take_one_read() {
+        let head = b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n";
+        let recorder = Recorder {
+            input: head.to_vec(),
+            ..Recorder::default()
+        };
+        let mut io = Preface::new(recorder, Some(Duration::from_secs(5)));
+        let mut version = [0u8; 24];
+        io.read_exact(&mut version).await.unwrap();
+        assert!(io.deadline.is_none(), "decided: not the HTTP/2 preface");
+        let mut rest = vec![0u8; 16 * 1024];
+        let n = io.read(&mut rest).await.unwrap();
+        assert_eq!([&version[..], &rest[..n]].concat(), head);
+        assert_eq!(io.io.reads, 1);
+        // Later reads go straight to the stream.
+        let _ = io.read(&mut version).await.unwrap();
+        assert_eq!(io.io.reads, 2);
+    }
+
+    #[tokio::test]
+    async fn the_h2_preface_is_recognised_across_the_read_ahead() {
+        let recorder = Recorder {
+            input: [H2_PREFACE, b"\0\0\0\x04\0\0\0\0\0"].concat(),
+            ..Recorder::default()
+        };
+        let mut io = Preface::new(recorder, Some(Duration::from_secs(5)));
+        let mut first = [0u8; 10];
+        io.read_exact(&mut first).await.unwrap();
+        assert!(
+            io.deadline.is_some(),
+            "a prefix of the preface decides nothing"
+        );
+        let mut rest = [0u8; 14];
+        io.read_exact(&mut rest).await.unwrap();
+        assert!(io.deadline.is_none());
+        assert_eq!([&first[..], &rest[..]].concat(), H2_PREFACE);
+        assert_eq!(io.io.reads, 1);
+    }
+}

@@ -98,6 +98,13 @@ fn accept<B>(req: &Request<B>, config: &EngineConfig) -> Result<Accepted, Box<Ht
     })
 }
 
+/// Marks a 101 answer after which the server writes at once (the open packet of a session
+/// opened over WebSocket): the accept loop may hold the answer back and write it together with
+/// those first bytes, in one system call. An upgrade's 101 carries no mark: the client speaks
+/// first there (`2probe`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WritesAtOnce;
+
 /// A session opened directly over WebSocket: once the upgrade request is valid,
 /// `open_session` opens the session and gives its open packet, which the WebSocket sends
 /// first.
@@ -126,7 +133,11 @@ pub(crate) fn open(
         }
         carry(session, ws);
     });
-    accepted.response
+    let mut response = accepted.response;
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        response.extensions_mut().insert(WritesAtOnce);
+    }
+    response
 }
 
 /// A WebSocket that probes to replace the polling transport of `session`.
