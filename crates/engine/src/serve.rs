@@ -535,6 +535,10 @@ impl<S: AsyncRead + Unpin> Preface<S> {
             let n = self.ahead.len().min(buf.remaining());
             buf.put_slice(&self.ahead[..n]);
             self.ahead.drain(..n);
+            if self.ahead.is_empty() {
+                // Handed out: the connection (a WebSocket's, for hours) keeps no buffer.
+                self.ahead = Vec::new();
+            }
             return Poll::Ready(Ok(()));
         }
         if !self.first_read || buf.remaining() >= READ_AHEAD {
@@ -632,6 +636,10 @@ impl<S: AsyncWrite + Unpin> Coalesce<S> {
             }
             let from_held = n.min(self.held.len());
             self.held.drain(..from_held);
+            if self.held.is_empty() {
+                // Written: the connection (a WebSocket's, for hours) keeps no buffer.
+                self.held = Vec::new();
+            }
             if n > from_held {
                 return Poll::Ready(Ok(n - from_held));
             }
@@ -793,6 +801,11 @@ mod tests {
             io.io.writes[1], b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x020x",
             "one write, in order"
         );
+        assert_eq!(
+            io.held.capacity(),
+            0,
+            "nothing kept for the connection's lifetime once written"
+        );
         io.write_all(b"next").await.unwrap();
         assert_eq!(io.io.writes.len(), 3);
         assert_eq!(io.io.writes[2], b"next");
@@ -828,6 +841,11 @@ mod tests {
         let n = io.read(&mut rest).await.unwrap();
         assert_eq!([&version[..], &rest[..n]].concat(), head);
         assert_eq!(io.io.reads, 1);
+        assert_eq!(
+            io.ahead.capacity(),
+            0,
+            "nothing kept for the connection's lifetime once handed out"
+        );
         // Later reads go straight to the stream.
         let _ = io.read(&mut version).await.unwrap();
         assert_eq!(io.io.reads, 2);
