@@ -10,9 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 /// A 20-character identifier drawn from the operating system's CSPRNG (120 bits), written in
 /// URL-safe base64 like the reference's ids. Cloning shares the text.
 ///
-/// Each thread asks the operating system for the bytes of [`BATCH`] ids at once and hands them
+/// Each thread asks the operating system for the bytes of 32 ids at once and hands them
 /// out one id at a time (every byte is used once, then zeroed), so that a burst of sessions
-/// costs one `getrandom` per [`BATCH`] ids rather than one each.
+/// costs one `getrandom` per 32 ids rather than one each.
 #[derive(Clone, Eq, PartialOrd, Ord)]
 pub struct Sid(Arc<str>);
 
