@@ -2,7 +2,8 @@
 //! a session on WebTransport alone (text, binary and acknowledgements both ways), a polling
 //! session upgraded to WebTransport, rooms and broadcasts between three pages on WebTransport,
 //! and a page that reconnects over WebTransport once the server, stopped with SIGTERM, is
-//! started again on the same port with the same certificate. The certificate comes from
+//! started again on the same port with the same certificate, and a browser killed with SIGKILL
+//! whose session the heartbeat frees. The certificate comes from
 //! `wsio cert`; the page pins its SHA-256 hash
 //! (`transportOptions.webtransport.serverCertificateHashes`), so a WebTransport-only browser
 //! runs with no certificate flag at all. The page is served over `http://127.0.0.1` by the
@@ -446,4 +447,52 @@ async fn a_page_reconnects_over_webtransport_after_a_server_restart() {
         "{figures}"
     );
     setup.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_killed_with_sigkill_is_freed_within_the_heartbeat() {
+    let Some(bundle) = bundle_and_browser() else {
+        return;
+    };
+    let cert = Cert::new("killed");
+    // A short heartbeat: 300 ms between pings, 300 ms to answer (the default is 25 s + 20 s).
+    let heartbeat = ["--ping-interval-ms", "300", "--ping-timeout-ms", "300"];
+    let (server, url) = cert.serve_on(0, &heartbeat);
+    let page_url = page_server(&bundle);
+    let browser = Browser::start("webtransport-killed");
+    let mut page = open_page(&browser, &page_url).await;
+    let result = connect(
+        &mut page,
+        &url,
+        &cert.base64(),
+        &["webtransport"],
+        "webtransport",
+        false,
+    )
+    .await;
+    assert_eq!(result["transport"], "webtransport", "{result}");
+    assert_eq!(echo(&mut page).await, "webtransport");
+    // Past several heartbeats, the live session stays.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let figures = scrape(&url, &cert).await;
+    assert_eq!(metric(&figures, WT_SESSIONS), Some(1), "{figures}");
+
+    // SIGKILL (dropping the browser kills its process): no close of any kind reaches the
+    // server, the QUIC connection just falls silent.
+    drop(page);
+    drop(browser);
+    let killed = std::time::Instant::now();
+    loop {
+        let figures = scrape(&url, &cert).await;
+        if metric(&figures, WT_SESSIONS) == Some(0) {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(5),
+            "the vanished session lingers: {figures}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = stop(server);
+    assert!(!log.contains("ERROR"), "{log}");
 }
