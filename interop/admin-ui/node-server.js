@@ -8,6 +8,7 @@
 
 "use strict";
 
+const http = require("http");
 const { Server } = require("socket.io");
 const { instrument } = require("@socket.io/admin-ui");
 const bcrypt = require("bcryptjs");
@@ -27,7 +28,10 @@ function options(argv) {
 }
 
 const opts = options(process.argv.slice(2));
-const io = new Server(opts.port, {
+// Loopback only: `new Server(port)` would listen on every interface (and, dual-stack on `::`,
+// collide with any other use of the port number on this machine).
+const httpServer = http.createServer();
+const io = new Server(httpServer, {
   cors: { origin: opts.origins, credentials: true },
 });
 io.on("connection", (socket) => {
@@ -43,5 +47,7 @@ if (opts.auth) {
   auth = { type: "basic", username, password: bcrypt.hashSync(password, 4) };
 }
 instrument(io, { auth, mode: "development", serverId: opts.serverId });
-console.log(`listening on http://127.0.0.1:${opts.port}`);
+httpServer.listen(opts.port, "127.0.0.1", () => {
+  console.log(`listening on http://127.0.0.1:${opts.port}`);
+});
 process.on("SIGTERM", () => io.close(() => process.exit(0)));
