@@ -158,6 +158,47 @@ pub async fn run_on(options: &Options, nodes: usize, wire: Wire) -> String {
     .await
 }
 
+/// Opens `options.conns` receivers with `receiver` and `options.senders` senders with
+/// `sender` (connection indexes after the receivers'), then [`drive`]s them with JSON packets.
+pub async fn open_and_drive<R, RF, S, SF, F>(
+    options: &Options,
+    scenario: &str,
+    receiver: impl Fn(String, u16, usize) -> RF,
+    sender: impl Fn(String, u16, usize) -> SF,
+    receive: impl Fn(R, Arc<Fanout>, Arc<Phase>) -> F,
+) -> String
+where
+    R: Send + 'static,
+    RF: Future<Output = Result<R, String>> + Send + 'static,
+    S: Sender,
+    SF: Future<Output = Result<S, String>> + Send + 'static,
+    F: Future<Output = Tally> + Send + 'static,
+{
+    let (host, port) = (&options.host, options.port);
+    let (receivers, failed, connect_error) =
+        conn::open_many(options.conns, |index| receiver(host.clone(), port, index)).await;
+    let first = options.conns;
+    let (senders, failed_senders, sender_error) = conn::open_many(options.senders, |index| {
+        sender(host.clone(), port, first + index)
+    })
+    .await;
+    if receivers.is_empty() || senders.is_empty() {
+        let error = connect_error.or(sender_error);
+        return report::failure(scenario, error.as_deref().unwrap_or("no connection"));
+    }
+    let connects = (failed + failed_senders, connect_error.or(sender_error));
+    drive(
+        options,
+        Wire::Json,
+        scenario,
+        receivers,
+        receive,
+        senders,
+        connects,
+    )
+    .await
+}
+
 /// Runs the window with `senders` broadcasting to `receivers`, each driven by its own task
 /// `receive`, gathers the tallies and returns the JSON line; `connects` are the failed
 /// connects and the first one's error.

@@ -5,9 +5,8 @@
 use std::sync::Arc;
 
 use crate::args::Options;
-use crate::conn;
 use crate::phase::{Phase, STOP};
-use crate::report::{self, Tally};
+use crate::report::Tally;
 use crate::sio_broadcast::{self, Fanout, RECEIVER_POLL, Sender, Wire};
 use crate::wt::Wt;
 
@@ -16,34 +15,8 @@ const SCENARIO: &str = "sio-broadcast-wt";
 
 /// Runs the scenario and returns its JSON line.
 pub async fn run(options: &Options) -> String {
-    let host = options.host.clone();
-    let port = options.port;
-    let (receivers, failed, connect_error) = conn::open_many(options.conns, |index| {
-        let host = host.clone();
-        async move { Wt::open(&host, port, index).await }
-    })
-    .await;
-    let first = options.conns;
-    let (senders, failed_senders, sender_error) = conn::open_many(options.senders, |index| {
-        let host = host.clone();
-        async move { Wt::open(&host, port, first + index).await }
-    })
-    .await;
-    if receivers.is_empty() || senders.is_empty() {
-        let error = connect_error.or(sender_error);
-        return report::failure(SCENARIO, error.as_deref().unwrap_or("no connection"));
-    }
-    let connects = (failed + failed_senders, connect_error.or(sender_error));
-    sio_broadcast::drive(
-        options,
-        Wire::Json,
-        SCENARIO,
-        receivers,
-        receive_loop,
-        senders,
-        connects,
-    )
-    .await
+    let open = |host: String, port, index| async move { Wt::open(&host, port, index).await };
+    sio_broadcast::open_and_drive(options, SCENARIO, open, open, receive_loop).await
 }
 
 /// Reads `bcast` packets until [`STOP`] (pings are answered while reading). The read under

@@ -6,45 +6,23 @@
 use std::sync::Arc;
 
 use crate::args::Options;
-use crate::conn;
 use crate::phase::{Phase, STOP};
 use crate::polling::Session;
-use crate::report::{self, Tally};
+use crate::report::Tally;
 use crate::sio;
-use crate::sio_broadcast::{self, Fanout, RECEIVER_POLL, Wire};
+use crate::sio_broadcast::{self, Fanout, RECEIVER_POLL};
 
 /// The scenario's name in the result line.
 const SCENARIO: &str = "sio-polling-broadcast";
 
 /// Runs the scenario and returns its JSON line.
 pub async fn run(options: &Options) -> String {
-    let host = options.host.clone();
-    let port = options.port;
-    let (receivers, failed, connect_error) = conn::open_many(options.conns, |index| {
-        let host = host.clone();
-        async move { Session::open(&host, port, index).await }
-    })
-    .await;
-    let first = options.conns;
-    let (senders, failed_senders, sender_error) = conn::open_many(options.senders, |index| {
-        let host = host.clone();
-        async move { sio::open(&host, port, first + index).await }
-    })
-    .await;
-    if receivers.is_empty() || senders.is_empty() {
-        let error = connect_error.or(sender_error);
-        return report::failure(SCENARIO, error.as_deref().unwrap_or("no connection"));
-    }
-    let connects = (failed + failed_senders, connect_error.or(sender_error));
-    let wire = Wire::Json;
-    sio_broadcast::drive(
+    sio_broadcast::open_and_drive(
         options,
-        wire,
         SCENARIO,
-        receivers,
+        |host, port, index| async move { Session::open(&host, port, index).await },
+        |host, port, index| async move { sio::open(&host, port, index).await },
         receive_loop,
-        senders,
-        connects,
     )
     .await
 }
