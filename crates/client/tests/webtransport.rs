@@ -85,15 +85,7 @@ fn socket_io(config: wsio_server::Config) -> (Server, Arc<Inbox<Socket>>) {
     let joined = sockets.clone();
     io.ns("/", move |socket: Socket| {
         joined.push(socket.clone());
-        socket.on(
-            "echo",
-            |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
-                let _ = socket.emit("echo", &args);
-                if let Some(ack) = ack {
-                    let _ = ack.send(&args);
-                }
-            },
-        );
+        common::echo(&socket);
         socket.on(
             "which",
             |socket: Socket, _args: Vec<Value>, ack: Option<AckSender>| {

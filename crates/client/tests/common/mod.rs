@@ -15,7 +15,7 @@ use wsio_client::Reconnection;
 
 mod server;
 #[allow(unused_imports)]
-pub use server::TestServer;
+pub use server::{TestServer, echo};
 
 /// Every wait in the tests is bounded by this.
 pub const WAIT: Duration = Duration::from_secs(10);

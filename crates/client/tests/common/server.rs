@@ -117,8 +117,8 @@ fn app() -> Server {
     io
 }
 
-/// `echo` and `whoami`.
-fn echo_and_whoami(socket: &Socket) {
+/// `echo`: emits `echo` back with the same arguments, and acks with them.
+pub fn echo(socket: &Socket) {
     socket.on(
         "echo",
         |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
@@ -128,6 +128,11 @@ fn echo_and_whoami(socket: &Socket) {
             }
         },
     );
+}
+
+/// `echo` and `whoami`.
+fn echo_and_whoami(socket: &Socket) {
+    echo(socket);
     socket.on(
         "whoami",
         |socket: Socket, _: Vec<Value>, ack: Option<AckSender>| {
