@@ -78,6 +78,13 @@ pub struct EngineConfig {
     /// when the client offers it, about 300 KiB per connection for a better ratio on
     /// repetitive streams (`wsio_ws::Config::deflate` has the measured trade-off).
     pub deflate: Option<ws_handshake::DeflatePolicy>,
+    /// Messages shorter than this many bytes are sent uncompressed when a connection agreed
+    /// permessage-deflate (it has no effect otherwise). Default 64 bytes
+    /// (`wsio_ws::Config::default().compression_threshold`). Compressing a short message
+    /// costs a compressor pass and saves little or nothing (deflate's few bytes of framing can
+    /// even make it larger); a higher threshold spends less CPU on chatty small events and
+    /// sends more bytes, a lower one the reverse.
+    pub deflate_threshold: usize,
     /// Bytes of encoded frames a WebSocket transport may buffer before sends wait. Default
     /// 64 KiB per connection.
     pub ws_write_buffer: usize,
@@ -100,6 +107,7 @@ impl Default for EngineConfig {
             connect_timeout: Duration::from_secs(45),
             queue_capacity: 1024,
             deflate: None,
+            deflate_threshold: wsio_ws::Config::default().compression_threshold,
             ws_write_buffer: 64 * 1024,
             cors: None,
             allow_request: None,
@@ -112,6 +120,7 @@ impl EngineConfig {
     pub(crate) fn ws_config(&self) -> wsio_ws::Config {
         let mut config = wsio_ws::Config {
             deflate: self.deflate,
+            compression_threshold: self.deflate_threshold,
             max_write_buffer: self.ws_write_buffer,
             ..wsio_ws::Config::default()
         };
@@ -133,6 +142,7 @@ impl fmt::Debug for EngineConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("queue_capacity", &self.queue_capacity)
             .field("deflate", &self.deflate)
+            .field("deflate_threshold", &self.deflate_threshold)
             .field("ws_write_buffer", &self.ws_write_buffer)
             .field("cors", &self.cors)
             .field("allow_request", &self.allow_request.is_some())

@@ -28,9 +28,26 @@ pub(crate) fn is_extended_connect<B>(req: &Request<B>) -> bool {
 /// On `Ok`, send the response; `hyper::upgrade::on(req)` then gives the stream, on which
 /// `wsio_ws::WebSocket::from_raw` (role server, the returned extension) runs the WebSocket.
 /// The engine's WebSocket transport opens its HTTP/2 WebSockets with it.
+///
+/// Messages shorter than `wsio_ws::Config::default().compression_threshold` (64 bytes) go
+/// uncompressed; the engine's own transport uses
+/// [`EngineConfig::deflate_threshold`](crate::EngineConfig::deflate_threshold) instead.
 pub fn accept_extended_connect<B>(
     req: &Request<B>,
     deflate: Option<DeflatePolicy>,
+) -> Result<(HttpResponse, Option<ExtensionPair>), Box<HttpResponse>> {
+    accept_with_threshold(
+        req,
+        deflate,
+        wsio_ws::Config::default().compression_threshold,
+    )
+}
+
+/// [`accept_extended_connect`], sending messages shorter than `threshold` bytes uncompressed.
+pub(crate) fn accept_with_threshold<B>(
+    req: &Request<B>,
+    deflate: Option<DeflatePolicy>,
+    threshold: usize,
 ) -> Result<(HttpResponse, Option<ExtensionPair>), Box<HttpResponse>> {
     let protocol = req
         .extensions()
@@ -57,7 +74,6 @@ pub fn accept_extended_connect<B>(
     *response.status_mut() = StatusCode::OK;
     let mut extension = None;
     if let Some(agreed) = &accepted.deflate {
-        let threshold = wsio_ws::Config::default().compression_threshold;
         extension = ExtensionPair::deflate(Role::Server, agreed, threshold).ok();
     }
     for (name, value) in &accepted.headers {

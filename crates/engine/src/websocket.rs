@@ -31,8 +31,11 @@ struct Accepted {
 /// Checks the RFC 6455 upgrade headers on a hyper request and builds the 101 answer.
 fn accept<B>(req: &Request<B>, config: &EngineConfig) -> Result<Accepted, Box<HttpResponse>> {
     if crate::extended_connect::is_extended_connect(req) {
-        let (response, extension) =
-            crate::extended_connect::accept_extended_connect(req, config.deflate)?;
+        let (response, extension) = crate::extended_connect::accept_with_threshold(
+            req,
+            config.deflate,
+            config.deflate_threshold,
+        )?;
         return Ok(Accepted {
             response,
             extension,
@@ -81,15 +84,14 @@ fn accept<B>(req: &Request<B>, config: &EngineConfig) -> Result<Accepted, Box<Ht
         let agreement = ws_handshake::parse_extensions(&offered)
             .ok()
             .and_then(|offers| policy.negotiate(&offers));
-        if let Some(agreed) = agreement {
-            let threshold = wsio_ws::Config::default().compression_threshold;
-            if let (Ok(pair), Ok(value)) = (
-                ExtensionPair::deflate(Role::Server, &agreed.config, threshold),
+        if let Some(agreed) = agreement
+            && let (Ok(pair), Ok(value)) = (
+                ExtensionPair::deflate(Role::Server, &agreed.config, config.deflate_threshold),
                 HeaderValue::from_str(&agreed.header_value),
-            ) {
-                out.insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
-                extension = Some(pair);
-            }
+            )
+        {
+            out.insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
+            extension = Some(pair);
         }
     }
     Ok(Accepted {

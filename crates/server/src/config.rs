@@ -23,6 +23,7 @@ use crate::recovery::RecoveryConfig;
 /// };
 /// assert_eq!(config.max_payload, 1_000_000);
 /// assert_eq!(config.engine_config().ping_interval, Duration::from_secs(10));
+/// assert_eq!(config.engine_config().deflate_threshold, 64);
 /// ```
 #[derive(Clone)]
 pub struct Config {
@@ -59,6 +60,10 @@ pub struct Config {
     /// [`wsio_ws::Config::LEAN_DEFLATE`] compresses without keeping a compressor per
     /// connection ([`EngineConfig::deflate`] compares the policies).
     pub deflate: Option<ws_handshake::DeflatePolicy>,
+    /// Messages shorter than this many bytes are sent uncompressed on connections that agreed
+    /// permessage-deflate. Default 64 ([`EngineConfig::deflate_threshold`] has the
+    /// trade-off).
+    pub deflate_threshold: usize,
     /// Bytes of encoded frames a WebSocket transport may buffer before sends wait. Default
     /// 64 KiB ([`EngineConfig::ws_write_buffer`]).
     pub ws_write_buffer: usize,
@@ -110,6 +115,7 @@ impl Config {
             connect_timeout,
             queue_capacity,
             deflate,
+            deflate_threshold,
             ws_write_buffer,
             cors,
             allow_request,
@@ -125,6 +131,7 @@ impl Config {
             queue_capacity,
             limits: event_proto::Limits::default(),
             deflate,
+            deflate_threshold,
             ws_write_buffer,
             cors,
             allow_request,
@@ -146,6 +153,7 @@ impl Config {
             connect_timeout: self.connect_timeout,
             queue_capacity: self.queue_capacity,
             deflate: self.deflate,
+            deflate_threshold: self.deflate_threshold,
             ws_write_buffer: self.ws_write_buffer,
             cors: self.cors.clone(),
             allow_request: self.allow_request.clone(),
