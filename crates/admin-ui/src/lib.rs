@@ -16,8 +16,9 @@
 //! * in development mode, live: `socket_connected`, `socket_updated` (an upgrade to
 //!   WebSocket, changed data), `socket_disconnected` (with the reason), `room_joined`,
 //!   `room_left`, `event_received` (each event a socket sends, seen by a catch-all listener
-//!   added next to the application's) and `event_sent` (each direct `socket.emit`), in every
-//!   namespace but the admin one;
+//!   added next to the application's) and `event_sent` (each event sent to a socket of this
+//!   server: direct emits with or without an acknowledgement, and broadcasts, once per
+//!   recipient), in every namespace but the admin one;
 //! * its actions, unless [`read_only`](AdminUiOptions::read_only): emit an event, make
 //!   sockets join or leave a room, disconnect sockets — to one socket, a room, or a whole
 //!   namespace, carried by the namespace's adapter so that they reach every server of a
@@ -26,7 +27,7 @@
 //! # Enabling it
 //!
 //! Three things: an [`Observer`] installed into the server's [`Config`] (it watches every
-//! namespace through its adapter: joins, leaves, new sockets, direct emits), CORS that lets
+//! namespace through its adapter: joins, leaves, new sockets, events sent), CORS that lets
 //! the UI's page poll with credentials, and [`instrument`] once the server exists. Call it
 //! from within a tokio runtime (it starts two tasks).
 //!
@@ -92,8 +93,9 @@
 //!
 //! # Not covered
 //!
-//! * `event_sent` covers direct emits without acknowledgement
-//!   ([`Socket::emit`](wsio_server::Socket::emit)), not broadcasts nor emits with an ack.
+//! * `event_sent` covers the broadcasts this server starts, not those another server of a
+//!   cluster starts: the cluster adapter delivers them to this server's sockets without
+//!   passing through the observer.
 //! * Transport upgrades and data changes are found by looking at the sockets every
 //!   [`stats_interval`](AdminUiOptions::stats_interval) rather than when they happen.
 //! * Sockets on other servers have no Engine.IO client id or transport unless their server
@@ -181,7 +183,7 @@ pub struct AdminUiOptions {
     /// Also how often sockets are looked at for transport and data changes. Default 2 s.
     pub stats_interval: Duration,
     /// The observer installed into the server's [`Config`], which reports room joins and
-    /// leaves, new sockets and direct emits. Default `None`: the UI gets the socket list
+    /// leaves, new sockets and the events sent to sockets. Default `None`: the UI gets the socket list
     /// when it connects, the stats and its actions, but no live socket or room events.
     pub observer: Option<Observer>,
 }

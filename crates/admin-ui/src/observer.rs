@@ -1,5 +1,5 @@
 //! [`Observer`]: an adapter decorator that reports room joins and leaves, new sockets and
-//! direct emits to the admin namespace, in every namespace of a server.
+//! the events sent to local sockets to the admin namespace, in every namespace of a server.
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -39,7 +39,8 @@ pub(crate) enum Report {
         rooms: Vec<Room>,
         at: SystemTime,
     },
-    /// Socket `sid` of `ns` was sent `data` (`[event, ...args]`) by a direct emit.
+    /// Socket `sid` of `ns` was sent `data` (`[event, ...args]`): a direct emit, with or
+    /// without an acknowledgement, or a broadcast from this server that reached it.
     Sent {
         ns: Arc<str>,
         sid: Sid,
@@ -76,6 +77,11 @@ impl Sink {
         if let Err(e) = self.tx.try_send(report) {
             tracing::debug!(error = %e, "admin UI report dropped");
         }
+    }
+
+    /// True when the queue has no room left: what is reported now is dropped.
+    pub(crate) fn is_full(&self) -> bool {
+        self.tx.capacity() == 0
     }
 }
 
@@ -221,7 +227,15 @@ impl Adapter for Observed {
         packet: Encoded,
         opts: BroadcastOptions,
     ) -> BoxFuture<'_, AdapterResult<()>> {
-        self.inner.broadcast(packet, opts)
+        let Some(sink) = self.sent_sink() else {
+            return self.inner.broadcast(packet, opts);
+        };
+        Box::pin(async move {
+            let recipients = self.recipients(sink, &opts).await;
+            self.inner.broadcast(packet.clone(), opts).await?;
+            self.report_sent(sink, recipients, &packet);
+            Ok(())
+        })
     }
 
     fn broadcast_with_ack(
@@ -230,7 +244,18 @@ impl Adapter for Observed {
         ack_id: u64,
         opts: BroadcastOptions,
     ) -> BoxFuture<'_, AdapterResult<Vec<AckReceiver>>> {
-        self.inner.broadcast_with_ack(packet, ack_id, opts)
+        let Some(sink) = self.sent_sink() else {
+            return self.inner.broadcast_with_ack(packet, ack_id, opts);
+        };
+        Box::pin(async move {
+            let recipients = self.recipients(sink, &opts).await;
+            let receivers = self
+                .inner
+                .broadcast_with_ack(packet.clone(), ack_id, opts)
+                .await?;
+            self.report_sent(sink, recipients, &packet);
+            Ok(receivers)
+        })
     }
 
     fn fetch_sockets(
@@ -287,18 +312,17 @@ impl Adapter for Observed {
     }
 
     fn emit_direct(&self, socket: &dyn Recipient, packet: Encoded) -> EmitResult {
-        if let Some(sink) = self.sink()
-            && *self.ns != *sink.admin_ns
-            && let Ok(data) = decode_event(&packet)
-        {
-            sink.send(Report::Sent {
-                ns: self.ns.clone(),
-                sid: socket.id().clone(),
-                data,
-                at: SystemTime::now(),
-            });
+        if let Some(sink) = self.sent_sink() {
+            self.report_sent(sink, [socket.id().clone()], &packet);
         }
         self.inner.emit_direct(socket, packet)
+    }
+
+    fn emit_direct_with_ack(&self, socket: &dyn Recipient, packet: Encoded) -> EmitResult {
+        if let Some(sink) = self.sent_sink() {
+            self.report_sent(sink, [socket.id().clone()], &packet);
+        }
+        self.inner.emit_direct_with_ack(socket, packet)
     }
 
     fn local_room_count(&self) -> Option<usize> {
@@ -387,6 +411,43 @@ impl Observed {
         let mut local = opts.clone();
         local.flags.local = true;
         self.inner.fetch_sockets(local).await.unwrap_or_default()
+    }
+
+    /// The sink when the events sent to this namespace's sockets are reported: once
+    /// instrumented, in every namespace but the admin one.
+    fn sent_sink(&self) -> Option<&Sink> {
+        self.sink().filter(|sink| *self.ns != *sink.admin_ns)
+    }
+
+    /// The ids of the sockets of this server that a broadcast with `opts` reaches; none when
+    /// the report queue is full already (they would not be reported).
+    async fn recipients(&self, sink: &Sink, opts: &BroadcastOptions) -> Vec<Sid> {
+        if sink.is_full() {
+            return Vec::new();
+        }
+        let sockets = self.local_sockets(opts).await;
+        sockets.into_iter().map(|socket| socket.id).collect()
+    }
+
+    /// Reports `packet` as sent to each socket of `sids`, as long as the report queue has
+    /// room: a broadcast to more sockets than that is reported in part.
+    fn report_sent(&self, sink: &Sink, sids: impl IntoIterator<Item = Sid>, packet: &Encoded) {
+        let Ok(data) = decode_event(packet) else {
+            return;
+        };
+        let at = SystemTime::now();
+        for sid in sids {
+            if sink.is_full() {
+                tracing::debug!("admin UI reports of events sent dropped");
+                return;
+            }
+            sink.send(Report::Sent {
+                ns: self.ns.clone(),
+                sid,
+                data: data.clone(),
+                at,
+            });
+        }
     }
 
     fn report_joined(&self, sink: &Sink, sid: Sid, rooms: Vec<Room>) {

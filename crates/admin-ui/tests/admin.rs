@@ -12,9 +12,14 @@ use wsio_client::{Client, DisconnectReason, Error, Reconnection};
 use wsio_server::{Config, Server, Socket};
 
 const WAIT: Duration = Duration::from_secs(5);
+/// How long the server waits for the acknowledgements the users never send.
+const ACK_WAIT: Duration = Duration::from_millis(200);
 
 /// A server with namespace `/` (`enter(room)` joins a room, `shout(text)` is answered with a
-/// direct `echo`) instrumented with `options` and an observer.
+/// direct `echo`, `ask()` with a `question` awaiting an acknowledgement, `announce(room,
+/// text)` broadcasts `news` to the others in a room, `poll(room)` broadcasts a `vote`
+/// awaiting acknowledgements to the others in a room) instrumented with `options` and an
+/// observer.
 struct App {
     addr: SocketAddr,
     admin: AdminUi,
@@ -37,6 +42,27 @@ impl App {
             socket.on("shout", |socket: Socket, (text,): (String,), _ack| {
                 let _ = socket.emit("echo", &(text,));
             });
+            socket.on("ask", |socket: Socket, _args: Vec<Json>, _ack| async move {
+                let _ = socket
+                    .emit_with_ack::<_, Vec<Json>>("question", &("ready?",), ACK_WAIT)
+                    .await;
+            });
+            socket.on(
+                "announce",
+                |socket: Socket, (room, text): (String, String), _ack| async move {
+                    let _ = socket.to(room).emit("news", &(text,)).await;
+                },
+            );
+            socket.on(
+                "poll",
+                |socket: Socket, (room,): (String,), _ack| async move {
+                    let _ = socket
+                        .to(room)
+                        .timeout(ACK_WAIT)
+                        .emit_with_ack("vote", &("yes", "no"))
+                        .await;
+                },
+            );
         });
         let admin = wsio_admin_ui::instrument(
             &io,
@@ -157,6 +183,21 @@ impl Events {
             Ok(Some(args)) => args,
             _ => panic!("no {event} event arrived"),
         }
+    }
+
+    /// The sockets that `event_sent` reports as sent `event`, with its arguments, in `/`,
+    /// gathered until every socket of `ids` is among them.
+    async fn sent(&mut self, event: &str, ids: &[&str]) -> Vec<(String, Json)> {
+        let mut seen: Vec<(String, Json)> = Vec::new();
+        while !ids.iter().all(|id| seen.iter().any(|(to, _)| to == id)) {
+            let sent = self
+                .expect("event_sent", |a| a[0] == "/" && a[2][0] == event)
+                .await;
+            assert!(is_date(&sent[3]), "{:?}", sent[3]);
+            let to = sent[1].as_str().expect("socket id").to_owned();
+            seen.push((to, sent[2].clone()));
+        }
+        seen
     }
 
     /// The events that arrive within `during`.
@@ -337,6 +378,57 @@ async fn sockets_and_rooms_are_reported_as_they_change() {
         .expect("room_left", |a| a[1] == "lobby" && a[2] == id.as_str())
         .await;
     assert_eq!(left[0], "/");
+    app.stop();
+}
+
+#[tokio::test]
+async fn broadcasts_and_emits_with_acks_are_reported_for_each_local_recipient() {
+    let app = App::start(AdminUiOptions::default()).await;
+    let (_admin, mut events) = app.admin_client(None).await.expect("admin connects");
+    events.expect("all_sockets", |_| true).await;
+    let (a, b, outsider) = (app.user().await, app.user().await, app.user().await);
+    for user in [&a, &b] {
+        user.client.emit("enter", &("stage",)).unwrap();
+        events
+            .expect("room_joined", |r| {
+                r[1] == "stage" && r[2] == user.id.as_str()
+            })
+            .await;
+    }
+    let stage = [a.id.as_str(), b.id.as_str()];
+
+    // A broadcast to a room: one event_sent per member, none for the sender outside it.
+    outsider
+        .client
+        .emit("announce", &("stage", "curtain up"))
+        .unwrap();
+    let news = events.sent("news", &stage).await;
+    assert_eq!(news.len(), 2, "{news:?}");
+    for (_, data) in &news {
+        assert_eq!(data, &json!(["news", "curtain up"]));
+    }
+
+    // An emit with an acknowledgement, to the asking socket only.
+    a.client.emit("ask", &()).unwrap();
+    let question = events.sent("question", &[a.id.as_str()]).await;
+    assert_eq!(question, [(a.id.clone(), json!(["question", "ready?"]))]);
+
+    // A broadcast with acknowledgements to a room: one event_sent per member.
+    outsider.client.emit("poll", &("stage",)).unwrap();
+    let votes = events.sent("vote", &stage).await;
+    assert_eq!(votes.len(), 2, "{votes:?}");
+    for (_, data) in &votes {
+        assert_eq!(data, &json!(["vote", "yes", "no"]));
+    }
+
+    // The events reported were the events delivered.
+    for user in [a, b] {
+        let mut events = user.events;
+        let news = events.expect("news", |_| true).await;
+        assert_eq!(news, [json!("curtain up")]);
+        let vote = events.expect("vote", |_| true).await;
+        assert_eq!(vote, [json!("yes"), json!("no")]);
+    }
     app.stop();
 }
 

@@ -96,6 +96,19 @@ pub trait Adapter: Send + Sync + 'static {
         socket.send(packet)
     }
 
+    /// Sends `packet`, an event carrying an acknowledgement id, to the local socket `socket`
+    /// alone ([`Socket::emit_with_ack`](crate::Socket::emit_with_ack)). Unlike
+    /// [`emit_direct`](Self::emit_direct) the packet is not kept for connection state
+    /// recovery (an acknowledgement is not awaited across a reconnection, as in the
+    /// reference). Default: send as is ([`Recipient::send`]).
+    fn emit_direct_with_ack(
+        &self,
+        socket: &dyn Recipient,
+        packet: Encoded,
+    ) -> Result<(), EmitError> {
+        socket.send(packet)
+    }
+
     /// Rooms with at least one member on this server, each socket's own room (named after
     /// its id) left out: what [`Server::stats`](crate::Server::stats) reports as the
     /// namespace's rooms. Called on every stats read, so it must not wait. Default: `None`,

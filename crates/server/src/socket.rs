@@ -519,7 +519,7 @@ impl Socket {
             .encode_event(&self.0.ns.name, event, args, Some(id))
             .map_err(EmitError::Encode)?;
         let rx = self.expect_ack(id);
-        self.push(encoded, false)?;
+        self.0.ns.adapter.emit_direct_with_ack(self, encoded)?;
         let counters = &self.0.ns.counters;
         stats::count(&counters.events_emitted);
         let mut awaited = AwaitedAcks::new(counters, 1);
