@@ -270,7 +270,7 @@ impl Namespace {
 impl Server {
     /// An operator addressing every socket of namespace `/`.
     pub fn broadcast(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.main_or_empty())
+        BroadcastOperator::new(self.main_or_empty().0.core.clone())
     }
 
     /// An operator addressing the sockets of `/` in `rooms` (one room or several).
@@ -331,16 +331,11 @@ impl Server {
 
     /// Namespace `/`, or an empty namespace of that name (with an in-memory adapter, known to
     /// no one) when it is not declared.
-    fn main_or_empty(&self) -> Arc<NsCore> {
-        match self.of("/") {
-            Some(ns) => ns.0.core.clone(),
-            None => {
-                let setup = NsSetup::new(Arc::new(|_socket| {}));
-                NsInner::new("/", setup, None, None, self.config().parser)
-                    .core
-                    .clone()
-            }
-        }
+    pub(crate) fn main_or_empty(&self) -> Namespace {
+        self.of("/").unwrap_or_else(|| {
+            let setup = NsSetup::new(Arc::new(|_socket| {}));
+            Namespace(NsInner::new("/", setup, None, None, self.config().parser))
+        })
     }
 }
 

@@ -96,7 +96,7 @@ pub use config::Config;
 pub use error::{AckError, AdapterError, BroadcastError, EmitError, Error, Result};
 pub use handler::{Async, HandlerOutput, Plain};
 pub use local_adapter::LocalAdapter;
-pub use namespace::{ConnectError, ConnectRequest, DynamicNamespace, Namespace};
+pub use namespace::{ConnectError, ConnectRequest, DynamicNamespace, Namespace, WeakNamespace};
 pub use reason::DisconnectReason;
 pub use server::{Server, SocketIo};
 pub use service::IoService;

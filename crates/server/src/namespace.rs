@@ -254,11 +254,50 @@ impl Socket {
     }
 }
 
-/// A namespace handle: cheap to clone.
+/// A namespace handle: cheap to clone. It keeps the namespace alive: a handler the namespace
+/// holds (a server-side handler, a socket's event handler) should capture a
+/// [`WeakNamespace`] ([`downgrade`](Self::downgrade)) instead, or the two never drop.
 #[derive(Debug, Clone)]
 pub struct Namespace(pub(crate) Arc<NsInner>);
 
+/// A handle on a namespace that does not keep it alive: what a handler stored in the
+/// namespace captures to reach it. [`upgrade`](Self::upgrade) gives the namespace back while
+/// a [`Namespace`] (or the server that declared it) still holds it.
+///
+/// ```
+/// use wsio_server::{Config, Server};
+///
+/// let io = Server::new(Config::default());
+/// let ns = io.ns("/", |_socket| {});
+/// let weak = ns.downgrade();
+/// ns.on_server_side("announce", move |args, _ack| {
+///     let weak = weak.clone();
+///     async move {
+///         if let Some(ns) = weak.upgrade() {
+///             let _ = ns.emit("announce", &args).await;
+///         }
+///     }
+/// });
+/// let weak = ns.downgrade();
+/// drop((io, ns));
+/// assert!(weak.upgrade().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct WeakNamespace(Weak<NsInner>);
+
+impl WeakNamespace {
+    /// The namespace, unless it was dropped.
+    pub fn upgrade(&self) -> Option<Namespace> {
+        self.0.upgrade().map(Namespace)
+    }
+}
+
 impl Namespace {
+    /// A handle on this namespace that does not keep it alive (see [`WeakNamespace`]).
+    pub fn downgrade(&self) -> WeakNamespace {
+        WeakNamespace(Arc::downgrade(&self.0))
+    }
+
     /// The namespace's name, e.g. `/admin`.
     pub fn name(&self) -> &str {
         self.0.core.name.as_str()
@@ -289,7 +328,10 @@ impl Namespace {
 
     /// Registers the handler of server-side event `event`, emitted by the *other* servers
     /// of a cluster with [`server_side_emit`](Self::server_side_emit). The handler gets the
-    /// arguments, and an answer handle when the emitter waits for acknowledgements.
+    /// arguments, and an answer handle when the emitter waits for acknowledgements. A
+    /// handler that reaches the namespace captures a [`WeakNamespace`]
+    /// ([`downgrade`](Self::downgrade)): a captured `Namespace` (or `Server`) would keep the
+    /// namespace, which holds the handler, alive forever.
     ///
     /// ```
     /// use wsio_server::{Config, Server};

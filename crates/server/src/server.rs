@@ -13,6 +13,7 @@ use wsio_engine::{CloseReason, Endpoint, Engine, Handler, Session, SessionHandle
 
 use crate::client::Client;
 use crate::config::Config;
+use crate::error::{AckError, BroadcastError};
 use crate::handler::HandlerOutput;
 use crate::namespace::{DynamicNamespace, Namespace, Namespaces, NsSetup};
 use crate::reason::DisconnectReason;
@@ -228,35 +229,27 @@ impl Server {
     }
 
     /// Emits `event` with `args` to the server-side handlers of namespace `/` on every other
-    /// server of the cluster ([`Namespace::server_side_emit`]); fails with
-    /// [`Error::UnknownNamespace`](crate::Error::UnknownNamespace) when `/` is not declared,
-    /// otherwise as that method does ([`Error::Broadcast`](crate::Error::Broadcast)).
+    /// server of the cluster ([`Namespace::server_side_emit`]). When `/` is not declared it
+    /// reaches no server, as [`emit`](Self::emit) reaches no socket.
     pub async fn server_side_emit<T: serde::Serialize + ?Sized>(
         &self,
         event: &str,
         args: &T,
-    ) -> crate::Result<()> {
-        Ok(self.main_namespace()?.server_side_emit(event, args).await?)
+    ) -> Result<(), BroadcastError> {
+        self.main_or_empty().server_side_emit(event, args).await
     }
 
-    /// [`Namespace::server_side_emit_with_ack`] on namespace `/`; fails with
-    /// [`Error::UnknownNamespace`](crate::Error::UnknownNamespace) when `/` is not declared,
-    /// otherwise as that method does ([`Error::Ack`](crate::Error::Ack)).
+    /// [`Namespace::server_side_emit_with_ack`] on namespace `/`. When `/` is not declared no
+    /// server is asked, and the answers are none.
     pub async fn server_side_emit_with_ack<T: serde::Serialize + ?Sized>(
         &self,
         event: &str,
         args: &T,
         timeout: std::time::Duration,
-    ) -> crate::Result<Vec<event_proto::Value>> {
-        Ok(self
-            .main_namespace()?
+    ) -> Result<Vec<event_proto::Value>, AckError> {
+        self.main_or_empty()
             .server_side_emit_with_ack(event, args, timeout)
-            .await?)
-    }
-
-    fn main_namespace(&self) -> crate::Result<Namespace> {
-        self.of("/")
-            .ok_or_else(|| crate::Error::UnknownNamespace("/".to_owned()))
+            .await
     }
 
     /// Closes every session; their sockets leave with `reason`.
