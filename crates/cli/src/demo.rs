@@ -14,8 +14,10 @@ const REQUEST_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 /// (`join`, `leave`, `to-room`); with `test_events`, also the rest of the interop contract
 /// and the `/admin` namespace.
 ///
-/// The chat logs at `info` who joins and leaves `/`, each `chat` message and each room
-/// joined or left: what a first run of `wsio serve` shows as the
+/// The chat logs at `info` who joins and leaves `/`, each `chat` message (its nick and text
+/// for the page's `chat(nick, text)`, its text for `chat(text)`), each room joined or left
+/// and each `to-room` message (its room, nick and text for the page's form): what a first
+/// run of `wsio serve` shows as the
 /// demo page is used. `echo` and `broadcast`, which the load benchmark sends as fast as it
 /// can, log nothing of their own.
 pub fn install(io: &Server, test_events: bool) {
@@ -37,6 +39,9 @@ pub fn install(io: &Server, test_events: bool) {
                 match args.as_slice() {
                     [Value::String(text)] => {
                         tracing::info!(socket = %socket.id(), text = %text, "chat message");
+                    }
+                    [Value::String(nick), Value::String(text)] => {
+                        tracing::info!(socket = %socket.id(), nick = %nick, text = %text, "chat message");
                     }
                     _ => tracing::info!(socket = %socket.id(), args = args.len(), "chat message"),
                 }
@@ -124,6 +129,15 @@ fn room_events(socket: &Socket) {
         |socket: Socket, args: Vec<Value>, _ack: Option<AckSender>| async move {
             let Some(room) = room(&args) else { return };
             let rest = args.get(1..).unwrap_or_default();
+            match rest {
+                // The page's form: nick, text, then the room again.
+                [Value::String(nick), Value::String(text), ..] => tracing::info!(
+                    socket = %socket.id(), room = %room, nick = %nick, text = %text, "room message"
+                ),
+                _ => tracing::info!(
+                    socket = %socket.id(), room = %room, args = rest.len(), "room message"
+                ),
+            }
             let _ = socket.within(room).emit("room-message", rest).await;
         },
     );

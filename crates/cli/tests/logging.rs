@@ -69,7 +69,17 @@ async fn the_default_level_shows_a_chat_session_and_not_the_echoes() {
         .await
         .expect("echoed");
     assert_eq!(echoed, vec![Value::from("unlogged")]);
-    client.emit("chat", &("hello there",)).expect("chat");
+    // What the demo page sends: `chat` (nick, text), and in a room it joined, `to-room`
+    // (room, nick, text, room).
+    client.emit("chat", &("ada", "hello there")).expect("chat");
+    let joined: Vec<Value> = client
+        .emit_with_ack("join", &("lobby",), wait)
+        .await
+        .expect("joined");
+    assert_eq!(joined, vec![Value::from(true)]);
+    client
+        .emit("to-room", &("lobby", "grace", "hi lobby", "lobby"))
+        .expect("to-room");
     client.disconnect().await;
     std::thread::sleep(Duration::from_millis(300));
     let log = stop(child);
@@ -86,8 +96,16 @@ async fn the_default_level_shows_a_chat_session_and_not_the_echoes() {
     );
     let chat = line_with(&["chat message", &id]);
     assert!(
-        chat.contains("INFO") && chat.contains("hello there"),
+        chat.contains("INFO") && chat.contains("hello there") && chat.contains("nick=ada"),
         "{chat}"
+    );
+    let to_room = line_with(&["room message", &id]);
+    assert!(
+        to_room.contains("INFO")
+            && to_room.contains("room=lobby")
+            && to_room.contains("nick=grace")
+            && to_room.contains("hi lobby"),
+        "{to_room}"
     );
     let left = line_with(&["left /", &id]);
     assert!(left.contains("client namespace disconnect"), "{left}");
