@@ -1,4 +1,5 @@
-//! `wsio serve` stopped by SIGTERM: /healthz stops answering 200, every client sees its
+//! `wsio serve` stopped by SIGTERM: /healthz stops answering 200 (a new connection is refused,
+//! a kept-alive one is closed before it can ask again), every client sees its
 //! session end (`transport close`, so it would reconnect elsewhere), and the process exits 0
 //! within the drain timeout, saying so in its log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -55,11 +56,10 @@ async fn drain(count: usize) -> Duration {
     signal(&child, "TERM");
     let mut reasons = Vec::with_capacity(count);
     while reasons.len() < count {
-        let reason = tokio::time::timeout(WAIT, left.recv())
-            .await
-            .expect("every client sees its disconnect in time")
-            .expect("reason");
-        reasons.push(reason);
+        match tokio::time::timeout(WAIT, left.recv()).await {
+            Ok(Some(reason)) => reasons.push(reason),
+            _ => break,
+        }
     }
     let all_left = sent.elapsed();
     // Draining: no more 200 (the listener is closed; a request already on its way gets 503).
@@ -79,6 +79,18 @@ async fn drain(count: usize) -> Duration {
     .expect("wait");
     let (status, child) = status;
     let took = sent.elapsed();
+    eprintln!(
+        "{count} clients: {} saw their disconnect (the last {} ms after SIGTERM); the process \
+         exited {} ms after SIGTERM",
+        reasons.len(),
+        all_left.as_millis(),
+        took.as_millis()
+    );
+    assert_eq!(
+        reasons.len(),
+        count,
+        "every client sees its disconnect in time"
+    );
     let status = status.expect("exits within the drain timeout");
     assert!(status.success(), "exit 0 after a drain: {status}");
     let log = stop(child);
@@ -92,11 +104,6 @@ async fn drain(count: usize) -> Duration {
     assert_eq!(
         closed, count,
         "sessions end as transports closing: {reasons:?}"
-    );
-    println!(
-        "{count} clients: all saw their disconnect {} ms after SIGTERM; the process exited after {} ms",
-        all_left.as_millis(),
-        took.as_millis()
     );
     drop(clients);
     took
@@ -114,13 +121,11 @@ async fn two_hundred_clients_drain_within_the_timeout() {
     assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_does_not_read_holds_the_drain_at_most_its_timeout() {
-    // A TCP connection that opened a WebSocket and then never reads: the drain waits for it
-    // until the timeout, then the process exits 0 anyway.
-    let (mut child, port) = serve(&["--drain-timeout-ms", "700", "--log", "info"]);
-    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+/// A TCP connection to `port` that opened a Socket.IO WebSocket (the 101 read) and will read
+/// nothing more.
+fn websocket_that_does_not_read(port: u16) -> std::net::TcpStream {
     use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     tcp.write_all(
         b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n\
           Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
@@ -130,6 +135,15 @@ async fn a_client_that_does_not_read_holds_the_drain_at_most_its_timeout() {
     let mut head = [0u8; 12];
     tcp.read_exact(&mut head).expect("answer");
     assert_eq!(&head, b"HTTP/1.1 101");
+    tcp
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_read_holds_the_drain_at_most_its_timeout() {
+    // A TCP connection that opened a WebSocket and then never reads: the drain waits for it
+    // until the timeout, then the process exits 0 anyway.
+    let (mut child, port) = serve(&["--drain-timeout-ms", "700", "--log", "info"]);
+    let tcp = websocket_that_does_not_read(port);
     let sent = Instant::now();
     signal(&child, "TERM");
     let status = wait_exit(&mut child, Duration::from_secs(5)).expect("exits");
@@ -142,4 +156,75 @@ async fn a_client_that_does_not_read_holds_the_drain_at_most_its_timeout() {
     let log = stop(child);
     assert!(log.contains("drain timed out"), "{log}");
     drop(tcp);
+}
+
+/// Sends `GET /healthz` on `tcp`, kept alive; the answer's status line and body, or `None`
+/// when the server closed the connection without answering.
+fn healthz_kept_alive(tcp: &mut std::net::TcpStream) -> Option<(String, String)> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .ok()?;
+    let mut reader = BufReader::new(tcp);
+    let mut status = String::new();
+    if reader.read_line(&mut status).ok()? == 0 {
+        return None;
+    }
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().ok()?;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((
+        status.trim_end().to_owned(),
+        String::from_utf8_lossy(&body).into_owned(),
+    ))
+}
+
+#[test]
+fn healthz_on_a_keep_alive_connection_during_the_drain() {
+    // A keep-alive connection that asked /healthz before SIGTERM, and a WebSocket that never
+    // reads, holding the drain open (2 s) while the connection asks again.
+    let (mut child, port) = serve(&["--drain-timeout-ms", "2000", "--log", "info"]);
+    let mut kept = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    kept.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let (status, body) = healthz_kept_alive(&mut kept).expect("answered");
+    assert_eq!((status.as_str(), body.as_str()), ("HTTP/1.1 200 OK", "ok"));
+    let stuck = websocket_that_does_not_read(port);
+
+    let sent = Instant::now();
+    signal(&child, "TERM");
+    // The drain has begun once the listener refuses new connections.
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "the listener closes"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let again = healthz_kept_alive(&mut kept);
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "the drain is still held open by the WebSocket that does not read"
+    );
+    // The engine shuts every HTTP/1.1 connection down gracefully as the drain begins: an
+    // idle keep-alive connection is closed at once, before it can ask again, so a load
+    // balancer's probe learns of the drain from a refused or closed connection, not a 503.
+    assert_eq!(again, None, "closed without an answer during the drain");
+    let status = wait_exit(&mut child, Duration::from_secs(5)).expect("exits");
+    assert!(status.success(), "{status}");
+    let log = stop(child);
+    assert!(log.contains("draining"), "{log}");
+    drop(stuck);
 }
