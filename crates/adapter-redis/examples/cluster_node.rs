@@ -36,26 +36,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let node = name.clone();
     ns.on_server_side("ss-ping", move |args, ack| {
         if let Some(ack) = ack {
-            let arg = args
-                .first()
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
+            let arg = args.first().and_then(Value::as_str).unwrap_or("");
             let _ = ack.send(&(format!("{node}:{arg}"),));
         }
     });
-    let seen = ns.clone();
+    // A weak handle: the namespace holds this handler, which must not keep it alive.
+    let weak = ns.downgrade();
     let node = name.clone();
     ns.on_server_side("ss-note", move |args, _ack| {
-        let seen = seen.clone();
-        let node = node.clone();
-        tokio::spawn(async move {
-            let _ = seen
-                .broadcast()
-                .local()
-                .emit("ss-note-seen", &(node, args))
-                .await;
-        });
+        let (weak, node) = (weak.clone(), node.clone());
+        async move {
+            if let Some(ns) = weak.upgrade() {
+                let _ = ns.local().emit("ss-note-seen", &(node, args)).await;
+            }
+        }
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("cluster node {name} (uid {}) on port {port}", cluster.uid());
@@ -74,35 +68,25 @@ fn env_ms(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn on_connect(socket: Socket, node: String) {
+async fn on_connect(socket: Socket, node: String) {
     let auth = to_json(socket.auth());
     let _ = socket.set_data(&json!({"node": node, "user": auth.get("user")}));
-    if let Some(rooms) = auth.get("rooms").and_then(Json::as_array) {
-        let rooms: Vec<String> = rooms
-            .iter()
-            .filter_map(|r| r.as_str().map(str::to_owned))
-            .collect();
-        let s = socket.clone();
-        tokio::spawn(async move {
-            let _ = s.join(rooms).await;
-            let _ = s.emit("ready", &());
-        });
-    } else {
-        let _ = socket.emit("ready", &());
-    }
     socket.on(
         "do",
-        |socket: Socket, (command,): (Json,), ack: Option<AckSender>| {
-            tokio::spawn(async move {
-                let answer = run(&socket.namespace(), command)
-                    .await
-                    .unwrap_or_else(|e| json!({"error": e.to_string()}));
-                if let Some(ack) = ack {
-                    let _ = ack.send(&(answer,));
-                }
-            });
+        |socket: Socket, (command,): (Json,), ack: Option<AckSender>| async move {
+            let answer = run(&socket.namespace(), command)
+                .await
+                .unwrap_or_else(|e| json!({"error": e.to_string()}));
+            if let Some(ack) = ack {
+                let _ = ack.send(&(answer,));
+            }
         },
     );
+    let rooms = strings(&auth, "rooms");
+    if !rooms.is_empty() {
+        let _ = socket.join(rooms).await;
+    }
+    let _ = socket.emit("ready", &());
 }
 
 fn strings(command: &Json, key: &str) -> Vec<String> {
