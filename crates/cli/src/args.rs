@@ -217,6 +217,16 @@ pub struct SocketIoArgs {
     /// (about 2 KiB instead of 300 KiB) for a slightly lower ratio. Off by default.
     #[arg(long, env = "WSIO_DEFLATE")]
     pub deflate: bool,
+    /// With --deflate, messages shorter than this many bytes are sent uncompressed: a short
+    /// message costs a compressor pass and saves little or nothing. Higher: less CPU on
+    /// chatty small events, more bytes sent; lower: the reverse.
+    #[arg(
+        long,
+        env = "WSIO_DEFLATE_THRESHOLD_BYTES",
+        default_value_t = ServeOptions::default().deflate_threshold,
+        value_name = "BYTES"
+    )]
+    pub deflate_threshold_bytes: usize,
     /// The Socket.IO packet parser: `json` (what every client speaks by default) or
     /// `msgpack` (for clients built with `socket.io-msgpack-parser` or python-socketio's
     /// `serializer='msgpack'`; every client must then use it).
@@ -259,9 +269,10 @@ pub struct SocketIoArgs {
 /// TLS of `wsio serve`.
 #[derive(Debug, Args)]
 pub struct TlsArgs {
-    /// Serve HTTPS and wss:// (HTTP/1.1) with this certificate chain, a PEM file with the
-    /// server's certificate first. Needs --tls-key. Read at start-up and again on SIGHUP.
-    /// Off (plain HTTP) when not given.
+    /// Serve HTTPS and wss:// with this certificate chain, a PEM file with the server's
+    /// certificate first; HTTP/2 or HTTP/1.1, as the client picks by ALPN (the server offers
+    /// h2, then http/1.1). Needs --tls-key. Read at start-up and again on SIGHUP. Off (plain
+    /// HTTP) when not given.
     #[arg(long, env = "WSIO_TLS_CERT", value_name = "PEM", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert, a PEM file (PKCS#8, PKCS#1 or SEC1).
@@ -381,6 +392,7 @@ impl ServeArgs {
             path: socket_io.path.clone(),
             queue_capacity: socket_io.queue_capacity,
             deflate: socket_io.deflate,
+            deflate_threshold: socket_io.deflate_threshold_bytes,
             parser: socket_io.parser,
             cors: Cors {
                 origins: socket_io.cors_origins.clone(),
@@ -506,6 +518,11 @@ mod tests {
         assert_eq!(options, ServeOptions::default());
         assert_eq!(options.path, "/socket.io/");
         assert_eq!(options.queue_capacity, 1024);
+        assert_eq!(options.deflate_threshold, 64);
+        assert_eq!(
+            wsio_cli::serve::config(&options).deflate_threshold,
+            wsio_server::Config::default().deflate_threshold
+        );
         assert_eq!(options.cors, Cors::any());
         assert_eq!(options.connect_timeout, Duration::from_secs(45));
         assert_eq!(options.header_read_timeout, Some(Duration::from_secs(10)));
@@ -524,6 +541,8 @@ mod tests {
             "--queue-capacity",
             "64",
             "--deflate",
+            "--deflate-threshold-bytes",
+            "256",
             "--parser",
             "msgpack",
             "--cors-origin",
@@ -558,6 +577,7 @@ mod tests {
         assert_eq!(options.path, "/rt/");
         assert_eq!(options.queue_capacity, 64);
         assert!(options.deflate);
+        assert_eq!(options.deflate_threshold, 256);
         assert_eq!(options.parser, wsio_server::AnyParser::MsgPack);
         assert_eq!(
             options.cors,
@@ -594,12 +614,30 @@ mod tests {
         assert_eq!(config.path, "/rt/");
         assert_eq!(config.queue_capacity, 64);
         assert!(config.deflate.is_some());
+        assert_eq!(config.deflate_threshold, 256);
         assert_eq!(config.parser, wsio_server::AnyParser::MsgPack);
         assert_eq!(config.cors, Some(options.cors.clone()));
         assert_eq!(config.connect_timeout, Duration::from_secs(5));
         assert_eq!(config.upgrade_timeout, Duration::from_secs(3));
         assert_eq!(config.header_read_timeout, None);
         assert_eq!(config.max_payload, 4096);
+    }
+
+    #[test]
+    fn the_tls_help_names_both_http_versions() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let serve = cli.find_subcommand("serve").expect("serve");
+        let help = serve
+            .get_arguments()
+            .find(|arg| arg.get_id() == "tls_cert")
+            .and_then(|arg| arg.get_help())
+            .expect("--tls-cert has help")
+            .to_string();
+        assert!(
+            help.contains("HTTP/2 or HTTP/1.1") && help.contains("ALPN"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! wsio serve [--host 127.0.0.1] [--port 3000] [--test-events | --protocol-suite]
 //!            [--path /socket.io/] [--ping-interval-ms N] [--ping-timeout-ms N]
 //!            [--max-payload-bytes N] [--queue-capacity N] [--deflate]
+//!            [--deflate-threshold-bytes N]
 //!            [--cors-origin ORIGIN]... [--cors-credentials] [--connect-timeout-ms N]
 //!            [--upgrade-timeout-ms N] [--header-read-timeout-ms N] [--recovery-ms N]
 //!            [--metrics-path PATH] [--client-js FILE] [--tls-cert PEM --tls-key PEM

@@ -40,6 +40,9 @@ pub struct ServeOptions {
     pub queue_capacity: usize,
     /// permessage-deflate on WebSocket transports. Default off.
     pub deflate: bool,
+    /// With [`deflate`](Self::deflate), messages shorter than this many bytes go
+    /// uncompressed. Default 64 (`Config::deflate_threshold`).
+    pub deflate_threshold: usize,
     /// The Socket.IO parser. Default JSON.
     pub parser: AnyParser,
     /// Which origins browsers may reach the server from, and with which credentials.
@@ -90,6 +93,7 @@ impl Default for ServeOptions {
             max_payload: None,
             queue_capacity: config.queue_capacity,
             deflate: false,
+            deflate_threshold: config.deflate_threshold,
             parser: AnyParser::Json,
             cors: Cors::any(),
             connect_timeout: config.connect_timeout,
@@ -121,6 +125,7 @@ pub fn config(options: &ServeOptions) -> Config {
         ping_timeout: options.ping_timeout,
         queue_capacity: options.queue_capacity,
         deflate: options.deflate.then_some(wsio_ws::Config::LEAN_DEFLATE),
+        deflate_threshold: options.deflate_threshold,
         parser: options.parser,
         cors: Some(options.cors.clone()),
         connect_timeout: options.connect_timeout,

@@ -144,6 +144,11 @@ fn help_documents_every_serve_flag_with_its_default() {
     for (flag, default) in [
         ("--path", "[default: /socket.io/]"),
         ("--queue-capacity", "[default: 1024]"),
+        ("--deflate-threshold-bytes", "[default: 64]"),
+        (
+            "--deflate-threshold-bytes",
+            "[env: WSIO_DEFLATE_THRESHOLD_BYTES=]",
+        ),
         ("--connect-timeout-ms", "[default: 45000]"),
         ("--drain-timeout-ms", "[default: 10000]"),
         ("--adapter", "[default: local]"),
