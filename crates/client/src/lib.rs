@@ -73,6 +73,9 @@ pub use client::Client;
 pub use config::{Config, Reconnection, Transports, WebTransportConfig};
 pub use error::{Error, Result};
 pub use event_proto::engine::Transport;
+/// Builds a [`Value`] with JSON-like syntax, leaves being any Rust expression (binary ones
+/// become attachments): `value!({ "user": name, "avatar": bytes, "tags": ["a", "b"] })`.
+pub use event_proto::value;
 pub use event_proto::{AnyParser, Value};
 pub use handler::{Async, HandlerOutput, Plain};
 pub use reason::{ConnectError, DisconnectReason};

@@ -10,10 +10,15 @@
 //! A client emits `nick` ("ada") to choose its name, `join` ("lobby") to enter a room (every
 //! member hears `joined` with the name and room), and `say` ("lobby", "hello") to speak in it
 //! (every member hears `said` with the name, room and text). `rooms` (with an ack) answers the
-//! rooms the socket is in. Leaving is announced as `left` to the rooms the socket was in.
+//! rooms the socket is in, and `profile` (with an ack) answers
+//! `{ nick, rooms: { count, names }, avatar }`, the avatar a binary attachment. Leaving is
+//! announced as `left` to the rooms the socket was in.
 
 use serde::{Deserialize, Serialize};
-use wsio_server::{AckSender, Config, Server, Socket};
+use wsio_server::{AckSender, Config, Server, Socket, Value, value};
+
+/// The avatar every user has until they upload one: a placeholder (the PNG signature).
+pub const AVATAR: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// What a socket keeps about its user.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -29,6 +34,20 @@ fn nick(socket: &Socket) -> String {
         .map(|user| user.nick)
         .filter(|nick| !nick.is_empty())
         .unwrap_or_else(|| "anonymous".to_owned())
+}
+
+/// The rooms the socket is in, its own room left out, sorted.
+async fn rooms_of(socket: &Socket) -> Vec<String> {
+    let mut rooms: Vec<String> = socket
+        .rooms()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|room| room.as_str().to_owned())
+        .filter(|room| room != socket.id().as_str())
+        .collect();
+    rooms.sort();
+    rooms
 }
 
 /// The chat server: every handler is written the natural way, plain or `async`.
@@ -73,16 +92,21 @@ pub fn app() -> Server {
             "rooms",
             |socket: Socket, _: (), ack: Option<AckSender>| async move {
                 let Some(ack) = ack else { return };
-                let mut rooms: Vec<String> = socket
-                    .rooms()
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|room| room.as_str().to_owned())
-                    .filter(|room| room != socket.id().as_str())
-                    .collect();
-                rooms.sort();
-                let _ = ack.send(&(rooms,));
+                let _ = ack.send(&(rooms_of(&socket).await,));
+            },
+        );
+        socket.on(
+            "profile",
+            |socket: Socket, _: (), ack: Option<AckSender>| async move {
+                let Some(ack) = ack else { return };
+                let rooms = rooms_of(&socket).await;
+                // Nested objects, arrays and binary in one reply: `value!` builds it as written.
+                let profile = value!({
+                    "nick": nick(&socket),
+                    "rooms": { "count": rooms.len(), "names": rooms.iter().collect::<Value>() },
+                    "avatar": AVATAR,
+                });
+                let _ = ack.send(&(profile,));
             },
         );
         socket.on_disconnecting(|socket: Socket, _reason| async move {

@@ -84,6 +84,9 @@ pub mod engine {
 }
 
 pub use event_proto::engine::Transport;
+/// Builds a [`Value`] with JSON-like syntax, leaves being any Rust expression (binary ones
+/// become attachments): `value!({ "user": name, "avatar": bytes, "tags": ["a", "b"] })`.
+pub use event_proto::value;
 pub use event_proto::{AnyParser, Value};
 
 pub use adapter::{

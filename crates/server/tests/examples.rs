@@ -68,6 +68,22 @@ async fn chat_nicknames_rooms_and_leaving() {
     assert_eq!(event(&mut bob).await, said);
     ada.send(r#"422["rooms"]"#).await.unwrap();
     assert_eq!(ack(&mut ada, 2).await, serde_json::json!([["lobby"]]));
+    ada.send(r#"423["profile"]"#).await.unwrap();
+    let profile = next_text(&mut ada).await;
+    let profile: serde_json::Value =
+        serde_json::from_str(profile.strip_prefix("461-3").expect(&profile)).unwrap();
+    assert_eq!(
+        profile,
+        serde_json::json!([{
+            "nick": "ada",
+            "rooms": { "count": 1, "names": ["lobby"] },
+            "avatar": { "_placeholder": true, "num": 0 },
+        }])
+    );
+    match next(&mut ada).await {
+        wsio_ws::Message::Binary(avatar) => assert_eq!(&avatar[..], chat::AVATAR),
+        other => panic!("expected the avatar, got {other:?}"),
+    }
     drop(ada);
     assert_eq!(
         event(&mut bob).await,
