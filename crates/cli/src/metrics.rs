@@ -12,7 +12,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use wsio_engine::CloseReason;
+use wsio_engine::{CloseReason, RefusalReason};
 use wsio_server::{NamespaceStats, ServerStats};
 
 /// Labels of one series.
@@ -131,6 +131,18 @@ pub fn render(stats: &ServerStats) -> String {
         closed,
     );
 
+    let refused = Family::<Labels, Counter>::default();
+    for reason in RefusalReason::ALL {
+        refused
+            .get_or_create(&vec![("reason", reason.as_str().to_owned())])
+            .inc_by(engine.refused(reason));
+    }
+    registry.register(
+        "requests_refused",
+        "Requests to the Engine.IO path answered with an error, by reason",
+        refused,
+    );
+
     for (name, help, value) in [
         (
             "sessions_opened",
@@ -146,11 +158,6 @@ pub fn render(stats: &ServerStats) -> String {
             "websockets_over_http2",
             "WebSockets accepted as streams of HTTP/2 connections (RFC 8441)",
             engine.websockets_over_http2,
-        ),
-        (
-            "requests_refused",
-            "Requests to the Engine.IO path answered with an error",
-            engine.requests_refused,
         ),
         (
             "slow_consumers",
@@ -226,6 +233,8 @@ mod tests {
             "wsio_sockets{namespace=\"/\"} 0",
             "wsio_sessions_closed_total{reason=\"ping timeout\"} 0",
             "wsio_sessions_opened_total 0",
+            "wsio_requests_refused_total{reason=\"unknown sid\"} 0",
+            "wsio_requests_refused_total{reason=\"payload too large\"} 0",
             "wsio_sent_bytes_total 0",
             "wsio_rooms{namespace=\"/\"} 0",
             "wsio_acks_pending{namespace=\"/\"} 0",

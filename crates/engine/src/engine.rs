@@ -14,7 +14,7 @@ use crate::close_reason::CloseReason;
 use crate::config::EngineConfig;
 use crate::handler::SessionHandler;
 use crate::request::{RequestInfo, query_param};
-use crate::response::{HttpResponse, RequestError, not_found, text_response};
+use crate::response::{HttpResponse, RefusalReason, not_found, text_response};
 use crate::session::{Registry, Session, Transport};
 use crate::{polling, websocket};
 
@@ -139,7 +139,8 @@ impl<H: Handler> Engine<H> {
         let origin = cors.and_then(|cors| cors.allowed(req.headers()).cloned());
         let mut response = self.answer(req, remote).await;
         if response.status().is_client_error() {
-            self.0.registry.counters.refused();
+            let reason = RefusalReason::take(&mut response);
+            self.0.registry.counters.refused(reason);
         }
         if let (Some(cors), Some(origin)) = (cors, origin) {
             cors.apply_origin(origin, response.headers_mut());
@@ -151,20 +152,20 @@ impl<H: Handler> Engine<H> {
     async fn answer(&self, req: Request<Incoming>, remote: Option<SocketAddr>) -> HttpResponse {
         let query = req.uri().query().unwrap_or("");
         if query_param(query, "EIO").as_deref() != Some("4") {
-            return RequestError::UnsupportedProtocolVersion.response(None);
+            return RefusalReason::UnsupportedProtocolVersion.response(None);
         }
         let transport = query_param(query, "transport");
         let is_ws = match transport.as_deref() {
             Some("polling") => false,
             Some("websocket") => true,
-            _ => return RequestError::UnknownTransport.response(None),
+            _ => return RefusalReason::UnknownTransport.response(None),
         };
         let sid = query_param(query, "sid").map(std::borrow::Cow::into_owned);
         let needs_check = sid.is_none() || is_ws;
         if let (true, Some(allow)) = (needs_check, &self.0.config.allow_request) {
             let (parts, body) = req.into_parts();
             if let Err(message) = allow(&parts) {
-                return RequestError::Forbidden.response(Some(&message));
+                return RefusalReason::Forbidden.response(Some(&message));
             }
             let req = Request::from_parts(parts, body);
             return self.route(req, remote, sid, is_ws).await;
@@ -185,7 +186,7 @@ impl<H: Handler> Engine<H> {
                 if req.method() != Method::GET
                     && !(is_ws && crate::extended_connect::is_extended_connect(&req)) =>
             {
-                RequestError::BadHandshakeMethod.response(None)
+                RefusalReason::BadHandshakeMethod.response(None)
             }
             (None, false) => {
                 let session = self.open(&req, remote, Transport::Polling);
@@ -201,7 +202,7 @@ impl<H: Handler> Engine<H> {
             })),
             (Some(sid), is_ws) => {
                 let Some(session) = self.0.registry.get(&sid) else {
-                    return RequestError::UnknownSid.response(None);
+                    return RefusalReason::UnknownSid.response(None);
                 };
                 if is_ws {
                     return self.count_http2(websocket::upgrade(config, req, session));
@@ -209,7 +210,7 @@ impl<H: Handler> Engine<H> {
                 match *req.method() {
                     Method::GET => polling::get(&session, config.max_payload).await,
                     Method::POST => polling::post(&session, req, config.max_payload).await,
-                    _ => RequestError::BadRequest.response(None),
+                    _ => RefusalReason::BadRequest.response(None),
                 }
             }
         }
@@ -271,8 +272,8 @@ impl<H: Handler> Engine<H> {
 
     /// Counts a request refused before any session exists.
     #[cfg_attr(not(feature = "webtransport"), allow(dead_code))]
-    pub(crate) fn refused(&self) {
-        self.0.registry.counters.refused();
+    pub(crate) fn refused(&self, reason: RefusalReason) {
+        self.0.registry.counters.refused(reason);
     }
 
     /// The open handshake of `session`.

@@ -12,7 +12,7 @@ use ws_frame::Role;
 use ws_handshake::{AcceptOptions, DeflatePolicy, validate_extended_connect};
 use wsio_ws::ExtensionPair;
 
-use crate::response::{HttpResponse, RequestError};
+use crate::response::{HttpResponse, RefusalReason};
 
 /// True when `req` opens a WebSocket the RFC 8441 way (a CONNECT, over HTTP/2 when hyper
 /// serves it): [`accept`] answers it.
@@ -67,7 +67,7 @@ pub(crate) fn accept_with_threshold<B>(
         Ok(accepted) => accepted,
         Err(error) => {
             let why = error.to_string();
-            return Err(Box::new(RequestError::BadRequest.response(Some(&why))));
+            return Err(Box::new(RefusalReason::BadRequest.response(Some(&why))));
         }
     };
     let mut response = HttpResponse::new(Full::new(Bytes::new()));

@@ -151,6 +151,7 @@ pub use extended_connect::accept_extended_connect;
 pub use handler::{BoxFuture, SessionHandler};
 pub use outgoing::{Messages, Outgoing, SharedMessages};
 pub use request::RequestInfo;
+pub use response::RefusalReason;
 pub use serve::ServeConfig;
 pub use service::HttpService;
 pub use session::{Session, Transport};

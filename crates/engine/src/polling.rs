@@ -9,7 +9,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
 use crate::close_reason::CloseReason;
-use crate::response::{HttpResponse, RequestError, text_response};
+use crate::response::{HttpResponse, RefusalReason, text_response};
 use crate::session::Session;
 
 /// A GET: waits for data (or a heartbeat ping), then answers with as many queued packets as
@@ -28,11 +28,11 @@ use crate::session::Session;
 /// reference ends it, instead of lingering until the heartbeat gives up on it.
 pub(crate) async fn get(session: &Arc<Session>, max_payload: usize) -> HttpResponse {
     if session.transport().is_upgraded() {
-        return RequestError::BadRequest.response(None);
+        return RefusalReason::BadRequest.response(None);
     }
     let Ok(mut queue) = session.queue.try_lock() else {
         session.close(CloseReason::TransportError);
-        return RequestError::BadRequest.response(None);
+        return RefusalReason::BadRequest.response(None);
     };
     if queue.carry.is_none() && !session.is_closed() {
         let held = HeldPoll(Some(session));
@@ -106,11 +106,11 @@ pub(crate) async fn post(
     max_payload: usize,
 ) -> HttpResponse {
     if session.transport().is_upgraded() {
-        return RequestError::BadRequest.response(None);
+        return RefusalReason::BadRequest.response(None);
     }
     let Ok(_guard) = session.post.try_lock() else {
         session.close(CloseReason::TransportError);
-        return RequestError::BadRequest.response(None);
+        return RefusalReason::BadRequest.response(None);
     };
     let declared = req
         .headers()
@@ -128,7 +128,7 @@ pub(crate) async fn post(
         Ok(packets) => packets,
         Err(_) => {
             session.close(CloseReason::ParseError);
-            return RequestError::BadRequest.response(None);
+            return RefusalReason::BadRequest.response(None);
         }
     };
     for packet in packets {
@@ -146,5 +146,6 @@ fn too_large(session: &Session) -> HttpResponse {
     session.close(CloseReason::TransportError);
     let mut response = HttpResponse::new(Full::new(Bytes::from_static(b"payload too large")));
     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    RefusalReason::PayloadTooLarge.mark(&mut response);
     response
 }

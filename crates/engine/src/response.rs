@@ -1,6 +1,8 @@
 //! The engine's HTTP answers: plain text, 404, and the Engine.IO error answers
 //! (`{"code":N,"message":"..."}` with 400 or 403).
 
+use std::fmt;
+
 use bytes::Bytes;
 use http::{Response, StatusCode, header};
 use http_body_util::Full;
@@ -25,45 +27,99 @@ pub(crate) fn not_found() -> HttpResponse {
     response
 }
 
-/// The reference's request error codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RequestError {
-    /// 0: the `transport` query parameter names no transport we serve.
+/// Why the engine refused a request to its path, as
+/// [`EngineStats::refused`](crate::EngineStats::refused) counts them: the reference's request
+/// error codes, and a polling body too large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RefusalReason {
+    /// The `transport` query parameter names no transport the engine serves (code 0).
     UnknownTransport,
-    /// 1: the `sid` names no live session.
+    /// The `sid` names no live session (code 1).
     UnknownSid,
-    /// 2: a handshake must be a GET.
+    /// A handshake that is not a GET (code 2).
     BadHandshakeMethod,
-    /// 3: the request does not fit the session's state.
+    /// A request that does not fit the session's state or the protocol: a second concurrent
+    /// poll, an invalid WebSocket upgrade, a malformed body (code 3).
     BadRequest,
-    /// 4: the `allow_request` hook refused the request.
+    /// The `allow_request` hook refused the request (code 4).
     Forbidden,
-    /// 5: `EIO` is missing or not 4.
+    /// `EIO` is missing or not 4 (code 5).
     UnsupportedProtocolVersion,
+    /// A polling body longer than `max_payload` (answered 413; the session closes).
+    PayloadTooLarge,
 }
 
-impl RequestError {
+impl RefusalReason {
+    /// Every reason, in the order of
+    /// [`EngineStats::requests_refused_by_reason`](crate::EngineStats::requests_refused_by_reason).
+    pub const ALL: [RefusalReason; 7] = [
+        RefusalReason::UnknownTransport,
+        RefusalReason::UnknownSid,
+        RefusalReason::BadHandshakeMethod,
+        RefusalReason::BadRequest,
+        RefusalReason::Forbidden,
+        RefusalReason::UnsupportedProtocolVersion,
+        RefusalReason::PayloadTooLarge,
+    ];
+
+    /// A short lowercase name for the reason, e.g. `"unknown sid"` (the `reason` label of
+    /// the `wsio_requests_refused_total` metric).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalReason::UnknownTransport => "unknown transport",
+            RefusalReason::UnknownSid => "unknown sid",
+            RefusalReason::BadHandshakeMethod => "bad handshake method",
+            RefusalReason::BadRequest => "bad request",
+            RefusalReason::Forbidden => "forbidden",
+            RefusalReason::UnsupportedProtocolVersion => "unsupported protocol version",
+            RefusalReason::PayloadTooLarge => "payload too large",
+        }
+    }
+
+    /// The position of the reason in [`RefusalReason::ALL`].
+    pub(crate) fn slot(self) -> usize {
+        self as usize
+    }
+
+    /// The reason an error answer carries (see [`mark`]), taken off it; `BadRequest` for an
+    /// error answer without one.
+    pub(crate) fn take(response: &mut HttpResponse) -> RefusalReason {
+        response
+            .extensions_mut()
+            .remove::<RefusalReason>()
+            .unwrap_or(RefusalReason::BadRequest)
+    }
+
+    /// Marks `response` as a refusal for this reason, for the engine to count.
+    pub(crate) fn mark(self, response: &mut HttpResponse) {
+        response.extensions_mut().insert(self);
+    }
+
     /// The numeric code of the JSON body.
     pub(crate) fn code(self) -> u8 {
         match self {
-            RequestError::UnknownTransport => 0,
-            RequestError::UnknownSid => 1,
-            RequestError::BadHandshakeMethod => 2,
-            RequestError::BadRequest => 3,
-            RequestError::Forbidden => 4,
-            RequestError::UnsupportedProtocolVersion => 5,
+            RefusalReason::UnknownTransport => 0,
+            RefusalReason::UnknownSid => 1,
+            RefusalReason::BadHandshakeMethod => 2,
+            RefusalReason::BadRequest => 3,
+            RefusalReason::Forbidden => 4,
+            RefusalReason::UnsupportedProtocolVersion => 5,
+            // Answered by its own 413 (no code in the reference); `BadRequest`'s if asked.
+            RefusalReason::PayloadTooLarge => 3,
         }
     }
 
     /// The reference's message for the code.
     pub(crate) fn message(self) -> &'static str {
         match self {
-            RequestError::UnknownTransport => "Transport unknown",
-            RequestError::UnknownSid => "Session ID unknown",
-            RequestError::BadHandshakeMethod => "Bad handshake method",
-            RequestError::BadRequest => "Bad request",
-            RequestError::Forbidden => "Forbidden",
-            RequestError::UnsupportedProtocolVersion => "Unsupported protocol version",
+            RefusalReason::UnknownTransport => "Transport unknown",
+            RefusalReason::UnknownSid => "Session ID unknown",
+            RefusalReason::BadHandshakeMethod => "Bad handshake method",
+            RefusalReason::BadRequest => "Bad request",
+            RefusalReason::Forbidden => "Forbidden",
+            RefusalReason::UnsupportedProtocolVersion => "Unsupported protocol version",
+            RefusalReason::PayloadTooLarge => "Payload too large",
         }
     }
 
@@ -75,7 +131,7 @@ impl RequestError {
             "engine.io request refused"
         );
         let status = match self {
-            RequestError::Forbidden => StatusCode::FORBIDDEN,
+            RefusalReason::Forbidden => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         };
         let body = serde_json::json!({
@@ -84,11 +140,18 @@ impl RequestError {
         });
         let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
         *response.status_mut() = status;
+        self.mark(&mut response);
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/json"),
         );
         response
+    }
+}
+
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -98,10 +161,10 @@ mod tests {
 
     #[test]
     fn bodies_and_statuses() {
-        let r = RequestError::UnknownSid.response(None);
+        let r = RefusalReason::UnknownSid.response(None);
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        let r = RequestError::Forbidden.response(Some("nope"));
+        let r = RefusalReason::Forbidden.response(Some("nope"));
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        assert_eq!(RequestError::UnsupportedProtocolVersion.code(), 5);
+        assert_eq!(RefusalReason::UnsupportedProtocolVersion.code(), 5);
     }
 }

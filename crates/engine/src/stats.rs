@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::close_reason::CloseReason;
+use crate::response::RefusalReason;
 
 /// A snapshot of an engine's activity. Counters run from the engine's start; traffic counts
 /// Engine.IO packets and their data bytes (a text packet's text, a binary packet's bytes),
@@ -30,8 +31,12 @@ pub struct EngineStats {
     /// opening a session or probing to upgrade one; the others came by HTTP/1.1 upgrade.
     pub websockets_over_http2: u64,
     /// Requests to the Engine.IO path answered with an error (unknown session or transport,
-    /// unsupported protocol version, refused by `allow_request`, bad request).
+    /// unsupported protocol version, refused by `allow_request`, bad request, body too
+    /// large): the sum of [`requests_refused_by_reason`](Self::requests_refused_by_reason).
     pub requests_refused: u64,
+    /// Requests refused, by reason, in the order of [`RefusalReason::ALL`];
+    /// [`refused`](Self::refused) reads one.
+    pub requests_refused_by_reason: [u64; 7],
     /// Sessions closed, by reason, in the order of [`CloseReason`]'s variants: transport close,
     /// transport error, ping timeout, parse error, forced close, server shutting down.
     pub sessions_closed: [u64; 6],
@@ -54,6 +59,11 @@ impl EngineStats {
     /// Sessions closed with `reason`.
     pub fn closed(&self, reason: CloseReason) -> u64 {
         self.sessions_closed[slot(reason)]
+    }
+
+    /// Requests refused for `reason`.
+    pub fn refused(&self, reason: RefusalReason) -> u64 {
+        self.requests_refused_by_reason[reason.slot()]
     }
 }
 
@@ -141,7 +151,7 @@ pub(crate) struct Counters {
     sessions_opened: AtomicU64,
     upgrades: AtomicU64,
     websockets_over_http2: AtomicU64,
-    requests_refused: AtomicU64,
+    requests_refused: [AtomicU64; 7],
     sessions_closed: [AtomicU64; 6],
     slow_consumers: AtomicU64,
     /// The traffic of the sessions that closed.
@@ -161,8 +171,8 @@ impl Counters {
         self.websockets_over_http2.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn refused(&self) {
-        self.requests_refused.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn refused(&self, reason: RefusalReason) {
+        self.requests_refused[reason.slot()].fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn closed(&self, reason: CloseReason) {
@@ -175,11 +185,16 @@ impl Counters {
 
     /// The engine-wide part of a snapshot: everything but the live sessions.
     pub(crate) fn snapshot(&self) -> EngineStats {
+        let by_reason = self
+            .requests_refused
+            .each_ref()
+            .map(|c| c.load(Ordering::Relaxed));
         let mut stats = EngineStats {
             sessions_opened: self.sessions_opened.load(Ordering::Relaxed),
             upgrades: self.upgrades.load(Ordering::Relaxed),
             websockets_over_http2: self.websockets_over_http2.load(Ordering::Relaxed),
-            requests_refused: self.requests_refused.load(Ordering::Relaxed),
+            requests_refused_by_reason: by_reason,
+            requests_refused: by_reason.iter().sum(),
             sessions_closed: self
                 .sessions_closed
                 .each_ref()

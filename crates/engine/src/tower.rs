@@ -41,7 +41,7 @@ use tower_service::Service;
 
 use crate::engine::Endpoint;
 use crate::handler::BoxFuture;
-use crate::response::RequestError;
+use crate::response::RefusalReason;
 
 /// The answers of an endpoint.
 pub type EngineResponse = Response<Full<Bytes>>;
@@ -223,7 +223,7 @@ where
         // One byte more than allowed is enough for the engine to refuse it.
         match read_at_most(body, max_payload.saturating_add(1)).await {
             Ok(bytes) => bytes,
-            Err(()) => return RequestError::BadRequest.response(None),
+            Err(()) => return RefusalReason::BadRequest.response(None),
         }
     } else {
         Bytes::new()

@@ -18,7 +18,7 @@ use crate::carrier::{Carrier, Inbound, carry, probe};
 use crate::close_reason::CloseReason;
 use crate::config::EngineConfig;
 use crate::outgoing::{Messages, Outgoing};
-use crate::response::{HttpResponse, RequestError};
+use crate::response::{HttpResponse, RefusalReason};
 use crate::session::{Session, Transport};
 use crate::ws_message::{decode, to_ws};
 
@@ -62,7 +62,7 @@ fn accept<B>(req: &Request<B>, config: &EngineConfig) -> Result<Accepted, Box<Ht
         has_token(header::UPGRADE, "websocket"),
         has_token(header::CONNECTION, "upgrade"),
     ) else {
-        return Err(Box::new(RequestError::BadRequest.response(None)));
+        return Err(Box::new(RefusalReason::BadRequest.response(None)));
     };
     let mut response = HttpResponse::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

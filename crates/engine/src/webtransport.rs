@@ -32,6 +32,7 @@ use crate::close_reason::CloseReason;
 use crate::engine::{Engine, Handler};
 use crate::outgoing::Outgoing;
 use crate::request::query_param;
+use crate::response::RefusalReason;
 use crate::session::Transport;
 use crate::wt_stream::StreamCarrier;
 
@@ -152,7 +153,7 @@ impl<H: Handler> Engine<H> {
         };
         let remote = request.remote_address();
         let Some(req) = self.check_webtransport(&request) else {
-            self.refused();
+            self.refused(RefusalReason::BadRequest);
             request.not_found().await;
             return;
         };
@@ -160,7 +161,7 @@ impl<H: Handler> Engine<H> {
             let (parts, ()) = req.into_parts();
             if let Err(message) = allow(&parts) {
                 tracing::debug!(%message, "webtransport session refused");
-                self.refused();
+                self.refused(RefusalReason::Forbidden);
                 request.forbidden().await;
                 return;
             }

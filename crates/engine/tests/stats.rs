@@ -5,7 +5,7 @@
 mod common;
 
 use common::{http, start};
-use wsio_engine::{CloseReason, EngineConfig};
+use wsio_engine::{CloseReason, EngineConfig, RefusalReason};
 
 #[tokio::test]
 async fn the_counters_follow_a_polling_session_from_open_to_close() {
@@ -28,6 +28,7 @@ async fn the_counters_follow_a_polling_session_from_open_to_close() {
     assert_eq!(live.sessions_websocket, 0);
     assert_eq!(live.sessions_opened, 1);
     assert_eq!(live.requests_refused, 1);
+    assert_eq!(live.refused(RefusalReason::UnsupportedProtocolVersion), 1);
     assert_eq!((live.packets_in, live.bytes_in), (1, 5));
     assert_eq!((live.packets_out, live.bytes_out), (1, 5));
 
@@ -63,4 +64,43 @@ async fn a_websocket_session_counts_as_one() {
         stats.packets_out, 1,
         "the echo; the open packet goes out with the handshake, not through the queue"
     );
+}
+
+#[tokio::test]
+async fn refused_requests_are_counted_by_reason() {
+    let (engine, addr) = start(EngineConfig {
+        max_payload: 10,
+        ..EngineConfig::default()
+    })
+    .await;
+    let unknown_sid = "EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(http(addr, "GET", unknown_sid, "").await.0, 400);
+    assert_eq!(http(addr, "POST", unknown_sid, "4hi").await.0, 400);
+    assert_eq!(
+        http(addr, "GET", "EIO=4&transport=carrier-pigeon", "")
+            .await
+            .0,
+        400
+    );
+    let (_, open) = http(addr, "GET", "EIO=4&transport=polling", "").await;
+    let sid = open.split("\"sid\":\"").nth(1).unwrap()[..20].to_owned();
+    let query = format!("EIO=4&transport=polling&sid={sid}");
+    assert_eq!(
+        http(addr, "POST", &query, "4 too long for ten").await.0,
+        413
+    );
+
+    let stats = engine.stats();
+    assert_eq!(stats.refused(RefusalReason::UnknownSid), 2);
+    assert_eq!(stats.refused(RefusalReason::UnknownTransport), 1);
+    assert_eq!(stats.refused(RefusalReason::PayloadTooLarge), 1);
+    for reason in [
+        RefusalReason::BadHandshakeMethod,
+        RefusalReason::BadRequest,
+        RefusalReason::Forbidden,
+        RefusalReason::UnsupportedProtocolVersion,
+    ] {
+        assert_eq!(stats.refused(reason), 0, "{reason}");
+    }
+    assert_eq!(stats.requests_refused, 4, "the total of the reasons");
 }
