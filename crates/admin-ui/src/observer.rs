@@ -333,6 +333,10 @@ impl Adapter for Observed {
         self.inner.reconnects()
     }
 
+    fn request_timeouts(&self) -> Option<u64> {
+        self.inner.request_timeouts()
+    }
+
     fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         self.inner.all_rooms()
     }

@@ -126,6 +126,20 @@ pub trait Adapter: Send + Sync + 'static {
         None
     }
 
+    /// How many requests to the other servers of a cluster ended without every answer
+    /// expected, because the time allowed ran out: a [`fetch_sockets`](Self::fetch_sockets),
+    /// [`all_rooms`](Self::all_rooms) or
+    /// [`server_side_emit_with_ack`](Self::server_side_emit_with_ack) that gave up on a
+    /// server, or a [`broadcast_with_ack`](Self::broadcast_with_ack) that did not learn every
+    /// server's client count (the clients' own acknowledgements are counted apart, as
+    /// acknowledgements timed out). What [`Server::stats`](crate::Server::stats) reports as the
+    /// namespace's adapter request timeouts; a rising count points at a server that is
+    /// overloaded or gone without unsubscribing. Called on every stats read, so it must not
+    /// wait. Default: `None`, the adapter sends no such requests or does not count.
+    fn request_timeouts(&self) -> Option<u64> {
+        None
+    }
+
     /// Every room with at least one member, on every server. Default: none known.
     fn all_rooms(&self) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
         Box::pin(async { Ok(Vec::new()) })

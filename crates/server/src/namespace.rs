@@ -415,6 +415,7 @@ impl Namespace {
             sockets: read(&self.0.sockets).len(),
             rooms: core.adapter.local_room_count(),
             adapter_reconnects: core.adapter.reconnects(),
+            adapter_request_timeouts: core.adapter.request_timeouts(),
             ..NamespaceStats::default()
         };
         core.counters.read_into(&mut stats);

@@ -59,6 +59,11 @@ pub struct NamespaceStats {
     /// ([`Adapter::reconnects`](crate::adapter::Adapter::reconnects)). Adapters of one
     /// cluster connection report the same count in each namespace.
     pub adapter_reconnects: Option<u64>,
+    /// Requests to the other servers of a cluster that timed out before every answer came
+    /// (fetching sockets or rooms, server-side emits with acknowledgements, the client counts
+    /// of broadcasts with acknowledgements); `None` when the adapter sends no such requests
+    /// ([`Adapter::request_timeouts`](crate::adapter::Adapter::request_timeouts)).
+    pub adapter_request_timeouts: Option<u64>,
 }
 
 /// What a namespace counts for [`NamespaceStats`]; relaxed atomics, since each figure stands

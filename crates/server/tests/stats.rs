@@ -56,6 +56,10 @@ async fn events_broadcasts_rooms_acks_and_refusals_are_counted() {
     assert_eq!(fresh.sockets, 2);
     assert_eq!(fresh.rooms, Some(0), "own rooms are not counted");
     assert_eq!(fresh.adapter_reconnects, None);
+    assert_eq!(
+        fresh.adapter_request_timeouts, None,
+        "the in-memory adapter asks no other server"
+    );
 
     for ws in [&mut a, &mut b] {
         ws.send(r#"42["join","lobby"]"#).await.unwrap();
