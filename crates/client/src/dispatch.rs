@@ -235,6 +235,21 @@ pub(crate) fn fire_connect_error(socket: &Socket, error: &ConnectError) {
     }
 }
 
+/// An event whose arguments did not fit its handler: logged, and handed to the namespace's
+/// rejected-event hook if it has one.
+pub(crate) fn fire_rejected(socket: &Socket, packet: &Packet, error: &event_proto::Error) {
+    let event = packet.event_name().unwrap_or_default();
+    tracing::debug!(
+        ns = %packet.ns,
+        event,
+        error = %error,
+        "event arguments do not fit the handler's type: event dropped"
+    );
+    if let Some(hook) = callbacks(socket, |c| c.rejected.clone()) {
+        hook(socket, event, error);
+    }
+}
+
 /// A copy of some callbacks of `socket`'s namespace, to run without the lock.
 fn callbacks<T: Default>(socket: &Socket, pick: impl Fn(&NsCallbacks) -> T) -> T {
     let state = socket.shared.lock();

@@ -61,6 +61,8 @@ pub(crate) type ConnectFn = Arc<dyn Fn(Socket) + Send + Sync>;
 pub(crate) type DisconnectFn = Arc<dyn Fn(Socket, DisconnectReason) + Send + Sync>;
 /// Runs when a join is refused or the connection attempt fails.
 pub(crate) type ConnectErrorFn = Arc<dyn Fn(Socket, ConnectError) + Send + Sync>;
+/// Runs when an event's arguments do not fit its handler's type: event name and error.
+pub(crate) type RejectedFn = Arc<dyn Fn(&Socket, &str, &event_proto::Error) + Send + Sync>;
 /// Runs with an attempt number.
 pub(crate) type AttemptFn = Arc<dyn Fn(u32) + Send + Sync>;
 /// Runs once reconnection gives up.
@@ -76,6 +78,7 @@ pub(crate) struct NsCallbacks {
     pub connect: Vec<ConnectFn>,
     pub disconnect: Vec<DisconnectFn>,
     pub connect_error: Vec<ConnectErrorFn>,
+    pub rejected: Option<RejectedFn>,
 }
 
 /// Callbacks of the connection as a whole.

@@ -94,9 +94,10 @@ impl Socket {
 
     /// Handles event `event`, with its arguments converted into `T` (a tuple such as
     /// `(String, u32)`, or `Vec<Value>` for any). Events whose arguments do not convert are
-    /// skipped (`on_any` still sees them). Binary arguments convert into `Vec<u8>`,
-    /// `bytes::Bytes` (feature `serde`) or [`Value::Binary`]. Replaces an earlier handler of
-    /// the same event.
+    /// skipped (`on_any` still sees them, and so does
+    /// [`on_rejected_event`](Self::on_rejected_event)). Binary arguments convert into
+    /// `Vec<u8>`, `bytes::Bytes` (feature `serde`) or [`Value::Binary`]. Replaces an earlier
+    /// handler of the same event.
     ///
     /// `ack` is `Some` when the server asked for an acknowledgement. The handler may be
     /// `async`: it then runs at once up to its first wait, and the rest of it concurrently
@@ -115,16 +116,32 @@ impl Socket {
             .deserialize_args::<T>()
         {
             Ok(args) => handler(socket, args, ack).finish(),
-            Err(e) => tracing::debug!(
-                ns = %packet.ns,
-                event = packet.event_name().unwrap_or_default(),
-                error = %e,
-                "event arguments do not fit the handler's type: event dropped"
-            ),
+            Err(e) => crate::dispatch::fire_rejected(&socket, packet, &e),
         };
         self.with_callbacks(|c| {
             c.events.insert(event.to_owned(), Arc::new(erased));
         });
+    }
+
+    /// Runs `handler` for each event dropped because its arguments did not deserialize into
+    /// the type its [`on`](Self::on) handler takes, with the event's name and the error,
+    /// replacing an earlier one (the same hook as the server's `Socket::on_rejected_event`).
+    /// Without one, such events are logged with `tracing` at debug level and dropped; either
+    /// way the event's handler does not run and its ack is not sent.
+    ///
+    /// ```no_run
+    /// # fn demo(socket: wsio_client::Socket) {
+    /// socket.on("move", |_socket, (x, y): (i32, i32), _ack| { let _ = (x, y); });
+    /// socket.on_rejected_event(|socket, event, error| {
+    ///     let _ = socket.emit("bad-event", &(event, error.to_string()));
+    /// });
+    /// # }
+    /// ```
+    pub fn on_rejected_event<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, &str, &event_proto::Error) + Send + Sync + 'static,
+    {
+        self.with_callbacks(|c| c.rejected = Some(Arc::new(handler)));
     }
 
     /// Adds a listener that sees every event of the namespace (name and raw arguments)

@@ -85,3 +85,36 @@ async fn connect_and_disconnect_handlers_may_be_async() {
     assert_eq!(events.next().await, "disconnect io client disconnect");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn events_whose_arguments_do_not_fit_go_to_the_rejected_event_hook() {
+    let server = TestServer::start().await;
+    let seen = Inbox::new();
+    let (handled, rejected) = (seen.clone(), seen.clone());
+    let client = Client::builder(server.url())
+        .transports(Transports::WebSocket)
+        .on("echo", move |_socket, (n,): (u32,), _ack| {
+            handled.push(format!("echo {n}"));
+        })
+        .connect()
+        .await
+        .expect("connect");
+    client
+        .main()
+        .on_rejected_event(move |socket, event, error| {
+            rejected.push(format!("rejected {event} on {}: {error}", socket.ns()));
+        });
+    // The server's `echo` sends the same arguments back: a string does not fit `(u32,)`.
+    client.emit("echo", &("seven",)).unwrap();
+    client.emit("echo", &(7,)).unwrap();
+    let first = seen.next().await;
+    assert!(first.starts_with("rejected echo on /: "), "{first}");
+    assert!(
+        first.contains("seven"),
+        "the error names the value: {first}"
+    );
+    assert_eq!(seen.next().await, "echo 7");
+    assert!(seen.quiet(Duration::from_millis(100)).await);
+    client.disconnect().await;
+    server.stop().await;
+}
