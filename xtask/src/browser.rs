@@ -9,6 +9,12 @@
 //! time does not wait for a WebSocket, so the DOM is dumped before the echoes or the page's
 //! own timer fires early.)
 //!
+//! Then the demo page's browser tests of `wsio serve` (`cargo test -p wsio-cli --test page
+//! --test page_chat --test page_tls`), with socket.io-client's bundle installed into
+//! `interop/js` and the browser named by `WSIO_CHROMIUM`, which also makes a missing browser or
+//! bundle fail them instead of skipping them. `cargo xtask test` runs the echo check alone
+//! ([`check_echo`]): its workspace run has already run the page tests.
+//!
 //! Chromium comes from Debian's `chromium` package, installed with apt-get when
 //! `/usr/bin/chromium` is missing. Only when that install is impossible is the check skipped
 //! (with a message saying why); every other failure fails the task.
@@ -21,7 +27,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::autobahn_run::{free_port, stop, wait_for_port};
-use crate::cmd;
+use crate::{cmd, interop_setup};
 
 /// Where Debian's package puts the browser.
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -29,22 +35,55 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const PAGE: &str = "interop/browser/echo.html";
 /// Real time the page may take to report (its own timeout is 10 s).
 const PAGE_LIMIT: Duration = Duration::from_secs(30);
-/// Runs the check. Takes no arguments.
+/// The demo page's browser tests, in `crates/cli/tests`.
+const PAGE_TESTS: [&str; 3] = ["page", "page_chat", "page_tls"];
+
+/// Runs the echo check, then the demo page's browser tests. Takes no arguments.
 pub fn run(args: &[String]) -> Result<(), String> {
     if let Some(arg) = args.first() {
         return Err(format!("browser: unexpected argument {arg:?}"));
     }
+    match check_echo()? {
+        Some(chromium) => page_tests(&chromium),
+        None => Ok(()),
+    }
+}
+
+/// The demo page's browser tests with `chromium`, socket.io-client's bundle installed first.
+fn page_tests(chromium: &Path) -> Result<(), String> {
+    let start = Instant::now();
+    interop_setup::npm_ci(&cmd::root().join("interop/js"))?;
+    let mut tests = Command::new(cmd::cargo_path());
+    tests.args(["test", "-p", "wsio-cli"]);
+    for test in PAGE_TESTS {
+        tests.args(["--test", test]);
+    }
+    cmd::run(
+        tests
+            .current_dir(cmd::root())
+            .env("WSIO_CHROMIUM", chromium),
+    )?;
+    println!(
+        "xtask browser: the demo page's tests passed ({:.1}s)",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Headless Chromium's WebSocket against `wsio echo`; the Chromium it ran, or `None` when
+/// skipped because Chromium cannot be installed.
+pub fn check_echo() -> Result<Option<PathBuf>, String> {
     let start = Instant::now();
     let chromium = match ensure_chromium() {
         Ok(path) => path,
         Err(reason) => {
             println!("xtask browser: skipped: chromium cannot be installed here: {reason}");
-            return Ok(());
+            return Ok(None);
         }
     };
     let chromium_ready = start.elapsed();
 
-    cmd::cargo(&["build", "--release", "-p", "wsio-cli", "--bin", "wsio"])?;
+    let wsio = build_wsio()?;
     let built = start.elapsed();
 
     let root = cmd::root();
@@ -53,7 +92,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("browser: {} is missing", page.display()));
     }
     let port = free_port()?;
-    let mut server = Command::new(cmd::target_dir().join("release/wsio"))
+    let mut server = Command::new(wsio)
         .args(["echo", "--host", "127.0.0.1", "--port", &port.to_string()])
         .spawn()
         .map_err(|e| format!("cannot start wsio echo: {e}"))?;
@@ -69,7 +108,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         total.saturating_sub(built).as_secs_f64(),
         total.as_secs_f64(),
     );
-    Ok(())
+    Ok(Some(chromium))
+}
+
+/// Builds the `wsio` binary (release); its path.
+pub(crate) fn build_wsio() -> Result<PathBuf, String> {
+    cmd::cargo(&["build", "--release", "-p", "wsio-cli", "--bin", "wsio"])?;
+    Ok(cmd::target_dir().join("release/wsio"))
 }
 
 /// The Chromium binary, installed with apt-get if missing. `Err` only when it cannot be

@@ -13,7 +13,8 @@
 //! * `cargo xtask bench-load [--scenarios a,b] [--servers x,y] [--reps N] [--quick]` — the
 //!   end-to-end load benchmark against peer servers; writes `docs/benchmarks.md` and `.svg`.
 //! * `cargo xtask browser` — headless Chromium's WebSocket against `wsio echo` (text, binary,
-//!   close), with `interop/browser/echo.html`; installs Debian's chromium if missing.
+//!   close), with `interop/browser/echo.html`, then the demo page's browser tests of
+//!   `wsio-cli` (`page`, `page_chat`, `page_tls`); installs Debian's chromium if missing.
 //! * `cargo xtask admin-ui [--screenshot PATH]` — the Socket.IO Admin UI (`@socket.io/admin-ui`)
 //!   in headless Chromium against wsio-admin-ui's example and against Node's `instrument()`.
 //! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
@@ -136,7 +137,8 @@ fn test(extra: &[String]) -> Result<(), String> {
         return Ok(());
     }
     autobahn_run::run(&["--quick".to_owned()])?;
-    browser::run(&[])?;
+    // The echo check alone: the workspace run has already run the demo page's browser tests.
+    browser::check_echo()?;
     admin_ui::run(&[])?;
     interop::run(&["--against".to_owned(), "wsio".to_owned()])?;
     interop::run(&[

@@ -16,13 +16,32 @@ use wsio_ws::{Config, MaybeTlsStream, Message, WebSocket};
 /// Where Debian's package puts the browser (`cargo xtask test` installs it).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// The variable naming the browser to run instead of [`CHROMIUM`]. When it is set (as
+/// `cargo xtask browser` sets it), a missing browser or bundle fails the test instead of
+/// skipping it.
+pub const CHROMIUM_VAR: &str = "WSIO_CHROMIUM";
+
+/// The browser the tests run: `WSIO_CHROMIUM`, else [`CHROMIUM`].
+pub fn chromium() -> PathBuf {
+    std::env::var_os(CHROMIUM_VAR).map_or_else(|| PathBuf::from(CHROMIUM), PathBuf::from)
+}
+
+/// Says why a test is skipped; with `WSIO_CHROMIUM` set, fails it instead.
+fn skip(why: &str) {
+    assert!(
+        std::env::var_os(CHROMIUM_VAR).is_none(),
+        "{why}, and {CHROMIUM_VAR} asks for the browser tests"
+    );
+    println!("skipped: {why} (cargo xtask test installs it)");
+}
+
 /// socket.io-client's browser bundle in `interop/js/node_modules`, if installed; otherwise
 /// prints why the test is skipped.
 pub fn installed_bundle() -> Option<PathBuf> {
     let bundle = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../interop/js/node_modules/socket.io-client/dist/socket.io.min.js");
     if !bundle.is_file() {
-        println!("skipped: interop/js/node_modules is missing (cargo xtask test installs it)");
+        skip("interop/js/node_modules is missing");
         return None;
     }
     Some(bundle)
@@ -31,8 +50,9 @@ pub fn installed_bundle() -> Option<PathBuf> {
 /// The bundle and Chromium when both are there; otherwise prints why the test is skipped.
 pub fn bundle_and_browser() -> Option<PathBuf> {
     let bundle = installed_bundle()?;
-    if !Path::new(CHROMIUM).is_file() {
-        println!("skipped: {CHROMIUM} is missing (cargo xtask test installs it)");
+    let chromium = chromium();
+    if !chromium.is_file() {
+        skip(&format!("{} is missing", chromium.display()));
         return None;
     }
     Some(bundle)
@@ -58,7 +78,7 @@ impl Browser {
             std::env::temp_dir().join(format!("wsio-devtools-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&profile);
         std::fs::create_dir_all(&profile).expect("profile");
-        let child = Command::new(CHROMIUM)
+        let child = Command::new(chromium())
             .args([
                 "--headless",
                 "--no-sandbox",
