@@ -105,6 +105,8 @@ fn test(extra: &[String]) -> Result<(), String> {
         interop_setup::npm_ci(&cmd::root().join("interop/js"))?;
         // The command line's cluster test with a Node node on @socket.io/redis-adapter.
         interop_setup::npm_ci(&cmd::root().join("interop/redis"))?;
+        // wsio-admin-ui's mixed cluster test: Node's instrumentation on the same Redis.
+        interop_setup::npm_ci(&cmd::root().join("interop/admin-ui"))?;
         if let Err(reason) = browser::ensure_chromium() {
             eprintln!("xtask: no Chromium for the workspace tests ({reason}); they skip it");
         }

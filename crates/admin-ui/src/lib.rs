@@ -91,6 +91,15 @@
 //! memory: behind a load balancer without sticky sessions, a UI reconnecting to another
 //! server asks for the credentials again.
 //!
+//! The cluster may mix wsio and Node servers (wsio-adapter-redis beside
+//! `@socket.io/redis-adapter`, Node's servers instrumented with the package's `instrument()`):
+//! the UI of either kind shows every server's stats and sockets, and its actions reach every
+//! server. As Node's instrumentation does, in development mode with an [`Observer`] each
+//! socket's data holds `_admin: {clientId, transport}`, where the other servers read the
+//! socket's Engine.IO client id and transport when they list it. The UI leaves that field
+//! out; the application sees it in [`Socket::data_value`](wsio_server::Socket::data_value)
+//! (it is put back every `stats_interval` if the application replaces the data).
+//!
 //! # Not covered
 //!
 //! * `event_sent` covers the broadcasts this server starts, not those another server of a
@@ -99,7 +108,8 @@
 //! * Transport upgrades and data changes are found by looking at the sockets every
 //!   [`stats_interval`](AdminUiOptions::stats_interval) rather than when they happen.
 //! * Sockets on other servers have no Engine.IO client id or transport unless their server
-//!   stores them in the socket's data under `_admin`, as Node's instrumentation does.
+//!   stores them in the socket's data under `_admin`, as Node's instrumentation and this
+//!   crate in development mode do.
 //! * Joins and leaves that a cluster adapter carries out for another server's request
 //!   (`sockets_join` started elsewhere) do not pass through the observer: not reported.
 //! * Live events wait in a bounded queue (4,096); a burst beyond it is dropped, with a debug

@@ -13,9 +13,10 @@ use wsio_server::engine::Sid;
 use wsio_server::{DisconnectReason, Namespace, RemoteSocket, Server, Socket};
 
 use crate::observer::Report;
-use crate::wire::{describe_socket, iso8601, object, user_data};
+use crate::wire::{describe_socket, iso8601, object, store_admin_data, user_data};
 
-/// A socket of this server the UI was told about, watched for changes of transport and data.
+/// A socket of this server the UI was told about, watched for changes of transport and data
+/// (its data without `_admin`).
 struct Tracked {
     socket: Socket,
     transport: &'static str,
@@ -73,6 +74,7 @@ async fn handle(
             let Some(socket) = remote.local().cloned() else {
                 return;
             };
+            store_admin_data(&socket);
             let description = describe_socket(&remote, &ns, Some(&rooms));
             emit(admin, "socket_connected", &(description, &date)).await;
             watch_disconnect(&socket, &ns, tx);
@@ -83,7 +85,7 @@ async fn handle(
                 (ns, sid),
                 Tracked {
                     transport: socket.transport().as_str(),
-                    data: socket.data_value(),
+                    data: user_data(&socket.data_value()),
                     socket,
                 },
             );
@@ -184,12 +186,14 @@ async fn find_local(io: &Server, ns: &str, sid: &Sid) -> Option<RemoteSocket> {
     None
 }
 
-/// Emits `socket_updated` for every watched socket whose transport or data changed.
+/// Emits `socket_updated` for every watched socket whose transport or data changed, and
+/// keeps `_admin` in each one's data current (the application may have replaced the data).
 /// Sockets that left are forgotten here too, in case their departure report was dropped.
 async fn poll_changes(admin: &Namespace, tracked: &mut HashMap<(Arc<str>, Sid), Tracked>) {
     tracked.retain(|_, watched| watched.socket.connected());
     let mut updates = Vec::new();
     for ((ns, sid), watched) in tracked.iter_mut() {
+        store_admin_data(&watched.socket);
         let transport = watched.socket.transport().as_str();
         if transport != watched.transport {
             watched.transport = transport;
@@ -199,12 +203,12 @@ async fn poll_changes(admin: &Namespace, tracked: &mut HashMap<(Arc<str>, Sid), 
                 ("transport", Value::from(transport)),
             ]));
         }
-        let data = watched.socket.data_value();
+        let data = user_data(&watched.socket.data_value());
         if data != watched.data {
             updates.push(object(vec![
                 ("id", Value::from(sid.as_str())),
                 ("nsp", Value::from(&**ns)),
-                ("data", user_data(&data)),
+                ("data", data.clone()),
             ]));
             watched.data = data;
         }

@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use event_proto::Value;
-use wsio_server::{RemoteSocket, Room};
+use wsio_server::{RemoteSocket, Room, Socket};
 
 /// `at` in ISO 8601 with milliseconds, UTC (`2026-12-07T11:28:05.123Z`): what
 /// `JSON.stringify(new Date())` writes, and what the UI parses.
@@ -75,10 +75,7 @@ pub(crate) fn hostname() -> String {
 pub(crate) fn describe_socket(remote: &RemoteSocket, nsp: &str, rooms: Option<&[Room]>) -> Value {
     let admin = remote.data.get("_admin");
     let (client_id, transport) = match remote.local() {
-        Some(socket) => (
-            Value::from(prefix(socket.engine_id().as_str(), 12)),
-            Value::from(socket.transport().as_str()),
-        ),
+        Some(socket) => (client_id(socket), Value::from(socket.transport().as_str())),
         None => (
             admin
                 .and_then(|a| a.get("clientId"))
@@ -106,6 +103,32 @@ pub(crate) fn describe_socket(remote: &RemoteSocket, nsp: &str, rooms: Option<&[
             Value::Array(rooms.into_iter().map(Value::from).collect()),
         ),
     ])
+}
+
+/// The first 12 characters of the socket's Engine.IO session id: its client id in the UI.
+fn client_id(socket: &Socket) -> Value {
+    Value::from(prefix(socket.engine_id().as_str(), 12))
+}
+
+/// Keeps the socket's client id and transport in its data under `_admin`
+/// (`{clientId, transport}`), as Node's instrumentation does: a Node server of the cluster
+/// reads them there to list the socket (any server's [`describe_socket`] too). Data that is
+/// not an object is left alone; the field is written only when it differs.
+pub(crate) fn store_admin_data(socket: &Socket) {
+    let admin = object(vec![
+        ("clientId", client_id(socket)),
+        ("transport", Value::from(socket.transport().as_str())),
+    ]);
+    socket.update_data_value(|data| {
+        let Value::Object(fields) = data else {
+            return;
+        };
+        match fields.iter_mut().find(|(key, _)| key == "_admin") {
+            Some((_, value)) if *value == admin => {}
+            Some((_, value)) => *value = admin,
+            None => fields.push(("_admin".to_owned(), admin)),
+        }
+    });
 }
 
 /// The socket's data without the `_admin` field Node's instrumentation keeps there.

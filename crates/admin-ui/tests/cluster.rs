@@ -1,9 +1,14 @@
-//! Two instrumented wsio servers sharing a Redis server (`WSIO_REDIS_URL`, which `cargo xtask
-//! test` sets) through wsio-adapter-redis, the observer wrapping the cluster adapter. A UI
-//! connected to one server sees the other's stats, sockets and live events, and its actions
-//! reach the other's sockets. Without `WSIO_REDIS_URL` the test passes after printing a
-//! notice.
+//! Instrumented servers sharing a Redis server (`WSIO_REDIS_URL`, which `cargo xtask test`
+//! sets): two wsio servers through wsio-adapter-redis, the observer wrapping the cluster
+//! adapter, then a wsio server and Node's socket.io with the official instrumentation and
+//! @socket.io/redis-adapter (`interop/admin-ui/node-server.js`). A UI connected to one server
+//! sees the other's stats, sockets and live events, and its actions reach the other's
+//! sockets. Without `WSIO_REDIS_URL` (or, for the mixed cluster, Node and the npm packages of
+//! `interop/admin-ui`) a test passes after printing a notice.
 
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value as Json, json};
@@ -79,6 +84,76 @@ fn no_reconnection() -> Reconnection {
     }
 }
 
+/// The Redis server's URL, or `None` after printing why the test is skipped.
+fn redis_url() -> Option<String> {
+    let url = std::env::var("WSIO_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        println!("WSIO_REDIS_URL is not set: skipped (cargo xtask test sets it)");
+    }
+    url
+}
+
+/// Every event an admin client receives, with its arguments as JSON.
+type AdminEvents = mpsc::UnboundedReceiver<(String, Vec<Json>)>;
+
+/// A client of the admin namespace of the server at `url`, and the events it receives.
+async fn admin(url: &str) -> (Client, AdminEvents) {
+    let (tx, events) = mpsc::unbounded_channel();
+    let client = Client::builder(format!("{url}/admin"))
+        .reconnection(no_reconnection())
+        .on_any(move |_s, event, args| {
+            let args = args
+                .iter()
+                .map(|a| serde_json::to_value(a).expect("JSON"))
+                .collect();
+            let _ = tx.send((event.to_owned(), args));
+        })
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("admin of {url}: {e}"));
+    (client, events)
+}
+
+/// A user of `/` on the server at `url`: its client, socket id, and disconnect reasons.
+async fn user(url: &str) -> (Client, String, mpsc::UnboundedReceiver<DisconnectReason>) {
+    let (tx, reasons) = mpsc::unbounded_channel();
+    let client = Client::builder(format!("{url}/"))
+        .reconnection(no_reconnection())
+        .on_disconnect(move |_s, reason| {
+            let _ = tx.send(reason);
+        })
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("user of {url}: {e}"));
+    let id = client.main().id().expect("id");
+    (client, id, reasons)
+}
+
+/// Sends the UI's `_disconnect` of socket `id` of `/` to `admin`, and checks that the user
+/// whose disconnect `reasons` are given hears `io server disconnect`.
+async fn disconnect(
+    admin: &Client,
+    id: &str,
+    reasons: &mut mpsc::UnboundedReceiver<DisconnectReason>,
+) {
+    admin.emit("_disconnect", &("/", false, id)).expect("emit");
+    let reason = tokio::time::timeout(WAIT, reasons.recv()).await;
+    assert_eq!(reason, Ok(Some(DisconnectReason::IoServerDisconnect)));
+}
+
+/// The socket `id` in the list of an `all_sockets` event.
+fn listed(all: &[Json], id: &str) -> Json {
+    all[0]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("{id} is not listed in {all:?}"))
+}
+
 /// The next event named `event` whose arguments satisfy `matches`.
 async fn expect(
     events: &mut mpsc::UnboundedReceiver<(String, Vec<Json>)>,
@@ -102,11 +177,7 @@ async fn expect(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ui_on_one_server_sees_and_drives_the_other() {
-    let Some(url) = std::env::var("WSIO_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        println!("WSIO_REDIS_URL is not set: skipped (cargo xtask test sets it)");
+    let Some(url) = redis_url() else {
         return;
     };
     // A prefix of its own, so that other tests on the same Redis stay out.
@@ -117,54 +188,23 @@ async fn a_ui_on_one_server_sees_and_drives_the_other() {
     until_servers(&io_b, 2).await;
 
     // A user of server b, there before the UI.
-    let (reasons_tx, mut reasons) = mpsc::unbounded_channel();
-    let early = Client::builder(format!("{url_b}/"))
-        .reconnection(no_reconnection())
-        .on_disconnect(move |_s, reason| {
-            let _ = reasons_tx.send(reason);
-        })
-        .connect()
-        .await
-        .expect("user of b");
-    let early_id = early.main().id().expect("id");
-
-    let (tx, mut events) = mpsc::unbounded_channel();
-    let _admin = Client::builder(format!("{url_a}/admin"))
-        .reconnection(no_reconnection())
-        .on_any(move |_s, event, args| {
-            let args = args
-                .iter()
-                .map(|a| serde_json::to_value(a).expect("JSON"))
-                .collect();
-            let _ = tx.send((event.to_owned(), args));
-        })
-        .connect()
-        .await
-        .expect("admin of a");
+    let (_early, early_id, mut reasons) = user(&url_b).await;
+    let (_admin, mut events) = admin(&url_a).await;
 
     // Every server's sockets, through fetch_sockets.
     let all = expect(&mut events, "all_sockets", |_| true).await;
-    let listed = all[0]
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|s| s["id"] == early_id.as_str())
-        .cloned()
-        .expect("the user of b is listed by a");
+    let listed = listed(&all, &early_id);
     assert_eq!(listed["nsp"], "/");
     assert_eq!(listed["rooms"], json!([early_id]));
+    // Server b keeps the client id and transport in the socket's data, as Node does.
+    assert_client_and_transport(&listed);
 
     // Both servers' stats reach the UI.
     expect(&mut events, "server_stats", |a| a[0]["serverId"] == "a").await;
     expect(&mut events, "server_stats", |a| a[0]["serverId"] == "b").await;
 
     // Server b reports its new socket to the UI connected to a.
-    let late = Client::builder(format!("{url_b}/"))
-        .reconnection(no_reconnection())
-        .connect()
-        .await
-        .expect("second user of b");
-    let late_id = late.main().id().expect("id");
+    let (_late, late_id, _) = user(&url_b).await;
     let connected = expect(&mut events, "socket_connected", |a| {
         a[0]["id"] == late_id.as_str()
     })
@@ -175,13 +215,157 @@ async fn a_ui_on_one_server_sees_and_drives_the_other() {
     ));
 
     // The UI's disconnect, sent to a, reaches the user of b.
-    _admin
-        .emit("_disconnect", &("/", false, early_id.as_str()))
-        .expect("emit");
-    let reason = tokio::time::timeout(WAIT, reasons.recv()).await;
-    assert_eq!(reason, Ok(Some(DisconnectReason::IoServerDisconnect)));
+    disconnect(&_admin, &early_id, &mut reasons).await;
     let gone = expect(&mut events, "socket_disconnected", |a| {
         a[1] == early_id.as_str()
+    })
+    .await;
+    assert_eq!(gone[2], "server namespace disconnect");
+}
+
+/// `socket`, as a UI lists it, has a client id of 12 characters and a transport.
+fn assert_client_and_transport(socket: &Json) {
+    assert_eq!(
+        socket["clientId"].as_str().map(str::len),
+        Some(12),
+        "{socket}"
+    );
+    assert!(
+        matches!(socket["transport"].as_str(), Some("polling" | "websocket")),
+        "{socket}"
+    );
+}
+
+/// `interop/admin-ui` when Node is on PATH and the folder's npm packages (the instrumentation
+/// and @socket.io/redis-adapter) are installed; `None` after printing why the test is skipped.
+fn node_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/admin-ui");
+    let modules = dir.join("node_modules/@socket.io");
+    if !["admin-ui", "redis-adapter"]
+        .iter()
+        .all(|package| modules.join(package).is_dir())
+    {
+        println!(
+            "skipped: interop/admin-ui has no node_modules with @socket.io/admin-ui and \
+             @socket.io/redis-adapter (cargo xtask test installs them)"
+        );
+        return None;
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        println!("skipped: node is not on PATH");
+        return None;
+    }
+    Some(dir)
+}
+
+/// Node's socket.io instrumented with @socket.io/admin-ui (`node-server.js`), stopped by its
+/// pid when dropped (a failed test included).
+struct NodeServer {
+    child: Child,
+    url: String,
+}
+
+impl NodeServer {
+    /// The server named `name` on a free port, on the Redis cluster of `redis` under channel
+    /// prefix `key`; returns once it listens.
+    fn start(dir: &Path, redis: &str, key: &str, name: &str) -> NodeServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut child = Command::new("node")
+            .arg("node-server.js")
+            .args(["--port", &port.to_string(), "--server-id", name])
+            .args(["--redis", redis, "--redis-key", key])
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node starts");
+        let mut line = String::new();
+        let read = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+        let server = NodeServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        assert!(
+            read.is_ok() && line.starts_with("listening"),
+            "the Node server did not start: {line:?}"
+        );
+        server
+    }
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wsio_server_and_a_node_server_share_their_uis() {
+    let Some(redis) = redis_url() else {
+        return;
+    };
+    let Some(dir) = node_dir() else {
+        return;
+    };
+    let key = format!("admin-ui-mixed-{}", std::process::id());
+    let (url_wsio, io, _cluster) = node(&redis, &key, "wsio").await;
+    let node = NodeServer::start(&dir, &redis, &key, "node");
+    until_servers(&io, 2).await;
+
+    // The UI of wsio lists the user of Node with the client id and transport Node keeps in
+    // the socket's data.
+    let (_on_node, on_node_id, mut on_node_reasons) = user(&node.url).await;
+    let (admin_wsio, mut wsio_events) = admin(&url_wsio).await;
+    let all = expect(&mut wsio_events, "all_sockets", |_| true).await;
+    let seen = listed(&all, &on_node_id);
+    assert_eq!(seen["nsp"], "/");
+    assert_eq!(seen["rooms"], json!([on_node_id]));
+    assert_eq!(seen["data"], json!({}));
+    assert_client_and_transport(&seen);
+    assert_ne!(
+        seen["clientId"],
+        on_node_id[..12],
+        "Node's engine id, not the socket's"
+    );
+
+    // The UI of Node lists the user of wsio, with the client id and transport wsio keeps
+    // there too, once wsio told its own UI of the socket.
+    let (_on_wsio, on_wsio_id, mut on_wsio_reasons) = user(&url_wsio).await;
+    expect(&mut wsio_events, "socket_connected", |a| {
+        a[0]["id"] == on_wsio_id.as_str()
+    })
+    .await;
+    let (admin_node, mut node_events) = admin(&node.url).await;
+    let all = expect(&mut node_events, "all_sockets", |_| true).await;
+    let seen = listed(&all, &on_wsio_id);
+    assert_eq!(seen["nsp"], "/");
+    assert_eq!(seen["rooms"], json!([on_wsio_id]));
+    assert_eq!(seen["data"], json!({}), "Node leaves _admin out");
+    assert_client_and_transport(&seen);
+
+    // Each UI gets the stats of both servers.
+    for events in [&mut wsio_events, &mut node_events] {
+        for id in ["wsio", "node"] {
+            expect(events, "server_stats", |a| a[0]["serverId"] == id).await;
+        }
+    }
+
+    // The live events of wsio reach the UI of Node.
+    let (_late, late_id, _) = user(&url_wsio).await;
+    expect(&mut node_events, "socket_connected", |a| {
+        a[0]["id"] == late_id.as_str()
+    })
+    .await;
+
+    // A disconnect sent to either UI reaches the user of the other server.
+    disconnect(&admin_wsio, &on_node_id, &mut on_node_reasons).await;
+    disconnect(&admin_node, &on_wsio_id, &mut on_wsio_reasons).await;
+    let gone = expect(&mut node_events, "socket_disconnected", |a| {
+        a[1] == on_wsio_id.as_str()
     })
     .await;
     assert_eq!(gone[2], "server namespace disconnect");
