@@ -254,9 +254,10 @@ impl Socket {
     }
 }
 
-/// A namespace handle: cheap to clone. It keeps the namespace alive: a handler the namespace
-/// holds (a server-side handler, a socket's event handler) should capture a
-/// [`WeakNamespace`] ([`downgrade`](Self::downgrade)) instead, or the two never drop.
+/// A namespace handle: cheap to clone. It keeps the namespace alive: a closure the namespace
+/// holds (a server-side handler, a connect middleware) should capture a [`WeakNamespace`]
+/// ([`downgrade`](Self::downgrade)) instead, or the two never drop. A socket's handlers need
+/// neither: [`Socket::namespace`](crate::Socket::namespace) gives the socket's namespace.
 #[derive(Debug, Clone)]
 pub struct Namespace(pub(crate) Arc<NsInner>);
 
