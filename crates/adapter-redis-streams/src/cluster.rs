@@ -5,6 +5,7 @@
 //! A carrier implements [`Transport`]; each namespace's adapter keeps one [`Core`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use event_proto::{Encoded, Value};
@@ -52,6 +53,8 @@ pub(crate) struct Core {
     transport: Arc<dyn Transport>,
     /// Requests of this node waiting for answers, by request id.
     pending: PendingRequests<Body>,
+    /// Requests of this node that ran out of time before every answer came.
+    request_timeouts: AtomicU64,
 }
 
 /// The first acknowledgement argument, or `null`.
@@ -66,7 +69,19 @@ impl Core {
             local,
             transport,
             pending: PendingRequests::default(),
+            request_timeouts: AtomicU64::new(0),
         }
+    }
+
+    /// Requests of this node that ran out of time before every answer came
+    /// ([`Adapter::request_timeouts`](wsio_server::Adapter::request_timeouts)).
+    pub(crate) fn request_timeouts(&self) -> u64 {
+        self.request_timeouts.load(Ordering::Relaxed)
+    }
+
+    /// Counts a request that ran out of time before every answer came.
+    fn timed_out(&self) {
+        self.request_timeouts.fetch_add(1, Ordering::Relaxed);
     }
 
     /// This server's node id.
@@ -295,6 +310,9 @@ impl Core {
                 _ => break,
             }
         }
+        if !collector.counts_complete() {
+            self.timed_out();
+        }
         senders.reverse();
         for value in early {
             if let Some(tx) = senders.pop() {
@@ -357,6 +375,7 @@ impl Core {
         }
         self.forget(&id);
         if !complete {
+            self.timed_out();
             let (received, expected) = collector.progress();
             return Err(Error::Timeout { received, expected }.into());
         }
@@ -403,6 +422,7 @@ impl Core {
         }
         self.forget(&id);
         if !complete {
+            self.timed_out();
             let (_, expected) = collector.progress();
             return Err(wsio_server::AckError::Incomplete {
                 responses: collector.into_answers(),

@@ -678,3 +678,43 @@ async fn a_lost_pubsub_connection_is_counted_and_subscribes_again() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_a_silent_node_never_answers_are_counted_as_timeouts() {
+    let Some(url) = redis_url() else { return };
+    let config = StreamsAdapterConfig {
+        requests_timeout: Duration::from_millis(300),
+        ..isolated("silent")
+    };
+    let prefix = config.channel_prefix.clone();
+    let a = node(&url, config, "a", None).await;
+    // A node that subscribed to the namespace's channel and never answers.
+    let client = redis::Client::open(url.as_str()).expect("url");
+    let mut silent = client.get_async_pubsub().await.expect("connects");
+    silent
+        .subscribe(wsio_adapter_redis_streams::wire::public_channel(
+            &prefix, "/",
+        ))
+        .await
+        .expect("subscribed");
+    until_count(&a.ns, 2).await;
+    let timeouts = || {
+        a.io.stats()
+            .namespaces
+            .into_iter()
+            .find(|ns| ns.name == "/")
+            .expect("namespace /")
+            .adapter_request_timeouts
+    };
+    assert_eq!(timeouts(), Some(0));
+
+    assert!(a.ns.broadcast().fetch_sockets().await.is_err());
+    assert_eq!(timeouts(), Some(1));
+    let error =
+        a.ns.server_side_emit_with_ack("ping", &("x",), Duration::from_millis(300))
+            .await
+            .expect_err("no answer");
+    assert!(error.is_timeout());
+    assert_eq!(timeouts(), Some(2));
+    a.stop().await;
+}

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -44,6 +45,8 @@ pub(crate) struct NsState {
     shared: Arc<Shared>,
     /// Requests of this node waiting for answers, by request id.
     pending: PendingRequests<Response>,
+    /// Requests of this node that ran out of time before every answer came.
+    request_timeouts: AtomicU64,
 }
 
 impl RedisAdapter {
@@ -53,6 +56,7 @@ impl RedisAdapter {
             local,
             shared: shared.clone(),
             pending: PendingRequests::default(),
+            request_timeouts: AtomicU64::new(0),
         });
         shared.register(name, &ns);
         RedisAdapter { ns }
@@ -137,6 +141,11 @@ impl NsState {
         self.pending.forget(id);
     }
 
+    /// Counts a request that ran out of time before every answer came.
+    fn timed_out(&self) {
+        self.request_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Publishes `kind` as a request and collects `expected` answers within the requests
     /// timeout.
     async fn ask(&self, kind: RequestKind, expected: usize) -> Result<Vec<Response>, Error> {
@@ -152,6 +161,7 @@ impl NsState {
         }
         self.forget(&id);
         if answers.len() < expected {
+            self.timed_out();
             return Err(Error::Timeout {
                 received: answers.len(),
                 expected,
@@ -416,6 +426,9 @@ impl NsState {
                 _ => break,
             }
         }
+        if counts < others {
+            self.timed_out();
+        }
         senders.reverse();
         for args in early {
             if let Some(tx) = senders.pop() {
@@ -497,6 +510,7 @@ impl NsState {
         }
         self.forget(&id);
         if answers.len() < others {
+            self.timed_out();
             return Err(AckError::Incomplete {
                 responses: answers,
                 expected: others,
@@ -616,6 +630,10 @@ impl Adapter for RedisAdapter {
 
     fn reconnects(&self) -> Option<u64> {
         Some(self.ns.shared.status.reconnects())
+    }
+
+    fn request_timeouts(&self) -> Option<u64> {
+        Some(self.ns.request_timeouts.load(Ordering::Relaxed))
     }
 
     fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {

@@ -178,3 +178,52 @@ async fn a_server_side_emit_that_times_out_returns_the_answers_that_came() {
         wsio_server::AckError::Incomplete { expected: 2, .. }
     ));
 }
+
+/// The adapter request timeouts `io` reports for namespace `nsp`.
+fn request_timeouts(io: &Server, nsp: &str) -> Option<u64> {
+    io.stats()
+        .namespaces
+        .into_iter()
+        .find(|ns| ns.name == nsp)
+        .expect("the namespace")
+        .adapter_request_timeouts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_a_silent_node_never_answers_are_counted_as_timeouts() {
+    let Some(url) = redis_url() else { return };
+    let config = RedisAdapterConfig {
+        requests_timeout: Duration::from_millis(300),
+        ..RedisAdapterConfig::default()
+    };
+    let cluster = RedisCluster::connect(&url, config).await.expect("connects");
+    let io = Server::new(Config {
+        adapter: Some(cluster.factory()),
+        ..Config::default()
+    });
+    let ns = io.ns("/t-silent", |_socket| {});
+    // A node that subscribed to the namespace's requests and never answers them.
+    let client = redis::Client::open(url.as_str()).expect("url");
+    let mut silent = client.get_async_pubsub().await.expect("connects");
+    silent
+        .subscribe(wsio_adapter_redis::wire::channel::request(
+            "socket.io",
+            "/t-silent",
+        ))
+        .await
+        .expect("subscribed");
+    until_count(&ns, 2).await;
+    assert_eq!(request_timeouts(&io, "/t-silent"), Some(0));
+
+    let error = ns.broadcast().fetch_sockets().await;
+    assert!(error.is_err(), "the silent node never answers");
+    assert_eq!(request_timeouts(&io, "/t-silent"), Some(1));
+    assert!(ns.all_rooms().await.is_err());
+    assert_eq!(request_timeouts(&io, "/t-silent"), Some(2));
+    let error = ns
+        .server_side_emit_with_ack("ping", &("x",), Duration::from_millis(300))
+        .await
+        .expect_err("no answer");
+    assert!(error.is_timeout());
+    assert_eq!(request_timeouts(&io, "/t-silent"), Some(3));
+}

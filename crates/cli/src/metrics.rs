@@ -72,7 +72,7 @@ pub fn render(stats: &ServerStats) -> String {
         }
         registry.register(name, help, family);
     }
-    let ns_counters: [NsMetric; 6] = [
+    let ns_counters: [NsMetric; 7] = [
         (
             "events_received",
             "Socket.IO events received from clients, by namespace",
@@ -102,6 +102,11 @@ pub fn render(stats: &ServerStats) -> String {
             "adapter_reconnects",
             "Reconnections of the cluster adapter's connection (Redis subscriber), by namespace.",
             |ns| ns.adapter_reconnects,
+        ),
+        (
+            "adapter_request_timeouts",
+            "Requests to the other servers of the cluster that timed out before every answer came, by namespace",
+            |ns| ns.adapter_request_timeouts,
         ),
     ];
     for (name, help, value) in ns_counters {
@@ -250,6 +255,10 @@ mod tests {
         assert!(
             !text.contains("wsio_adapter_reconnects_total{"),
             "the in-memory adapter has no connection to count, so no series: {text}"
+        );
+        assert!(
+            !text.contains("wsio_adapter_request_timeouts_total{"),
+            "nor requests to other servers: {text}"
         );
         assert!(text.ends_with("# EOF\n"), "{text}");
     }

@@ -277,6 +277,10 @@ impl Adapter for ShardedAdapter {
         Some(self.ns.shared.status.reconnects())
     }
 
+    fn request_timeouts(&self) -> Option<u64> {
+        Some(self.ns.core.request_timeouts())
+    }
+
     fn all_rooms(&self) -> BoxFuture<'_, AdapterResult<Vec<Room>>> {
         // The ClusterAdapter model has no rooms request: this server's rooms, as Node's.
         self.ns.local().all_rooms()
