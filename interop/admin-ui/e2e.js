@@ -1,8 +1,10 @@
 // The Socket.IO Admin UI of @socket.io/admin-ui, in headless Chromium, against a server
-// instrumented for it (wsio-admin-ui's `admin_ui` example, or node-server.js).
+// instrumented for it (`wsio serve --admin-ui`, or node-server.js).
 //
 // It serves the package's prebuilt UI (ui/dist) on 127.0.0.1, connects three socket.io-client
-// users to the server's `/` (ada and bob in room `red`, cy in room `blue`), logs in through the
+// users to the server's `/` (ada and bob in room `red`, cy in room `blue`: their `auth` names
+// the room, and with `--join-event yes` each also asks to join it with the `join` event,
+// acknowledged, as the demo of `wsio serve` offers), logs in through the
 // UI's connection form, and checks what the page shows: the server in the Servers view, every
 // user's socket in the Sockets view, the rooms with their member counts in the Rooms view,
 // and, with `--reload yes`, the server again after a reload (logged in by the session id
@@ -11,7 +13,8 @@
 // than 127.0.0.1 is answered locally (the icon font, from @mdi/font) or refused (web fonts).
 //
 //   node e2e.js --server http://127.0.0.1:3000 --ui-port 8080 --chromium /usr/bin/chromium \
-//     --server-id wsio-example --auth admin:changeit [--reload yes] [--screenshot PATH]
+//     --server-id wsio-serve --auth admin:changeit [--reload yes] [--join-event yes] \
+//     [--screenshot PATH]
 //
 // The reload step is left out against Node's instrumentation: it emits `session` from its
 // middleware, before the CONNECT packet, and socket.io-client hands such early events out
@@ -47,7 +50,7 @@ const TYPES = {
 };
 
 function options(argv) {
-  const opts = { label: "server", screenshot: null, reload: "no" };
+  const opts = { label: "server", screenshot: null, reload: "no", joinEvent: "no" };
   const names = {
     "--server": "server",
     "--ui-port": "uiPort",
@@ -57,6 +60,7 @@ function options(argv) {
     "--screenshot": "screenshot",
     "--label": "label",
     "--reload": "reload",
+    "--join-event": "joinEvent",
   };
   for (let i = 0; i < argv.length; i += 2) {
     const key = names[argv[i]];
@@ -96,6 +100,15 @@ function connectUser(url, name, room) {
     socket.once("connect", () => resolve(user));
     socket.once("connect_error", (err) => reject(new Error(`${name}: ${err.message}`)));
   });
+}
+
+/** `user` joins its room with the `join` event, which the server acknowledges. */
+async function joinRoom(user) {
+  try {
+    await user.socket.timeout(STEP_TIMEOUT).emitWithAck("join", user.room);
+  } catch (e) {
+    throw new Error(`${user.name}: join ${user.room}: ${e.message}`);
+  }
 }
 
 async function until(what, check) {
@@ -166,6 +179,9 @@ async function main() {
   try {
     for (const [name, room] of [["ada", "red"], ["bob", "red"], ["cy", "blue"]]) {
       users.push(await connectUser(opts.server, name, room));
+    }
+    if (opts.joinEvent === "yes") {
+      for (const user of users) await joinRoom(user);
     }
     browser = await puppeteer.launch({
       executablePath: opts.chromium,

@@ -7,9 +7,11 @@
 //! that a disconnect clicked in the UI reaches its user as `io server disconnect`; against
 //! wsio also that a reload logs in again with the session id alone (Node's instrumentation
 //! sends the id before the UI listens for it: see `e2e.js`). It runs
-//! twice: against wsio-admin-ui's `admin_ui` example (basic auth, CORS for the UI's origin),
-//! then against Node's socket.io with the official `instrument()`
-//! (`interop/admin-ui/node-server.js`), which shows that the check tells a working server.
+//! twice: against `wsio serve --admin-ui` (the release binary, as `cargo xtask browser`
+//! builds it; basic auth, CORS with credentials for the UI's origin; the users join their
+//! rooms with the demo's `join` event), then against Node's socket.io with the official
+//! `instrument()` (`interop/admin-ui/node-server.js`), which shows that the check tells a
+//! working server.
 //! `--screenshot PATH` keeps the page as seen against wsio (the Sockets view); by default it
 //! goes to `target/admin-ui/wsio.png`.
 //!
@@ -25,6 +27,9 @@ use crate::{browser, cmd, interop_setup};
 
 /// The UI's credentials in both runs.
 const AUTH: &str = "admin:changeit";
+/// `--admin-ui-auth` of `wsio serve` for [`AUTH`]: the user and the bcrypt hash (cost 4) of
+/// its password.
+const WSIO_AUTH: &str = "admin:$2a$04$ic2kK0HpIeQw5.5I2GIcXuVgfwxrouFe5fLZ0KeeDvSHzAqmlIYEi";
 
 /// Runs the check.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -50,25 +55,26 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let dir = root.join("interop/admin-ui");
     interop_setup::npm_ci(&dir)?;
-    cmd::cargo(&["build", "-p", "wsio-admin-ui", "--example", "admin_ui"])?;
+    let binary = browser::build_wsio()?;
     let prepared = start.elapsed();
 
     let wsio = |port: u16, ui_port: u16| {
-        let mut command = Command::new(cmd::target_dir().join("debug/examples/admin_ui"));
-        command.args(["--port", &port.to_string()]);
+        let mut command = Command::new(&binary);
+        command.args(["serve", "--port", &port.to_string()]);
         command.args(["--cors-origin", &format!("http://127.0.0.1:{ui_port}")]);
-        command.args(["--auth", AUTH, "--bcrypt-cost", "4"]);
-        command.args(["--server-id", "wsio-example"]);
+        command.arg("--cors-credentials");
+        command.args(["--admin-ui", "--admin-ui-auth", WSIO_AUTH]);
+        command.args(["--admin-ui-server-id", "wsio-serve"]);
         command
     };
     check(
         &dir,
         &chromium,
         "wsio",
-        "wsio-example",
+        "wsio-serve",
         wsio,
         Some(&screenshot),
-        true,
+        &["--reload", "yes", "--join-event", "yes"],
     )?;
     let node = |port: u16, ui_port: u16| {
         let mut command = Command::new("node");
@@ -78,7 +84,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         command.args(["--auth", AUTH, "--server-id", "node-reference"]);
         command
     };
-    check(&dir, &chromium, "node", "node-reference", node, None, false)?;
+    check(&dir, &chromium, "node", "node-reference", node, None, &[])?;
     println!(
         "xtask admin-ui: passed against wsio and Node (prepared {:.1}s, total {:.1}s); \
          screenshot {}",
@@ -89,8 +95,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Starts the server `server(port, ui_port)` makes, runs `e2e.js` against it (with its reload
-/// step when `reload`), stops it.
+/// Starts the server `server(port, ui_port)` makes, runs `e2e.js` against it (with `e2e_args`
+/// too, such as its reload step), stops it.
 fn check(
     dir: &Path,
     chromium: &Path,
@@ -98,7 +104,7 @@ fn check(
     server_id: &str,
     server: impl Fn(u16, u16) -> Command,
     screenshot: Option<&PathBuf>,
-    reload: bool,
+    e2e_args: &[&str],
 ) -> Result<(), String> {
     let (port, ui_port) = (free_port()?, free_port()?);
     let mut child: Child = server(port, ui_port)
@@ -116,9 +122,7 @@ fn check(
     if let Some(path) = screenshot {
         e2e.arg("--screenshot").arg(path);
     }
-    if reload {
-        e2e.args(["--reload", "yes"]);
-    }
+    e2e.args(e2e_args);
     let outcome = cmd::run(&mut e2e);
     stop(&mut child);
     outcome.map_err(|e| format!("admin-ui against {label}: {e}"))

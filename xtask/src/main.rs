@@ -16,7 +16,7 @@
 //!   close), with `interop/browser/echo.html`, then the demo page's browser tests of
 //!   `wsio-cli` (`page`, `page_chat`, `page_tls`); installs Debian's chromium if missing.
 //! * `cargo xtask admin-ui [--screenshot PATH]` — the Socket.IO Admin UI (`@socket.io/admin-ui`)
-//!   in headless Chromium against wsio-admin-ui's example and against Node's `instrument()`.
+//!   in headless Chromium against `wsio serve --admin-ui` and against Node's `instrument()`.
 //! * `cargo xtask autobahn-install` — installs the Autobahn TestSuite's `wstest` into `.tools/`.
 //! * `cargo xtask interop [--against reference|wsio] [--js-only|--py-only]` — the Socket.IO
 //!   suites of `interop/js` and `interop/py` against a server implementing the test contract.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wsio_cli::cluster::{AdapterKind, ClusterOptions};
-use wsio_cli::serve::ServeOptions;
+use wsio_cli::serve::{AdminUi, ServeOptions};
 use wsio_cli::tls::TlsFiles;
 use wsio_server::Cors;
 
@@ -155,7 +155,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "WSIO_PROTOCOL_SUITE",
-        conflicts_with_all = ["tls_cert", "adapter", "redis", "client_js"]
+        conflicts_with_all = ["tls_cert", "adapter", "redis", "client_js", "admin_ui"]
     )]
     pub protocol_suite: bool,
     /// Connection state recovery: keep a disconnected socket's session (id, rooms, missed
@@ -187,6 +187,9 @@ pub struct ServeArgs {
     /// The cluster: the adapter and its Redis.
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    /// The Socket.IO Admin UI.
+    #[command(flatten)]
+    pub admin_ui: AdminUiArgs,
     /// Once SIGTERM or Ctrl-C came (/healthz then answers 503, new connections are refused
     /// and every session is closed so its client reconnects elsewhere), how long to wait for
     /// the sessions' queues to be sent and their connections to close before exiting, in
@@ -314,6 +317,87 @@ pub struct ClusterArgs {
     pub redis_request_timeout_ms: u64,
 }
 
+/// The Socket.IO Admin UI of `wsio serve`.
+#[derive(Debug, Args)]
+pub struct AdminUiArgs {
+    /// Serve the protocol of the Socket.IO Admin UI (npm `@socket.io/admin-ui` 0.5; the UI
+    /// at https://admin.socket.io or the package's `ui/dist`) in --admin-ui-namespace: the
+    /// UI lists the server, its sockets and rooms, and can make sockets join, leave or
+    /// disconnect. Its page polls with credentials: add --cors-origin with the UI's origin
+    /// and --cors-credentials. Off by default.
+    #[arg(long, env = "WSIO_ADMIN_UI")]
+    pub admin_ui: bool,
+    /// The Admin UI's namespace (the UI's default too).
+    #[arg(
+        long,
+        env = "WSIO_ADMIN_UI_NAMESPACE",
+        default_value = "/admin",
+        value_name = "NS",
+        value_parser = namespace,
+        requires = "admin_ui"
+    )]
+    pub admin_ui_namespace: String,
+    /// Basic authentication of the Admin UI: the user name, a colon, and the bcrypt hash of
+    /// the password (`$2a$`, `$2b$` or `$2y$`, as `htpasswd -bnBC 10 "" PASSWORD` prints
+    /// it). Without it, anyone may connect to the Admin UI's namespace.
+    #[arg(
+        long,
+        env = "WSIO_ADMIN_UI_AUTH",
+        value_name = "USER:BCRYPT_HASH",
+        value_parser = basic_auth,
+        requires = "admin_ui"
+    )]
+    pub admin_ui_auth: Option<wsio_admin_ui::BasicAuth>,
+    /// The Admin UI may look, not act: it hides its actions (emit, join, leave,
+    /// disconnect) and the server ignores them.
+    #[arg(long, env = "WSIO_ADMIN_UI_READ_ONLY", requires = "admin_ui")]
+    pub admin_ui_read_only: bool,
+    /// This server's name in the Admin UI, distinct for each server of a cluster. Default:
+    /// the host name.
+    #[arg(
+        long,
+        env = "WSIO_ADMIN_UI_SERVER_ID",
+        value_name = "ID",
+        requires = "admin_ui"
+    )]
+    pub admin_ui_server_id: Option<String>,
+}
+
+impl AdminUiArgs {
+    /// The Admin UI's settings, `None` when it is off.
+    pub fn options(&self) -> Option<AdminUi> {
+        self.admin_ui.then(|| AdminUi {
+            namespace: self.admin_ui_namespace.clone(),
+            auth: self.admin_ui_auth.clone(),
+            read_only: self.admin_ui_read_only,
+            server_id: self.admin_ui_server_id.clone(),
+        })
+    }
+}
+
+/// A namespace: begins with `/`, no query.
+fn namespace(text: &str) -> Result<String, String> {
+    if !text.starts_with('/') || text.contains(['?', '#', ' ']) {
+        return Err("a namespace such as /admin: begins with /, without ? or #".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
+/// `USER:BCRYPT_HASH`, the hash checked to be a bcrypt hash.
+fn basic_auth(text: &str) -> Result<wsio_admin_ui::BasicAuth, String> {
+    let (username, hash) = text
+        .split_once(':')
+        .filter(|(username, _)| !username.is_empty())
+        .ok_or("USER:BCRYPT_HASH, such as admin:$2b$10$... (the user name, a colon, the hash)")?;
+    hash.parse::<bcrypt::HashParts>().map_err(|e| {
+        format!("not a bcrypt hash after the user name ({e}); htpasswd -bnBC 10 \"\" PASSWORD prints one")
+    })?;
+    Ok(wsio_admin_ui::BasicAuth {
+        username: username.to_owned(),
+        password_bcrypt_hash: hash.to_owned(),
+    })
+}
+
 /// A number of at least 1.
 fn positive_usize(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
@@ -419,6 +503,7 @@ impl ServeArgs {
                 request_timeout: Duration::from_millis(self.cluster.redis_request_timeout_ms),
             },
             drain_timeout: Duration::from_millis(self.drain_timeout_ms),
+            admin_ui: self.admin_ui.options(),
             ..self.engine.options()
         }
     }
@@ -624,6 +709,45 @@ mod tests {
     }
 
     #[test]
+    fn serve_takes_the_admin_ui_flags() {
+        assert_eq!(serve_args(&[]).options().admin_ui, None, "off by default");
+        assert_eq!(
+            serve_args(&["--admin-ui"]).options().admin_ui,
+            Some(AdminUi {
+                namespace: "/admin".to_owned(),
+                auth: None,
+                read_only: false,
+                server_id: None,
+            })
+        );
+        let hash = "$2a$04$ic2kK0HpIeQw5.5I2GIcXuVgfwxrouFe5fLZ0KeeDvSHzAqmlIYEi";
+        let auth = format!("admin:{hash}");
+        let options = serve_args(&[
+            "--admin-ui",
+            "--admin-ui-namespace",
+            "/ops",
+            "--admin-ui-auth",
+            &auth,
+            "--admin-ui-read-only",
+            "--admin-ui-server-id",
+            "eu-1",
+        ])
+        .options();
+        assert_eq!(
+            options.admin_ui,
+            Some(AdminUi {
+                namespace: "/ops".to_owned(),
+                auth: Some(wsio_admin_ui::BasicAuth {
+                    username: "admin".to_owned(),
+                    password_bcrypt_hash: hash.to_owned(),
+                }),
+                read_only: true,
+                server_id: Some("eu-1".to_owned()),
+            })
+        );
+    }
+
+    #[test]
     fn the_tls_help_names_both_http_versions() {
         use clap::CommandFactory;
         let cli = Cli::command();
@@ -671,6 +795,25 @@ mod tests {
         refused(&["--tls-cert", "cert.pem"], "--tls-key");
         refused(&["--tls-key", "key.pem"], "--tls-cert");
         refused(&["--webtransport"], "--tls-cert");
+        refused(
+            &["--admin-ui", "--admin-ui-auth", "admin:changeit"],
+            "not a bcrypt hash",
+        );
+        refused(
+            &["--admin-ui", "--admin-ui-auth", "admin"],
+            "USER:BCRYPT_HASH",
+        );
+        refused(
+            &["--admin-ui", "--admin-ui-auth", ":$2a$04$abc"],
+            "USER:BCRYPT_HASH",
+        );
+        refused(
+            &["--admin-ui", "--admin-ui-namespace", "ops"],
+            "begins with /",
+        );
+        refused(&["--admin-ui-read-only"], "--admin-ui");
+        refused(&["--admin-ui-server-id", "eu-1"], "--admin-ui");
+        refused(&["--protocol-suite", "--admin-ui"], "cannot be used with");
         refused(
             &[
                 "--protocol-suite",

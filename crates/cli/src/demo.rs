@@ -7,6 +7,9 @@ use event_proto::Value;
 use serde_json::json;
 use wsio_server::{AckSender, ConnectError, DisconnectReason, Server, Socket};
 
+/// The namespace of the test contract that needs an auth token (`--test-events`).
+pub const TEST_ADMIN_NAMESPACE: &str = "/admin";
+
 /// How long `request-ack` waits for the client's answer.
 const REQUEST_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -53,7 +56,7 @@ pub fn install(io: &Server, test_events: bool) {
         }
     });
     if test_events {
-        io.ns("/admin", |socket: Socket| echo_events(&socket))
+        io.ns(TEST_ADMIN_NAMESPACE, |socket: Socket| echo_events(&socket))
             .middleware(|req| async move {
                 match req.auth.get("token").and_then(Value::as_str) {
                     Some("secret") => Ok(()),

@@ -12,6 +12,8 @@
 //!            [--webtransport]]
 //!            [--adapter local|redis|redis-sharded|redis-streams] [--redis URL]
 //!            [--redis-key-prefix P] [--redis-request-timeout-ms N]
+//!            [--admin-ui [--admin-ui-namespace NS] [--admin-ui-auth USER:BCRYPT_HASH]
+//!            [--admin-ui-read-only] [--admin-ui-server-id ID]]
 //!            [--drain-timeout-ms N]                 Socket.IO server with a chat demo
 //! wsio engine-echo [--host 127.0.0.1] [--port 3000] [--ping-interval-ms N] ...
 //!                                                   Engine.IO echo server at /engine.io/

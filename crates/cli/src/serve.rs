@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
+use wsio_admin_ui::{AdminUiOptions, BasicAuth, Observer};
 use wsio_engine::{Endpoint, ServeConfig};
 use wsio_server::{AdapterFactory, AnyParser, Config, Cors, RecoveryConfig, Server};
 
@@ -74,6 +75,32 @@ pub struct ServeOptions {
     /// Once stopped, how long to wait for the sessions' queues to be sent and their
     /// connections to close. Default 10 s.
     pub drain_timeout: Duration,
+    /// The Socket.IO Admin UI's protocol in its own namespace. Default `None` (off).
+    pub admin_ui: Option<AdminUi>,
+}
+
+/// The Socket.IO Admin UI of `wsio serve` (`--admin-ui`), served by `wsio-admin-ui`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminUi {
+    /// The admin namespace the UI joins. Default `/admin` (the UI's default too).
+    pub namespace: String,
+    /// Basic authentication; `None`: anyone may connect to the admin namespace.
+    pub auth: Option<BasicAuth>,
+    /// The UI may look, not act (emit, join, leave, disconnect).
+    pub read_only: bool,
+    /// This server's name in the UI. `None`: the host name.
+    pub server_id: Option<String>,
+}
+
+impl Default for AdminUi {
+    fn default() -> Self {
+        AdminUi {
+            namespace: AdminUiOptions::default().namespace,
+            auth: None,
+            read_only: false,
+            server_id: None,
+        }
+    }
 }
 
 /// The `maxPayload` of the test contract when none is given.
@@ -106,6 +133,7 @@ impl Default for ServeOptions {
             webtransport: false,
             cluster: ClusterOptions::default(),
             drain_timeout: DRAIN_TIMEOUT,
+            admin_ui: None,
         }
     }
 }
@@ -196,6 +224,16 @@ pub async fn prepare(options: &ServeOptions) -> std::io::Result<Prepared> {
                 .to_owned(),
         ));
     }
+    if let Some(admin_ui) = &options.admin_ui
+        && options.test_events
+        && admin_ui.namespace == super::demo::TEST_ADMIN_NAMESPACE
+    {
+        return Err(failed(format!(
+            "--admin-ui: {} is the test contract's namespace with --test-events; \
+             give the Admin UI another with --admin-ui-namespace",
+            super::demo::TEST_ADMIN_NAMESPACE
+        )));
+    }
     if options.webtransport && !cfg!(feature = "webtransport") {
         return Err(failed(
             "--webtransport: this wsio was built without the webtransport feature".to_owned(),
@@ -263,7 +301,7 @@ impl Prepared {
         let page = super::page::Page::new(&options.path, client_js);
         let readiness = Readiness::default();
         let refusing = readiness.clone();
-        let io = Server::new(Config {
+        let mut config = Config {
             adapter,
             allow_request: Some(Arc::new(move |_request| {
                 if refusing.draining() {
@@ -273,8 +311,16 @@ impl Prepared {
                 }
             })),
             ..config(&options)
-        });
+        };
+        let observer = options.admin_ui.as_ref().map(|_| Observer::new());
+        if let Some(observer) = &observer {
+            observer.install(&mut config);
+        }
+        let io = Server::new(config);
         super::demo::install(&io, options.test_events);
+        if let Some(admin_ui) = &options.admin_ui {
+            instrument(&io, admin_ui, observer, &options.cors)?;
+        }
         let metrics = options.metrics_path.clone().map(|path| (path, io.clone()));
         let probed = readiness.clone();
         let mut serving = ServeConfig::new()
@@ -329,6 +375,42 @@ impl Prepared {
         }
         Ok(())
     }
+}
+
+/// Serves the Admin UI's protocol on `io` in `admin_ui`'s namespace, its live events
+/// reported by `observer`; warns when `cors` keeps the UI's page from polling.
+fn instrument(
+    io: &Server,
+    admin_ui: &AdminUi,
+    observer: Option<Observer>,
+    cors: &Cors,
+) -> std::io::Result<()> {
+    wsio_admin_ui::instrument(
+        io,
+        AdminUiOptions {
+            namespace: admin_ui.namespace.clone(),
+            auth: admin_ui.auth.clone(),
+            read_only: admin_ui.read_only,
+            server_id: admin_ui.server_id.clone(),
+            observer,
+            ..AdminUiOptions::default()
+        },
+    )
+    .map_err(|e| std::io::Error::other(format!("--admin-ui: {e}")))?;
+    if !cors.credentials {
+        tracing::warn!(
+            "admin UI: its page polls with credentials, which CORS refuses without \
+             --cors-credentials (and --cors-origin with the UI's origin); \
+             otherwise choose WebSocket only in the UI"
+        );
+    }
+    tracing::info!(
+        namespace = %admin_ui.namespace,
+        auth = admin_ui.auth.is_some(),
+        read_only = admin_ui.read_only,
+        "serving the Socket.IO Admin UI's protocol"
+    );
+    Ok(())
 }
 
 /// The WebTransport endpoint of `io` on UDP, at the address and port of `listener`, until
