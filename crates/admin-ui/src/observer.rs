@@ -79,6 +79,27 @@ impl Sink {
         }
     }
 
+    /// Reports `packet` as sent to each socket of `sids` of namespace `ns`, as long as the
+    /// queue has room: a broadcast to more sockets than that is reported in part.
+    fn sent(&self, ns: &Arc<str>, sids: impl IntoIterator<Item = Sid>, packet: &Encoded) {
+        let Ok(data) = decode_event(packet) else {
+            return;
+        };
+        let at = SystemTime::now();
+        for sid in sids {
+            if self.is_full() {
+                tracing::debug!("admin UI reports of events sent dropped");
+                return;
+            }
+            self.send(Report::Sent {
+                ns: ns.clone(),
+                sid,
+                data: data.clone(),
+                at,
+            });
+        }
+    }
+
     /// True when the queue has no room left: what is reported now is dropped.
     pub(crate) fn is_full(&self) -> bool {
         self.tx.capacity() == 0
@@ -433,25 +454,8 @@ impl Observed {
         sockets.into_iter().map(|socket| socket.id).collect()
     }
 
-    /// Reports `packet` as sent to each socket of `sids`, as long as the report queue has
-    /// room: a broadcast to more sockets than that is reported in part.
     fn report_sent(&self, sink: &Sink, sids: impl IntoIterator<Item = Sid>, packet: &Encoded) {
-        let Ok(data) = decode_event(packet) else {
-            return;
-        };
-        let at = SystemTime::now();
-        for sid in sids {
-            if sink.is_full() {
-                tracing::debug!("admin UI reports of events sent dropped");
-                return;
-            }
-            sink.send(Report::Sent {
-                ns: self.ns.clone(),
-                sid,
-                data: data.clone(),
-                at,
-            });
-        }
+        sink.sent(&self.ns, sids, packet);
     }
 
     fn report_joined(&self, sink: &Sink, sid: Sid, rooms: Vec<Room>) {
@@ -503,9 +507,35 @@ fn rooms_where(before: &[Room], rooms: &[Room], member: bool) -> Vec<Room> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use event_proto::Parser as _;
 
     fn rooms(names: &[&str]) -> Vec<Room> {
         names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    #[test]
+    fn events_sent_are_reported_per_recipient_while_the_queue_has_room() {
+        let (tx, mut rx) = mpsc::channel(3);
+        let sink = Sink {
+            tx,
+            admin_ns: "/admin".to_owned(),
+        };
+        let packet = event_proto::JsonParser
+            .encode_event(&event_proto::Str::from("/"), "news", &("hi",), Some(7))
+            .expect("encoded");
+        let sids: Vec<Sid> = ["a", "b", "c", "d", "e"].map(Sid::from).into();
+        sink.sent(&Arc::from("/"), sids, &packet);
+        assert!(sink.is_full());
+        let mut reported = Vec::new();
+        while let Ok(report) = rx.try_recv() {
+            let Report::Sent { ns, sid, data, .. } = report else {
+                panic!("not a Sent report: {report:?}");
+            };
+            assert_eq!(&*ns, "/");
+            assert_eq!(data, [Value::from("news"), Value::from("hi")]);
+            reported.push(sid.as_str().to_owned());
+        }
+        assert_eq!(reported, ["a", "b", "c"]);
     }
 
     #[test]
