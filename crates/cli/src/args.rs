@@ -190,8 +190,9 @@ pub struct ServeArgs {
     /// The Socket.IO Admin UI.
     #[command(flatten)]
     pub admin_ui: AdminUiArgs,
-    /// Once SIGTERM or Ctrl-C came (/healthz then answers 503, new connections are refused
-    /// and every session is closed so its client reconnects elsewhere), how long to wait for
+    /// Once SIGTERM or Ctrl-C came (new connections, health checks included, are refused,
+    /// open ones closed, and every session is closed so its client reconnects elsewhere), how
+    /// long to wait for
     /// the sessions' queues to be sent and their connections to close before exiting, in
     /// milliseconds.
     #[arg(

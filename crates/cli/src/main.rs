@@ -30,8 +30,8 @@
 //! `--protocol-suite` serves the application of the official socket.io-protocol test suite
 //! instead of the demo. `--tls-cert`/`--tls-key` serve HTTPS and `wss://` (the files are read
 //! again on SIGHUP); `--adapter` joins a Redis cluster. On SIGTERM or Ctrl-C, `serve` drains:
-//! `/healthz` answers 503, the listener closes, every session is closed so its client
-//! reconnects elsewhere, and the process exits 0 once the connections are gone (at most
+//! the listener closes (health checks at `/healthz` then fail), every session is closed so
+//! its client reconnects elsewhere, and the process exits 0 once the connections are gone (at most
 //! `--drain-timeout-ms`). The log goes to standard error; the banner with the bound address
 //! (printed once the certificate is read and Redis reached) to standard output.
 

@@ -1,12 +1,15 @@
 //! `wsio serve`: options and the run loop.
 //!
 //! Behind a load balancer: `/healthz` answers 200 `ok` while the server takes clients. When
-//! `stop` resolves (SIGTERM or Ctrl-C for the binary), the server drains: `/healthz` answers
-//! 503 `draining` and new Engine.IO handshakes are refused, the listener is closed (new
-//! connections are refused, so reconnecting clients go to another server), every session is
-//! closed with `server shutting down` after its queue is sent (Socket.IO clients see a
-//! `transport close` disconnect and reconnect), and the run returns once every connection
-//! is gone or [`ServeOptions::drain_timeout`] has passed.
+//! `stop` resolves (SIGTERM or Ctrl-C for the binary), the server drains: new Engine.IO
+//! handshakes are refused, the listener is closed (new connections are refused, so
+//! reconnecting clients go to another server and health checks fail), open HTTP/1.1
+//! connections are closed once their request in flight is answered (an idle keep-alive one at
+//! once), every session is closed with `server shutting down` after its queue is sent
+//! (Socket.IO clients see a `transport close` disconnect and reconnect), and the run returns
+//! once every connection is gone or [`ServeOptions::drain_timeout`] has passed. `/healthz`
+//! answers 503 `draining` only to a request already in flight as the drain begins: a health
+//! check learns of the drain from a refused or closed connection.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -353,7 +356,7 @@ impl Prepared {
             tracing::info!(
                 sessions = io.session_count(),
                 drain_timeout_ms = millis(options.drain_timeout),
-                "draining: /healthz answers 503, new connections are refused, sessions are closing"
+                "draining: new connections are refused, sessions are closing"
             );
         };
         io.engine().serve_using(listener, draining, serving).await?;
