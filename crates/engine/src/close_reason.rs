@@ -24,6 +24,17 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
+    /// Every reason, in the order of
+    /// [`EngineStats::sessions_closed`](crate::EngineStats::sessions_closed).
+    pub const ALL: [CloseReason; 6] = [
+        CloseReason::TransportClose,
+        CloseReason::TransportError,
+        CloseReason::PingTimeout,
+        CloseReason::ParseError,
+        CloseReason::ForcedClose,
+        CloseReason::ServerShuttingDown,
+    ];
+
     /// The reference's name for the reason, e.g. `"ping timeout"`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -3,12 +3,14 @@
 //! request to the axum router.
 //!
 //! ```text
-//! cargo run -p wsio-server --example axum
+//! cargo run -p wsio-server --features prometheus --example axum
 //! ```
 //!
 //! * `GET /` answers a small HTML page.
 //! * `GET /api/health` answers JSON: `{"status":"ok","sessions":0}` (the live Engine.IO
 //!   sessions).
+//! * `GET /metrics` answers the server's figures in the Prometheus text format
+//!   ([`wsio_server::metrics::render`], feature `prometheus`).
 //! * `POST /api/announce` with a text body emits `announcement` (the text) to every socket,
 //!   and answers 204.
 //! * A Socket.IO client connected to `http://127.0.0.1:3000` that emits `ping` ("hello")
@@ -18,12 +20,12 @@
 //! router with hyper's builder instead, as the [`SocketIoLayer`] documentation shows.
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Html;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
-use wsio_server::{AckSender, Config, Server, Socket, SocketIoLayer};
+use wsio_server::{AckSender, Config, Server, Socket, SocketIoLayer, metrics};
 
 /// The Socket.IO side: `ping` is acknowledged with `"pong"` and its arguments.
 pub fn io() -> Server {
@@ -48,6 +50,7 @@ pub fn app(io: Server) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/api/health", get(health))
+        .route("/metrics", get(scrape))
         .route("/api/announce", post(announce))
         .with_state(io.clone())
         .layer(SocketIoLayer::new(io))
@@ -59,6 +62,12 @@ async fn page() -> Html<&'static str> {
 
 async fn health(State(io): State<Server>) -> Json<Value> {
     Json(json!({ "status": "ok", "sessions": io.session_count() }))
+}
+
+/// A Prometheus scrape: a fresh snapshot of the server's figures.
+async fn scrape(State(io): State<Server>) -> impl IntoResponse {
+    let text = metrics::render(&io.stats());
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text)
 }
 
 /// Emits the body to every socket of `/`; a failure answers 500 with its message.

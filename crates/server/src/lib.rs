@@ -9,6 +9,8 @@
 //!   [`wsio_engine`]'s; [`Config`] holds their settings next to the Socket.IO ones.
 //! * [`SocketIoService`] and [`SocketIoLayer`] (feature `tower`, on by default) mount the
 //!   server in axum, hyper-util or any tower stack, next to other routes.
+//! * [`Server::stats`] reads the server's figures; `metrics::render` (feature `prometheus`)
+//!   writes them in the Prometheus text format for an application's own `/metrics` route.
 //!
 //! # Queues and memory
 //!
@@ -64,6 +66,8 @@ mod event_codec;
 mod fanout_wake;
 mod handler;
 mod local_adapter;
+#[cfg(feature = "prometheus")]
+pub mod metrics;
 mod namespace;
 mod ns_core;
 mod outgoing;

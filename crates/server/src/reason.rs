@@ -84,14 +84,7 @@ mod tests {
 
     #[test]
     fn engine_reasons_keep_their_names() {
-        for reason in [
-            CloseReason::TransportClose,
-            CloseReason::TransportError,
-            CloseReason::PingTimeout,
-            CloseReason::ParseError,
-            CloseReason::ForcedClose,
-            CloseReason::ServerShuttingDown,
-        ] {
+        for reason in CloseReason::ALL {
             let socket_io = DisconnectReason::from(reason);
             assert_eq!(socket_io.as_str(), reason.as_str());
             assert_eq!(socket_io.close_reason(), Some(reason));

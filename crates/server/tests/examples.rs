@@ -9,7 +9,7 @@ mod common;
 mod auth;
 #[path = "../examples/axum.rs"]
 #[allow(dead_code)]
-#[cfg(feature = "tower")]
+#[cfg(all(feature = "tower", feature = "prometheus"))]
 mod axum_app;
 #[path = "../examples/chat.rs"]
 #[allow(dead_code)]
@@ -112,7 +112,7 @@ async fn auth_admits_a_good_token_and_refuses_a_bad_one() {
     assert_eq!(error["data"]["reason"], "unknown token");
 }
 
-#[cfg(feature = "tower")]
+#[cfg(all(feature = "tower", feature = "prometheus"))]
 #[tokio::test]
 async fn axum_routes_answer_beside_socket_io() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -140,6 +140,21 @@ async fn axum_routes_answer_beside_socket_io() {
         event(&mut ws).await,
         serde_json::json!(["announcement", "news"])
     );
+
+    let (status, scrape) = http_at(addr, "/metrics", "GET", "", b"").await;
+    assert_eq!(status, 200);
+    let scrape = text(&scrape);
+    for line in [
+        "wsio_sessions_opened_total 1",
+        "wsio_sockets{namespace=\"/\"} 1",
+        "wsio_events_received_total{namespace=\"/\"} 1",
+        "wsio_broadcasts_total{namespace=\"/\"} 1",
+    ] {
+        assert!(
+            scrape.lines().any(|l| l == line),
+            "no {line:?} in\n{scrape}"
+        );
+    }
 }
 
 #[tokio::test]
