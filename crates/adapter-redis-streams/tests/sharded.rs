@@ -364,3 +364,27 @@ async fn a_lost_subscriber_is_counted_and_subscribes_again() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_a_silent_node_never_answers_are_counted_as_timeouts() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let Some(url) = redis_url() else { return };
+    let config = ShardedAdapterConfig {
+        requests_timeout: Duration::from_millis(300),
+        ..isolated("silent", SubscriptionMode::Dynamic)
+    };
+    let channel = wsio_adapter_redis_streams::wire::public_channel(&config.channel_prefix, "/");
+    let a = node(&url, config, "a").await;
+    // A node that subscribed to the namespace's channel and never answers: a bare connection.
+    let address = url.trim_start_matches("redis://").trim_end_matches('/');
+    let mut silent = tokio::net::TcpStream::connect(address).await.unwrap();
+    silent
+        .write_all(format!("SSUBSCRIBE {channel}\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut reply = [0u8; 256];
+    assert!(silent.read(&mut reply).await.unwrap() > 0);
+    a.asks_a_silent_node().await;
+    a.stop().await;
+}

@@ -155,6 +155,34 @@ impl Node {
         format!("http://{}", self.addr)
     }
 
+    /// With one other node that never answers (requests timeout 300 ms): a fetch and a
+    /// server-side emit with acks both time out, and each counts as an adapter request
+    /// timeout.
+    pub async fn asks_a_silent_node(&self) {
+        until_count(&self.ns, 2).await;
+        assert_eq!(self.request_timeouts(), Some(0));
+        assert!(self.ns.broadcast().fetch_sockets().await.is_err());
+        assert_eq!(self.request_timeouts(), Some(1));
+        let error = self
+            .ns
+            .server_side_emit_with_ack("ping", &("x",), Duration::from_millis(300))
+            .await
+            .expect_err("no answer");
+        assert!(error.is_timeout());
+        assert_eq!(self.request_timeouts(), Some(2));
+    }
+
+    /// The adapter request timeouts this server reports for namespace `/`.
+    pub fn request_timeouts(&self) -> Option<u64> {
+        self.io
+            .stats()
+            .namespaces
+            .into_iter()
+            .find(|ns| ns.name == "/")
+            .expect("namespace /")
+            .adapter_request_timeouts
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
