@@ -45,7 +45,13 @@ fn metrics_follow_a_client_session() {
     assert_eq!(value(&scrape, "wsio_sessions{transport=\"polling\"}"), 1);
     assert_eq!(value(&scrape, "wsio_sockets{namespace=\"/\"}"), 1);
     assert_eq!(value(&scrape, "wsio_sessions_opened_total"), 1);
-    assert_eq!(value(&scrape, "wsio_requests_refused_total"), 1);
+    assert_eq!(
+        value(
+            &scrape,
+            "wsio_requests_refused_total{reason=\"unsupported protocol version\"}"
+        ),
+        1
+    );
     assert_eq!(value(&scrape, "wsio_packets_received_total"), 1);
     assert_eq!(value(&scrape, "wsio_packets_sent_total"), 1);
 
