@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use crate::close_reason::CloseReason;
 use crate::config::EngineConfig;
 use crate::handler::SessionHandler;
-use crate::request::{RequestInfo, query_param};
+use crate::request::{EngineQuery, RequestInfo};
 use crate::response::{HttpResponse, RefusalReason, not_found, text_response};
 use crate::session::{Registry, Session, Transport};
 use crate::{polling, websocket};
@@ -150,38 +150,41 @@ impl<H: Handler> Engine<H> {
 
     /// Answers one request addressed to the Engine.IO path.
     async fn answer(&self, req: Request<Incoming>, remote: Option<SocketAddr>) -> HttpResponse {
-        let query = req.uri().query().unwrap_or("");
-        if query_param(query, "EIO").as_deref() != Some("4") {
+        let query = EngineQuery::parse(req.uri().query().unwrap_or(""));
+        if query.eio.as_deref() != Some("4") {
             return RefusalReason::UnsupportedProtocolVersion.response(None);
         }
-        let transport = query_param(query, "transport");
-        let is_ws = match transport.as_deref() {
+        let is_ws = match query.transport.as_deref() {
             Some("polling") => false,
             Some("websocket") => true,
             _ => return RefusalReason::UnknownTransport.response(None),
         };
-        let sid = query_param(query, "sid").map(std::borrow::Cow::into_owned);
-        let needs_check = sid.is_none() || is_ws;
+        // The session is looked up while the query still borrows the request; an unknown sid
+        // is refused after `allow_request`, as before.
+        let session = query.sid.as_deref().map(|sid| self.0.registry.get(sid));
+        let needs_check = session.is_none() || is_ws;
         if let (true, Some(allow)) = (needs_check, &self.0.config.allow_request) {
             let (parts, body) = req.into_parts();
             if let Err(message) = allow(&parts) {
                 return RefusalReason::Forbidden.response(Some(&message));
             }
             let req = Request::from_parts(parts, body);
-            return self.route(req, remote, sid, is_ws).await;
+            return self.route(req, remote, session, is_ws).await;
         }
-        self.route(req, remote, sid, is_ws).await
+        self.route(req, remote, session, is_ws).await
     }
 
+    /// `session`: `None` for a handshake (no `sid`), `Some(None)` for a `sid` that names no
+    /// live session.
     async fn route(
         &self,
         req: Request<Incoming>,
         remote: Option<SocketAddr>,
-        sid: Option<String>,
+        session: Option<Option<Arc<Session>>>,
         is_ws: bool,
     ) -> HttpResponse {
         let config = &self.0.config;
-        match (sid, is_ws) {
+        match (session, is_ws) {
             (None, _)
                 if req.method() != Method::GET
                     && !(is_ws && crate::extended_connect::is_extended_connect(&req)) =>
@@ -200,19 +203,15 @@ impl<H: Handler> Engine<H> {
                 let open = self.handshake(&session, Vec::new()).to_packet();
                 (session, open)
             })),
-            (Some(sid), is_ws) => {
-                let Some(session) = self.0.registry.get(&sid) else {
-                    return RefusalReason::UnknownSid.response(None);
-                };
-                if is_ws {
-                    return self.count_http2(websocket::upgrade(config, req, session));
-                }
-                match *req.method() {
-                    Method::GET => polling::get(&session, config.max_payload).await,
-                    Method::POST => polling::post(&session, req, config.max_payload).await,
-                    _ => RefusalReason::BadRequest.response(None),
-                }
+            (Some(None), _) => RefusalReason::UnknownSid.response(None),
+            (Some(Some(session)), true) => {
+                self.count_http2(websocket::upgrade(config, req, session))
             }
+            (Some(Some(session)), false) => match *req.method() {
+                Method::GET => polling::get(&session, config.max_payload).await,
+                Method::POST => polling::post(&session, req, config.max_payload).await,
+                _ => RefusalReason::BadRequest.response(None),
+            },
         }
     }
 
