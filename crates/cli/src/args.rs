@@ -53,6 +53,7 @@ pub struct CertArgs {
 
 /// Where to listen.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Listening")]
 pub struct Listen {
     /// Address to listen on.
     #[arg(long, env = "WSIO_HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
@@ -113,6 +114,7 @@ pub const ECHO_PORT: u16 = 9001;
 
 /// The Engine.IO settings `serve` and `engine-echo` share.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Engine.IO")]
 pub struct EngineArgs {
     /// Heartbeat: how often the server pings, in milliseconds.
     #[arg(
@@ -148,29 +150,50 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub engine: EngineArgs,
     /// Add the interop test contract (interop/README.md) to the demo.
-    #[arg(long, env = "WSIO_TEST_EVENTS", conflicts_with = "protocol_suite")]
+    #[arg(
+        long,
+        env = "WSIO_TEST_EVENTS",
+        conflicts_with = "protocol_suite",
+        help_heading = "Application"
+    )]
     pub test_events: bool,
     /// Serve the application of the official socket.io-protocol test suite instead of the
     /// demo (plain HTTP, one server, no page).
     #[arg(
         long,
         env = "WSIO_PROTOCOL_SUITE",
+        help_heading = "Application",
         conflicts_with_all = ["tls_cert", "adapter", "redis", "client_js", "admin_ui"]
     )]
     pub protocol_suite: bool,
     /// Connection state recovery: keep a disconnected socket's session (id, rooms, missed
     /// events) this many milliseconds. Off when not given.
-    #[arg(long, env = "WSIO_RECOVERY_MS", value_name = "MS")]
+    #[arg(
+        long,
+        env = "WSIO_RECOVERY_MS",
+        value_name = "MS",
+        help_heading = "Socket.IO"
+    )]
     pub recovery_ms: Option<u64>,
     /// Serve the server's figures (sessions, sockets per namespace, closes by reason,
     /// packets and bytes) in the Prometheus text format at this path, such as `/metrics`.
     /// Off when not given.
-    #[arg(long, env = "WSIO_METRICS_PATH", value_name = "PATH")]
+    #[arg(
+        long,
+        env = "WSIO_METRICS_PATH",
+        value_name = "PATH",
+        help_heading = "Metrics"
+    )]
     pub metrics_path: Option<String>,
     /// Serve this socket.io-client browser bundle (`dist/socket.io.min.js` of the npm
     /// package) at /socket.io.min.js for the demo page, which otherwise loads it from
     /// jsDelivr: for networks without Internet access.
-    #[arg(long, env = "WSIO_CLIENT_JS", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "WSIO_CLIENT_JS",
+        value_name = "FILE",
+        help_heading = "Application"
+    )]
     pub client_js: Option<PathBuf>,
     /// Socket.IO settings an operator tunes.
     #[command(flatten)]
@@ -182,7 +205,12 @@ pub struct ServeArgs {
     /// number as HTTPS, with the same certificate; polling handshakes then offer it as an
     /// upgrade. Needs --tls-cert and --tls-key; browsers accept a self-signed certificate
     /// only when the page pins its hash (`wsio cert` makes one).
-    #[arg(long, env = "WSIO_WEBTRANSPORT", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "WSIO_WEBTRANSPORT",
+        requires = "tls_cert",
+        help_heading = "TLS"
+    )]
     pub webtransport: bool,
     /// The cluster: the adapter and its Redis.
     #[command(flatten)]
@@ -198,6 +226,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "WSIO_DRAIN_TIMEOUT_MS",
+        help_heading = "Shutdown",
         visible_alias = "drain-timeout",
         default_value_t = 10_000,
         value_name = "MS"
@@ -207,6 +236,7 @@ pub struct ServeArgs {
 
 /// The Socket.IO endpoint's settings of `wsio serve`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Socket.IO")]
 pub struct SocketIoArgs {
     /// The HTTP path of the Socket.IO endpoint (the clients' `path` option; the demo page
     /// follows it).
@@ -272,6 +302,7 @@ pub struct SocketIoArgs {
 
 /// TLS of `wsio serve`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "TLS")]
 pub struct TlsArgs {
     /// Serve HTTPS and wss:// with this certificate chain, a PEM file with the server's
     /// certificate first; HTTP/2 or HTTP/1.1, as the client picks by ALPN (the server offers
@@ -286,6 +317,7 @@ pub struct TlsArgs {
 
 /// The cluster settings of `wsio serve`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Cluster")]
 pub struct ClusterArgs {
     /// How the servers of a cluster reach each other's clients: `local` (one server),
     /// `redis` (pub/sub, as @socket.io/redis-adapter), `redis-sharded` (Redis 7 sharded
@@ -320,6 +352,7 @@ pub struct ClusterArgs {
 
 /// The Socket.IO Admin UI of `wsio serve`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Admin UI")]
 pub struct AdminUiArgs {
     /// Serve the protocol of the Socket.IO Admin UI (npm `@socket.io/admin-ui` 0.5; the UI
     /// at https://admin.socket.io or the package's `ui/dist`) in --admin-ui-namespace: the
@@ -533,6 +566,7 @@ pub enum LogFormat {
 
 /// Logging flags, global to every subcommand.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Logging")]
 pub struct LogArgs {
     /// What to log, as a tracing filter: a level (`error`, `warn`, `info`, `debug`, `trace`)
     /// or per-target directives such as `info,wsio_engine=debug`. Without it, `RUST_LOG`,
@@ -746,6 +780,44 @@ mod tests {
                 server_id: Some("eu-1".to_owned()),
             })
         );
+    }
+
+    #[test]
+    fn every_serve_flag_sits_under_the_heading_of_what_it_sets() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        // Global flags (--log) reach the subcommands when the command is built.
+        cli.build();
+        let serve = cli.find_subcommand("serve").expect("serve");
+        let heading = |id: &str| {
+            serve
+                .get_arguments()
+                .find(|arg| arg.get_id() == id)
+                .unwrap_or_else(|| panic!("no argument {id}"))
+                .get_help_heading()
+                .map(str::to_owned)
+        };
+        for (id, expected) in [
+            ("port", "Listening"),
+            ("ping_interval_ms", "Engine.IO"),
+            ("test_events", "Application"),
+            ("recovery_ms", "Socket.IO"),
+            ("cors_origins", "Socket.IO"),
+            ("log", "Logging"),
+            ("metrics_path", "Metrics"),
+            ("webtransport", "TLS"),
+            ("redis", "Cluster"),
+            ("admin_ui_auth", "Admin UI"),
+            ("drain_timeout_ms", "Shutdown"),
+        ] {
+            assert_eq!(heading(id).as_deref(), Some(expected), "--{id}");
+        }
+        let untitled: Vec<_> = serve
+            .get_arguments()
+            .filter(|arg| arg.get_help_heading().is_none() && arg.get_id() != "help")
+            .map(|arg| arg.get_id().to_string())
+            .collect();
+        assert!(untitled.is_empty(), "flags without a heading: {untitled:?}");
     }
 
     #[test]
