@@ -207,11 +207,20 @@ impl<H: Handler> Engine<H> {
             (Some(Some(session)), true) => {
                 self.count_http2(websocket::upgrade(config, req, session))
             }
-            (Some(Some(session)), false) => match *req.method() {
-                Method::GET => polling::get(&session, config.max_payload).await,
-                Method::POST => polling::post(&session, req, config.max_payload).await,
-                _ => RefusalReason::BadRequest.response(None),
-            },
+            (Some(Some(session)), false) => {
+                // The span a WebSocket or WebTransport session's task runs in, for the length
+                // of one request: what a POST delivers logs with its session.
+                let span =
+                    tracing::debug_span!("session", sid = %session.sid(), transport = "polling");
+                let answer = async {
+                    match *req.method() {
+                        Method::GET => polling::get(&session, config.max_payload).await,
+                        Method::POST => polling::post(&session, req, config.max_payload).await,
+                        _ => RefusalReason::BadRequest.response(None),
+                    }
+                };
+                tracing::Instrument::instrument(answer, span).await
+            }
         }
     }
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{CapturedLog, next_text, start, ws_joined};
+use common::{CapturedLog, Polling, next_text, start, ws_joined};
 use wsio_server::{Config, Server, Socket, Value};
 
 #[tokio::test]
@@ -238,4 +238,25 @@ async fn an_acknowledgement_that_does_not_come_is_logged_at_debug() {
     assert!(line.contains(&format!("socket{{id={id} ")), "{line}");
     assert!(line.contains("event=\"question\""), "{line}");
     assert!(line.contains("timeout_ms=50"), "{line}");
+}
+
+#[tokio::test]
+async fn what_a_polling_session_delivers_logs_in_its_session_span() {
+    let log = CapturedLog::start(tracing::Level::DEBUG);
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| {
+        socket.on("hello", |socket: Socket, args: Vec<Value>, _ack| {
+            tracing::info!("hello handler");
+            let _ = socket.emit("hello", &args);
+        });
+    });
+    let addr = start(&io).await;
+    let session = Polling::open(addr).await;
+    assert_eq!(session.post(b"40").await, 200);
+    assert!(session.get_data().await.starts_with("40"));
+    assert_eq!(session.post(br#"42["hello",1]"#).await, 200);
+    assert_eq!(session.get_data().await, r#"42["hello",1]"#);
+    let handler = log.line_with(&["hello handler"]).await;
+    let span = format!("session{{sid={} transport=\"polling\"}}", session.sid);
+    assert!(handler.contains(&span), "{handler}");
 }
