@@ -355,7 +355,7 @@ pub struct ClusterArgs {
 #[command(next_help_heading = "Admin UI")]
 pub struct AdminUiArgs {
     /// Serve the protocol of the Socket.IO Admin UI (npm `@socket.io/admin-ui` 0.5; the UI
-    /// at https://admin.socket.io or the package's `ui/dist`) in --admin-ui-namespace: the
+    /// hosted at admin.socket.io, or the package's `ui/dist`) in --admin-ui-namespace: the
     /// UI lists the server, its sockets and rooms, and can make sockets join, leave or
     /// disconnect. Its page polls with credentials: add --cors-origin with the UI's origin
     /// and --cors-credentials. Off by default.
