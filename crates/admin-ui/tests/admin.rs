@@ -2,13 +2,16 @@
 //! a wsio server instrumented with `wsio_admin_ui`; ordinary clients of `/` play the
 //! application's users.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use common::{Events, recording};
 use serde_json::{Value as Json, json};
 use tokio::sync::mpsc;
 use wsio_admin_ui::{AdminUi, AdminUiOptions, BasicAuth, Mode, Observer};
-use wsio_client::{Client, DisconnectReason, Error, Reconnection};
+use wsio_client::{Client, DisconnectReason, Error};
 use wsio_server::{Config, Server, Socket};
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -100,14 +103,10 @@ impl App {
     /// A user of `/`, reporting its disconnect reasons and the events it receives.
     async fn user(&self) -> User {
         let (tx, reasons) = mpsc::unbounded_channel();
-        let (events_tx, events) = mpsc::unbounded_channel();
-        let client = Client::builder(self.url("/"))
-            .reconnection(no_reconnection())
+        let (builder, events) = recording(Client::builder(self.url("/")));
+        let client = builder
             .on_disconnect(move |_s, reason| {
                 let _ = tx.send(reason);
-            })
-            .on_any(move |_s, event, args| {
-                let _ = events_tx.send((event, json_args(&args)));
             })
             .connect()
             .await
@@ -117,22 +116,15 @@ impl App {
             client,
             id,
             reasons,
-            events: Events(events),
+            events,
         }
     }
 
     /// A client of the admin namespace with `auth`, and every event it receives.
     async fn admin_client(&self, auth: Option<Json>) -> Result<(Client, Events), Error> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let client = Client::builder(self.url("/admin"))
-            .reconnection(no_reconnection())
-            .auth(move |_| auth.clone())
-            .on_any(move |_s, event, args| {
-                let _ = tx.send((event, json_args(&args)));
-            })
-            .connect()
-            .await?;
-        Ok((client, Events(rx)))
+        let (builder, events) = recording(Client::builder(self.url("/admin")));
+        let client = builder.auth(move |_| auth.clone()).connect().await?;
+        Ok((client, events))
     }
 
     fn stop(mut self) {
@@ -151,40 +143,8 @@ struct User {
     events: Events,
 }
 
-fn json_args(args: &[wsio_client::Value]) -> Vec<Json> {
-    args.iter()
-        .map(|a| serde_json::to_value(a).expect("JSON argument"))
-        .collect()
-}
-
-fn no_reconnection() -> Reconnection {
-    Reconnection {
-        enabled: false,
-        ..Reconnection::default()
-    }
-}
-
-/// The events an admin client received, in order.
-struct Events(mpsc::UnboundedReceiver<(String, Vec<Json>)>);
-
+/// What only these tests wait for.
 impl Events {
-    /// The arguments of the next `event` whose arguments satisfy `matches`, skipping others.
-    async fn expect(&mut self, event: &str, matches: impl Fn(&[Json]) -> bool) -> Vec<Json> {
-        let found = tokio::time::timeout(WAIT, async {
-            while let Some((name, args)) = self.0.recv().await {
-                if name == event && matches(&args) {
-                    return Some(args);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(args)) => args,
-            _ => panic!("no {event} event arrived"),
-        }
-    }
-
     /// The sockets that `event_sent` reports as sent `event`, with its arguments, in `/`,
     /// gathered until every socket of `ids` is among them.
     async fn sent(&mut self, event: &str, ids: &[&str]) -> Vec<(String, Json)> {

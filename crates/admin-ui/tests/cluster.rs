@@ -6,16 +6,19 @@
 //! sockets. Without `WSIO_REDIS_URL` (or, for the mixed cluster, Node and the npm packages of
 //! `interop/admin-ui`) a test passes after printing a notice.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::{Events, no_reconnection, recording};
 use serde_json::{Value as Json, json};
 use tokio::sync::mpsc;
 use wsio_adapter_redis::{RedisAdapterConfig, RedisCluster};
 use wsio_admin_ui::{AdminUiOptions, Observer};
-use wsio_client::{Client, DisconnectReason, Reconnection};
+use wsio_client::{Client, DisconnectReason};
 use wsio_server::{Config, Server};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -77,13 +80,6 @@ async fn until_servers(io: &Server, count: usize) {
     }
 }
 
-fn no_reconnection() -> Reconnection {
-    Reconnection {
-        enabled: false,
-        ..Reconnection::default()
-    }
-}
-
 /// The Redis server's URL, or `None` after printing why the test is skipped.
 fn redis_url() -> Option<String> {
     let url = std::env::var("WSIO_REDIS_URL")
@@ -95,21 +91,10 @@ fn redis_url() -> Option<String> {
     url
 }
 
-/// Every event an admin client receives, with its arguments as JSON.
-type AdminEvents = mpsc::UnboundedReceiver<(String, Vec<Json>)>;
-
 /// A client of the admin namespace of the server at `url`, and the events it receives.
-async fn admin(url: &str) -> (Client, AdminEvents) {
-    let (tx, events) = mpsc::unbounded_channel();
-    let client = Client::builder(format!("{url}/admin"))
-        .reconnection(no_reconnection())
-        .on_any(move |_s, event, args| {
-            let args = args
-                .iter()
-                .map(|a| serde_json::to_value(a).expect("JSON"))
-                .collect();
-            let _ = tx.send((event.to_owned(), args));
-        })
+async fn admin(url: &str) -> (Client, Events) {
+    let (builder, events) = recording(Client::builder(format!("{url}/admin")));
+    let client = builder
         .connect()
         .await
         .unwrap_or_else(|e| panic!("admin of {url}: {e}"));
@@ -154,27 +139,6 @@ fn listed(all: &[Json], id: &str) -> Json {
         .unwrap_or_else(|| panic!("{id} is not listed in {all:?}"))
 }
 
-/// The next event named `event` whose arguments satisfy `matches`.
-async fn expect(
-    events: &mut mpsc::UnboundedReceiver<(String, Vec<Json>)>,
-    event: &str,
-    matches: impl Fn(&[Json]) -> bool,
-) -> Vec<Json> {
-    let found = tokio::time::timeout(WAIT, async {
-        while let Some((name, args)) = events.recv().await {
-            if name == event && matches(&args) {
-                return Some(args);
-            }
-        }
-        None
-    })
-    .await;
-    match found {
-        Ok(Some(args)) => args,
-        _ => panic!("no {event} event arrived"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ui_on_one_server_sees_and_drives_the_other() {
     let Some(url) = redis_url() else {
@@ -192,7 +156,7 @@ async fn a_ui_on_one_server_sees_and_drives_the_other() {
     let (_admin, mut events) = admin(&url_a).await;
 
     // Every server's sockets, through fetch_sockets.
-    let all = expect(&mut events, "all_sockets", |_| true).await;
+    let all = events.expect("all_sockets", |_| true).await;
     let listed = listed(&all, &early_id);
     assert_eq!(listed["nsp"], "/");
     assert_eq!(listed["rooms"], json!([early_id]));
@@ -200,15 +164,18 @@ async fn a_ui_on_one_server_sees_and_drives_the_other() {
     assert_client_and_transport(&listed);
 
     // Both servers' stats reach the UI.
-    expect(&mut events, "server_stats", |a| a[0]["serverId"] == "a").await;
-    expect(&mut events, "server_stats", |a| a[0]["serverId"] == "b").await;
+    events
+        .expect("server_stats", |a| a[0]["serverId"] == "a")
+        .await;
+    events
+        .expect("server_stats", |a| a[0]["serverId"] == "b")
+        .await;
 
     // Server b reports its new socket to the UI connected to a.
     let (_late, late_id, _) = user(&url_b).await;
-    let connected = expect(&mut events, "socket_connected", |a| {
-        a[0]["id"] == late_id.as_str()
-    })
-    .await;
+    let connected = events
+        .expect("socket_connected", |a| a[0]["id"] == late_id.as_str())
+        .await;
     assert!(matches!(
         connected[0]["transport"].as_str(),
         Some("polling" | "websocket")
@@ -216,10 +183,9 @@ async fn a_ui_on_one_server_sees_and_drives_the_other() {
 
     // The UI's disconnect, sent to a, reaches the user of b.
     disconnect(&_admin, &early_id, &mut reasons).await;
-    let gone = expect(&mut events, "socket_disconnected", |a| {
-        a[1] == early_id.as_str()
-    })
-    .await;
+    let gone = events
+        .expect("socket_disconnected", |a| a[1] == early_id.as_str())
+        .await;
     assert_eq!(gone[2], "server namespace disconnect");
 }
 
@@ -320,7 +286,7 @@ async fn a_wsio_server_and_a_node_server_share_their_uis() {
     // the socket's data.
     let (_on_node, on_node_id, mut on_node_reasons) = user(&node.url).await;
     let (admin_wsio, mut wsio_events) = admin(&url_wsio).await;
-    let all = expect(&mut wsio_events, "all_sockets", |_| true).await;
+    let all = wsio_events.expect("all_sockets", |_| true).await;
     let seen = listed(&all, &on_node_id);
     assert_eq!(seen["nsp"], "/");
     assert_eq!(seen["rooms"], json!([on_node_id]));
@@ -335,12 +301,11 @@ async fn a_wsio_server_and_a_node_server_share_their_uis() {
     // The UI of Node lists the user of wsio, with the client id and transport wsio keeps
     // there too, once wsio told its own UI of the socket.
     let (_on_wsio, on_wsio_id, mut on_wsio_reasons) = user(&url_wsio).await;
-    expect(&mut wsio_events, "socket_connected", |a| {
-        a[0]["id"] == on_wsio_id.as_str()
-    })
-    .await;
+    wsio_events
+        .expect("socket_connected", |a| a[0]["id"] == on_wsio_id.as_str())
+        .await;
     let (admin_node, mut node_events) = admin(&node.url).await;
-    let all = expect(&mut node_events, "all_sockets", |_| true).await;
+    let all = node_events.expect("all_sockets", |_| true).await;
     let seen = listed(&all, &on_wsio_id);
     assert_eq!(seen["nsp"], "/");
     assert_eq!(seen["rooms"], json!([on_wsio_id]));
@@ -350,23 +315,23 @@ async fn a_wsio_server_and_a_node_server_share_their_uis() {
     // Each UI gets the stats of both servers.
     for events in [&mut wsio_events, &mut node_events] {
         for id in ["wsio", "node"] {
-            expect(events, "server_stats", |a| a[0]["serverId"] == id).await;
+            events
+                .expect("server_stats", |a| a[0]["serverId"] == id)
+                .await;
         }
     }
 
     // The live events of wsio reach the UI of Node.
     let (_late, late_id, _) = user(&url_wsio).await;
-    expect(&mut node_events, "socket_connected", |a| {
-        a[0]["id"] == late_id.as_str()
-    })
-    .await;
+    node_events
+        .expect("socket_connected", |a| a[0]["id"] == late_id.as_str())
+        .await;
 
     // A disconnect sent to either UI reaches the user of the other server.
     disconnect(&admin_wsio, &on_node_id, &mut on_node_reasons).await;
     disconnect(&admin_node, &on_wsio_id, &mut on_wsio_reasons).await;
-    let gone = expect(&mut node_events, "socket_disconnected", |a| {
-        a[1] == on_wsio_id.as_str()
-    })
-    .await;
+    let gone = node_events
+        .expect("socket_disconnected", |a| a[1] == on_wsio_id.as_str())
+        .await;
     assert_eq!(gone[2], "server namespace disconnect");
 }

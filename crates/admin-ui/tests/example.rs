@@ -2,16 +2,14 @@
 //! and a room in its `auth` is welcomed, a client of `/admin` with the password is given the
 //! sockets (the user among them, with its data and room), and a wrong password is refused.
 
+mod common;
+
+use common::{Events, recording};
+use serde_json::{Value as Json, json};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-use serde_json::{Value as Json, json};
-use tokio::sync::mpsc;
-use wsio_client::{Client, Error, Reconnection};
-
-const WAIT: Duration = Duration::from_secs(10);
+use wsio_client::{Client, Error};
 
 /// The example's process, killed when the test ends, whether it passed or not.
 struct Example(Child);
@@ -75,49 +73,11 @@ fn start() -> (Example, String) {
     (example, address)
 }
 
-fn no_reconnection() -> Reconnection {
-    Reconnection {
-        enabled: false,
-        ..Reconnection::default()
-    }
-}
-
 /// A client of `url` with `auth`, and the events it receives.
-async fn connect(
-    url: String,
-    auth: Json,
-) -> Result<(Client, mpsc::UnboundedReceiver<(String, Vec<Json>)>), Error> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let client = Client::builder(url)
-        .reconnection(no_reconnection())
-        .auth(move |_| Some(auth.clone()))
-        .on_any(move |_s, event, args| {
-            let args = args
-                .iter()
-                .map(|a| serde_json::to_value(a).expect("JSON argument"))
-                .collect();
-            let _ = tx.send((event, args));
-        })
-        .connect()
-        .await?;
-    Ok((client, rx))
-}
-
-/// The arguments of the next `event`, skipping others.
-async fn next(events: &mut mpsc::UnboundedReceiver<(String, Vec<Json>)>, event: &str) -> Vec<Json> {
-    let found = tokio::time::timeout(WAIT, async {
-        while let Some((name, args)) = events.recv().await {
-            if name == event {
-                return Some(args);
-            }
-        }
-        None
-    })
-    .await;
-    match found {
-        Ok(Some(args)) => args,
-        _ => panic!("no {event} event arrived"),
-    }
+async fn connect(url: String, auth: Json) -> Result<(Client, Events), Error> {
+    let (builder, events) = recording(Client::builder(url));
+    let client = builder.auth(move |_| Some(auth.clone())).connect().await?;
+    Ok((client, events))
 }
 
 #[tokio::test]
@@ -131,7 +91,7 @@ async fn the_example_shows_its_users_to_an_admin_with_the_password() {
     .await
     .expect("the user connects");
     let id = user.main().id().expect("socket id");
-    let welcome = next(&mut user_events, "welcome").await;
+    let welcome = user_events.expect("welcome", |_| true).await;
     assert_eq!(welcome, vec![json!(id)]);
 
     let refused = connect(
@@ -151,7 +111,7 @@ async fn the_example_shows_its_users_to_an_admin_with_the_password() {
     )
     .await
     .expect("the admin logs in");
-    let all = next(&mut admin_events, "all_sockets").await;
+    let all = admin_events.expect("all_sockets", |_| true).await;
     let listed = all[0]
         .as_array()
         .expect("socket list")
@@ -162,6 +122,6 @@ async fn the_example_shows_its_users_to_an_admin_with_the_password() {
     assert_eq!(listed["data"]["name"], "ada", "{listed}");
     let rooms = listed["rooms"].as_array().expect("rooms");
     assert!(rooms.contains(&json!("red")), "{listed}");
-    let stats = next(&mut admin_events, "server_stats").await;
+    let stats = admin_events.expect("server_stats", |_| true).await;
     assert_eq!(stats[0]["serverId"], "example", "{stats:?}");
 }
