@@ -258,7 +258,20 @@ fn progress(scenario: &Scenario, outcome: &Outcome) -> String {
         .as_deref()
         .map(|e| format!(", error: {e}"))
         .unwrap_or_default();
-    if scenario.storm {
+    if scenario.wave {
+        format!(
+            "all {:.0} joined in {:.0} ms, {:.0} joins/CPU-s, p50 {:.0} µs, p99 {:.0} µs, RSS {:.1} MiB peak, {:.1} MiB settled, retries {:.0}, errors {:.0}{error}",
+            outcome.connected,
+            outcome.window_s * 1e3,
+            outcome.msgs_per_cpu_s,
+            outcome.p50_us,
+            outcome.p99_us,
+            outcome.rss_peak / (1024.0 * 1024.0),
+            outcome.rss_settled / (1024.0 * 1024.0),
+            outcome.retries,
+            outcome.errors
+        )
+    } else if scenario.storm {
         format!(
             "{:.0} connects/s, {:.0} connects/CPU-s, p50 {:.0} µs, p99 {:.0} µs, RSS {:.1} MiB settled, errors {:.0}{error}",
             outcome.msgs_per_s,
@@ -319,6 +332,9 @@ fn median(outcomes: &[Outcome]) -> Outcome {
         rss_end: of(|o| o.rss_end),
         rss_start: of(|o| o.rss_start),
         rss_settled: of(|o| o.rss_settled),
+        rss_peak: of(|o| o.rss_peak),
+        window_s: of(|o| o.window_s),
+        retries: of(|o| o.retries),
         wire_ratio: of(|o| o.wire_ratio),
         errors: worst.map_or(0.0, |o| o.errors),
         error: worst.and_then(|o| o.error.clone()),

@@ -51,9 +51,13 @@ pub struct Scenario {
     pub size: usize,
     /// Whether it measures memory per connection rather than throughput.
     pub idle: bool,
-    /// Whether it counts connects (clients connecting, joining and leaving in a loop) rather
-    /// than messages, and reads the server's memory once they have stopped.
+    /// Whether it counts connects (clients connecting, joining and leaving in a loop, or in one
+    /// wave) rather than messages, and reads the server's memory once it has settled.
     pub storm: bool,
+    /// Whether the storm is one wave: every client connects and joins at the same instant and
+    /// stays connected; the server's CPU is read over the wave, its memory while it still
+    /// holds them all (implies `storm`).
+    pub wave: bool,
     /// More load generator arguments.
     pub extra: &'static [&'static str],
     /// Whether it runs only when `--scenarios` names it exactly (slow or large).
@@ -173,6 +177,7 @@ pub fn baseline(kind: Kind) -> &'static str {
 pub fn scenarios(quick: bool) -> Vec<Scenario> {
     let idle_conns = if quick { 1_000 } else { 10_000 };
     let receivers = if quick { 200 } else { 1_000 };
+    let wave_conns = if quick { 1_000 } else { STORM_CONNS };
     let s = |name, kind, loadgen, conns, size, idle| Scenario {
         name,
         kind,
@@ -181,6 +186,7 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         size,
         idle,
         storm: false,
+        wave: false,
         extra: &[],
         on_demand: false,
         versus: None,
@@ -201,6 +207,12 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
     // `scenario` as a reconnection storm (counting connects, memory read once it is over).
     let storm = |scenario: Scenario| Scenario {
         storm: true,
+        ..scenario
+    };
+    // `scenario` as a wave (every client joining at once and staying).
+    let wave = |scenario: Scenario| Scenario {
+        storm: true,
+        wave: true,
         ..scenario
     };
     // `scenario` only when named (slow or large).
@@ -370,11 +382,13 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             0,
             false,
         )),
-        on_demand(storm(s(
+        // What a server meets after a restart: 10,000 clients connecting at once over the
+        // websocket transport and staying connected.
+        on_demand(wave(s(
             "sio-connect-storm-10k",
             Kind::SocketIo,
-            "sio-connect-storm",
-            STORM_CONNS,
+            "sio-connect-wave",
+            wave_conns,
             0,
             false,
         ))),
@@ -387,11 +401,12 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             0,
             false,
         )),
-        on_demand(storm(s(
+        // The same wave, each client joining on long-polling and upgrading to WebSocket.
+        on_demand(wave(s(
             "sio-upgrade-storm-10k",
             Kind::SocketIo,
-            "sio-upgrade-storm",
-            STORM_CONNS,
+            "sio-upgrade-wave",
+            wave_conns,
             0,
             false,
         ))),
@@ -411,9 +426,9 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
     ]
 }
 
-/// Clients of the large reconnection storms: within an open-files limit of 20,000 for the
-/// load generator and the server alike, even while a client upgrading from long-polling holds
-/// two sockets for a moment.
+/// Clients of the connect waves: within an open-files limit of 20,000 for the load generator
+/// and the server alike, even while a client upgrading from long-polling holds two sockets for
+/// a moment.
 pub const STORM_CONNS: usize = 10_000;
 
 /// Connections `sio-scale` holds: as many as an open-files limit of 20,000 leaves room for.

@@ -13,6 +13,8 @@ pub struct Sample {
     pub kernel_s: f64,
     /// Resident set size, in bytes.
     pub rss: u64,
+    /// The largest resident set size the process has had so far (VmHWM), in bytes.
+    pub peak_rss: u64,
 }
 
 /// Clock ticks per second for `/proc/PID/stat` (`getconf CLK_TCK`, else 100).
@@ -31,7 +33,7 @@ pub fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// Reads `pid`'s utime + stime and VmRSS; `None` if the process is gone.
+/// Reads `pid`'s utime + stime, VmRSS and VmHWM; `None` if the process is gone.
 pub fn sample(pid: u32, ticks: f64) -> Option<Sample> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name, which sits in parentheses and may contain spaces.
@@ -41,15 +43,19 @@ pub fn sample(pid: u32, ticks: f64) -> Option<Sample> {
     let utime: f64 = fields.get(11)?.parse().ok()?;
     let stime: f64 = fields.get(12)?.parse().ok()?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss_kib: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())?;
+    let kib = |field: &str| -> Option<u64> {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    let rss_kib = kib("VmRSS:")?;
     Some(Sample {
         cpu_s: (utime + stime) / ticks,
         user_s: utime / ticks,
         kernel_s: stime / ticks,
         rss: rss_kib * 1024,
+        peak_rss: kib("VmHWM:").unwrap_or(rss_kib) * 1024,
     })
 }
 

@@ -46,11 +46,21 @@ pub struct Environment {
     pub notes: Vec<String>,
 }
 
+/// What a target bounds.
+enum Goal {
+    /// wsio's msgs per server CPU-second over this peer's, at least the bound.
+    Versus(&'static str),
+    /// RSS per idle connection, KiB, at most the bound.
+    RssPerConn,
+    /// A wave's peak RSS over its settled RSS, at most the bound.
+    PeakOverSettled,
+}
+
 /// A target: wsio's figure against a peer's (a ratio of msgs per server CPU-second) or an
-/// absolute bound on RSS per idle connection.
+/// absolute bound on its memory.
 struct Target {
     scenario: &'static str,
-    peer: Option<&'static str>,
+    goal: Goal,
     bound: f64,
     /// Whether the peer already makes the fewest system calls a server can make per message
     /// (one read and one write per echo, counted with `perf stat`), so that its kernel time
@@ -62,86 +72,98 @@ struct Target {
 const TARGETS: &[Target] = &[
     Target {
         scenario: "ws-echo-64B",
-        peer: Some("tokio-tungstenite"),
+        goal: Goal::Versus("tokio-tungstenite"),
         bound: 1.5,
         same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-64B",
-        peer: Some("fastwebsockets"),
+        goal: Goal::Versus("fastwebsockets"),
         bound: 1.2,
         same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-16KiB",
-        peer: Some("tokio-tungstenite"),
+        goal: Goal::Versus("tokio-tungstenite"),
         bound: 1.3,
         same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-16KiB",
-        peer: Some("fastwebsockets"),
+        goal: Goal::Versus("fastwebsockets"),
         bound: 1.1,
         same_syscalls: true,
     },
     Target {
         scenario: "ws-echo-1MiB",
-        peer: Some("tokio-tungstenite"),
+        goal: Goal::Versus("tokio-tungstenite"),
         bound: 1.3,
         same_syscalls: false,
     },
     Target {
         scenario: "ws-echo-1MiB",
-        peer: Some("fastwebsockets"),
+        goal: Goal::Versus("fastwebsockets"),
         bound: 1.1,
         same_syscalls: false,
     },
     Target {
         scenario: "ws-idle",
-        peer: None,
+        goal: Goal::RssPerConn,
         bound: 3.0,
         same_syscalls: false,
     },
     Target {
         scenario: "sio-echo-64B",
-        peer: Some("socketioxide"),
+        goal: Goal::Versus("socketioxide"),
         bound: 1.5,
         same_syscalls: true,
     },
     Target {
         scenario: "sio-broadcast",
-        peer: Some("socketioxide"),
+        goal: Goal::Versus("socketioxide"),
         bound: 1.5,
         same_syscalls: false,
     },
     Target {
         scenario: "sio-idle",
-        peer: None,
+        goal: Goal::RssPerConn,
         bound: 8.0,
         same_syscalls: false,
     },
     Target {
         scenario: "sio-polling-broadcast",
-        peer: Some("socketioxide"),
+        goal: Goal::Versus("socketioxide"),
         bound: 1.5,
         same_syscalls: false,
     },
     Target {
         scenario: "sio-connect-storm-10k",
-        peer: Some("socketioxide"),
+        goal: Goal::Versus("socketioxide"),
         bound: 2.0,
         same_syscalls: false,
     },
     Target {
         scenario: "sio-upgrade-storm",
-        peer: Some("socketioxide"),
+        goal: Goal::Versus("socketioxide"),
         bound: 2.0,
         same_syscalls: false,
     },
     Target {
         scenario: "sio-upgrade-storm-10k",
-        peer: Some("socketioxide"),
+        goal: Goal::Versus("socketioxide"),
         bound: 2.0,
+        same_syscalls: false,
+    },
+    Target {
+        scenario: "sio-connect-storm-10k",
+        goal: Goal::PeakOverSettled,
+        bound: 1.5,
+        same_syscalls: false,
+    },
+    Target {
+        scenario: "sio-upgrade-storm-10k",
+        goal: Goal::PeakOverSettled,
+        bound: 1.5,
         same_syscalls: false,
     },
 ];
@@ -328,6 +350,16 @@ fn storm_table(md: &mut String, rows: &[Row]) {
         return;
     }
     md.push_str("## Reconnection storm\n\n");
+    if rows.iter().any(|r| r.scenario.storm && !r.scenario.wave) {
+        loop_table(md, rows);
+    }
+    if rows.iter().any(|r| r.scenario.wave) {
+        wave_table(md, rows);
+    }
+}
+
+/// Storms in a loop: connects per server CPU-second, their latency, and the memory left after.
+fn loop_table(md: &mut String, rows: &[Row]) {
     md.push_str(
         "`sio-connect-storm`: every client connects over the websocket transport, joins the main namespace \
          (`0{...}`, `40`, `40{...}`), leaves at once (`41` and a WebSocket close, whose answer it awaits) and \
@@ -340,7 +372,7 @@ fn storm_table(md: &mut String, rows: &[Row]) {
     );
     md.push_str("| Scenario | Server | connects/s | connects per server CPU-s | vs baseline | p50 µs | p99 µs | server CPU µs per connect (user + kernel) | RSS in the storm | RSS settled | errors |\n");
     md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for row in rows.iter().filter(|r| r.scenario.storm) {
+    for row in rows.iter().filter(|r| r.scenario.storm && !r.scenario.wave) {
         let o = &row.outcome;
         let base = baseline_figure(rows, row, |o| o.msgs_per_cpu_s);
         let _ = writeln!(
@@ -358,6 +390,50 @@ fn storm_table(md: &mut String, rows: &[Row]) {
             o.kernel_us_per_msg,
             o.rss_start / (1024.0 * 1024.0),
             o.rss_settled / (1024.0 * 1024.0),
+            errors(o),
+        );
+    }
+    md.push('\n');
+}
+
+/// Waves: how long until every client has joined, joins per server CPU-second over the wave,
+/// and the server's peak memory against its memory once it holds them all.
+fn wave_table(md: &mut String, rows: &[Row]) {
+    md.push_str(
+        "Waves (`sio-connect-storm-10k`, `sio-upgrade-storm-10k`): every client starts connecting at the same \
+         instant, as after a server restart or a failover, joins the main namespace one way or the other, and \
+         stays connected. A failed connect is tried again after 50 ms and counts as a retry; a client that has \
+         not joined 30 s after the wave began counts as an error, as does one the server drops while it is held. \
+         *All joined* runs from the wave's start to the last join; a join's latency from the wave's start to \
+         its own join. The server's CPU is read at the wave's start and once the last client has joined; \
+         *settled* RSS 2 s later with every client still connected, *peak* RSS (VmHWM) at the same moment; \
+         *before* is the fresh server's RSS when the wave starts.\n\n",
+    );
+    md.push_str("| Scenario | Server | all joined after | joins per server CPU-s | vs baseline | p50 ms | p99 ms | server CPU µs per join (user + kernel) | RSS before | peak RSS | settled RSS | peak / settled | retries | errors |\n");
+    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    let mib = |bytes: f64| bytes / (1024.0 * 1024.0);
+    for row in rows.iter().filter(|r| r.scenario.wave) {
+        let o = &row.outcome;
+        let base = baseline_figure(rows, row, |o| o.msgs_per_cpu_s);
+        let _ = writeln!(
+            md,
+            "| {} ({} of {} clients) | {} | {} ms | {} | {} | {:.0} | {:.0} | {:.1} + {:.1} | {:.1} MiB | {:.1} MiB | {:.1} MiB | {} | {} | {} |",
+            row.scenario.name,
+            count(o.connected),
+            count(row.scenario.conns as f64),
+            bold_if_ours(row.server),
+            count(o.window_s * 1e3),
+            count(o.msgs_per_cpu_s),
+            ratio(o.msgs_per_cpu_s, base),
+            o.p50_us / 1e3,
+            o.p99_us / 1e3,
+            o.user_us_per_msg,
+            o.kernel_us_per_msg,
+            mib(o.rss_start),
+            mib(o.rss_peak),
+            mib(o.rss_settled),
+            ratio(o.rss_peak, Some(o.rss_settled)),
+            count(o.retries),
             errors(o),
         );
     }
@@ -484,8 +560,8 @@ fn targets_table(md: &mut String, rows: &[Row]) {
         let Some(ours) = find(rows, target.scenario, "wsio") else {
             continue;
         };
-        let (goal, measured, ceiling, met) = match target.peer {
-            Some(peer) => {
+        let (goal, measured, ceiling, met) = match target.goal {
+            Goal::Versus(peer) => {
                 let Some(theirs) = find(rows, target.scenario, peer) else {
                     continue;
                 };
@@ -501,13 +577,27 @@ fn targets_table(md: &mut String, rows: &[Row]) {
                     value >= target.bound,
                 )
             }
-            None => {
+            Goal::RssPerConn => {
                 let kib = ours.outcome.rss_per_conn / 1024.0;
                 (
                     format!("≤ {:.0} KiB RSS per connection", target.bound),
                     format!("{kib:.1} KiB"),
                     None,
                     kib <= target.bound && kib > 0.0,
+                )
+            }
+            Goal::PeakOverSettled => {
+                let o = &ours.outcome;
+                let value = if o.rss_settled > 0.0 {
+                    o.rss_peak / o.rss_settled
+                } else {
+                    0.0
+                };
+                (
+                    format!("peak RSS ≤ {:.1}× settled, no errors", target.bound),
+                    format!("{value:.2}×, {:.0} errors", o.errors),
+                    None,
+                    value <= target.bound && value > 0.0 && o.errors == 0.0,
                 )
             }
         };

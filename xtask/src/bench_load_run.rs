@@ -76,6 +76,13 @@ pub struct Outcome {
     /// Storm scenarios: server RSS once the clients have stopped and the server was left
     /// alone for a while (the load generator's `settled`), bytes.
     pub rss_settled: f64,
+    /// Storm scenarios: the largest RSS the server had up to the `settled` reading (VmHWM),
+    /// bytes.
+    pub rss_peak: f64,
+    /// The load generator's window, seconds (for a wave: from its start to the last join).
+    pub window_s: f64,
+    /// Waves: failed connects that were tried again (not errors unless the client gave up).
+    pub retries: f64,
     /// `ws-deflate`: bytes on the wire (frames, both ways) over payload bytes.
     pub wire_ratio: f64,
     /// Errors reported by the load generator.
@@ -232,6 +239,7 @@ fn drive(
             let mut outcome = outcome(&json, scenario, first, last);
             if let Some(settled) = settled {
                 outcome.rss_settled = settled.rss as f64;
+                outcome.rss_peak = settled.peak_rss as f64;
             } else if scenario.storm {
                 outcome.errors += 1.0;
                 outcome.error.get_or_insert("no settled reading".to_owned());
@@ -272,8 +280,11 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
     let number = |key: &str| json_number(json, key).unwrap_or(0.0);
     let cpu_s = last.cpu_s - first.cpu_s;
     let msgs = number("msgs");
-    // Throughput scenarios report their receivers as `conns`.
-    let connected = json_number(json, "connected").unwrap_or_else(|| number("conns"));
+    // Throughput scenarios report their receivers as `conns`, waves the clients that joined
+    // as `joined`.
+    let connected = json_number(json, "connected")
+        .or_else(|| json_number(json, "joined"))
+        .unwrap_or_else(|| number("conns"));
     let window_s = number("window_s");
     Outcome {
         msgs_per_s: number("msgs_per_s"),
@@ -294,7 +305,7 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
             0.0
         } else if scenario.idle {
             (last.rss as f64 - first.rss as f64) / connected
-        } else if scenario.on_demand {
+        } else if scenario.on_demand && !scenario.storm {
             // The whole server's memory, shared state included, over what it holds.
             last.rss as f64 / connected
         } else {
@@ -303,6 +314,9 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
         rss_end: last.rss as f64,
         rss_start: first.rss as f64,
         rss_settled: 0.0,
+        rss_peak: 0.0,
+        window_s,
+        retries: number("retries"),
         wire_ratio: number("wire_ratio"),
         errors: number("errors"),
         error: json_string(json, "error"),

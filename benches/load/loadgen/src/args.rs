@@ -1,7 +1,7 @@
 //! Command-line options of the load generator.
 
 /// The usage line printed on bad arguments.
-pub const USAGE: &str = "usage: loadgen ws-echo|ws-deflate|idle|sio-echo|sio-echo-msgpack|sio-idle|sio-broadcast|sio-broadcast-msgpack|sio-polling-echo|sio-polling-broadcast|sio-connect-storm|sio-upgrade-storm [--host H] [--port P] \
+pub const USAGE: &str = "usage: loadgen ws-echo|ws-deflate|idle|sio-echo|sio-echo-msgpack|sio-idle|sio-broadcast|sio-broadcast-msgpack|sio-polling-echo|sio-polling-broadcast|sio-connect-storm|sio-upgrade-storm|sio-connect-wave|sio-upgrade-wave [--host H] [--port P] \
 [--conns N] [--size BYTES] [--seconds S] [--warmup S] [--senders K] [--interval-ms MS] [--http MODE] \
 [--deflate off|takeover|no-takeover]";
 
@@ -14,7 +14,7 @@ pub struct Options {
     pub host: String,
     /// The server's port.
     pub port: u16,
-    /// Connections (for `sio-broadcast`: receivers; for `sio-connect-storm`: clients).
+    /// Connections (for `sio-broadcast`: receivers; for the storms and waves: clients).
     pub conns: usize,
     /// Payload bytes per message.
     pub size: usize,

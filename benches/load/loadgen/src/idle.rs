@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::sync::watch;
-use wsio_ws::Message;
 
 use crate::args::Options;
 use crate::conn::{self, Ws};
@@ -107,22 +106,7 @@ async fn hold_wt(mut wt: Wt, mut stop: watch::Receiver<bool>, dropped: Arc<Atomi
 /// Holds `ws` open until `stop`, answering Engine.IO pings; counts it in `dropped` if the
 /// server closes it first.
 async fn hold(mut ws: Ws, mut stop: watch::Receiver<bool>, dropped: Arc<AtomicUsize>) {
-    loop {
-        tokio::select! {
-            _ = stop.changed() => return,
-            message = ws.recv() => match message {
-                Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
-                    if ws.send("3").await.is_err() {
-                        dropped.fetch_add(1, Ordering::Relaxed);
-                        return;
-                    }
-                }
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => {
-                    dropped.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-            },
-        }
+    if sio::hold(&mut ws, &mut stop).await.is_err() {
+        dropped.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -13,7 +13,9 @@
 //! (`sio-broadcast` to receivers on long-polling), `sio-connect-storm` (clients connecting,
 //! joining and leaving in a loop; a third marker, `settled`, follows `end` once the storm is
 //! over), `sio-upgrade-storm` (the same, each client opening on long-polling and upgrading to
-//! WebSocket as socket.io-client does) and `ws-deflate` (`ws-echo` of JSON-like text with
+//! WebSocket as socket.io-client does), `sio-connect-wave` and `sio-upgrade-wave` (every client
+//! connecting and joining at the same instant, one way or the other, and staying connected;
+//! `settled` follows `end` while they are still held) and `ws-deflate` (`ws-echo` of JSON-like text with
 //! permessage-deflate; `--deflate takeover|no-takeover` picks the offer, which `idle` takes
 //! too), `sio-echo-wt`, `sio-broadcast-wt` and `sio-idle-wt` (`sio-echo`, `sio-broadcast`'s
 //! receivers and `sio-idle` over WebTransport: each socket on an HTTP/3 session of its own). `--http 2` runs them over HTTP/2: each WebSocket as the one extended
@@ -36,6 +38,7 @@ mod sio;
 mod sio_broadcast;
 mod sio_broadcast_wt;
 mod sio_connect_storm;
+mod sio_connect_wave;
 mod sio_echo;
 mod sio_echo_msgpack;
 mod sio_echo_wt;
@@ -80,6 +83,12 @@ async fn main() -> ExitCode {
         }
         "sio-upgrade-storm" => {
             sio_connect_storm::run(&options, sio_connect_storm::Join::Upgrade).await
+        }
+        "sio-connect-wave" => {
+            sio_connect_wave::run(&options, sio_connect_storm::Join::WebSocket).await
+        }
+        "sio-upgrade-wave" => {
+            sio_connect_wave::run(&options, sio_connect_storm::Join::Upgrade).await
         }
         // Two nodes of a cluster, on --port and --port + 1.
         "sio-cluster-broadcast" => sio_broadcast::run_on(&options, 2, Wire::Json).await,

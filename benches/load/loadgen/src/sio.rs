@@ -1,6 +1,7 @@
 //! The client side of Engine.IO v4 and Socket.IO v5 over the websocket transport, by hand:
 //! just what the scenarios need.
 
+use tokio::sync::watch;
 use wsio_ws::Message;
 
 use crate::conn::{self, Ws};
@@ -50,6 +51,25 @@ pub async fn next_text(ws: &mut Ws) -> Result<String, String> {
         }
     }
     Err("no text message in a million frames".to_owned())
+}
+
+/// Holds `ws` open until `stop` turns true, answering Engine.IO pings (`2` with `3`); an
+/// error if the server closes it, or anything fails, first.
+pub async fn hold(ws: &mut Ws, stop: &mut watch::Receiver<bool>) -> Result<(), String> {
+    loop {
+        tokio::select! {
+            // A dropped sender counts as a stop too.
+            _ = async { stop.wait_for(|stop| *stop).await.is_ok() } => return Ok(()),
+            message = ws.recv() => match message {
+                Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
+                    ws.send("3").await.map_err(|e| format!("send pong: {e}"))?;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(format!("receive: {e}")),
+                None => return Err("connection closed by the server".to_owned()),
+            },
+        }
+    }
 }
 
 /// `size` letters that differ per socket `index` (no JSON escapes).

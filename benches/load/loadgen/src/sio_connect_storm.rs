@@ -43,7 +43,7 @@ impl Join {
     }
 
     /// Connects client `index` and joins the main namespace.
-    async fn open(self, host: &str, port: u16, index: usize) -> Result<Ws, String> {
+    pub async fn open(self, host: &str, port: u16, index: usize) -> Result<Ws, String> {
         match self {
             Join::WebSocket => sio::open(host, port, index).await,
             Join::Upgrade => sio_upgrade_storm::open(host, port, index).await,
@@ -52,7 +52,7 @@ impl Join {
 }
 
 /// How long a client waits after a failed connect before it tries again.
-const BACKOFF: Duration = Duration::from_millis(50);
+pub const BACKOFF: Duration = Duration::from_millis(50);
 
 /// Runs the scenario and returns its JSON line.
 pub async fn run(options: &Options, join: Join) -> String {
@@ -128,7 +128,7 @@ async fn storm(
 }
 
 /// Leaves the namespace (`41`) and closes the WebSocket, waiting for the server's close.
-async fn leave(mut ws: Ws) -> Result<(), String> {
+pub async fn leave(mut ws: Ws) -> Result<(), String> {
     ws.send("41").await.map_err(|e| format!("send 41: {e}"))?;
     ws.close(CloseCode::NORMAL, "")
         .await
