@@ -260,7 +260,7 @@ fn progress(scenario: &Scenario, outcome: &Outcome) -> String {
         .unwrap_or_default();
     if scenario.wave {
         format!(
-            "all {:.0} joined in {:.0} ms, {:.0} joins/CPU-s, p50 {:.0} µs, p99 {:.0} µs, RSS {:.1} MiB peak, {:.1} MiB settled, retries {:.0}, errors {:.0}{error}",
+            "all {:.0} joined in {:.0} ms, {:.0} joins/CPU-s, p50 {:.0} µs, p99 {:.0} µs, RSS {:.1} MiB peak, {:.1} MiB settled, retries {:.0}{}, errors {:.0}{error}",
             outcome.connected,
             outcome.window_s * 1e3,
             outcome.msgs_per_cpu_s,
@@ -269,6 +269,11 @@ fn progress(scenario: &Scenario, outcome: &Outcome) -> String {
             outcome.rss_peak / (1024.0 * 1024.0),
             outcome.rss_settled / (1024.0 * 1024.0),
             outcome.retries,
+            outcome
+                .retry_error
+                .as_deref()
+                .map(|e| format!(" (first: {e})"))
+                .unwrap_or_default(),
             outcome.errors
         )
     } else if scenario.storm {
@@ -335,6 +340,7 @@ fn median(outcomes: &[Outcome]) -> Outcome {
         rss_peak: of(|o| o.rss_peak),
         window_s: of(|o| o.window_s),
         retries: of(|o| o.retries),
+        retry_error: outcomes.iter().find_map(|o| o.retry_error.clone()),
         wire_ratio: of(|o| o.wire_ratio),
         errors: worst.map_or(0.0, |o| o.errors),
         error: worst.and_then(|o| o.error.clone()),

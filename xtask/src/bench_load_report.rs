@@ -417,7 +417,7 @@ fn wave_table(md: &mut String, rows: &[Row]) {
         let base = baseline_figure(rows, row, |o| o.msgs_per_cpu_s);
         let _ = writeln!(
             md,
-            "| {} ({} of {} clients) | {} | {} ms | {} | {} | {:.0} | {:.0} | {:.1} + {:.1} | {:.1} MiB | {:.1} MiB | {:.1} MiB | {} | {} | {} |",
+            "| {} ({} of {} clients) | {} | {} ms | {} | {} | {} | {} | {:.1} + {:.1} | {:.1} MiB | {:.1} MiB | {:.1} MiB | {} | {} | {} |",
             row.scenario.name,
             count(o.connected),
             count(row.scenario.conns as f64),
@@ -425,8 +425,8 @@ fn wave_table(md: &mut String, rows: &[Row]) {
             count(o.window_s * 1e3),
             count(o.msgs_per_cpu_s),
             ratio(o.msgs_per_cpu_s, base),
-            o.p50_us / 1e3,
-            o.p99_us / 1e3,
+            count(o.p50_us / 1e3),
+            count(o.p99_us / 1e3),
             o.user_us_per_msg,
             o.kernel_us_per_msg,
             mib(o.rss_start),

@@ -83,6 +83,8 @@ pub struct Outcome {
     pub window_s: f64,
     /// Waves: failed connects that were tried again (not errors unless the client gave up).
     pub retries: f64,
+    /// Waves: the first retried connect's error.
+    pub retry_error: Option<String>,
     /// `ws-deflate`: bytes on the wire (frames, both ways) over payload bytes.
     pub wire_ratio: f64,
     /// Errors reported by the load generator.
@@ -317,6 +319,7 @@ fn outcome(json: &str, scenario: &Scenario, first: Sample, last: Sample) -> Outc
         rss_peak: 0.0,
         window_s,
         retries: number("retries"),
+        retry_error: json_string(json, "retry_error"),
         wire_ratio: number("wire_ratio"),
         errors: number("errors"),
         error: json_string(json, "error"),
