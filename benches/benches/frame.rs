@@ -9,8 +9,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use tungstenite::protocol::frame::{Frame as TFrame, FrameSocket};
 use tungstenite::protocol::{Role as TRole, WebSocket};
 use ws_frame::{
-    Frame, FrameDecoder, FrameEncoder, Limits, MessageAssembler, OpCode, Role, apply_mask,
-    apply_mask_bytewise, encode_with_mask,
+    Connection, ConnectionConfig, Event, Frame, FrameDecoder, FrameEncoder, Limits, Message,
+    MessageAssembler, OpCode, Role, apply_mask, apply_mask_bytewise, encode_with_mask,
 };
 use wsio_benches::pattern;
 
@@ -131,7 +131,8 @@ fn decode(c: &mut Criterion, group: &str, role: Role, mask: Option<[u8; 4]>) {
 }
 
 /// One masked 1 MiB frame arriving in reads of at most 64 KiB, as from a socket: wsio's buffer
-/// grows read by read the way a connection's does and the decoder is asked after every read;
+/// grows read by read the way a connection's does (room is made only when the next read does not
+/// fit, and then for a whole read) and the decoder is asked after every read;
 /// tungstenite's `FrameSocket` reads from a stream that hands out 64 KiB at a time.
 fn decode_streamed(c: &mut Criterion) {
     let mut group = c.benchmark_group("decode_frame_streamed_masked");
@@ -146,7 +147,9 @@ fn decode_streamed(c: &mut Criterion) {
             let mut buf = BytesMut::new();
             let mut frame = None;
             for read in wire.chunks(READ) {
-                buf.reserve(READ + 256);
+                if buf.capacity() - buf.len() < read.len() {
+                    buf.reserve(READ + 256);
+                }
                 buf.extend_from_slice(read);
                 frame = decoder.decode(&mut buf).expect("valid");
             }
@@ -204,6 +207,78 @@ fn read_messages(c: &mut Criterion) {
     group.finish();
 }
 
+/// One masked 1 MiB message arriving in reads of at most 64 KiB, through each library's whole
+/// read path: wsio's [`Connection`] with a fresh read buffer that it sizes itself (as after an
+/// idle spell, when a connection gives its buffer back), tungstenite's `WebSocket` reading from
+/// a stream that hands out 64 KiB at a time. Decode, unmask, assemble: the same work.
+fn read_message_streamed(c: &mut Criterion) {
+    let mut group = c.benchmark_group("read_message_streamed");
+    let size = 1 << 20;
+    let wire = wire(size, 1, Some(KEY));
+    group.throughput(Throughput::Bytes(wire.len() as u64));
+    let name = format!("1x{size}B");
+    let config = ConnectionConfig {
+        limits: Limits::unlimited(),
+        ..ConnectionConfig::default()
+    };
+    group.bench_with_input(BenchmarkId::new("wsio", &name), &wire, |b, wire| {
+        b.iter(|| {
+            let mut conn = Connection::new(Role::Server, &config);
+            let mut rest = &wire[..];
+            let message = loop {
+                let buf = conn.read_buffer();
+                let n = (buf.capacity() - buf.len()).min(READ).min(rest.len());
+                buf.extend_from_slice(&rest[..n]);
+                rest = &rest[n..];
+                conn.note_received();
+                if let Some(Event::Message(message)) = conn.next_event() {
+                    break message;
+                }
+            };
+            let Message::Binary(payload) = message else {
+                panic!("a binary message")
+            };
+            assert_eq!(payload.len(), size);
+            assert!(rest.is_empty());
+            black_box(payload);
+        })
+    });
+    group.bench_with_input(BenchmarkId::new("tungstenite", &name), &wire, |b, wire| {
+        b.iter(|| {
+            let config = tungstenite::protocol::WebSocketConfig::default()
+                .max_message_size(None)
+                .max_frame_size(None);
+            let mut ws = WebSocket::from_raw_socket(
+                Streamed(Chunked(&wire[..])),
+                TRole::Server,
+                Some(config),
+            );
+            let message = ws.read().expect("valid");
+            assert_eq!(message.len(), size);
+            black_box(message);
+        })
+    });
+    group.finish();
+}
+
+/// [`Chunked`] as a duplex stream for tungstenite's `WebSocket` (writes are discarded).
+struct Streamed<'a>(Chunked<'a>);
+
+impl Read for Streamed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for Streamed<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Encoding one unmasked (server) frame into a reused buffer.
 fn encode(c: &mut Criterion) {
     let mut group = c.benchmark_group("encode_frame");
@@ -250,6 +325,7 @@ criterion_group!(
     decode_unmasked,
     decode_streamed,
     read_messages,
+    read_message_streamed,
     encode
 );
 criterion_main!(benches);
