@@ -99,7 +99,9 @@ fn closed_by_client(session: &Session) -> bool {
     session.close_reason() == Some(CloseReason::TransportClose)
 }
 
-/// A POST: reads at most `max_payload` bytes, decodes the packets and hands them over.
+/// A POST: reads at most `max_payload` bytes, decodes the packets and hands them over. A
+/// body still incomplete when the session closes is given up: the request is refused and its
+/// connection, whose body is left unread, closed.
 pub(crate) async fn post(
     session: &Arc<Session>,
     req: Request<Incoming>,
@@ -120,9 +122,15 @@ pub(crate) async fn post(
     if declared.is_some_and(|len| len > max_payload as u64) {
         return too_large(session);
     }
-    let body = match Limited::new(req.into_body(), max_payload).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return too_large(session),
+    // A body that stops coming holds the request only as long as its session lives: the
+    // heartbeat ends a session whose client stalled, and the request with it.
+    let body = tokio::select! {
+        biased;
+        read = Limited::new(req.into_body(), max_payload).collect() => match read {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return too_large(session),
+        },
+        _ = session.closed() => return RefusalReason::BadRequest.response(None),
     };
     let packets = match decode_payload(body, max_payload) {
         Ok(packets) => packets,
