@@ -67,8 +67,27 @@ impl ClientBuilder {
     }
 
     /// The `auth` payload of each namespace join, computed by `f(namespace)` at every
-    /// (re)connection, so a refreshed token is picked up. It must return a JSON object or
-    /// `None`.
+    /// (re)connection, so a refreshed token is picked up. It must return a JSON object (a
+    /// `serde_json::Value`, not the crate's [`Value`](crate::Value)) or `None`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), wsio_client::Error> {
+    /// use serde_json::json;
+    /// use wsio_client::Client;
+    ///
+    /// let client = Client::builder("http://127.0.0.1:3000")
+    ///     .auth(|_namespace| Some(json!({ "token": "token-ada" })))
+    ///     .connect()
+    ///     .await?;
+    /// # drop(client);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// The server reads it in a connect middleware (`ConnectRequest::auth` in wsio-server) or
+    /// as `Socket::auth`; a refusal fails [`connect`](Self::connect) with
+    /// [`Error::ConnectRefused`](crate::Error::ConnectRefused) and reaches
+    /// [`on_connect_error`](Self::on_connect_error) with the server's message and data.
     pub fn auth<F>(mut self, f: F) -> Self
     where
         F: Fn(&str) -> Option<serde_json::Value> + Send + Sync + 'static,

@@ -99,6 +99,10 @@ impl Socket {
     /// `Vec<u8>`, `bytes::Bytes` (feature `serde`) or [`Value::Binary`]. Replaces an earlier
     /// handler of the same event.
     ///
+    /// A tuple converts from exactly its number of arguments: an event with one more or one
+    /// fewer (even for a trailing `Option`) is skipped, where a JavaScript handler would
+    /// ignore the extra one or see `undefined`. `()` takes an event without arguments only.
+    ///
     /// `ack` is `Some` when the server asked for an acknowledgement. The handler may be
     /// `async`: it then runs at once up to its first wait, and the rest of it concurrently
     /// with later events.

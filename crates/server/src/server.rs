@@ -49,8 +49,7 @@ impl Handler for SocketIo {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wsio_server::{Config, Server, Socket, AckSender};
-/// use event_proto::Value;
+/// use wsio_server::{AckSender, Config, Server, Socket, Value};
 ///
 /// let io = Server::new(Config::default());
 /// io.ns("/", |socket: Socket| {

@@ -333,10 +333,17 @@ impl Socket {
     }
 
     /// Registers the handler of `event`, replacing an earlier one. Its arguments deserialize
-    /// into `T` (a tuple, a `Vec<event_proto::Value>` to keep binary data as `Bytes`, or any
-    /// serde type reading a sequence); events whose arguments do not fit are dropped (and
-    /// logged with `tracing` at debug level). `ack` is `Some` when the client asked for an
-    /// acknowledgement.
+    /// into `T` (a tuple, a [`Vec<Value>`](crate::Value) to keep binary data as `Bytes`, or
+    /// any serde type reading a sequence); events whose arguments do not fit are dropped (and
+    /// logged with `tracing` at debug level, or given to
+    /// [`on_rejected_event`](Self::on_rejected_event)). `ack` is `Some` when the client asked
+    /// for an acknowledgement.
+    ///
+    /// A tuple fits exactly its number of arguments: unlike a Node handler, which ignores
+    /// extra arguments and sees missing ones as `undefined`, `(String,)` drops
+    /// `emit("join", "lobby", 1)`, and `(String, Option<String>)` drops `emit("join",
+    /// "lobby")` (it takes `"lobby", null`). `()` takes an event without arguments only;
+    /// `Vec<Value>` takes any number.
     ///
     /// The handler is a plain closure or an `async` one (any closure returning a
     /// `Future<Output = ()>`; see [`HandlerOutput`]).
