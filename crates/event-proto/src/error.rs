@@ -65,6 +65,10 @@ pub enum Error {
     /// The payload does not have the shape the packet type requires.
     #[error("invalid payload for a {0} packet")]
     InvalidPayload(&'static str),
+    /// An event is named as one of [`RESERVED_EVENTS`](crate::socket::RESERVED_EVENTS), which
+    /// the reference parser refuses in both directions.
+    #[error("\"{0}\" is a reserved event name")]
+    ReservedEvent(&'static str),
     /// A binary placeholder is malformed or points past the received attachments.
     #[error("invalid binary placeholder")]
     InvalidPlaceholder,

@@ -260,3 +260,47 @@ async fn what_a_polling_session_delivers_logs_in_its_session_span() {
     let span = format!("session{{sid={} transport=\"polling\"}}", session.sid);
     assert!(handler.contains(&span), "{handler}");
 }
+
+#[tokio::test]
+async fn reserved_event_names_are_neither_emitted_nor_dispatched() {
+    use std::sync::{Arc, Mutex};
+    use wsio_server::{BroadcastError, DisconnectReason, EmitError};
+
+    let reasons = Arc::new(Mutex::new(Vec::new()));
+    let handled = Arc::new(Mutex::new(Vec::new()));
+    let io = Server::new(Config::default());
+    let (seen, ran) = (reasons.clone(), handled.clone());
+    io.ns("/", move |socket: Socket| {
+        let (seen, ran) = (seen.clone(), ran.clone());
+        socket.on("disconnect", move |_socket, args: Vec<Value>, _ack| {
+            ran.lock().unwrap().push(args);
+        });
+        socket.on(
+            "try",
+            |socket: Socket, (name,): (String,), _ack| async move {
+                let emitted = matches!(socket.emit(&name, &()), Err(EmitError::Encode(_)));
+                let broadcast = matches!(
+                    socket.broadcast().emit(&name, &()).await,
+                    Err(BroadcastError::Encode(_))
+                );
+                let _ = socket.emit("refused", &(name, emitted, broadcast));
+            },
+        );
+        socket.on_disconnect(move |_socket, reason| seen.lock().unwrap().push(reason));
+    });
+    let addr = start(&io).await;
+    let (mut ws, _) = ws_joined(addr).await;
+    for name in event_proto::socket::RESERVED_EVENTS {
+        ws.send(format!(r#"42["try","{name}"]"#)).await.unwrap();
+        assert_eq!(
+            next_text(&mut ws).await,
+            format!(r#"42["refused","{name}",true,true]"#),
+            "Node throws on emitting {name}; socket.io-client drops the connection on receiving it"
+        );
+    }
+    // Node's parser refuses such an event from a client as a parse error.
+    ws.send(r#"42["disconnect","forged"]"#).await.unwrap();
+    common::eventually(|| !reasons.lock().unwrap().is_empty()).await;
+    assert_eq!(*reasons.lock().unwrap(), [DisconnectReason::ParseError]);
+    assert!(handled.lock().unwrap().is_empty());
+}

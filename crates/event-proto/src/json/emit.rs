@@ -10,7 +10,7 @@ use super::intercept::Wrap;
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::parser::Encoded;
-use crate::socket::{PacketKind, validate_namespace};
+use crate::socket::{PacketKind, validate_event_name, validate_namespace};
 use crate::text::Str;
 
 /// Encodes an `EVENT` (when `name` is set) or an `ACK` whose arguments are `args`, which must
@@ -23,6 +23,9 @@ pub(crate) fn encode_args<T: Serialize + ?Sized>(
     args: &T,
 ) -> Result<Encoded> {
     validate_namespace(ns.as_bytes())?;
+    if let Some(name) = name {
+        validate_event_name(name)?;
+    }
     let kind = if name.is_some() {
         PacketKind::Event
     } else {

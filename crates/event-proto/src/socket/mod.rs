@@ -7,5 +7,5 @@ mod packet;
 pub(crate) use binary::write_placeholder;
 pub use binary::{PLACEHOLDER_KEY, rebuild};
 pub use decoder::AttachmentCollector;
-pub(crate) use packet::validate_namespace;
-pub use packet::{Packet, PacketKind, ROOT_NAMESPACE};
+pub use packet::{Packet, PacketKind, RESERVED_EVENTS, ROOT_NAMESPACE};
+pub(crate) use packet::{validate_event_name, validate_namespace};

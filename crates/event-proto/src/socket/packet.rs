@@ -209,7 +209,13 @@ impl Packet {
             (PacketKind::Connect, None | Some(Value::Object(_))) => true,
             (PacketKind::Disconnect, None) => true,
             (PacketKind::Event | PacketKind::BinaryEvent, Some(Value::Array(items))) => {
-                matches!(items.first(), Some(Value::String(_)))
+                match items.first() {
+                    Some(Value::String(name)) => {
+                        validate_event_name(name)?;
+                        true
+                    }
+                    _ => false,
+                }
             }
             (PacketKind::Ack | PacketKind::BinaryAck, Some(Value::Array(_))) => true,
             (PacketKind::ConnectError, Some(v @ Value::Object(_))) => {
@@ -222,6 +228,27 @@ impl Packet {
         } else {
             Err(Error::InvalidPayload(self.kind.name()))
         }
+    }
+}
+
+/// The event names the reference parser (socket.io-parser) refuses, in what it encodes and in
+/// what it decodes: the clients' and servers' own lifecycle events and those of Node's
+/// `EventEmitter`. An event so named fails to encode here, and decoding one is an error, as
+/// in Node, where socket.io-client drops the connection on receiving one.
+pub const RESERVED_EVENTS: [&str; 6] = [
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+/// Checks that an event name is not one of [`RESERVED_EVENTS`].
+pub(crate) fn validate_event_name(name: &str) -> Result<()> {
+    match RESERVED_EVENTS.iter().find(|reserved| **reserved == name) {
+        Some(reserved) => Err(Error::ReservedEvent(reserved)),
+        None => Ok(()),
     }
 }
 
@@ -268,6 +295,43 @@ mod tests {
         ];
         for p in ok {
             assert_eq!(p.validate(), Ok(()), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn reserved_event_names_neither_encode_nor_decode() {
+        use crate::{Decoder, JsonParser, Limits, Message, MsgPackParser, Parser};
+
+        let ns = Str::from("/");
+        for name in RESERVED_EVENTS {
+            let refused = Error::ReservedEvent(name);
+            let validated = Packet::event("/", name, vec![]).validate();
+            assert_eq!(validated.err(), Some(refused.clone()));
+            let json = JsonParser.encode_event(&ns, name, &(1,), None);
+            assert_eq!(json.err(), Some(refused.clone()));
+            let packed = MsgPackParser.encode_event(&ns, name, &(1,), Some(2));
+            assert_eq!(packed.err(), Some(refused.clone()));
+            let text = format!(r#"2["{name}",1]"#);
+            let decoded = JsonParser
+                .decoder(Limits::default())
+                .push(Message::Text(Str::from(text.as_str())));
+            assert_eq!(decoded.err(), Some(refused), "{text}");
+        }
+        assert_eq!(
+            Error::ReservedEvent("disconnect").to_string(),
+            r#""disconnect" is a reserved event name"#
+        );
+        // Only the exact names: others that merely look alike are events as any.
+        for name in ["Connect", "disconnected", "connect ", "error", "message"] {
+            assert_eq!(
+                Packet::event("/", name, vec![]).validate(),
+                Ok(()),
+                "{name}"
+            );
+            assert!(
+                JsonParser.encode_event(&ns, name, &(), None).is_ok(),
+                "{name}"
+            );
         }
     }
 
