@@ -216,6 +216,25 @@ impl Namespace {
         self.broadcast().local()
     }
 
+    /// An operator addressing every socket of the namespace whose
+    /// [`emit_with_ack`](BroadcastOperator::emit_with_ack) waits `timeout` (Node's
+    /// `io.of("/chat").timeout`): one answer per socket, those that did not come in time
+    /// `Err(AckError::Timeout)`.
+    ///
+    /// ```
+    /// # async fn demo(io: wsio_server::Server) -> wsio_server::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let chat = io.ns("/chat", |_socket| {});
+    /// let answers = chat.timeout(Duration::from_secs(1)).emit_with_ack("ready?", &()).await?;
+    /// let ready = answers.iter().filter(|a| a.is_ok()).count();
+    /// # drop(ready);
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.broadcast().timeout(timeout)
+    }
+
     /// Emits `event` with `args` (a tuple or sequence) to every socket of the namespace.
     pub async fn emit<T: serde::Serialize + ?Sized>(
         &self,

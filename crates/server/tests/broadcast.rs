@@ -12,6 +12,18 @@ fn server() -> Server {
     io
 }
 
+/// The ack id of `asked`, an `ask` event with argument `"q"` after `prefix` (`42` and the
+/// namespace).
+fn asked_ack_id(asked: &str, prefix: &str) -> String {
+    let id = asked
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split('[').next())
+        .expect("ack id")
+        .to_owned();
+    assert_eq!(asked, format!(r#"{prefix}{id}["ask","q"]"#));
+    id
+}
+
 #[tokio::test]
 async fn the_server_handle_addresses_namespace_root_like_nodes_io() {
     let io = server();
@@ -107,12 +119,7 @@ async fn a_broadcast_with_acks_that_times_out_keeps_the_answers_that_came() {
             .await
     });
     let asked = next_text(&mut answering).await;
-    let id = asked
-        .strip_prefix("42")
-        .and_then(|rest| rest.split('[').next())
-        .expect("ack id")
-        .to_owned();
-    assert_eq!(asked, format!(r#"42{id}["ask","q"]"#));
+    let id = asked_ack_id(&asked, "42");
     answering
         .send(format!(r#"43{id}["yes"]"#))
         .await
@@ -156,5 +163,44 @@ async fn a_client_that_never_answers_broadcast_acks_does_not_make_its_socket_gro
         socket.pending_acks() < 40,
         "{} ack slots held for 200 abandoned questions",
         socket.pending_acks()
+    );
+}
+
+#[tokio::test]
+async fn a_namespace_with_a_timeout_collects_the_acks_of_all_its_sockets() {
+    let io = Server::new(Config::default());
+    let chat = io.ns("/chat", |_socket: Socket| {});
+    let addr = start(&io).await;
+    let mut clients = Vec::new();
+    for _ in 0..2 {
+        let mut ws = common::ws(addr, None).await;
+        assert!(next_text(&mut ws).await.starts_with('0'));
+        ws.send("40/chat,").await.expect("connect");
+        assert!(next_text(&mut ws).await.starts_with("40/chat,{"));
+        clients.push(ws);
+    }
+    let asking = chat.clone();
+    let answers = tokio::spawn(async move {
+        asking
+            .timeout(std::time::Duration::from_secs(5))
+            .emit_with_ack("ask", &("q",))
+            .await
+    });
+    for (n, ws) in clients.iter_mut().enumerate() {
+        let id = asked_ack_id(&next_text(ws).await, "42/chat,");
+        ws.send(format!(r#"43/chat,{id}[{n}]"#)).await.expect("ack");
+    }
+    let answers = answers.await.unwrap().unwrap();
+    let mut came: Vec<_> = answers
+        .into_iter()
+        .map(|a| a.expect("answered in time"))
+        .collect();
+    came.sort_by_key(|args| args[0].as_u64());
+    assert_eq!(
+        came,
+        [
+            vec![event_proto::Value::from(0_u64)],
+            vec![event_proto::Value::from(1_u64)]
+        ]
     );
 }
