@@ -131,7 +131,10 @@ impl Socket {
     /// the type its [`on`](Self::on) handler takes, with the event's name and the error,
     /// replacing an earlier one (the same hook as the server's `Socket::on_rejected_event`).
     /// Without one, such events are logged with `tracing` at debug level and dropped; either
-    /// way the event's handler does not run and its ack is not sent.
+    /// way the event's handler does not run and its ack is not sent. The error
+    /// ([`event_proto::Error::Arguments`]) says what did not fit: `event "move" has 1
+    /// argument, the handler takes 2`, or `event "move": argument 2: expected i32, got the
+    /// string "up"`.
     ///
     /// ```no_run
     /// # fn demo(socket: wsio_client::Socket) {

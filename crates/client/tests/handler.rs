@@ -113,6 +113,10 @@ async fn events_whose_arguments_do_not_fit_go_to_the_rejected_event_hook() {
         first.contains("seven"),
         "the error names the value: {first}"
     );
+    assert_eq!(
+        first,
+        r#"rejected echo on /: event "echo": argument 1: expected u32, got the string "seven""#
+    );
     assert_eq!(seen.next().await, "echo 7");
     assert!(seen.quiet(Duration::from_millis(100)).await);
     client.disconnect().await;

@@ -88,6 +88,40 @@ pub enum Error {
     /// Converting between user types and payload values failed.
     #[error("serde: {0}")]
     Serde(String),
+    /// The arguments of an event (or an acknowledgement) do not fit the type they are
+    /// converted into, as [`Packet::deserialize_args`](crate::socket::Packet::deserialize_args)
+    /// says: `event "join" has 2 arguments, the handler takes 1`, or `event "join": argument 1:
+    /// expected a string, got the number 7`.
+    #[error("{0}")]
+    Arguments(String),
+}
+
+impl Error {
+    /// The message without the `serde: ` prefix of [`Error::Serde`].
+    pub(crate) fn detail(&self) -> String {
+        match self {
+            Error::Serde(message) => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What a payload value was, in JSON's terms, for a type error's message.
+fn describe_unexpected(unexp: &serde::de::Unexpected<'_>) -> String {
+    use serde::de::Unexpected;
+    match unexp {
+        Unexpected::Bool(b) => b.to_string(),
+        Unexpected::Unsigned(n) => format!("the number {n}"),
+        Unexpected::Signed(n) => format!("the number {n}"),
+        Unexpected::Float(n) => format!("the number {n}"),
+        Unexpected::Char(c) => format!("the string {:?}", c.to_string()),
+        Unexpected::Str(s) => format!("the string {s:?}"),
+        Unexpected::Bytes(_) => "binary data".to_owned(),
+        Unexpected::Unit => "null".to_owned(),
+        Unexpected::Seq => "an array".to_owned(),
+        Unexpected::Map => "an object".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 impl serde::ser::Error for Error {
@@ -99,6 +133,15 @@ impl serde::ser::Error for Error {
 impl serde::de::Error for Error {
     fn custom<T: Display>(msg: T) -> Self {
         Error::Serde(msg.to_string())
+    }
+
+    /// `expected a string, got the number 7`: what the type wanted first, then what the
+    /// payload held, in JSON's terms.
+    fn invalid_type(unexp: serde::de::Unexpected<'_>, exp: &dyn serde::de::Expected) -> Self {
+        Error::Serde(format!(
+            "expected {exp}, got {}",
+            describe_unexpected(&unexp)
+        ))
     }
 }
 

@@ -438,7 +438,9 @@ impl Socket {
     /// the type its [`on`](Self::on) handler takes, with the event's name and the error,
     /// replacing an earlier one. Without one, such events are logged with `tracing` at debug
     /// level and dropped; either way the event's handler does not run and its ack is not
-    /// sent.
+    /// sent. The error ([`event_proto::Error::Arguments`]) says what did not fit:
+    /// `event "move" has 1 argument, the handler takes 2`, or `event "move": argument 2:
+    /// expected i32, got the string "up"`.
     ///
     /// ```
     /// # fn demo(socket: wsio_server::Socket) {

@@ -54,6 +54,40 @@ async fn a_rejected_event_reaches_its_hook_with_the_name_and_the_error() {
     );
 }
 
+#[tokio::test]
+async fn a_rejected_events_error_says_how_its_arguments_do_not_fit() {
+    let io = Server::new(Config::default());
+    io.ns("/", |socket: Socket| {
+        socket.on("ping", |_socket: Socket, (): (), _ack| {});
+        socket.on("join", |_socket: Socket, (_room,): (String,), _ack| {});
+        socket.on_rejected_event(|socket, _event, error| {
+            let _ = socket.emit("rejected", &(error.to_string(),));
+        });
+    });
+    let addr = start(&io).await;
+    let (mut ws, _) = ws_joined(addr).await;
+    for (sent, said) in [
+        (
+            r#"42["ping",1]"#,
+            r#"event \"ping\" has 1 argument, the handler takes none"#,
+        ),
+        (
+            r#"42["join","lobby",2]"#,
+            r#"event \"join\" has 2 arguments, the handler takes 1"#,
+        ),
+        (
+            r#"42["join",7]"#,
+            r#"event \"join\": argument 1: expected a string, got the number 7"#,
+        ),
+    ] {
+        ws.send(sent).await.unwrap();
+        assert_eq!(
+            next_text(&mut ws).await,
+            format!(r#"42["rejected","{said}"]"#)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catch_all_listeners_add_up_run_in_order_may_be_async_and_can_be_removed() {
     let io = Server::new(Config::default());

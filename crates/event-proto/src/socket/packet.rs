@@ -186,8 +186,24 @@ impl Packet {
     /// let (n, dir): (u32, String) = p.deserialize_args().unwrap();
     /// assert_eq!((n, dir.as_str()), (1, "up"));
     /// ```
+    ///
+    /// A tuple takes exactly its number of arguments, `()` none. When the arguments do not
+    /// fit, [`Error::Arguments`] says how in the event's terms:
+    ///
+    /// ```
+    /// use event_proto::socket::Packet;
+    ///
+    /// let p = Packet::event_from("/", "join", &("lobby", 2)).unwrap();
+    /// let error = p.deserialize_args::<(String,)>().unwrap_err();
+    /// assert_eq!(error.to_string(), r#"event "join" has 2 arguments, the handler takes 1"#);
+    /// let error = p.deserialize_args::<(String, String)>().unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     r#"event "join": argument 2: expected a string, got the number 2"#
+    /// );
+    /// ```
     pub fn deserialize_args<'de, T: serde::Deserialize<'de>>(&'de self) -> Result<T> {
-        crate::value::from_args(self.args())
+        crate::value::from_args(self.args(), self.event_name())
     }
 
     fn items(&self) -> &[Value] {

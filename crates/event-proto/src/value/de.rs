@@ -40,33 +40,163 @@ pub fn from_value_ref<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T> 
 }
 
 /// Deserializes a list of event arguments as one sequence (usually a tuple); `()` takes an
-/// event without arguments.
-pub(crate) fn from_args<'de, T: Deserialize<'de>>(args: &'de [Value]) -> Result<T> {
-    T::deserialize(Args(args))
+/// event without arguments. The error's message names `event` (an acknowledgement's
+/// arguments have none) and says how many arguments there are against how many the type
+/// takes, or which argument did not fit and why.
+pub(crate) fn from_args<'de, T: Deserialize<'de>>(
+    args: &'de [Value],
+    event: Option<&str>,
+) -> Result<T> {
+    T::deserialize(Args(args)).map_err(|mismatch| {
+        let what = match event {
+            Some(event) => format!("event {event:?}"),
+            None => "the acknowledgement".to_owned(),
+        };
+        Error::Arguments(mismatch.describe(&what))
+    })
 }
 
-/// Event arguments: a sequence, or the unit when there are none.
-struct Args<'de>(&'de [Value]);
+/// Why event arguments did not fit the type they were converted into.
+#[derive(Debug)]
+enum Mismatch {
+    /// `got` arguments where the type takes exactly `takes`.
+    Count { got: usize, takes: usize },
+    /// Argument `index` (from 1) did not convert.
+    Argument { index: usize, error: Error },
+    /// Anything else the type's visitor said.
+    Other(Error),
+}
 
-impl<'de> de::Deserializer<'de> for Args<'de> {
-    type Error = Error;
+impl Mismatch {
+    /// The message, about the arguments of `what`.
+    fn describe(&self, what: &str) -> String {
+        match self {
+            Mismatch::Count { got, takes } => {
+                let got = match got {
+                    0 => "no arguments".to_owned(),
+                    1 => "1 argument".to_owned(),
+                    n => format!("{n} arguments"),
+                };
+                let takes = match takes {
+                    0 => "none".to_owned(),
+                    n => n.to_string(),
+                };
+                format!("{what} has {got}, the handler takes {takes}")
+            }
+            Mismatch::Argument { index, error } => {
+                format!("{what}: argument {index}: {}", error.detail())
+            }
+            Mismatch::Other(error) => format!("{what}: {}", error.detail()),
+        }
+    }
+}
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        SeqDeserializer::<_, Error>::new(self.0.iter()).deserialize_any(visitor)
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe("the event"))
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+impl de::Error for Mismatch {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        Mismatch::Other(Error::custom(msg))
     }
 
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.0.is_empty() {
-            visitor.visit_unit()
-        } else {
-            self.deserialize_any(visitor)
+    fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
+        Mismatch::Other(Error::invalid_type(unexp, exp))
+    }
+}
+
+/// Event arguments: a sequence, or the unit when there are none. A tuple takes exactly its
+/// number of arguments.
+struct Args<'de>(&'de [Value]);
+
+impl<'de> Args<'de> {
+    /// Fails unless there are exactly `takes` arguments.
+    fn expect_count(&self, takes: usize) -> Result<(), Mismatch> {
+        match self.0.len() {
+            got if got == takes => Ok(()),
+            got => Err(Mismatch::Count { got, takes }),
         }
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Args<'de> {
+    type Error = Mismatch;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        let mut access = ArgsAccess {
+            items: self.0,
+            taken: 0,
+        };
+        let out = visitor.visit_seq(&mut access)?;
+        match access.items.len() - access.taken {
+            0 => Ok(out),
+            _ => Err(Mismatch::Count {
+                got: access.items.len(),
+                takes: access.taken,
+            }),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        self.expect_count(0)?;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.expect_count(len)?;
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        self.deserialize_tuple(len, visitor)
     }
 
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
-        ignored_any
+        option unit_struct newtype_struct seq map struct enum identifier ignored_any
+    }
+}
+
+/// The arguments one by one, an argument's error marked with its position.
+struct ArgsAccess<'de> {
+    items: &'de [Value],
+    taken: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for ArgsAccess<'de> {
+    type Error = Mismatch;
+
+    fn next_element_seed<S: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, Mismatch> {
+        let Some(item) = self.items.get(self.taken) else {
+            return Ok(None);
+        };
+        self.taken += 1;
+        seed.deserialize(item)
+            .map(Some)
+            .map_err(|error| Mismatch::Argument {
+                index: self.taken,
+                error,
+            })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len() - self.taken)
     }
 }
 
@@ -240,13 +370,53 @@ mod tests {
         assert_eq!(s, "s");
         assert_eq!(b.as_ptr(), data.as_ptr(), "no copy");
         let args = [Value::Number(1u64.into()), Value::Null];
-        assert_eq!(from_args::<(u8, Option<bool>)>(&args), Ok((1, None)));
+        assert_eq!(from_args::<(u8, Option<bool>)>(&args, None), Ok((1, None)));
         assert!(
-            from_args::<(u8,)>(&args).is_err(),
+            from_args::<(u8,)>(&args, None).is_err(),
             "extra arguments are an error"
         );
-        assert_eq!(from_args::<()>(&[]), Ok(()), "no arguments fit ()");
-        assert!(from_args::<()>(&args).is_err(), "arguments do not fit ()");
+        assert_eq!(from_args::<()>(&[], None), Ok(()), "no arguments fit ()");
+        assert!(
+            from_args::<()>(&args, None).is_err(),
+            "arguments do not fit ()"
+        );
+    }
+
+    #[test]
+    fn arguments_that_do_not_fit_are_described_in_the_events_terms() {
+        let args = [Value::from("lobby"), Value::from(2u64)];
+        let message = |result: Result<()>| result.unwrap_err().to_string();
+        let join = Some("join");
+        assert_eq!(
+            message(from_args::<()>(&args, join)),
+            r#"event "join" has 2 arguments, the handler takes none"#
+        );
+        assert_eq!(
+            message(from_args::<(String,)>(&args, join).map(drop)),
+            r#"event "join" has 2 arguments, the handler takes 1"#
+        );
+        assert_eq!(
+            message(from_args::<(String, u8, bool)>(&args[..1], join).map(drop)),
+            r#"event "join" has 1 argument, the handler takes 3"#
+        );
+        assert_eq!(
+            message(from_args::<(String,)>(&[], join).map(drop)),
+            r#"event "join" has no arguments, the handler takes 1"#
+        );
+        assert_eq!(
+            message(from_args::<(u8, u8)>(&args, join).map(drop)),
+            r#"event "join": argument 1: expected u8, got the string "lobby""#
+        );
+        assert_eq!(
+            message(from_args::<(String, String)>(&args, None).map(drop)),
+            "the acknowledgement: argument 2: expected a string, got the number 2"
+        );
+        let extra = from_args::<Vec<String>>(&args, join).unwrap_err();
+        assert!(matches!(extra, Error::Arguments(_)), "{extra:?}");
+        assert_eq!(
+            extra.to_string(),
+            r#"event "join": argument 2: expected a string, got the number 2"#
+        );
     }
 
     #[test]
