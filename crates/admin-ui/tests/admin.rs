@@ -411,7 +411,7 @@ async fn basic_auth_checks_the_password_against_its_hash_and_remembers_the_sessi
     ] {
         let refused = app.admin_client(auth.clone()).await.err();
         assert!(
-            matches!(&refused, Some(Error::ConnectRefused(m)) if m == "invalid credentials"),
+            matches!(&refused, Some(Error::ConnectRefused { message, .. }) if message == "invalid credentials"),
             "{auth:?}: {refused:?}"
         );
     }

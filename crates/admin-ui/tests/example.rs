@@ -101,7 +101,7 @@ async fn the_example_shows_its_users_to_an_admin_with_the_password() {
     .await
     .err();
     assert!(
-        matches!(&refused, Some(Error::ConnectRefused(m)) if m == "invalid credentials"),
+        matches!(&refused, Some(Error::ConnectRefused { message, .. }) if message == "invalid credentials"),
         "{refused:?}"
     );
 

@@ -98,7 +98,7 @@ async fn the_admin_ui_sees_the_demo_behind_its_password() {
     .await
     .err();
     assert!(
-        matches!(&refused, Some(Error::ConnectRefused(m)) if m == "invalid credentials"),
+        matches!(&refused, Some(Error::ConnectRefused { message, .. }) if message == "invalid credentials"),
         "{refused:?}"
     );
     let (admin, mut events) = admin_client(

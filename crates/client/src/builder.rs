@@ -309,8 +309,23 @@ impl ClientBuilder {
 
     /// Starts the client and waits until the main namespace is joined, within the connect
     /// timeout (a failed first attempt is retried per the reconnection policy meanwhile).
-    /// Fails with [`Error::ConnectRefused`] and the server's message when the server refuses
-    /// the join, or [`Error::Timeout`]; the client is closed then.
+    /// Fails with [`Error::ConnectRefused`], the server's message and data, when the server
+    /// refuses the join, or [`Error::Timeout`]; the client is closed then.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> wsio_client::Result<()> {
+    /// use wsio_client::{Client, Error};
+    ///
+    /// match Client::builder("http://127.0.0.1:3000").connect().await {
+    ///     Ok(client) => client.emit("hello", &("world",))?,
+    ///     Err(Error::ConnectRefused { message, data }) => {
+    ///         eprintln!("refused: {message} {data:?}");
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn connect(self) -> Result<Client> {
         let timeout = self.config.connect_timeout;
         let client = self.build()?;
@@ -330,7 +345,10 @@ impl ClientBuilder {
                 Some(n) if n.connected => Ok(()),
                 Some(Namespace {
                     refused: Some(e), ..
-                }) => Err(Error::ConnectRefused(e.message.clone())),
+                }) => Err(Error::ConnectRefused {
+                    message: e.message.clone(),
+                    data: e.data.clone(),
+                }),
                 _ if state.closed => Err(Error::Closed),
                 _ => Err(Error::Timeout),
             }

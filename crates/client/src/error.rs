@@ -45,9 +45,16 @@ pub enum Error {
     /// An operation did not finish in time (connecting, an acknowledgement).
     #[error("timed out")]
     Timeout,
-    /// The server refused to let the client join a namespace.
-    #[error("connect error: {0}")]
-    ConnectRefused(String),
+    /// The server refused to let the client join a namespace: its message and the data it
+    /// attached (Node's `err.message` and `err.data`), as
+    /// [`on_connect_error`](crate::ClientBuilder::on_connect_error) sees them.
+    #[error("connect error: {message}")]
+    ConnectRefused {
+        /// The server's message (`"unauthorized"`, `"Invalid namespace"`).
+        message: String,
+        /// The data the server attached to the refusal, if any.
+        data: Option<serde_json::Value>,
+    },
     /// The outgoing queue of the current connection is full (a slow or stuck transport).
     #[error("outgoing queue full")]
     QueueFull,

@@ -230,7 +230,28 @@ async fn auth_rejection_is_a_connect_error_with_the_servers_message() {
         .transports(Transports::WebSocket)
         .connect()
         .await;
-    assert!(matches!(refused, Err(Error::ConnectRefused(m)) if m == "unauthorized"));
+    assert!(
+        matches!(&refused, Err(Error::ConnectRefused { message, .. }) if message == "unauthorized")
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_connect_fails_with_the_middlewares_message_and_data() {
+    let server = TestServer::start().await;
+    let refused = Client::builder(format!("{}/admin", server.url()))
+        .transports(Transports::WebSocket)
+        .auth(|_| Some(json!({"token": "wrong"})))
+        .connect()
+        .await
+        .err();
+    match refused {
+        Some(Error::ConnectRefused { message, data }) => {
+            assert_eq!(message, "unauthorized");
+            assert_eq!(data, Some(json!({"reason": "bad token"})));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
     server.stop().await;
 }
 
