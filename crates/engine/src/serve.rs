@@ -73,6 +73,10 @@ type Fallback = Arc<dyn Fn(&Request<Incoming>) -> Response<Full<Bytes>> + Send +
 ///   the client, and is closed if the answer takes longer than
 ///   [`ping_timeout`](crate::EngineConfig::ping_timeout) (20 s), so that a dead peer's
 ///   connection is freed.
+/// - A connection whose writes stall (the peer reads nothing: its process stopped, its window
+///   stays shut) for [`ping_interval`](crate::EngineConfig::ping_interval) +
+///   [`ping_timeout`](crate::EngineConfig::ping_timeout) is dropped, with what it still had to
+///   send: a heartbeat's worth of silence ends a session, and its connection with it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -300,6 +304,10 @@ async fn serve<H: Handler>(
         .keep_alive_timeout(engine.config().ping_timeout)
         .enable_connect_protocol();
     let http = Arc::new(http);
+    let write_stall = engine
+        .config()
+        .ping_interval
+        .saturating_add(engine.config().ping_timeout);
     let (stopping, stop_signal) = watch::channel(false);
     let (tracker, _) = watch::channel(());
     #[cfg(feature = "tls")]
@@ -313,10 +321,13 @@ async fn serve<H: Handler>(
         let fallback = serving.fallback.clone();
         let http = http.clone();
         let mut stop_signal = stop_signal.clone();
-        let tcp = Tracked {
-            io: tcp,
-            _live: tracker.subscribe(),
-        };
+        let tcp = WriteDeadline::new(
+            Tracked {
+                io: tcp,
+                _live: tracker.subscribe(),
+            },
+            write_stall,
+        );
         #[cfg(feature = "tls")]
         let tls = serving.tls.clone();
         let span = tracing::debug_span!("connection", remote = %peer);
@@ -490,6 +501,85 @@ impl<S> Tracked<S> {
 forward_read!(Tracked);
 
 forward_write!(Tracked);
+
+/// A connection's stream whose writes may not wait longer than `stall` for the peer: a write,
+/// vectored write or flush still pending once `stall` has passed since it first waited fails
+/// with `TimedOut`, and hyper (or the WebSocket above) drops the connection. Any write that goes
+/// through starts the count again, so a slow reader keeps its connection; one that reads
+/// nothing at all does not keep it, nor the answer buffered for it, for ever.
+struct WriteDeadline<S> {
+    io: S,
+    stall: Duration,
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl<S> WriteDeadline<S> {
+    fn new(io: S, stall: Duration) -> WriteDeadline<S> {
+        WriteDeadline {
+            io,
+            stall,
+            deadline: None,
+        }
+    }
+
+    /// `polled`, the outcome of a write to `io`, unless it is still waiting past the deadline.
+    fn check<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
+        if polled.is_ready() {
+            self.deadline = None;
+            return polled;
+        }
+        let stall = self.stall;
+        let deadline = self
+            .deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
+        ready!(deadline.as_mut().poll(cx));
+        self.deadline = None;
+        Poll::Ready(Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the peer read nothing within the write deadline",
+        )))
+    }
+}
+
+forward_read!(WriteDeadline);
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.check(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.check(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let polled = Pin::new(&mut self.io).poll_flush(cx);
+        self.check(cx, polled)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let polled = Pin::new(&mut self.io).poll_shutdown(cx);
+        self.check(cx, polled)
+    }
+}
 
 /// A connection's stream whose first reads must come within a deadline: until its first bytes
 /// tell HTTP/1.1 (anything but the HTTP/2 preface) from HTTP/2 (the whole preface), a read that

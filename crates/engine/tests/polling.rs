@@ -22,14 +22,7 @@ async fn a_post_whose_body_stalls_ends_with_its_session() {
         ..EngineConfig::default()
     };
     let (engine, addr) = common::start(config).await;
-    let (status, open) = common::http(addr, "GET", "EIO=4&transport=polling", "").await;
-    assert_eq!(status, 200, "{open}");
-    let sid = open
-        .split("\"sid\":\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let sid = common::polling_handshake(addr).await;
 
     let mut tcp = TcpStream::connect(addr).await.unwrap();
     let head = format!(

@@ -68,3 +68,14 @@ pub async fn http(addr: SocketAddr, method: &str, query: &str, body: &str) -> (u
         .to_owned();
     (status, body)
 }
+
+/// Opens a long-polling session with a handshake GET: its sid.
+pub async fn polling_handshake(addr: SocketAddr) -> String {
+    let (status, open) = http(addr, "GET", "EIO=4&transport=polling", "").await;
+    assert_eq!(status, 200, "{open}");
+    open.split("\"sid\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned()
+}
