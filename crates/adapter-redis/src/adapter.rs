@@ -78,20 +78,24 @@ impl NsState {
     }
 
     fn publish_request(&self, request: &Request) {
-        self.shared
-            .publish(self.request_channel(), request.encode());
+        let channel = self.request_channel();
+        let nodes = Some(channel.clone());
+        self.shared.publish(channel, request.encode(), nodes);
     }
 
     /// Answers go to the shared response channel, or the asker's own one when configured so.
     fn publish_response(&self, asker: Option<&str>, response: &Response) {
         let key = &self.config().key;
-        let channel = match asker {
+        let (channel, nodes) = match asker {
             Some(uid) if self.config().publish_on_specific_response_channel => {
-                channel::specific_response(key, &self.name, uid)
+                (channel::specific_response(key, &self.name, uid), None)
             }
-            _ => channel::response(key, &self.name),
+            _ => (
+                channel::response(key, &self.name),
+                Some(self.request_channel()),
+            ),
         };
-        self.shared.publish(channel, response.encode());
+        self.shared.publish(channel, response.encode(), nodes);
     }
 
     /// Publishes the request `kind` builds from the wire form of `opts`, unless `opts` says
@@ -564,7 +568,8 @@ impl Adapter for RedisAdapter {
                     },
                     opts: wire_options(&opts),
                 };
-                ns.shared.publish(channel, message.encode());
+                ns.shared
+                    .publish(channel, message.encode(), Some(ns.request_channel()));
             }
             self.ns.local.broadcast(packet, opts).await
         })

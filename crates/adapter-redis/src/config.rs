@@ -18,9 +18,10 @@ pub struct RedisAdapterConfig {
     pub publish_on_specific_response_channel: bool,
     /// Messages longer than this are dropped undecoded. Default 16 MiB.
     pub max_message_bytes: usize,
-    /// Messages waiting to be published; when Redis is slow or away and the queue is full,
-    /// further messages are dropped with a warning (local delivery goes on). Default 4,096.
-    /// Memory: the queued messages themselves.
+    /// Messages waiting to be published. While Redis is slow or away they wait here, in
+    /// order, and go out once it is back; when the queue is full, further messages are
+    /// dropped with a warning (local delivery goes on, the caller never waits). Default
+    /// 4,096. Memory: the queued messages themselves.
     pub publish_queue: usize,
     /// Longest wait between two attempts to reconnect the subscriber connection (the first
     /// attempt after a loss is made at once; the next ones wait 100 ms, doubling). Default 2 s.

@@ -1,13 +1,21 @@
 //! The two Redis connections a server keeps, shared by all its namespaces.
 //!
 //! * The publisher is a redis-rs `ConnectionManager`, which reconnects by itself. Messages
-//!   go through a bounded queue to one task that publishes them in order. A publish that fails
-//!   because the connection broke is tried once more (the manager has started reconnecting
-//!   by then), within the command timeout; while Redis stays away publishing fails (each
-//!   failure logs a `tracing` warning, and only the first of a series is tried again) and the
-//!   message is dropped, and when the queue is full the message is dropped at once. The caller
-//!   never waits for Redis, so local delivery goes on. `PUBSUB NUMSUB` (the node count every
-//!   request starts with) is tried once more the same way.
+//!   go through a bounded queue (`publish_queue` messages) to one task that publishes them in
+//!   order; the caller never waits for Redis, so local delivery goes on. A message that
+//!   cannot be published is kept and tried again, waiting from 100 ms doubling up to the
+//!   maximum reconnect delay between tries, until it goes out; the messages after it wait in
+//!   the queue, and while the queue is full further messages are dropped at once with a
+//!   warning. An outage logs one warning when it starts and one line when publishing
+//!   resumes, with how many messages waited. Before the backlog goes out, the publisher waits
+//!   until the other servers have subscribed again: every namespace's request channel counts
+//!   as many subscribers (`PUBSUB NUMSUB`, one per node) as were last seen before the outage
+//!   (by the reply of a publish every node receives, or by a node count), or twice the
+//!   maximum reconnect delay plus the command timeout have passed since Redis answered
+//!   again. A message Redis refuses with an error reply is dropped with a warning; one that
+//!   timed out, or whose reply was lost with its connection, may go out twice. `PUBSUB
+//!   NUMSUB` (the node count every request starts with) is tried once more on a new
+//!   connection when the first one broke.
 //! * The subscriber is a dedicated RESP2 pub/sub connection driven by one task. For each
 //!   namespace it holds PSUBSCRIBE `<key>#<nsp>#*` and SUBSCRIBE on the request, response and
 //!   specific-response channels: one subscription to the request channel per server, which
@@ -17,7 +25,7 @@
 //!   it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -44,9 +52,11 @@ pub(crate) struct Shared {
     /// This server's node id: six characters of `A-Za-z0-9-_`, as Node's nodes pick.
     pub(crate) uid: String,
     conn: ConnectionManager,
-    publish_tx: mpsc::Sender<(String, Vec<u8>)>,
+    publish_tx: mpsc::Sender<Outgoing>,
     subscribe_tx: mpsc::UnboundedSender<String>,
     namespaces: RwLock<HashMap<String, Weak<NsState>>>,
+    /// The nodes last counted on each namespace's request channel.
+    nodes: Nodes,
     /// The subscriber connection's state and reconnection count.
     pub(crate) status: SubscriberStatus,
 }
@@ -73,16 +83,24 @@ impl Shared {
         let pubsub = within(config.command_timeout, client.get_async_pubsub()).await?;
         let (publish_tx, publish_rx) = mpsc::channel(config.publish_queue.max(1));
         let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
+        let nodes = Nodes::default();
         let shared = Arc::new(Shared {
             uid: crate::random_id(),
             conn: conn.clone(),
             publish_tx,
             subscribe_tx,
             namespaces: RwLock::new(HashMap::new()),
+            nodes: nodes.clone(),
             status: SubscriberStatus::new(),
             config,
         });
-        tokio::spawn(publisher(conn, publish_rx, shared.config.command_timeout));
+        tokio::spawn(publisher(
+            conn,
+            publish_rx,
+            nodes,
+            shared.config.command_timeout,
+            shared.config.max_reconnect_delay,
+        ));
         tokio::spawn(subscriber(
             client,
             pubsub,
@@ -95,11 +113,16 @@ impl Shared {
     }
 
     /// Queues `payload` for `channel`; drops it with a warning when the queue is full.
-    pub(crate) fn publish(&self, channel: String, payload: Vec<u8>) {
-        if let Err(mpsc::error::TrySendError::Full((channel, _))) =
-            self.publish_tx.try_send((channel, payload))
-        {
-            warn!(%channel, "redis publish queue full: message dropped");
+    /// `nodes` is the request channel of the namespace when every node of it receives
+    /// `channel` (so the publish reply counts the nodes), `None` for one node's own channel.
+    pub(crate) fn publish(&self, channel: String, payload: Vec<u8>, nodes: Option<String>) {
+        let message = Outgoing {
+            channel,
+            payload,
+            nodes,
+        };
+        if let Err(mpsc::error::TrySendError::Full(message)) = self.publish_tx.try_send(message) {
+            warn!(channel = %message.channel, "redis publish queue full: message dropped");
         }
     }
 
@@ -115,6 +138,7 @@ impl Shared {
             true,
         )
         .await?;
+        self.nodes.seen(request, reply.1);
         Ok(reply.1)
     }
 
@@ -145,25 +169,129 @@ impl Shared {
     }
 }
 
+/// The nodes last counted on each namespace's request channel (by `PUBSUB NUMSUB` or by
+/// the reply of a publish every node receives), shared by the adapters and the publisher.
+#[derive(Clone, Debug, Default)]
+struct Nodes(Arc<Mutex<HashMap<String, usize>>>);
+
+impl Nodes {
+    fn seen(&self, request: String, count: usize) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(request, count);
+    }
+
+    fn counts(&self) -> HashMap<String, usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// A message waiting to be published.
+struct Outgoing {
+    channel: String,
+    payload: Vec<u8>,
+    /// The request channel of the message's namespace when every node of the namespace
+    /// receives `channel`.
+    nodes: Option<String>,
+}
+
 /// Publishes queued messages in order until every sender is gone.
 ///
-/// A publish that fails because the connection broke is tried once more on the new one,
-/// waiting for it up to `timeout` ([`query_once_more`]); only the first failure of a series
-/// is, so an outage costs one wait, not one per message.
+/// A message that fails is kept and tried again until it goes out, from [`FIRST_RETRY`]
+/// doubling up to `max_delay` between tries (a publish that fails because the connection
+/// broke is first tried once more at once on the new one, [`query_once_more`]). After such
+/// an outage, [`until_nodes_are_back`] holds the backlog until the other servers listen
+/// again. It gives up only when every sender is gone.
 async fn publisher(
     mut conn: ConnectionManager,
-    mut rx: mpsc::Receiver<(String, Vec<u8>)>,
+    mut rx: mpsc::Receiver<Outgoing>,
+    nodes: Nodes,
     timeout: Duration,
+    max_delay: Duration,
 ) {
-    let mut healthy = true;
-    while let Some((channel, payload)) = rx.recv().await {
+    while let Some(message) = rx.recv().await {
         let mut publish = redis::cmd("PUBLISH");
-        publish.arg(&channel).arg(payload);
-        let sent = query_once_more::<()>(&mut conn, &publish, timeout, healthy).await;
-        healthy = sent.is_ok();
-        if let Err(e) = sent {
-            warn!(%channel, error = %e, "redis publish failed: message dropped");
+        publish.arg(&message.channel).arg(&message.payload);
+        let mut sent = query_once_more::<usize>(&mut conn, &publish, timeout, true).await;
+        if sent.as_ref().is_err_and(redis_away) {
+            if let Err(e) = &sent {
+                warn!(channel = %message.channel, error = %e, "redis publish failed: messages wait until Redis is back");
+            }
+            let before = nodes.counts();
+            let mut delay = FIRST_RETRY;
+            while sent.as_ref().is_err_and(redis_away) {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(max_delay);
+                if rx.is_closed() {
+                    warn!(
+                        waiting = rx.len() + 1,
+                        "redis publisher stopped: messages dropped"
+                    );
+                    return;
+                }
+                if until_nodes_are_back(&mut conn, &before, timeout, max_delay).await {
+                    sent = within(timeout, publish.query_async(&mut conn)).await;
+                }
+            }
+            info!(waited = rx.len() + 1, "redis publishing resumed");
         }
+        match (sent, message.nodes) {
+            (Ok(reached), Some(request)) => {
+                nodes.seen(request, reached);
+            }
+            (Ok(_), None) => {}
+            (Err(e), _) => {
+                warn!(channel = %message.channel, error = %e, "redis refused a publish: message dropped");
+            }
+        }
+    }
+}
+
+/// Whether `error` says Redis is away (or not ready yet), so the command is worth trying
+/// again, rather than that Redis refused the command itself.
+fn redis_away(error: &redis::RedisError) -> bool {
+    error
+        .code()
+        .is_none_or(|code| matches!(code, "LOADING" | "BUSY" | "TRYAGAIN" | "MASTERDOWN"))
+}
+
+/// Whether Redis answers and the namespaces' request channels count at least as many
+/// subscribers as `before` says (or do not within twice `max_delay` plus `timeout`); `false`
+/// when Redis does not answer.
+async fn until_nodes_are_back(
+    conn: &mut ConnectionManager,
+    before: &HashMap<String, usize>,
+    timeout: Duration,
+    max_delay: Duration,
+) -> bool {
+    let mut numsub = redis::cmd("PUBSUB");
+    numsub.arg("NUMSUB").arg(before.keys().collect::<Vec<_>>());
+    let grace = max_delay * 2 + timeout;
+    let answering = tokio::time::Instant::now();
+    loop {
+        let Ok(counts) = within(timeout, numsub.query_async::<HashMap<String, usize>>(conn)).await
+        else {
+            return false;
+        };
+        let missing = counts
+            .iter()
+            .filter(|&(channel, count)| before.get(channel).is_some_and(|b| count < b))
+            .count();
+        if missing == 0 {
+            return true;
+        }
+        if answering.elapsed() >= grace {
+            warn!(
+                namespaces = missing,
+                "redis: fewer subscribers than before the outage; publishing anyway"
+            );
+            return true;
+        }
+        tokio::time::sleep(FIRST_RETRY).await;
     }
 }
 

@@ -49,11 +49,14 @@
 //! # When Redis is away
 //!
 //! Local delivery never stops. A broadcast made while Redis is unreachable is delivered to
-//! this server's sockets and its remote publication is dropped with a `tracing` warning;
-//! requests (fetching sockets, rooms, server-side emits with acks, server count) answer for
-//! this server alone, also with a warning. Both connections come back by themselves: the
-//! publisher is redis-rs' `ConnectionManager`, and a publish that fails because its
-//! connection broke is tried once more on the new connection; the subscriber reconnects at
+//! this server's sockets and its remote publication waits, in order, in a bounded queue
+//! ([`RedisAdapterConfig::publish_queue`]; when it is full further messages are dropped with
+//! a `tracing` warning); requests (fetching sockets, rooms, server-side emits with acks,
+//! server count) answer for this server alone, with a warning. Both connections come back by
+//! themselves: the publisher is redis-rs' `ConnectionManager`, retried from 100 ms doubling
+//! up to [`RedisAdapterConfig::max_reconnect_delay`], and once Redis answers the queued
+//! messages go out when the other servers have subscribed again (or after twice that delay
+//! plus [`RedisAdapterConfig::command_timeout`]); the subscriber reconnects at
 //! once, then with a doubling delay (up to [`RedisAdapterConfig::max_reconnect_delay`]), and
 //! subscribes to every namespace's channels again. Messages published by other nodes while
 //! this one was cut off are lost, as with Node's adapter (Redis pub/sub keeps nothing).
