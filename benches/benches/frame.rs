@@ -59,16 +59,17 @@ impl Read for Chunked<'_> {
     }
 }
 
-/// An in-memory stream for tungstenite: reads the input, discards writes (auto-pongs).
-struct Input<'a>(Cursor<&'a [u8]>);
+/// A duplex stream for tungstenite's `WebSocket`: reads from `R` (the input, whole or in
+/// chunks), discards writes (auto-pongs).
+struct Input<R>(R);
 
-impl Read for Input<'_> {
+impl<R: Read> Read for Input<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.0.read(buf)
     }
 }
 
-impl Write for Input<'_> {
+impl<R> Write for Input<R> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         Ok(buf.len())
     }
@@ -248,35 +249,14 @@ fn read_message_streamed(c: &mut Criterion) {
             let config = tungstenite::protocol::WebSocketConfig::default()
                 .max_message_size(None)
                 .max_frame_size(None);
-            let mut ws = WebSocket::from_raw_socket(
-                Streamed(Chunked(&wire[..])),
-                TRole::Server,
-                Some(config),
-            );
+            let mut ws =
+                WebSocket::from_raw_socket(Input(Chunked(&wire[..])), TRole::Server, Some(config));
             let message = ws.read().expect("valid");
             assert_eq!(message.len(), size);
             black_box(message);
         })
     });
     group.finish();
-}
-
-/// [`Chunked`] as a duplex stream for tungstenite's `WebSocket` (writes are discarded).
-struct Streamed<'a>(Chunked<'a>);
-
-impl Read for Streamed<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for Streamed<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Encoding one unmasked (server) frame into a reused buffer.
